@@ -1,0 +1,84 @@
+//! The command line: subcommands and flags (clap derive).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// agtrace: explore traces of AI agents in the terminal.
+#[derive(Debug, Parser)]
+#[command(name = "agtrace", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List traces, one row per trace, newest first.
+    Ls(LsArgs),
+    /// Print one trace as a span tree with a waterfall.
+    Show(ShowArgs),
+}
+
+/// Flags shared by commands that load data.
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// Decoding threads (default: the number of cores, at most 8).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+/// `agtrace ls`.
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// Files, folders or `-` for stdin (default: stdin when it is not a terminal).
+    #[arg(value_name = "SOURCE")]
+    pub sources: Vec<String>,
+    /// Only traces with a failed span.
+    #[arg(long)]
+    pub failed: bool,
+    /// Only traces at least this long (e.g. 2s, 500ms, 1.5m).
+    #[arg(long, value_name = "DURATION")]
+    pub slow: Option<String>,
+    /// Sort order (largest first).
+    #[arg(long, value_enum, default_value_t = SortArg::Start)]
+    pub sort: SortArg,
+    /// At most N rows.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// JSON Lines output, one object per trace.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+/// `agtrace show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Sources followed by a trace id prefix: `show dump.json 4bf9`. With one trace
+    /// loaded the prefix may be left out; with no source, stdin is read.
+    #[arg(value_name = "SOURCE… TRACE_ID_PREFIX", required = true)]
+    pub args: Vec<String>,
+    /// JSON Lines output, one object per span.
+    #[arg(long)]
+    pub json: bool,
+    /// Only spans up to this depth (0 = roots).
+    #[arg(long, value_name = "N")]
+    pub depth: Option<u32>,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+/// `--sort` keys.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum SortArg {
+    /// Start time, newest first.
+    Start,
+    /// Duration, longest first.
+    Duration,
+    /// Span count, largest first.
+    Spans,
+    /// Error count, largest first.
+    Errors,
+}

@@ -1,0 +1,93 @@
+//! Decoders: bytes of a known format in, [`Batch`]es of spans out. Nothing here opens
+//! files or knows where the bytes came from; `source/` does that.
+
+mod json_seeds;
+pub mod otlp_json;
+pub mod otlp_proto;
+
+use crate::model::{Batch, Position, Warning};
+
+/// What a decoder produced.
+#[derive(Debug, Default)]
+pub struct Decoded {
+    /// Spans, possibly in several batches (one per thread).
+    pub batches: Vec<Batch>,
+    /// True when the input had the shape of OTLP trace data (even with no spans).
+    pub recognized: bool,
+}
+
+impl Decoded {
+    /// Spans decoded.
+    pub fn span_count(&self) -> usize {
+        self.batches.iter().map(|b| b.spans.len()).sum()
+    }
+}
+
+/// A decoder could not make sense of the input at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// The JSON is broken before any span could be read.
+    #[error("line {line}, column {column}: {message}")]
+    Json {
+        /// 1-based line.
+        line: u64,
+        /// 1-based column.
+        column: u64,
+        /// What was wrong.
+        message: String,
+    },
+    /// The bytes are not OTLP protobuf in any framing.
+    #[error("not OTLP protobuf: {0}")]
+    Proto(String),
+}
+
+/// Most per-span warnings kept for one input; the rest are summed up in one line.
+pub const MAX_WARNINGS_PER_SOURCE: usize = 20;
+
+/// Turns per-span messages into warnings, keeping the first few and counting the rest.
+pub fn cap_warnings(messages: Vec<String>, name: &str) -> Vec<Warning> {
+    let total = messages.len();
+    let mut out: Vec<Warning> = messages
+        .into_iter()
+        .take(MAX_WARNINGS_PER_SOURCE)
+        .map(|message| Warning {
+            source: name.to_owned(),
+            position: Position::Whole,
+            message,
+        })
+        .collect();
+    if total > MAX_WARNINGS_PER_SOURCE {
+        out.push(Warning {
+            source: name.to_owned(),
+            position: Position::Whole,
+            message: format!("… and {} more span problems like these", total - MAX_WARNINGS_PER_SOURCE),
+        });
+    }
+    out
+}
+
+/// Splits `buf` into at most `parts` contiguous ranges of similar size, each ending just
+/// after a byte for which `is_boundary` holds (or at the end of the input).
+pub fn split_even(buf: &[u8], parts: usize, is_boundary: impl Fn(u8) -> bool) -> Vec<(usize, usize)> {
+    let parts = parts.max(1);
+    let mut out = Vec::with_capacity(parts);
+    let mut start = 0;
+    for k in 1..parts {
+        let target = buf.len() * k / parts;
+        if target <= start {
+            continue;
+        }
+        match buf[target..].iter().position(|&b| is_boundary(b)) {
+            Some(p) => {
+                let end = target + p + 1;
+                out.push((start, end));
+                start = end;
+            }
+            None => break,
+        }
+    }
+    if start < buf.len() || out.is_empty() {
+        out.push((start, buf.len()));
+    }
+    out
+}

@@ -1,0 +1,227 @@
+//! OTLP/JSON: one document, several concatenated documents, a JSON array of documents,
+//! or JSON Lines (the collector file exporter). JSON Lines are split into chunks and
+//! decoded on several threads; a damaged line costs only that line; a document cut off
+//! mid-write keeps every span completed before the cut.
+
+use super::json_seeds::{DocSeed, Sink};
+use super::{DecodeError, Decoded, cap_warnings, split_even};
+use crate::model::{Batch, Position, Warning};
+use serde::de::DeserializeSeed;
+
+/// Decodes an OTLP/JSON input. `name` is used in warnings.
+pub fn decode(buf: &[u8], source: u32, name: &str, threads: usize) -> Result<Decoded, DecodeError> {
+    let buf = buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(buf);
+    if let Some(lines) = jsonl_start(buf) {
+        return decode_lines(buf, lines, source, name, threads);
+    }
+    decode_documents(buf, source, name)
+}
+
+/// When the input is JSON Lines (its first line is a whole JSON value and more
+/// follows), returns the end of the first line.
+fn jsonl_start(buf: &[u8]) -> Option<usize> {
+    let nl = memchr::memchr(b'\n', buf)?;
+    let first = &buf[..nl];
+    if first.iter().all(u8::is_ascii_whitespace) || buf[nl..].iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let mut de = serde_json::Deserializer::from_slice(first);
+    let ok = <serde::de::IgnoredAny as serde::Deserialize>::deserialize(&mut de).is_ok() && de.end().is_ok();
+    ok.then_some(nl)
+}
+
+/// JSON Lines: every line is decoded on its own; chunks of lines go to threads.
+fn decode_lines(
+    buf: &[u8],
+    _first_nl: usize,
+    source: u32,
+    name: &str,
+    threads: usize,
+) -> Result<Decoded, DecodeError> {
+    let chunks = split_even(buf, threads, |b| b == b'\n');
+    let results: Vec<(Batch, bool, Vec<(u64, Warning)>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .iter()
+            .map(|&(start, end)| {
+                let chunk = &buf[start..end];
+                let last_chunk = end == buf.len();
+                scope.spawn(move || decode_line_chunk(chunk, last_chunk, source, name))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| (Batch::default(), false, Vec::new())))
+            .collect()
+    });
+    let mut out = Decoded::default();
+    let mut line_base = 0u64;
+    for (i, (mut batch, recognized, warns)) in results.into_iter().enumerate() {
+        out.recognized |= recognized;
+        for (local_line, mut w) in warns {
+            if let Position::Line { line, .. } = &mut w.position {
+                *line = line_base + local_line;
+            }
+            batch.warnings.push(w);
+        }
+        let (start, end) = chunks[i];
+        line_base += memchr::memchr_iter(b'\n', &buf[start..end]).count() as u64;
+        out.batches.push(batch);
+    }
+    Ok(out)
+}
+
+fn decode_line_chunk(
+    chunk: &[u8],
+    last_chunk: bool,
+    source: u32,
+    name: &str,
+) -> (Batch, bool, Vec<(u64, Warning)>) {
+    let mut batch = Batch::default();
+    let mut warns = Vec::new();
+    let mut sink = Sink::new(&mut batch, source);
+    let mut line_no = 0u64;
+    let mut rest = chunk;
+    while !rest.is_empty() {
+        line_no += 1;
+        let (line, next) = match memchr::memchr(b'\n', rest) {
+            Some(nl) => (&rest[..nl], &rest[nl + 1..]),
+            None => (rest, &rest[rest.len()..]),
+        };
+        rest = next;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let before = sink.batch.spans.len();
+        let mut de = serde_json::Deserializer::from_slice(line);
+        let res = DocSeed(&mut sink).deserialize(&mut de).and_then(|()| de.end());
+        if let Err(e) = res {
+            let is_last = last_chunk && rest.iter().all(u8::is_ascii_whitespace);
+            let kept = sink.batch.spans.len() - before;
+            let message = if e.is_eof() && is_last {
+                format!("the input ends in the middle of a document (cut off while being written?); kept {kept} spans from that line and everything before it")
+            } else {
+                format!("{}; kept {kept} spans from this line, skipped the rest of it", describe_json_error(&e))
+            };
+            warns.push((
+                line_no,
+                Warning {
+                    source: name.to_owned(),
+                    position: Position::Line {
+                        line: line_no,
+                        column: e.column() as u64,
+                    },
+                    message,
+                },
+            ));
+        }
+    }
+    let recognized = sink.recognized;
+    let notes = take_notes(&mut sink, name);
+    batch.warnings.extend(notes);
+    (batch, recognized, warns)
+}
+
+/// One document, several concatenated ones, or an array of them, decoded in order.
+fn decode_documents(buf: &[u8], source: u32, name: &str) -> Result<Decoded, DecodeError> {
+    let mut batch = Batch::default();
+    let mut sink = Sink::new(&mut batch, source);
+    let mut pos = 0usize;
+    let mut line_base = 0u64; // lines before `pos`
+    let mut docs = 0usize;
+    let mut warnings = Vec::new();
+    loop {
+        while pos < buf.len() && buf[pos].is_ascii_whitespace() {
+            if buf[pos] == b'\n' {
+                line_base += 1;
+            }
+            pos += 1;
+        }
+        if pos >= buf.len() {
+            break;
+        }
+        let region = &buf[pos..];
+        let mut de = serde_json::Deserializer::from_slice(region);
+        let spans_before = sink.batch.spans.len();
+        match DocSeed(&mut sink).deserialize(&mut de) {
+            Ok(()) => {
+                docs += 1;
+                match de.end() {
+                    Ok(()) => break,
+                    Err(e) => {
+                        // More follows: another document starts at the error position.
+                        let off = offset_of(region, e.line(), e.column());
+                        line_base += e.line() as u64 - 1;
+                        pos += off;
+                        if off == 0 {
+                            break;
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                let line = line_base + e.line() as u64;
+                let kept = sink.batch.spans.len();
+                if docs == 0 && kept == 0 && !sink.recognized && !e.is_eof() {
+                    return Err(DecodeError::Json {
+                        line,
+                        column: e.column() as u64,
+                        message: describe_json_error(&e),
+                    });
+                }
+                let message = if e.is_eof() {
+                    format!("the input ends in the middle of a document (cut off while being written?); kept the {kept} spans before the damage")
+                } else {
+                    format!(
+                        "{}; kept the {kept} spans before the damage, skipped the rest of the input",
+                        describe_json_error(&e)
+                    )
+                };
+                let _ = spans_before;
+                warnings.push(Warning {
+                    source: name.to_owned(),
+                    position: Position::Line {
+                        line,
+                        column: e.column() as u64,
+                    },
+                    message,
+                });
+                break;
+            }
+        }
+    }
+    let recognized = sink.recognized;
+    let notes = take_notes(&mut sink, name);
+    batch.warnings.extend(warnings);
+    batch.warnings.extend(notes);
+    Ok(Decoded {
+        batches: vec![batch],
+        recognized,
+    })
+}
+
+/// Byte offset of a 1-based line and column in `buf`.
+fn offset_of(buf: &[u8], line: usize, column: usize) -> usize {
+    let mut off = 0usize;
+    for _ in 1..line {
+        match memchr::memchr(b'\n', &buf[off..]) {
+            Some(nl) => off += nl + 1,
+            None => return buf.len(),
+        }
+    }
+    (off + column.saturating_sub(1)).min(buf.len())
+}
+
+/// serde_json's message without its own " at line X column Y" suffix (we print ours).
+fn describe_json_error(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" at line ") {
+        Some(i) => format!("invalid JSON: {}", &s[..i]),
+        None => format!("invalid JSON: {s}"),
+    }
+}
+
+fn take_notes(sink: &mut Sink, name: &str) -> Vec<Warning> {
+    let mut all: Vec<String> = std::mem::take(&mut sink.rejected);
+    all.append(&mut sink.notes);
+    cap_warnings(all, name)
+}

@@ -1,0 +1,82 @@
+//! A batch is what one decoder run produces: spans with their attributes, events and
+//! links in flat arenas and a private string table. Batches decoded on different threads
+//! are merged into one [`TraceSet`](super::TraceSet).
+
+use super::intern::Interner;
+use super::span::{Event, Link, Resource, Scope, Slice, Span};
+use super::value::Attr;
+use super::warning::Warning;
+
+/// Decoded spans from one piece of input.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// The batch's own string table.
+    pub strings: Interner,
+    /// Spans.
+    pub spans: Vec<Span>,
+    /// Attribute arena (spans, events, links, resources and scopes point into it).
+    pub attrs: Vec<Attr>,
+    /// Event arena.
+    pub events: Vec<Event>,
+    /// Link arena.
+    pub links: Vec<Link>,
+    /// Resources.
+    pub resources: Vec<Resource>,
+    /// Scopes.
+    pub scopes: Vec<Scope>,
+    /// Problems met while decoding.
+    pub warnings: Vec<Warning>,
+}
+
+/// Arena lengths at one moment, to undo a partly decoded span.
+#[derive(Clone, Copy, Debug)]
+pub struct Checkpoint {
+    spans: usize,
+    attrs: usize,
+    events: usize,
+    links: usize,
+}
+
+impl Batch {
+    /// Remembers the arena lengths.
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            spans: self.spans.len(),
+            attrs: self.attrs.len(),
+            events: self.events.len(),
+            links: self.links.len(),
+        }
+    }
+
+    /// Drops everything added since `cp` (strings stay; they are harmless).
+    pub fn rollback(&mut self, cp: Checkpoint) {
+        self.spans.truncate(cp.spans);
+        self.attrs.truncate(cp.attrs);
+        self.events.truncate(cp.events);
+        self.links.truncate(cp.links);
+    }
+
+    /// The slice of attributes added since `start`.
+    pub fn attrs_since(&self, start: usize) -> Slice {
+        Slice {
+            start: start as u32,
+            len: (self.attrs.len() - start) as u32,
+        }
+    }
+
+    /// The slice of events added since `start`.
+    pub fn events_since(&self, start: usize) -> Slice {
+        Slice {
+            start: start as u32,
+            len: (self.events.len() - start) as u32,
+        }
+    }
+
+    /// The slice of links added since `start`.
+    pub fn links_since(&self, start: usize) -> Slice {
+        Slice {
+            start: start as u32,
+            len: (self.links.len() - start) as u32,
+        }
+    }
+}

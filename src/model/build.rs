@@ -1,0 +1,397 @@
+//! Turning decoded batches into a [`TraceSet`]: merge string tables, drop duplicate
+//! spans, link parents, break cycles, order children, walk each tree iteratively, flag
+//! integrity problems and compute per-trace aggregates.
+
+use super::span::{Marks, NONE, Slice, Span, StatusCode};
+use super::{Batch, Integrity, Sym, Trace, TraceSet, Warning};
+
+impl TraceSet {
+    /// Builds the set from decoded batches. `sources` names the inputs that
+    /// [`Span::source`] indexes; `warnings` are load warnings from outside the batches.
+    pub fn build(batches: Vec<Batch>, sources: Vec<String>, warnings: Vec<Warning>) -> TraceSet {
+        let mut set = TraceSet {
+            sources,
+            warnings,
+            ..TraceSet::default()
+        };
+        let total: usize = batches.iter().map(|b| b.spans.len()).sum();
+        set.spans.reserve(total);
+        set.span_index.reserve(total);
+        for batch in batches {
+            set.merge(batch);
+        }
+        set.link_parents();
+        set.build_children();
+        set.walk_traces();
+        set.flag_and_aggregate();
+        set
+    }
+
+    /// Appends one batch, remapping its strings and arena offsets and merging spans
+    /// already seen.
+    fn merge(&mut self, batch: Batch) {
+        let Batch {
+            strings,
+            spans,
+            attrs,
+            events,
+            links,
+            resources,
+            scopes,
+            warnings,
+        } = batch;
+        let map: Vec<Sym> = (0..strings.len() as u32)
+            .map(|i| self.strings.intern(strings.get(Sym(i))))
+            .collect();
+        let remap = |s: Sym| map[s.0 as usize];
+        let shift = |s: Slice, by: usize| Slice {
+            start: s.start + by as u32,
+            len: s.len,
+        };
+        let (attr_off, event_off, link_off) =
+            (self.attrs.len(), self.events.len(), self.links.len());
+        let (res_off, scope_off) = (self.resources.len() as u32, self.scopes.len() as u32);
+
+        self.attrs.extend(attrs.into_iter().map(|mut a| {
+            a.key = remap(a.key);
+            a.value.remap(&map);
+            a
+        }));
+        self.events.extend(events.into_iter().map(|mut e| {
+            e.name = remap(e.name);
+            e.attrs = shift(e.attrs, attr_off);
+            e
+        }));
+        self.links.extend(links.into_iter().map(|mut l| {
+            l.trace_state = remap(l.trace_state);
+            l.attrs = shift(l.attrs, attr_off);
+            l
+        }));
+        self.resources.extend(resources.into_iter().map(|mut r| {
+            r.service = remap(r.service);
+            r.attrs = shift(r.attrs, attr_off);
+            r
+        }));
+        self.scopes.extend(scopes.into_iter().map(|mut s| {
+            s.name = remap(s.name);
+            s.version = remap(s.version);
+            s.attrs = shift(s.attrs, attr_off);
+            s
+        }));
+        self.warnings.extend(warnings);
+
+        for mut span in spans {
+            span.name = remap(span.name);
+            span.status_message = remap(span.status_message);
+            span.trace_state = remap(span.trace_state);
+            span.resource += res_off;
+            span.scope += scope_off;
+            span.attrs = shift(span.attrs, attr_off);
+            span.events = shift(span.events, event_off);
+            span.links = shift(span.links, link_off);
+            span.parent = NONE;
+            span.marks = Marks::default();
+            self.insert_span(span);
+        }
+    }
+
+    fn insert_span(&mut self, span: Span) {
+        let key = (span.trace_id, span.span_id);
+        if let Some(&existing) = self.span_index.get(&key) {
+            let old = &mut self.spans[existing as usize];
+            merge_duplicate(old, span);
+            return;
+        }
+        let trace = match self.trace_index.get(&span.trace_id) {
+            Some(&t) => t,
+            None => {
+                let t = self.traces.len() as u32;
+                self.traces.push(Trace {
+                    id: span.trace_id,
+                    ..Trace::default()
+                });
+                self.trace_index.insert(span.trace_id, t);
+                t
+            }
+        };
+        let idx = self.spans.len() as u32;
+        self.span_index.insert(key, idx);
+        self.spans.push(Span { trace, ..span });
+    }
+
+    /// Resolves parent ids to indices; marks orphans and self-parents.
+    fn link_parents(&mut self) {
+        for i in 0..self.spans.len() {
+            let s = &self.spans[i];
+            if s.parent_span_id.is_none() {
+                continue;
+            }
+            let found = self.span_index.get(&(s.trace_id, s.parent_span_id)).copied();
+            let s = &mut self.spans[i];
+            match found {
+                Some(p) if p as usize == i => {
+                    s.marks.set(Marks::CYCLE_BROKEN);
+                }
+                Some(p) => s.parent = p,
+                None => s.marks.set(Marks::ORPHAN),
+            }
+        }
+    }
+
+    /// Fills the children arena (CSR layout), each list sorted by start time.
+    fn build_children(&mut self) {
+        let n = self.spans.len();
+        let mut counts = vec![0u32; n];
+        for s in &self.spans {
+            if s.parent != NONE {
+                counts[s.parent as usize] += 1;
+            }
+        }
+        let mut next = 0u32;
+        for (s, &c) in self.spans.iter_mut().zip(&counts) {
+            s.children = Slice {
+                start: next,
+                len: 0,
+            };
+            next += c;
+        }
+        self.children = vec![0; next as usize];
+        for i in 0..n {
+            let p = self.spans[i].parent;
+            if p != NONE {
+                let ps = &mut self.spans[p as usize].children;
+                self.children[(ps.start + ps.len) as usize] = i as u32;
+                ps.len += 1;
+            }
+        }
+        let spans = &self.spans;
+        for s in spans {
+            let list = &mut self.children[s.children.range()];
+            if list.len() > 1 {
+                list.sort_unstable_by_key(|&c| start_key(&spans[c as usize]));
+            }
+        }
+    }
+
+    /// Walks every trace's tree iteratively to produce pre-order and depths, breaking
+    /// any parent cycle it meets.
+    fn walk_traces(&mut self) {
+        let n = self.spans.len();
+        // Group spans by trace (counting sort), each group in start order.
+        let mut by_trace: Vec<Vec<u32>> = vec![Vec::new(); self.traces.len()];
+        for (i, s) in self.spans.iter().enumerate() {
+            by_trace[s.trace as usize].push(i as u32);
+        }
+        let mut visited = vec![false; n];
+        let mut stack: Vec<u32> = Vec::new();
+        self.order.reserve(n);
+        for (t, members) in by_trace.iter_mut().enumerate() {
+            members.sort_unstable_by_key(|&i| start_key(&self.spans[i as usize]));
+            let order_start = self.order.len();
+            let roots_start = self.roots.len();
+            for &i in members.iter() {
+                if self.spans[i as usize].parent == NONE {
+                    self.roots.push(i);
+                    self.dfs(i, &mut visited, &mut stack);
+                }
+            }
+            // Whatever is left hangs off a parent cycle: cut each cycle once and walk on.
+            for &i in members.iter() {
+                if visited[i as usize] {
+                    continue;
+                }
+                let cut = self.find_cycle_member(i, &visited);
+                self.cut_parent(cut);
+                self.roots.push(cut);
+                self.dfs(cut, &mut visited, &mut stack);
+            }
+            let trace = &mut self.traces[t];
+            trace.spans = Slice {
+                start: order_start as u32,
+                len: (self.order.len() - order_start) as u32,
+            };
+            trace.roots = Slice {
+                start: roots_start as u32,
+                len: (self.roots.len() - roots_start) as u32,
+            };
+        }
+    }
+
+    fn dfs(&mut self, root: u32, visited: &mut [bool], stack: &mut Vec<u32>) {
+        stack.clear();
+        self.spans[root as usize].depth = 0;
+        stack.push(root);
+        while let Some(i) = stack.pop() {
+            if std::mem::replace(&mut visited[i as usize], true) {
+                continue;
+            }
+            self.order.push(i);
+            let (depth, kids) = {
+                let s = &self.spans[i as usize];
+                (s.depth, s.children)
+            };
+            for k in (kids.start..kids.start + kids.len).rev() {
+                let c = self.children[k as usize];
+                if !visited[c as usize] {
+                    self.spans[c as usize].depth = depth + 1;
+                    stack.push(c);
+                }
+            }
+        }
+    }
+
+    /// Follows parents up from `start` (never visited, so it hangs below a cycle) until a
+    /// span repeats; returns the earliest-starting span of that cycle.
+    fn find_cycle_member(&self, start: u32, visited: &[bool]) -> u32 {
+        let mut seen = rustc_hash::FxHashSet::default();
+        let mut cur = start;
+        while seen.insert(cur) {
+            let p = self.spans[cur as usize].parent;
+            if p == NONE || visited[p as usize] {
+                // Defensive: not actually below a cycle; treat `cur` as the root.
+                return cur;
+            }
+            cur = p;
+        }
+        // `cur` is on the cycle; pick its earliest member so the cut is deterministic.
+        let mut best = cur;
+        let mut m = self.spans[cur as usize].parent;
+        while m != cur {
+            if start_key(&self.spans[m as usize]) < start_key(&self.spans[best as usize]) {
+                best = m;
+            }
+            m = self.spans[m as usize].parent;
+        }
+        best
+    }
+
+    /// Detaches a span from its parent (removing it from the parent's children).
+    fn cut_parent(&mut self, i: u32) {
+        let p = self.spans[i as usize].parent;
+        if p != NONE {
+            let ps = self.spans[p as usize].children;
+            let list = &mut self.children[ps.range()];
+            if let Some(pos) = list.iter().position(|&c| c == i) {
+                list[pos..].rotate_left(1);
+                self.spans[p as usize].children.len -= 1;
+            }
+        }
+        let s = &mut self.spans[i as usize];
+        s.parent = NONE;
+        s.depth = 0;
+        s.marks.set(Marks::CYCLE_BROKEN);
+    }
+
+    /// Sets clock-skew and unfinished marks and computes the per-trace aggregates.
+    fn flag_and_aggregate(&mut self) {
+        for i in 0..self.spans.len() {
+            let s = &self.spans[i];
+            let mut marks = s.marks;
+            if !s.is_finished() {
+                marks.set(Marks::UNFINISHED);
+            }
+            if s.parent != NONE {
+                let p = &self.spans[s.parent as usize];
+                let ends_late = s.is_finished() && p.is_finished() && s.end > p.end;
+                if s.start < p.start || ends_late {
+                    marks.set(Marks::CLOCK_SKEW);
+                }
+            }
+            self.spans[i].marks = marks;
+        }
+        let mut total = Integrity::default();
+        for t in 0..self.traces.len() {
+            let trace = &self.traces[t];
+            let (spans, roots) = (trace.spans, trace.roots);
+            let mut agg = Trace {
+                id: trace.id,
+                spans,
+                roots,
+                start: u64::MAX,
+                span_count: spans.len,
+                ..Trace::default()
+            };
+            for &i in &self.order[spans.range()] {
+                let s = &self.spans[i as usize];
+                agg.start = agg.start.min(s.start);
+                if s.is_finished() {
+                    agg.end = agg.end.max(s.end);
+                }
+                if s.status == StatusCode::Error {
+                    agg.error_count += 1;
+                }
+                let m = s.marks;
+                let ig = &mut agg.integrity;
+                ig.orphans += m.has(Marks::ORPHAN) as u32;
+                ig.cycles += m.has(Marks::CYCLE_BROKEN) as u32;
+                ig.clock_skew += m.has(Marks::CLOCK_SKEW) as u32;
+                ig.unfinished += m.has(Marks::UNFINISHED) as u32;
+                ig.dropped += s.dropped.iter().map(|&d| d as u64).sum::<u64>();
+            }
+            agg.integrity.duplicates = self.duplicate_counts(spans);
+            if agg.start == u64::MAX {
+                agg.start = 0;
+            }
+            agg.end = agg.end.max(agg.start);
+            let root_list = &self.roots[roots.range()];
+            let main = root_list
+                .iter()
+                .copied()
+                .find(|&r| !self.spans[r as usize].marks.has(Marks::ORPHAN))
+                .or_else(|| root_list.first().copied())
+                .unwrap_or(NONE);
+            agg.root = main;
+            if main != NONE {
+                let r = &self.spans[main as usize];
+                agg.root_name = r.name;
+                agg.service = self
+                    .resources
+                    .get(r.resource as usize)
+                    .map(|res| res.service)
+                    .unwrap_or_default();
+            }
+            total.add(&agg.integrity);
+            self.traces[t] = agg;
+        }
+        self.integrity = total;
+    }
+
+    fn duplicate_counts(&self, spans: Slice) -> u32 {
+        self.order[spans.range()]
+            .iter()
+            .filter(|&&i| self.spans[i as usize].marks.has(Marks::DUPLICATE))
+            .count() as u32
+    }
+}
+
+/// Sort key for "start order": start time, then span id to keep ties deterministic.
+fn start_key(s: &Span) -> (u64, [u8; 8]) {
+    (s.start, s.span_id.0)
+}
+
+/// Folds a second copy of a span into the first: the copy wins where the first is
+/// incomplete (no end, no status, no attributes), so a span re-sent after finishing
+/// shows its final state.
+fn merge_duplicate(old: &mut Span, new: Span) {
+    old.marks.set(Marks::DUPLICATE);
+    if !old.is_finished() && new.is_finished() {
+        old.start = new.start;
+        old.end = new.end;
+    }
+    if old.status == StatusCode::Unset && new.status != StatusCode::Unset {
+        old.status = new.status;
+        old.status_message = new.status_message;
+    }
+    if old.attrs.len == 0 {
+        old.attrs = new.attrs;
+    }
+    if old.events.len == 0 {
+        old.events = new.events;
+    }
+    if old.links.len == 0 {
+        old.links = new.links;
+    }
+    if old.name.is_empty() {
+        old.name = new.name;
+    }
+}

@@ -1,0 +1,134 @@
+//! String interning: repeated strings (attribute keys, span and service names, model
+//! names) are stored once in one buffer and referred to by a 4-byte [`Sym`].
+
+use rustc_hash::FxBuildHasher;
+use std::hash::BuildHasher;
+
+/// A handle to an interned string. `Sym::EMPTY` is always the empty string.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Default)]
+pub struct Sym(pub u32);
+
+impl Sym {
+    /// The empty string.
+    pub const EMPTY: Sym = Sym(0);
+
+    /// True for the empty string.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+/// Strings at most this long are interned; longer attribute values are stored as owned
+/// text, since they rarely repeat (prompts, tool payloads) and would bloat the table.
+pub const INTERN_MAX: usize = 96;
+
+/// An append-only string table.
+#[derive(Clone)]
+pub struct Interner {
+    buf: String,
+    ends: Vec<usize>,
+    table: hashbrown::HashTable<u32>,
+    hasher: FxBuildHasher,
+}
+
+impl Default for Interner {
+    fn default() -> Self {
+        let mut i = Interner {
+            buf: String::new(),
+            ends: Vec::new(),
+            table: hashbrown::HashTable::new(),
+            hasher: FxBuildHasher,
+        };
+        i.intern("");
+        i
+    }
+}
+
+impl std::fmt::Debug for Interner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Interner({} strings)", self.ends.len())
+    }
+}
+
+impl Interner {
+    /// Returns the handle for `s`, adding it when new.
+    pub fn intern(&mut self, s: &str) -> Sym {
+        let hash = self.hasher.hash_one(s);
+        let Self {
+            buf, ends, table, ..
+        } = self;
+        let get = |i: u32| -> &str {
+            let i = i as usize;
+            let start = if i == 0 { 0 } else { ends[i - 1] };
+            &buf[start..ends[i]]
+        };
+        if let Some(&id) = table.find(hash, |&id| get(id) == s) {
+            return Sym(id);
+        }
+        let id = ends.len() as u32;
+        buf.push_str(s);
+        ends.push(buf.len());
+        let hasher = self.hasher;
+        let (buf, ends) = (&self.buf, &self.ends);
+        self.table.insert_unique(hash, id, |&id| {
+            let i = id as usize;
+            let start = if i == 0 { 0 } else { ends[i - 1] };
+            hasher.hash_one(&buf[start..ends[i]])
+        });
+        Sym(id)
+    }
+
+    /// The string behind a handle. A handle from another table gives "" rather than
+    /// panicking.
+    pub fn get(&self, sym: Sym) -> &str {
+        let i = sym.0 as usize;
+        let Some(&end) = self.ends.get(i) else {
+            return "";
+        };
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.buf[start..end]
+    }
+
+    /// Number of distinct strings.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Always false: the empty string is always present.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// Looks a string up without adding it.
+    pub fn lookup(&self, s: &str) -> Option<Sym> {
+        let hash = self.hasher.hash_one(s);
+        self.table
+            .find(hash, |&id| self.get(Sym(id)) == s)
+            .map(|&id| Sym(id))
+    }
+
+    /// Bytes held (for memory accounting).
+    pub fn heap_bytes(&self) -> usize {
+        self.buf.capacity() + self.ends.capacity() * 8 + self.table.capacity() * 5
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interns_once() {
+        let mut i = Interner::default();
+        let a = i.intern("gen_ai.request.model");
+        let b = i.intern("service.name");
+        assert_eq!(i.intern("gen_ai.request.model"), a);
+        assert_ne!(a, b);
+        assert_eq!(i.get(a), "gen_ai.request.model");
+        assert_eq!(i.get(Sym::EMPTY), "");
+        assert_eq!(i.intern(""), Sym::EMPTY);
+        assert_eq!(i.lookup("service.name"), Some(b));
+        assert_eq!(i.lookup("nope"), None);
+        assert_eq!(i.get(Sym(999)), "");
+    }
+}

@@ -1,0 +1,224 @@
+//! The in-memory trace model: one arena of spans for everything loaded, with string
+//! interning, compact attributes, an iteratively built tree per trace, per-trace
+//! aggregates and an integrity report. Decoders produce [`Batch`]es; [`TraceSet::build`]
+//! merges them.
+
+mod batch;
+mod build;
+mod ids;
+mod intern;
+mod span;
+mod value;
+mod warning;
+
+pub use batch::{Batch, Checkpoint};
+pub use ids::{IdError, SpanId, TraceId, decode_id, id_from_bytes};
+pub use intern::{INTERN_MAX, Interner, Sym};
+pub use span::{Event, Link, Marks, NONE, Resource, Scope, Slice, Span, SpanKind, StatusCode};
+pub use value::{Attr, AttrValue};
+pub use warning::{Position, Warning};
+
+use rustc_hash::FxHashMap;
+
+/// Outcome of a trace or span, worst first when sorted descending.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum Outcome {
+    /// Nothing wrong.
+    #[default]
+    Ok,
+    /// Something suspicious but not failed.
+    Warning,
+    /// Failed.
+    Error,
+}
+
+impl Outcome {
+    /// Lower-case name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Warning => "warning",
+            Outcome::Error => "error",
+        }
+    }
+}
+
+/// One trace: where its spans are and its aggregates.
+#[derive(Clone, Debug, Default)]
+pub struct Trace {
+    /// Trace id.
+    pub id: TraceId,
+    /// Spans in tree pre-order (indices into [`TraceSet::order`]).
+    pub spans: Slice,
+    /// Root spans, by start time (indices into [`TraceSet::roots`]).
+    pub roots: Slice,
+    /// The main root: the earliest true root, else the earliest orphan.
+    pub root: u32,
+    /// Name of the main root.
+    pub root_name: Sym,
+    /// `service.name` of the main root's resource.
+    pub service: Sym,
+    /// Earliest span start, Unix ns.
+    pub start: u64,
+    /// Latest span end, Unix ns (at least `start`).
+    pub end: u64,
+    /// Number of spans.
+    pub span_count: u32,
+    /// Spans whose status is ERROR.
+    pub error_count: u32,
+    /// Integrity counts for this trace.
+    pub integrity: Integrity,
+}
+
+impl Trace {
+    /// Wall-clock duration in nanoseconds.
+    pub fn duration_ns(&self) -> u64 {
+        self.end.saturating_sub(self.start)
+    }
+
+    /// The trace's outcome.
+    pub fn outcome(&self) -> Outcome {
+        if self.error_count > 0 {
+            Outcome::Error
+        } else {
+            Outcome::Ok
+        }
+    }
+}
+
+/// Counts of structural problems, per trace and for the whole set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Integrity {
+    /// Spans whose parent never arrived (kept as roots).
+    pub orphans: u32,
+    /// Parent cycles that were broken.
+    pub cycles: u32,
+    /// Spans outside their parent's time range.
+    pub clock_skew: u32,
+    /// Spans with no end, or an end before the start.
+    pub unfinished: u32,
+    /// Extra copies of an already seen span that were merged away.
+    pub duplicates: u32,
+    /// Attributes, events and links the producer reported as dropped.
+    pub dropped: u64,
+}
+
+impl Integrity {
+    /// True when nothing is wrong.
+    pub fn is_clean(&self) -> bool {
+        *self == Integrity::default()
+    }
+
+    fn add(&mut self, o: &Integrity) {
+        self.orphans += o.orphans;
+        self.cycles += o.cycles;
+        self.clock_skew += o.clock_skew;
+        self.unfinished += o.unfinished;
+        self.duplicates += o.duplicates;
+        self.dropped += o.dropped;
+    }
+}
+
+/// Everything loaded: spans of all traces in one arena.
+#[derive(Debug, Default)]
+pub struct TraceSet {
+    /// The string table.
+    pub strings: Interner,
+    /// All spans.
+    pub spans: Vec<Span>,
+    /// Attribute arena.
+    pub attrs: Vec<Attr>,
+    /// Event arena.
+    pub events: Vec<Event>,
+    /// Link arena.
+    pub links: Vec<Link>,
+    /// Resources.
+    pub resources: Vec<Resource>,
+    /// Scopes.
+    pub scopes: Vec<Scope>,
+    /// Children arena: span indices, each span's children contiguous and by start.
+    pub children: Vec<u32>,
+    /// Span indices of every trace in tree pre-order, trace after trace.
+    pub order: Vec<u32>,
+    /// Root span indices, trace after trace.
+    pub roots: Vec<u32>,
+    /// Traces in first-seen order.
+    pub traces: Vec<Trace>,
+    /// Index of a trace by id.
+    pub trace_index: FxHashMap<TraceId, u32>,
+    /// Index of a span by trace and span id.
+    pub span_index: FxHashMap<(TraceId, SpanId), u32>,
+    /// Input names, indexed by [`Span::source`].
+    pub sources: Vec<String>,
+    /// Integrity totals.
+    pub integrity: Integrity,
+    /// Load warnings, in input order.
+    pub warnings: Vec<Warning>,
+}
+
+impl TraceSet {
+    /// A string from the table.
+    pub fn str(&self, sym: Sym) -> &str {
+        self.strings.get(sym)
+    }
+
+    /// A span's attributes.
+    pub fn span_attrs(&self, span: &Span) -> &[Attr] {
+        &self.attrs[span.attrs.range()]
+    }
+
+    /// A span's events.
+    pub fn span_events(&self, span: &Span) -> &[Event] {
+        &self.events[span.events.range()]
+    }
+
+    /// A span's links.
+    pub fn span_links(&self, span: &Span) -> &[Link] {
+        &self.links[span.links.range()]
+    }
+
+    /// A span's children, by start time.
+    pub fn children_of(&self, span: &Span) -> &[u32] {
+        &self.children[span.children.range()]
+    }
+
+    /// The spans of a trace in tree pre-order.
+    pub fn trace_spans(&self, trace: &Trace) -> &[u32] {
+        &self.order[trace.spans.range()]
+    }
+
+    /// The roots of a trace, by start time.
+    pub fn trace_roots(&self, trace: &Trace) -> &[u32] {
+        &self.roots[trace.roots.range()]
+    }
+
+    /// The attribute value for `key` on a span, if present.
+    pub fn span_attr(&self, span: &Span, key: &str) -> Option<&AttrValue> {
+        let sym = self.strings.lookup(key)?;
+        self.span_attrs(span)
+            .iter()
+            .find(|a| a.key == sym)
+            .map(|a| &a.value)
+    }
+
+    /// The `service.name` of a span's resource.
+    pub fn service_of(&self, span: &Span) -> &str {
+        self.resources
+            .get(span.resource as usize)
+            .map(|r| self.str(r.service))
+            .unwrap_or("")
+    }
+
+    /// The traces whose hex id starts with `prefix` (case-insensitive).
+    pub fn find_traces(&self, prefix: &str) -> Vec<u32> {
+        let prefix = prefix.to_ascii_lowercase();
+        (0..self.traces.len() as u32)
+            .filter(|&t| {
+                self.traces[t as usize]
+                    .id
+                    .to_string()
+                    .starts_with(prefix.as_str())
+            })
+            .collect()
+    }
+}

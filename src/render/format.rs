@@ -1,0 +1,155 @@
+//! Human formatting of durations, timestamps, counts and text widths.
+
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// A duration in nanoseconds as a short human string: `850ns`, `12.3µs`, `450ms`,
+/// `3.21s`, `2m05s`, `1h02m`.
+pub fn duration(ns: u64) -> String {
+    const US: u64 = 1_000;
+    const MS: u64 = 1_000_000;
+    const S: u64 = 1_000_000_000;
+    match ns {
+        n if n < US => format!("{n}ns"),
+        n if n < MS => trim_num(n as f64 / US as f64, "µs"),
+        n if n < S => trim_num(n as f64 / MS as f64, "ms"),
+        n if n < 60 * S => trim_num(n as f64 / S as f64, "s"),
+        n if n < 3600 * S => format!("{}m{:02}s", n / (60 * S), (n / S) % 60),
+        n => format!("{}h{:02}m", n / (3600 * S), (n / (60 * S)) % 60),
+    }
+}
+
+fn trim_num(v: f64, unit: &str) -> String {
+    if v >= 100.0 {
+        format!("{v:.0}{unit}")
+    } else if v >= 10.0 {
+        format!("{v:.1}{unit}")
+    } else {
+        format!("{v:.2}{unit}")
+    }
+}
+
+/// Parses a duration such as `2s`, `500ms`, `1.5m`, `250us`, `90` (seconds).
+pub fn parse_duration(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let v: f64 = num.parse().ok()?;
+    let mult = match unit.trim() {
+        "" | "s" | "sec" | "secs" => 1e9,
+        "ms" => 1e6,
+        "us" | "µs" => 1e3,
+        "ns" => 1.0,
+        "m" | "min" => 60e9,
+        "h" => 3600e9,
+        _ => return None,
+    };
+    let ns = v * mult;
+    (ns.is_finite() && ns >= 0.0 && ns < u64::MAX as f64).then_some(ns as u64)
+}
+
+/// Unix nanoseconds as `YYYY-MM-DD HH:MM:SS.mmm` in UTC (`-` for 0).
+pub fn timestamp(unix_ns: u64) -> String {
+    if unix_ns == 0 {
+        return "-".into();
+    }
+    let secs = unix_ns / 1_000_000_000;
+    let ms = (unix_ns / 1_000_000) % 1000;
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    let rem = secs % 86_400;
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{ms:03}",
+        rem / 3600,
+        (rem / 60) % 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's
+/// algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Display width of a string in terminal cells.
+pub fn width(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
+}
+
+/// Cuts `s` to at most `max` cells, ending with `…` when cut.
+pub fn truncate(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_owned();
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw + 1 > max {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out.push('…');
+    out
+}
+
+/// Pads `s` with spaces on the right to `w` cells.
+pub fn pad(s: &str, w: usize) -> String {
+    let n = width(s);
+    let mut out = s.to_owned();
+    out.extend(std::iter::repeat_n(' ', w.saturating_sub(n)));
+    out
+}
+
+/// Pads `s` with spaces on the left to `w` cells.
+pub fn pad_left(s: &str, w: usize) -> String {
+    let n = width(s);
+    let mut out: String = std::iter::repeat_n(' ', w.saturating_sub(n)).collect();
+    out.push_str(s);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration(850), "850ns");
+        assert_eq!(duration(12_345), "12.3µs");
+        assert_eq!(duration(450_000_000), "450ms");
+        assert_eq!(duration(3_210_000_000), "3.21s");
+        assert_eq!(duration(125_000_000_000), "2m05s");
+        assert_eq!(parse_duration("2s"), Some(2_000_000_000));
+        assert_eq!(parse_duration("500ms"), Some(500_000_000));
+        assert_eq!(parse_duration("1.5m"), Some(90_000_000_000));
+        assert_eq!(parse_duration("fast"), None);
+    }
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(timestamp(1_544_712_660_000_000_000), "2018-12-13 14:51:00.000");
+        assert_eq!(timestamp(951_782_400_123_000_000), "2000-02-29 00:00:00.123");
+        assert_eq!(timestamp(0), "-");
+    }
+
+    #[test]
+    fn truncation() {
+        assert_eq!(truncate("hello world", 6), "hello…");
+        assert_eq!(truncate("short", 10), "short");
+        assert_eq!(pad("ab", 4), "ab  ");
+        assert_eq!(pad_left("ab", 4), "  ab");
+    }
+}

@@ -1,0 +1,257 @@
+//! Opening inputs: files, folders (every trace file inside), and stdin; undoing gzip and
+//! zstd; telling OTLP/JSON from OTLP protobuf by content; and naming what a file looks
+//! like when it is not a trace dump at all. Produces one [`TraceSet`].
+
+mod decompress;
+mod sniff;
+
+pub use sniff::{Format, describe_non_trace, sniff_format};
+
+use crate::decode::{self, DecodeError, Decoded};
+use crate::model::{Batch, Position, TraceSet, Warning};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// One input the user named.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// A file or a folder.
+    Path(PathBuf),
+    /// Standard input.
+    Stdin,
+}
+
+impl Input {
+    /// Parses a command-line word: `-` is stdin.
+    pub fn from_arg(s: &str) -> Input {
+        if s == "-" {
+            Input::Stdin
+        } else {
+            Input::Path(PathBuf::from(s))
+        }
+    }
+
+    /// The name used in messages.
+    pub fn label(&self) -> String {
+        match self {
+            Input::Stdin => "<stdin>".to_owned(),
+            Input::Path(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// Why loading failed as a whole.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The input could not be read.
+    #[error("{name}: {source}")]
+    Io {
+        /// Input name.
+        name: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The input is not a trace format agtrace reads.
+    #[error("{name}: this looks like {what}, not an OTLP trace dump. agtrace reads OTLP/JSON (TracesData or ExportTraceServiceRequest documents, one or many, JSON Lines or an array) and OTLP protobuf (one message, 4-byte length-prefixed or varint-delimited), plain or gzip/zstd compressed")]
+    NotTrace {
+        /// Input name.
+        name: String,
+        /// What it looks like instead.
+        what: String,
+    },
+    /// The input is broken before any span could be read.
+    #[error("{name}: {source}")]
+    Decode {
+        /// Input name.
+        name: String,
+        /// Where and what.
+        #[source]
+        source: DecodeError,
+    },
+}
+
+/// How to load.
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    /// Worker threads for decoding.
+    pub threads: usize,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            threads: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+                .min(8),
+        }
+    }
+}
+
+/// Loads every input into one set. An input named directly that is not a trace dump
+/// fails the load; inside a folder such files are skipped with a warning.
+pub fn load(inputs: &[Input], opts: &LoadOptions) -> Result<TraceSet, LoadError> {
+    let mut batches: Vec<Batch> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut warnings: Vec<Warning> = Vec::new();
+    for input in inputs {
+        match input {
+            Input::Stdin => {
+                let mut buf = Vec::new();
+                std::io::stdin()
+                    .lock()
+                    .read_to_end(&mut buf)
+                    .map_err(|source| LoadError::Io {
+                        name: input.label(),
+                        source,
+                    })?;
+                let d = load_bytes(buf, &input.label(), names.len() as u32, opts)?;
+                names.push(input.label());
+                batches.extend(d.batches);
+            }
+            Input::Path(p) if p.is_dir() => {
+                let files = list_folder(p).map_err(|source| LoadError::Io {
+                    name: input.label(),
+                    source,
+                })?;
+                if files.is_empty() {
+                    warnings.push(Warning {
+                        source: input.label(),
+                        position: Position::Whole,
+                        message: "the folder holds no files".into(),
+                    });
+                }
+                for f in files {
+                    let name = f.display().to_string();
+                    match load_file(&f, &name, names.len() as u32, opts) {
+                        Ok(d) => {
+                            names.push(name);
+                            batches.extend(d.batches);
+                        }
+                        Err(e @ (LoadError::NotTrace { .. } | LoadError::Decode { .. })) => {
+                            warnings.push(Warning {
+                                source: name,
+                                position: Position::Whole,
+                                message: format!("skipped: {}", skip_reason(&e)),
+                            });
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            Input::Path(p) => {
+                let name = input.label();
+                let d = load_file(p, &name, names.len() as u32, opts)?;
+                names.push(name);
+                batches.extend(d.batches);
+            }
+        }
+    }
+    Ok(TraceSet::build(batches, names, warnings))
+}
+
+fn skip_reason(e: &LoadError) -> String {
+    match e {
+        LoadError::NotTrace { what, .. } => format!("it looks like {what}, not an OTLP trace dump"),
+        LoadError::Decode { source, .. } => source.to_string(),
+        LoadError::Io { source, .. } => source.to_string(),
+    }
+}
+
+/// Every regular file below `dir`, depth first, in name order; hidden entries skipped.
+fn list_folder(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&d)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                !p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with('.'))
+            })
+            .collect();
+        entries.sort();
+        let mut subdirs = Vec::new();
+        for p in entries {
+            if p.is_dir() {
+                subdirs.push(p);
+            } else if p.is_file() {
+                out.push(p);
+            }
+        }
+        stack.extend(subdirs.into_iter().rev());
+    }
+    Ok(out)
+}
+
+fn load_file(path: &Path, name: &str, source: u32, opts: &LoadOptions) -> Result<Decoded, LoadError> {
+    let buf = std::fs::read(path).map_err(|source| LoadError::Io {
+        name: name.to_owned(),
+        source,
+    })?;
+    load_bytes(buf, name, source, opts)
+}
+
+/// Decodes one input's bytes (any compression, any supported format).
+pub fn load_bytes(buf: Vec<u8>, name: &str, source: u32, opts: &LoadOptions) -> Result<Decoded, LoadError> {
+    let (buf, mut warnings) = decompress::undo(buf, name);
+    let format = sniff_format(&buf);
+    let result = match format {
+        Format::Json => decode::otlp_json::decode(&buf, source, name, opts.threads),
+        Format::Protobuf => decode::otlp_proto::decode(&buf, source, name, opts.threads),
+        Format::Empty => Ok(Decoded {
+            batches: Vec::new(),
+            recognized: true,
+        }),
+        Format::Other => {
+            return Err(LoadError::NotTrace {
+                name: name.to_owned(),
+                what: describe_non_trace(&buf),
+            });
+        }
+    };
+    let mut decoded = match result {
+        Ok(d) => d,
+        Err(DecodeError::Proto(_)) => {
+            return Err(LoadError::NotTrace {
+                name: name.to_owned(),
+                what: describe_non_trace(&buf),
+            });
+        }
+        Err(source) => {
+            // Broken JSON may still be a recognisable non-OTLP export; say so if it is.
+            let what = describe_non_trace(&buf);
+            if !what.starts_with("JSON") {
+                return Err(LoadError::NotTrace {
+                    name: name.to_owned(),
+                    what,
+                });
+            }
+            return Err(LoadError::Decode {
+                name: name.to_owned(),
+                source,
+            });
+        }
+    };
+    if !decoded.recognized && decoded.span_count() == 0 {
+        return Err(LoadError::NotTrace {
+            name: name.to_owned(),
+            what: describe_non_trace(&buf),
+        });
+    }
+    if format == Format::Empty {
+        warnings.push(Warning {
+            source: name.to_owned(),
+            position: Position::Whole,
+            message: "the input is empty".into(),
+        });
+    }
+    if !warnings.is_empty() {
+        let mut b = Batch::default();
+        b.warnings = warnings;
+        decoded.batches.insert(0, b);
+    }
+    Ok(decoded)
+}
