@@ -246,6 +246,18 @@ impl<'de, E: Element> Visitor<'de> for One<'_, '_, E> {
 #[derive(Clone, Copy)]
 struct ResourceSpansSeed;
 
+/// The elements of a `resourceSpans` array on their own (`[{…},{…}]`), for decoding a
+/// slice of one large document on another thread.
+pub struct ResourceSpansList<'s, 'a>(pub &'s mut Sink<'a>);
+
+impl<'de> DeserializeSeed<'de> for ResourceSpansList<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        self.0.recognized = true;
+        ListOf(ResourceSpansSeed, self.0).deserialize(d)
+    }
+}
+
 impl Element for ResourceSpansSeed {
     fn decode<'de, A: MapAccess<'de>>(self, sink: &mut Sink, mut map: A) -> Result<(), A::Error> {
         let idx = sink.batch.resources.len() as u32;
@@ -459,11 +471,11 @@ impl Element for SpanSeed {
             }
         }
         let label = || {
-            format!(
-                "span #{} {:?}",
-                sink.span_no,
-                sink.batch.strings.get(span.name)
-            )
+            let name = sink.batch.strings.get(span.name);
+            match span_id {
+                Some(id) => format!("span {name:?} ({})", SpanId(id)),
+                None => format!("span {name:?}"),
+            }
         };
         let problem = problem.or_else(|| match (trace_id, span_id) {
             (None, _) => Some("no traceId".to_string()),
@@ -758,7 +770,7 @@ impl<'de> Visitor<'de> for AnyValueSeed<'_> {
                     .map(AttrValue::Double)
                     .unwrap_or_default(),
                 Key::BytesValue => match map.next_value_seed(TextSeed)? {
-                    Some(t) => decode_bytes(&t),
+                    Some(t) => decode_bytes(&mut *self.0, &t),
                     None => AttrValue::Empty,
                 },
                 Key::ArrayValue => map.next_value_seed(ValuesSeed {
@@ -779,14 +791,14 @@ impl<'de> Visitor<'de> for AnyValueSeed<'_> {
     }
 }
 
-fn decode_bytes(text: &str) -> AttrValue {
+fn decode_bytes(strings: &mut Interner, text: &str) -> AttrValue {
     let t = text.trim_end_matches('=');
     base64::engine::general_purpose::STANDARD_NO_PAD
         .decode(t)
         .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t))
-        .map(|b| AttrValue::Bytes(b.into()))
+        .map(|b| AttrValue::Bytes(Box::new(b)))
         // Not base64: keep the text rather than lose it.
-        .unwrap_or_else(|_| AttrValue::Text(text.into()))
+        .unwrap_or_else(|_| AttrValue::string(strings, text))
 }
 
 /// `{"values": [...]}` of an `ArrayValue` (AnyValues) or a `KeyValueList` (KeyValues).
@@ -856,13 +868,13 @@ impl<'de> Visitor<'de> for ValuesList<'_> {
             while let Some(kv) = seq.next_element_seed(KeyValueSeed(&mut *self.strings))? {
                 items.push(kv);
             }
-            Ok(AttrValue::KvList(items.into()))
+            Ok(AttrValue::KvList(Box::new(items)))
         } else {
             let mut items = Vec::new();
             while let Some(v) = seq.next_element_seed(AnyValueSeed(&mut *self.strings))? {
                 items.push(v);
             }
-            Ok(AttrValue::Array(items.into()))
+            Ok(AttrValue::Array(Box::new(items)))
         }
     }
 }

@@ -3,18 +3,153 @@
 //! decoded on several threads; a damaged line costs only that line; a document cut off
 //! mid-write keeps every span completed before the cut.
 
-use super::json_seeds::{DocSeed, Sink};
+use super::json_seeds::{DocSeed, ResourceSpansList, Sink};
 use super::{DecodeError, Decoded, cap_warnings, split_even};
 use crate::model::{Batch, Position, Warning};
 use serde::de::DeserializeSeed;
 
 /// Decodes an OTLP/JSON input. `name` is used in warnings.
-pub fn decode(buf: &[u8], source: u32, name: &str, threads: usize) -> Result<Decoded, DecodeError> {
-    let buf = buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(buf);
+///
+/// `buf` is the caller's private copy of the input: splitting one large document for
+/// several threads briefly overwrites one byte per split (and puts it back).
+pub fn decode(buf: &mut [u8], source: u32, name: &str, threads: usize) -> Result<Decoded, DecodeError> {
+    let buf = match buf.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(_) => &mut buf[3..],
+        None => buf,
+    };
     if let Some(lines) = jsonl_start(buf) {
         return decode_lines(buf, lines, source, name, threads);
     }
+    if let Some(d) = decode_split(buf, source, name, threads) {
+        return Ok(d);
+    }
     decode_documents(buf, source, name)
+}
+
+/// Inputs smaller than this are not worth splitting.
+const SPLIT_MIN_BYTES: usize = 4 << 20;
+
+/// Finds the `,` before a top-level `resourceSpans` element starting at or after
+/// `from`: the pattern `, {"resource":` (white space allowed). A quote that is not
+/// escaped can only open a key there, so the pattern cannot sit inside a string; that
+/// it sits at the top level is checked by the parse itself.
+fn find_split(buf: &[u8], from: usize) -> Option<usize> {
+    let finder = memchr::memmem::Finder::new(b"\"resource\"");
+    let limit = (from + (64 << 20)).min(buf.len());
+    let mut pos = from;
+    while let Some(hit) = finder.find(&buf[pos..limit]) {
+        let q = pos + hit;
+        pos = q + 1;
+        let after = buf[q + 10..].iter().position(|b| !b.is_ascii_whitespace());
+        if after.map(|a| buf[q + 10 + a]) != Some(b':') {
+            continue;
+        }
+        let before = |end: usize| buf[..end].iter().rposition(|b| !b.is_ascii_whitespace());
+        let Some(brace) = before(q).filter(|&o| buf[o] == b'{') else { continue };
+        if let Some(comma) = before(brace).filter(|&c| buf[c] == b',') {
+            return Some(comma);
+        }
+    }
+    None
+}
+
+/// Decodes one large document on several threads by cutting its `resourceSpans`
+/// array between elements. Returns `None` (having changed nothing) when the input does
+/// not have that shape; the caller then decodes it in one piece.
+fn decode_split(buf: &mut [u8], source: u32, name: &str, threads: usize) -> Option<Decoded> {
+    if threads < 2 || buf.len() < SPLIT_MIN_BYTES {
+        return None;
+    }
+    let mut cuts = Vec::new();
+    for k in 1..threads {
+        let from = (buf.len() * k / threads).max(cuts.last().map_or(0, |&c: &usize| c + 1));
+        if let Some(c) = find_split(buf, from) {
+            cuts.push(c);
+        }
+    }
+    if cuts.is_empty() {
+        return None;
+    }
+    // The document must end with `]}` after its last element for the last piece to
+    // be read as a bare list; a cut-off document simply ends early.
+    let trimmed = buf.iter().rposition(|b| !b.is_ascii_whitespace())? + 1;
+    let closed = buf[trimmed - 1] == b'}';
+    let last_end = if closed { trimmed - 1 } else { trimmed };
+    for &c in &cuts {
+        buf[c] = b'[';
+    }
+    let view: &[u8] = buf;
+    let mut bounds = vec![0];
+    bounds.extend(cuts.iter().copied());
+    bounds.push(last_end);
+    let pieces: Vec<(usize, usize)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
+    let results: Vec<Option<(Batch, Vec<Warning>)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = pieces
+            .iter()
+            .enumerate()
+            .map(|(i, &(start, end))| {
+                let piece = &view[start..end];
+                let last = i == pieces.len() - 1;
+                scope.spawn(move || decode_piece(piece, i == 0, last, closed, source, name))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().ok().flatten()).collect()
+    });
+    for &c in &cuts {
+        buf[c] = b',';
+    }
+    let mut out = Decoded {
+        batches: Vec::with_capacity(results.len()),
+        recognized: true,
+    };
+    for r in results {
+        let (mut batch, warnings) = r?;
+        batch.warnings.extend(warnings);
+        out.batches.push(batch);
+    }
+    Some(out)
+}
+
+/// Decodes one piece of a split document. The first piece is the document's head
+/// (`{"resourceSpans":[…`), the others are `[…` lists of elements. Every piece but a
+/// closed document's last must stop exactly at its end; anything else means the cut
+/// was not between top-level elements, and the whole split is abandoned.
+fn decode_piece(
+    piece: &[u8],
+    first: bool,
+    last: bool,
+    closed: bool,
+    source: u32,
+    name: &str,
+) -> Option<(Batch, Vec<Warning>)> {
+    let mut batch = Batch::default();
+    let mut sink = Sink::new(&mut batch, source);
+    let mut de = serde_json::Deserializer::from_slice(piece);
+    let res = if first {
+        DocSeed(&mut sink).deserialize(&mut de)
+    } else {
+        ResourceSpansList(&mut sink).deserialize(&mut de)
+    };
+    let mut warnings = Vec::new();
+    match res {
+        Ok(()) if last && closed && de.end().is_ok() => {}
+        // serde_json reports an end-of-input error at the last byte it read.
+        Err(e) if e.is_eof() && offset_of(piece, e.line(), e.column()) + 1 >= piece.len() => {
+            if last && !closed {
+                warnings.push(Warning {
+                    source: name.to_owned(),
+                    position: Position::Whole,
+                    message: "the input ends in the middle of a document (cut off while being written?); kept the spans before the damage".into(),
+                });
+            } else if last {
+                return None;
+            }
+        }
+        _ => return None,
+    }
+    let notes = take_notes(&mut sink, name);
+    warnings.extend(notes);
+    Some((batch, warnings))
 }
 
 /// When the input is JSON Lines (its first line is a whole JSON value and more

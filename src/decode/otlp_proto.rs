@@ -382,29 +382,23 @@ fn convert_value(strings: &mut Interner, v: Option<AnyValue>) -> AttrValue {
         return AttrValue::Empty;
     };
     match value {
-        any_value::Value::StringValue(s) => {
-            if s.len() <= crate::model::INTERN_MAX {
-                AttrValue::Str(strings.intern(&s))
-            } else {
-                AttrValue::Text(s.into_boxed_str())
-            }
-        }
+        any_value::Value::StringValue(s) => AttrValue::string(strings, &s),
         any_value::Value::BoolValue(b) => AttrValue::Bool(b),
         any_value::Value::IntValue(i) => AttrValue::Int(i),
         any_value::Value::DoubleValue(d) => AttrValue::Double(d),
-        any_value::Value::BytesValue(b) => AttrValue::Bytes(b.into_boxed_slice()),
-        any_value::Value::ArrayValue(a) => AttrValue::Array(
+        any_value::Value::BytesValue(b) => AttrValue::Bytes(Box::new(b)),
+        any_value::Value::ArrayValue(a) => AttrValue::Array(Box::new(
             a.values
                 .into_iter()
                 .map(|v| convert_value(strings, Some(v)))
                 .collect(),
-        ),
-        any_value::Value::KvlistValue(kv) => AttrValue::KvList(
+        )),
+        any_value::Value::KvlistValue(kv) => AttrValue::KvList(Box::new(
             kv.values
                 .into_iter()
                 .map(|kv| (strings.intern(&kv.key), convert_value(strings, kv.value)))
                 .collect(),
-        ),
+        )),
         // Dictionary-encoded strings need a dictionary that trace exports never carry.
         any_value::Value::StringValueStrindex(_) => AttrValue::Empty,
     }

@@ -14,9 +14,13 @@ impl TraceSet {
             warnings,
             ..TraceSet::default()
         };
-        let total: usize = batches.iter().map(|b| b.spans.len()).sum();
-        set.spans.reserve(total);
-        set.span_index.reserve(total);
+        let mut batches = batches.into_iter();
+        // The first (usually largest) batch is adopted as is: its vectors and string
+        // table become the set's, so its handles need no remapping and nothing is
+        // copied. Later batches are appended and remapped.
+        if let Some(first) = batches.next() {
+            set.adopt(first);
+        }
         for batch in batches {
             set.merge(batch);
         }
@@ -25,6 +29,20 @@ impl TraceSet {
         set.walk_traces();
         set.flag_and_aggregate();
         set
+    }
+
+    /// Takes the first batch wholesale: its string table becomes the set's.
+    fn adopt(&mut self, batch: Batch) {
+        self.strings = batch.strings;
+        self.attrs = batch.attrs;
+        self.events = batch.events;
+        self.links = batch.links;
+        self.resources = batch.resources;
+        self.scopes = batch.scopes;
+        self.warnings.extend(batch.warnings);
+        self.spans = batch.spans;
+        self.span_index.reserve(self.spans.len());
+        self.index_spans_from(0);
     }
 
     /// Appends one batch, remapping its strings and arena offsets and merging spans
@@ -43,6 +61,7 @@ impl TraceSet {
         let map: Vec<Sym> = (0..strings.len() as u32)
             .map(|i| self.strings.intern(strings.get(Sym(i))))
             .collect();
+        let text_off = self.strings.append_texts(&strings);
         let remap = |s: Sym| map[s.0 as usize];
         let shift = |s: Slice, by: usize| Slice {
             start: s.start + by as u32,
@@ -54,7 +73,7 @@ impl TraceSet {
 
         self.attrs.extend(attrs.into_iter().map(|mut a| {
             a.key = remap(a.key);
-            a.value.remap(&map);
+            a.value.remap(&map, text_off);
             a
         }));
         self.events.extend(events.into_iter().map(|mut e| {
@@ -80,7 +99,8 @@ impl TraceSet {
         }));
         self.warnings.extend(warnings);
 
-        for mut span in spans {
+        let from = self.spans.len();
+        self.spans.extend(spans.into_iter().map(|mut span| {
             span.name = remap(span.name);
             span.status_message = remap(span.status_message);
             span.trace_state = remap(span.trace_state);
@@ -89,34 +109,41 @@ impl TraceSet {
             span.attrs = shift(span.attrs, attr_off);
             span.events = shift(span.events, event_off);
             span.links = shift(span.links, link_off);
-            span.parent = NONE;
-            span.marks = Marks::default();
-            self.insert_span(span);
-        }
+            span
+        }));
+        self.index_spans_from(from);
     }
 
-    fn insert_span(&mut self, span: Span) {
-        let key = (span.trace_id, span.span_id);
-        if let Some(&existing) = self.span_index.get(&key) {
-            let old = &mut self.spans[existing as usize];
-            merge_duplicate(old, span);
-            return;
-        }
-        let trace = match self.trace_index.get(&span.trace_id) {
-            Some(&t) => t,
-            None => {
-                let t = self.traces.len() as u32;
-                self.traces.push(Trace {
-                    id: span.trace_id,
-                    ..Trace::default()
-                });
-                self.trace_index.insert(span.trace_id, t);
-                t
+    /// Indexes the spans from `from` on, assigning traces and folding duplicates into
+    /// their first copy; the survivors are compacted in place.
+    fn index_spans_from(&mut self, from: usize) {
+        let mut write = from;
+        for read in from..self.spans.len() {
+            let mut span = self.spans[read];
+            span.parent = NONE;
+            span.marks = Marks::default();
+            let key = (span.trace_id, span.span_id);
+            if let Some(&existing) = self.span_index.get(&key) {
+                merge_duplicate(&mut self.spans[existing as usize], span);
+                continue;
             }
-        };
-        let idx = self.spans.len() as u32;
-        self.span_index.insert(key, idx);
-        self.spans.push(Span { trace, ..span });
+            span.trace = match self.trace_index.get(&span.trace_id) {
+                Some(&t) => t,
+                None => {
+                    let t = self.traces.len() as u32;
+                    self.traces.push(Trace {
+                        id: span.trace_id,
+                        ..Trace::default()
+                    });
+                    self.trace_index.insert(span.trace_id, t);
+                    t
+                }
+            };
+            self.span_index.insert(key, write as u32);
+            self.spans[write] = span;
+            write += 1;
+        }
+        self.spans.truncate(write);
     }
 
     /// Resolves parent ids to indices; marks orphans and self-parents.

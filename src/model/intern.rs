@@ -22,13 +22,20 @@ impl Sym {
 /// text, since they rarely repeat (prompts, tool payloads) and would bloat the table.
 pub const INTERN_MAX: usize = 96;
 
-/// An append-only string table.
+/// A handle to a long text (not interned, stored once in the text arena).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct Txt(pub u32);
+
+/// An append-only string table, plus an arena for long texts that are not worth
+/// interning (one contiguous buffer: no per-string allocation).
 #[derive(Clone)]
 pub struct Interner {
     buf: String,
     ends: Vec<usize>,
     table: hashbrown::HashTable<u32>,
     hasher: FxBuildHasher,
+    texts: String,
+    text_ends: Vec<usize>,
 }
 
 impl Default for Interner {
@@ -38,6 +45,8 @@ impl Default for Interner {
             ends: Vec::new(),
             table: hashbrown::HashTable::new(),
             hasher: FxBuildHasher,
+            texts: String::new(),
+            text_ends: Vec::new(),
         };
         i.intern("");
         i
@@ -89,6 +98,39 @@ impl Interner {
         &self.buf[start..end]
     }
 
+    /// Stores a long text and returns its handle.
+    pub fn add_text(&mut self, s: &str) -> Txt {
+        self.texts.push_str(s);
+        self.text_ends.push(self.texts.len());
+        Txt((self.text_ends.len() - 1) as u32)
+    }
+
+    /// A long text by handle ("" for a foreign handle).
+    pub fn text(&self, t: Txt) -> &str {
+        let i = t.0 as usize;
+        let Some(&end) = self.text_ends.get(i) else {
+            return "";
+        };
+        let start = if i == 0 { 0 } else { self.text_ends[i - 1] };
+        &self.texts[start..end]
+    }
+
+    /// Number of long texts.
+    pub fn text_count(&self) -> usize {
+        self.text_ends.len()
+    }
+
+    /// Appends all of `other`'s long texts; handle `t` of `other` becomes
+    /// `Txt(t.0 + returned offset)`.
+    pub fn append_texts(&mut self, other: &Interner) -> u32 {
+        let off = self.text_ends.len() as u32;
+        let base = self.texts.len();
+        self.texts.push_str(&other.texts);
+        self.text_ends
+            .extend(other.text_ends.iter().map(|e| e + base));
+        off
+    }
+
     /// Number of distinct strings.
     pub fn len(&self) -> usize {
         self.ends.len()
@@ -109,7 +151,11 @@ impl Interner {
 
     /// Bytes held (for memory accounting).
     pub fn heap_bytes(&self) -> usize {
-        self.buf.capacity() + self.ends.capacity() * 8 + self.table.capacity() * 5
+        self.buf.capacity()
+            + self.ends.capacity() * 8
+            + self.table.capacity() * 5
+            + self.texts.capacity()
+            + self.text_ends.capacity() * 8
     }
 }
 

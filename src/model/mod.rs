@@ -13,7 +13,7 @@ mod warning;
 
 pub use batch::{Batch, Checkpoint};
 pub use ids::{IdError, SpanId, TraceId, decode_id, id_from_bytes};
-pub use intern::{INTERN_MAX, Interner, Sym};
+pub use intern::{INTERN_MAX, Interner, Sym, Txt};
 pub use span::{Event, Link, Marks, NONE, Resource, Scope, Slice, Span, SpanKind, StatusCode};
 pub use value::{Attr, AttrValue};
 pub use warning::{Position, Warning};

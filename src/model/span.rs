@@ -154,7 +154,7 @@ pub const NONE: u32 = u32::MAX;
 
 /// One span in the arena. Fields above the divider come from the input; fields below
 /// are derived when the [`TraceSet`](super::TraceSet) is built.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Span {
     /// Trace id.
     pub trace_id: TraceId,
@@ -269,4 +269,13 @@ pub struct Scope {
     pub attrs: Slice,
     /// Dropped attribute count.
     pub dropped: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn span_size() {
+        println!("Span = {} bytes", std::mem::size_of::<super::Span>());
+        assert!(std::mem::size_of::<super::Span>() <= 160);
+    }
 }

@@ -1,7 +1,7 @@
 //! Attribute values: every OTLP `AnyValue` variant, kept compactly. Short strings are
 //! interned; long ones (prompts, tool payloads) are stored once as owned text.
 
-use super::intern::{INTERN_MAX, Interner, Sym};
+use super::intern::{INTERN_MAX, Interner, Sym, Txt};
 
 /// One attribute value.
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -11,8 +11,8 @@ pub enum AttrValue {
     Empty,
     /// A short, interned string.
     Str(Sym),
-    /// A long string, not interned.
-    Text(Box<str>),
+    /// A long string, kept in the text arena.
+    Text(Txt),
     /// A boolean.
     Bool(bool),
     /// A 64-bit integer.
@@ -20,11 +20,11 @@ pub enum AttrValue {
     /// A double.
     Double(f64),
     /// Raw bytes.
-    Bytes(Box<[u8]>),
+    Bytes(Box<Vec<u8>>),
     /// An array of values.
-    Array(Box<[AttrValue]>),
+    Array(Box<Vec<AttrValue>>),
     /// A list of key/value pairs.
-    KvList(Box<[(Sym, AttrValue)]>),
+    KvList(Box<Vec<(Sym, AttrValue)>>),
 }
 
 /// One key/value attribute.
@@ -42,7 +42,7 @@ impl AttrValue {
         if s.len() <= INTERN_MAX {
             AttrValue::Str(strings.intern(s))
         } else {
-            AttrValue::Text(s.into())
+            AttrValue::Text(strings.add_text(s))
         }
     }
 
@@ -50,7 +50,7 @@ impl AttrValue {
     pub fn as_str<'a>(&'a self, strings: &'a Interner) -> Option<&'a str> {
         match self {
             AttrValue::Str(s) => Some(strings.get(*s)),
-            AttrValue::Text(t) => Some(t),
+            AttrValue::Text(t) => Some(strings.text(*t)),
             _ => None,
         }
     }
@@ -75,14 +75,16 @@ impl AttrValue {
         }
     }
 
-    /// Rewrites every interned handle through `map` (used when merging string tables).
-    pub fn remap(&mut self, map: &[Sym]) {
+    /// Rewrites every interned handle through `map` and shifts text handles by
+    /// `text_off` (used when merging string tables).
+    pub fn remap(&mut self, map: &[Sym], text_off: u32) {
         match self {
             AttrValue::Str(s) => *s = map[s.0 as usize],
-            AttrValue::Array(items) => items.iter_mut().for_each(|v| v.remap(map)),
+            AttrValue::Text(t) => t.0 += text_off,
+            AttrValue::Array(items) => items.iter_mut().for_each(|v| v.remap(map, text_off)),
             AttrValue::KvList(items) => items.iter_mut().for_each(|(k, v)| {
                 *k = map[k.0 as usize];
-                v.remap(map);
+                v.remap(map, text_off);
             }),
             _ => {}
         }
@@ -94,7 +96,7 @@ impl AttrValue {
         match self {
             AttrValue::Empty => Value::Null,
             AttrValue::Str(s) => Value::String(strings.get(*s).to_owned()),
-            AttrValue::Text(t) => Value::String(t.to_string()),
+            AttrValue::Text(t) => Value::String(strings.text(*t).to_owned()),
             AttrValue::Bool(b) => Value::Bool(*b),
             AttrValue::Int(i) => Value::from(*i),
             AttrValue::Double(d) => serde_json::Number::from_f64(*d)
@@ -102,7 +104,7 @@ impl AttrValue {
                 .unwrap_or_else(|| Value::String(d.to_string())),
             AttrValue::Bytes(b) => {
                 use base64::Engine as _;
-                Value::String(base64::engine::general_purpose::STANDARD.encode(b))
+                Value::String(base64::engine::general_purpose::STANDARD.encode(b.as_slice()))
             }
             AttrValue::Array(items) => {
                 Value::Array(items.iter().map(|v| v.to_json(strings)).collect())
@@ -125,5 +127,17 @@ impl AttrValue {
             AttrValue::Empty => String::new(),
             other => other.to_json(strings).to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compact_sizes() {
+        // Attributes are the bulk of the model: keep them at three words.
+        assert_eq!(std::mem::size_of::<AttrValue>(), 16);
+        assert_eq!(std::mem::size_of::<Attr>(), 24);
     }
 }

@@ -196,10 +196,10 @@ fn load_file(path: &Path, name: &str, source: u32, opts: &LoadOptions) -> Result
 
 /// Decodes one input's bytes (any compression, any supported format).
 pub fn load_bytes(buf: Vec<u8>, name: &str, source: u32, opts: &LoadOptions) -> Result<Decoded, LoadError> {
-    let (buf, mut warnings) = decompress::undo(buf, name);
+    let (mut buf, mut warnings) = decompress::undo(buf, name);
     let format = sniff_format(&buf);
     let result = match format {
-        Format::Json => decode::otlp_json::decode(&buf, source, name, opts.threads),
+        Format::Json => decode::otlp_json::decode(&mut buf, source, name, opts.threads),
         Format::Protobuf => decode::otlp_proto::decode(&buf, source, name, opts.threads),
         Format::Empty => Ok(Decoded {
             batches: Vec::new(),
