@@ -78,12 +78,36 @@ fn load(inputs: &[Input], args: &LoadArgs) -> Result<TraceSet, CommandError> {
     if let Some(t) = args.threads {
         opts.threads = t.max(1);
     }
+    let started = std::time::Instant::now();
     let set = source::load(inputs, &opts)?;
     let mut err = io::stderr().lock();
     for w in &set.warnings {
         let _ = writeln!(err, "agtrace: warning: {}", sanitize(&w.to_string()));
     }
+    if std::env::var_os("AGTRACE_STATS").is_some() {
+        let _ = writeln!(
+            err,
+            "agtrace: stats: load_seconds={:.3} spans={} traces={} peak_rss_kb={}",
+            started.elapsed().as_secs_f64(),
+            set.spans.len(),
+            set.traces.len(),
+            peak_rss_kb().map_or("unknown".to_owned(), |k| k.to_string()),
+        );
+        let parts: Vec<String> = set
+            .heap_bytes()
+            .iter()
+            .map(|(k, v)| format!("{k}={:.1}MB", *v as f64 / 1e6))
+            .collect();
+        let _ = writeln!(err, "agtrace: stats: model {}", parts.join(" "));
+    }
     Ok(set)
+}
+
+/// The process's peak resident memory (Linux `VmHWM`), for `AGTRACE_STATS`.
+fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn ls(a: LsArgs) -> Result<(), CommandError> {

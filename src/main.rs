@@ -10,8 +10,9 @@ fn main() -> ExitCode {
         Err(e) => {
             let code = e.exit_code();
             if code != agtrace::commands::exit::OK {
+                // Every error's message already names the input and the cause.
                 let msg = anyhow::Error::from(e);
-                eprintln!("agtrace: {}", agtrace::render::sanitize_multiline(&format!("{msg:#}")));
+                eprintln!("agtrace: {}", agtrace::render::sanitize_multiline(&msg.to_string()));
             }
             ExitCode::from(code)
         }

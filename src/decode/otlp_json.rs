@@ -122,7 +122,7 @@ fn decode_piece(
     source: u32,
     name: &str,
 ) -> Option<(Batch, Vec<Warning>)> {
-    let mut batch = Batch::default();
+    let mut batch = Batch::for_input(piece.len());
     let mut sink = Sink::new(&mut batch, source);
     let mut de = serde_json::Deserializer::from_slice(piece);
     let res = if first {
@@ -211,7 +211,7 @@ fn decode_line_chunk(
     source: u32,
     name: &str,
 ) -> (Batch, bool, Vec<(u64, Warning)>) {
-    let mut batch = Batch::default();
+    let mut batch = Batch::for_input(chunk.len());
     let mut warns = Vec::new();
     let mut sink = Sink::new(&mut batch, source);
     let mut line_no = 0u64;
@@ -258,7 +258,7 @@ fn decode_line_chunk(
 
 /// One document, several concatenated ones, or an array of them, decoded in order.
 fn decode_documents(buf: &[u8], source: u32, name: &str) -> Result<Decoded, DecodeError> {
-    let mut batch = Batch::default();
+    let mut batch = Batch::for_input(buf.len());
     let mut sink = Sink::new(&mut batch, source);
     let mut pos = 0usize;
     let mut line_base = 0u64; // lines before `pos`
@@ -296,11 +296,15 @@ fn decode_documents(buf: &[u8], source: u32, name: &str) -> Result<Decoded, Deco
             Err(e) => {
                 let line = line_base + e.line() as u64;
                 let kept = sink.batch.spans.len();
-                if docs == 0 && kept == 0 && !sink.recognized && !e.is_eof() {
+                if docs == 0 && kept == 0 {
                     return Err(DecodeError::Json {
                         line,
                         column: e.column() as u64,
-                        message: describe_json_error(&e),
+                        message: if e.is_eof() {
+                            "the input ends before the first span is complete".to_owned()
+                        } else {
+                            describe_json_error(&e)
+                        },
                     });
                 }
                 let message = if e.is_eof() {

@@ -38,6 +38,19 @@ pub struct Checkpoint {
 }
 
 impl Batch {
+    /// An empty batch with room for what `input_bytes` of OTLP/JSON usually holds.
+    /// Growing a large vector by doubling copies it while both copies are alive, which
+    /// would raise peak memory; reserving up front avoids that, and capacity that is
+    /// never written is never touched, so it costs address space, not memory.
+    pub fn for_input(input_bytes: usize) -> Batch {
+        let mut b = Batch::default();
+        b.spans.reserve(input_bytes / 400);
+        b.attrs.reserve(input_bytes / 60);
+        b.events.reserve(input_bytes / 2000);
+        b.strings.reserve_texts(input_bytes / 3);
+        b
+    }
+
     /// Remembers the arena lengths.
     pub fn checkpoint(&self) -> Checkpoint {
         Checkpoint {

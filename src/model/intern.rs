@@ -98,6 +98,12 @@ impl Interner {
         &self.buf[start..end]
     }
 
+    /// Reserves room for `bytes` of long texts.
+    pub fn reserve_texts(&mut self, bytes: usize) {
+        self.texts.reserve(bytes);
+        self.text_ends.reserve(bytes / 256);
+    }
+
     /// Stores a long text and returns its handle.
     pub fn add_text(&mut self, s: &str) -> Txt {
         self.texts.push_str(s);

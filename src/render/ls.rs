@@ -74,7 +74,7 @@ pub fn write_json(out: &mut impl Write, set: &TraceSet, rows: &[u32]) -> io::Res
             "cycle_count": ig.cycles,
             "duplicate_count": ig.duplicates,
         });
-        writeln!(out, "{v}")?;
+        super::write_json_line(out, &v)?;
     }
     Ok(())
 }

@@ -13,6 +13,27 @@ pub use style::{Paint, Style};
 
 use crate::model::Outcome;
 
+/// Writes one JSON value on its own line. serde_json already escapes control
+/// characters; bidirectional overrides are escaped too, so JSON printed to a terminal
+/// cannot reorder what the user sees.
+pub fn write_json_line(out: &mut impl std::io::Write, v: &serde_json::Value) -> std::io::Result<()> {
+    let text = v.to_string();
+    if text.contains(|c: char| matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')) {
+        let mut safe = String::with_capacity(text.len() + 16);
+        for c in text.chars() {
+            match c {
+                '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+                    safe.push_str(&format!("\\u{:04x}", c as u32))
+                }
+                c => safe.push(c),
+            }
+        }
+        writeln!(out, "{safe}")
+    } else {
+        writeln!(out, "{text}")
+    }
+}
+
 /// A status as glyph + word (terminal) or word alone (pipe), colored.
 pub fn status_cell(style: &Style, o: Outcome) -> String {
     let (glyph, paint) = match o {

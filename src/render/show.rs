@@ -134,7 +134,7 @@ fn write_header(out: &mut impl Write, set: &TraceSet, trace: &Trace, style: &Sty
     )?;
     writeln!(
         out,
-        "  root {:?}  service {:?}  start {}  duration {}  spans {}  errors {}",
+        "  root \"{}\"  service \"{}\"  start {}  duration {}  spans {}  errors {}",
         sanitize(set.str(trace.root_name)),
         sanitize(set.str(trace.service)),
         timestamp(trace.start),
@@ -146,15 +146,15 @@ fn write_header(out: &mut impl Write, set: &TraceSet, trace: &Trace, style: &Sty
     if !ig.is_clean() {
         let mut parts = Vec::new();
         for (n, what) in [
-            (ig.orphans as u64, "orphan spans (parent missing)"),
+            (ig.orphans as u64, "orphans (parent missing)"),
             (ig.cycles as u64, "parent cycles broken"),
-            (ig.clock_skew as u64, "spans outside their parent (clock skew)"),
-            (ig.unfinished as u64, "unfinished spans"),
-            (ig.duplicates as u64, "spans received more than once"),
+            (ig.clock_skew as u64, "clock skew (outside the parent)"),
+            (ig.unfinished as u64, "unfinished"),
+            (ig.duplicates as u64, "received more than once"),
             (ig.dropped, "attributes/events/links dropped by the producer"),
         ] {
             if n > 0 {
-                parts.push(format!("{n} {what}"));
+                parts.push(format!("{what}: {n}"));
             }
         }
         writeln!(out, "  {}", style.paint(&format!("integrity: {}", parts.join("; ")), Paint::Yellow))?;
@@ -225,7 +225,7 @@ pub fn write_json(out: &mut impl Write, set: &TraceSet, trace: &Trace, max_depth
         if max_depth.is_some_and(|d| s.depth > d) {
             continue;
         }
-        writeln!(out, "{}", span_json(set, s))?;
+        super::write_json_line(out, &span_json(set, s))?;
     }
     Ok(())
 }
