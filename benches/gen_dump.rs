@@ -28,7 +28,9 @@ fn main() -> std::io::Result<()> {
             }
             "-o" | "--output" => out_path = Some(val()),
             "-h" | "--help" => {
-                eprintln!("gen-dump [--traces N] [--spans-per-trace N] [--seed N] [--format json|jsonl|proto|proto-stream] [-o FILE]");
+                eprintln!(
+                    "gen-dump [--traces N] [--spans-per-trace N] [--seed N] [--format json|jsonl|proto|proto-stream] [-o FILE]"
+                );
                 return Ok(());
             }
             other => {

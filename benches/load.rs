@@ -38,14 +38,19 @@ fn time_cmd(cmd: &mut Command, peak_from_stats: bool) -> Run {
         c.args(cmd.get_args());
         c
     };
-    c.env("AGTRACE_STATS", "1").stdout(Stdio::null()).stderr(Stdio::piped());
+    c.env("AGTRACE_STATS", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
     let start = Instant::now();
     let out = c.output().expect("run child");
     let seconds = start.elapsed().as_secs_f64();
     let err = String::from_utf8_lossy(&out.stderr);
     let peak_kb = err
         .split_whitespace()
-        .find_map(|w| w.strip_prefix("peak_rss_kb=").or_else(|| w.strip_prefix("AGTRACE_BENCH_PEAK=")))
+        .find_map(|w| {
+            w.strip_prefix("peak_rss_kb=")
+                .or_else(|| w.strip_prefix("AGTRACE_BENCH_PEAK="))
+        })
         .and_then(|v| v.parse().ok());
     if !out.status.success() {
         eprintln!("  (command failed: {:?}: {})", cmd, err.trim());
@@ -53,7 +58,14 @@ fn time_cmd(cmd: &mut Command, peak_from_stats: bool) -> Run {
     Run { seconds, peak_kb }
 }
 
-fn measure(label: &str, file: &Path, spans: usize, runs: usize, mut make: impl FnMut() -> Command, stats: bool) -> f64 {
+fn measure(
+    label: &str,
+    file: &Path,
+    spans: usize,
+    runs: usize,
+    mut make: impl FnMut() -> Command,
+    stats: bool,
+) -> f64 {
     let mut times = Vec::new();
     let mut peak = 0u64;
     for _ in 0..runs {
@@ -80,7 +92,9 @@ fn child(mode: &str, path: &str) {
     let buf = std::fs::read(path).expect("read");
     let jsonl = mode.ends_with("-lines");
     let docs: Vec<&[u8]> = if jsonl {
-        buf.split(|&b| b == b'\n').filter(|l| !l.is_empty()).collect()
+        buf.split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .collect()
     } else {
         vec![&buf[..]]
     };
@@ -88,7 +102,10 @@ fn child(mode: &str, path: &str) {
     for d in docs {
         if mode.starts_with("value") {
             let v: serde_json::Value = serde_json::from_slice(d).expect("json");
-            n += v.get("resourceSpans").and_then(|r| r.as_array()).map_or(0, |a| a.len());
+            n += v
+                .get("resourceSpans")
+                .and_then(|r| r.as_array())
+                .map_or(0, |a| a.len());
         } else {
             let _: serde::de::IgnoredAny = serde_json::from_slice(d).expect("json");
             n += 1;
@@ -121,7 +138,8 @@ fn main() {
             "--spans-per-trace" => per = it.next().and_then(|v| v.parse().ok()).unwrap_or(per),
             "--runs" => runs = it.next().and_then(|v| v.parse().ok()).unwrap_or(runs),
             "--formats" => {
-                let v: &'static str = Box::leak(it.next().cloned().unwrap_or_default().into_boxed_str());
+                let v: &'static str =
+                    Box::leak(it.next().cloned().unwrap_or_default().into_boxed_str());
                 formats = v.split(',').collect();
             }
             "--no-jq" => jq = false,
@@ -134,7 +152,9 @@ fn main() {
     std::fs::create_dir_all(&dir).expect("bench-data dir");
     let spans = traces * per;
     let mut data = None;
-    println!("agtrace load benchmark: {traces} traces x {per} spans = {spans} spans, {runs} runs each");
+    println!(
+        "agtrace load benchmark: {traces} traces x {per} spans = {spans} spans, {runs} runs each"
+    );
     for fmt in formats {
         let Some(enc) = generator::Encoding::parse(fmt) else {
             eprintln!("unknown format {fmt}");
@@ -149,32 +169,64 @@ fn main() {
         let mb = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
         println!("\n{} ({mb:.1} MB)", file.display());
         let f = file.clone();
-        let ours = measure("agtrace ls --limit 1", &file, spans, runs, || {
-            let mut c = Command::new(bin);
-            c.arg("ls").arg(&f).arg("--limit").arg("1");
-            c
-        }, true);
+        let ours = measure(
+            "agtrace ls --limit 1",
+            &file,
+            spans,
+            runs,
+            || {
+                let mut c = Command::new(bin);
+                c.arg("ls").arg(&f).arg("--limit").arg("1");
+                c
+            },
+            true,
+        );
         if fmt.starts_with("json") {
             let lines = if fmt == "jsonl" { "-lines" } else { "" };
-            let value = measure("serde_json::Value parse", &file, spans, runs.min(3), || {
-                let mut c = Command::new(&me);
-                c.arg("--child").arg(format!("value{lines}")).arg(&f);
-                c
-            }, true);
-            let skip = measure("serde_json skip (floor)", &file, spans, runs.min(3), || {
-                let mut c = Command::new(&me);
-                c.arg("--child").arg(format!("skip{lines}")).arg(&f);
-                c
-            }, true);
+            let value = measure(
+                "serde_json::Value parse",
+                &file,
+                spans,
+                runs.min(3),
+                || {
+                    let mut c = Command::new(&me);
+                    c.arg("--child").arg(format!("value{lines}")).arg(&f);
+                    c
+                },
+                true,
+            );
+            let skip = measure(
+                "serde_json skip (floor)",
+                &file,
+                spans,
+                runs.min(3),
+                || {
+                    let mut c = Command::new(&me);
+                    c.arg("--child").arg(format!("skip{lines}")).arg(&f);
+                    c
+                },
+                true,
+            );
             let mut jq_time = None;
             if jq && Command::new("jq").arg("--version").output().is_ok() {
-                jq_time = Some(measure("jq '.resourceSpans|length'", &file, spans, 1, || {
-                    let mut c = Command::new("jq");
-                    c.arg(".resourceSpans|length").arg(&f);
-                    c
-                }, false));
+                jq_time = Some(measure(
+                    "jq '.resourceSpans|length'",
+                    &file,
+                    spans,
+                    1,
+                    || {
+                        let mut c = Command::new("jq");
+                        c.arg(".resourceSpans|length").arg(&f);
+                        c
+                    },
+                    false,
+                ));
             }
-            print!("  ratios: agtrace/Value {:.2}  agtrace/floor {:.2}", ours / value, ours / skip);
+            print!(
+                "  ratios: agtrace/Value {:.2}  agtrace/floor {:.2}",
+                ours / value,
+                ours / skip
+            );
             if let Some(j) = jq_time {
                 print!("  agtrace/jq {:.3}", ours / j);
             }

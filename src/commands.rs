@@ -68,7 +68,9 @@ fn inputs_from(words: &[String]) -> Result<Vec<Input>, CommandError> {
         return Ok(vec![Input::Stdin]);
     }
     if words.iter().filter(|w| *w == "-").count() > 1 {
-        return Err(CommandError::Usage("stdin (-) can be read only once".into()));
+        return Err(CommandError::Usage(
+            "stdin (-) can be read only once".into(),
+        ));
     }
     Ok(words.iter().map(|w| Input::from_arg(w)).collect())
 }
@@ -113,7 +115,9 @@ fn peak_rss_kb() -> Option<u64> {
 fn ls(a: LsArgs) -> Result<(), CommandError> {
     let slower_than = match &a.slow {
         Some(s) => Some(format::parse_duration(s).ok_or_else(|| {
-            CommandError::Usage(format!("--slow {s:?}: expected a duration such as 2s, 500ms or 1.5m"))
+            CommandError::Usage(format!(
+                "--slow {s:?}: expected a duration such as 2s, 500ms or 1.5m"
+            ))
         })?),
         None => None,
     };
@@ -154,7 +158,9 @@ fn show(a: ShowArgs) -> Result<(), CommandError> {
     // The last word is the trace id prefix unless it names an existing file or folder
     // (then every word is a source and the set must hold exactly one trace).
     let (sources, prefix) = match a.args.split_last() {
-        Some((last, rest)) if last != "-" && !Path::new(last).exists() => (rest.to_vec(), Some(last.clone())),
+        Some((last, rest)) if last != "-" && !Path::new(last).exists() => {
+            (rest.to_vec(), Some(last.clone()))
+        }
         _ => (a.args.clone(), None),
     };
     if let Some(p) = &prefix
@@ -171,7 +177,11 @@ fn show(a: ShowArgs) -> Result<(), CommandError> {
         Some(p) => {
             let found = set.find_traces(&p);
             match found.len() {
-                0 => return Err(CommandError::NoMatch(format!("no trace id starts with {p}"))),
+                0 => {
+                    return Err(CommandError::NoMatch(format!(
+                        "no trace id starts with {p}"
+                    )));
+                }
                 1 => found[0],
                 n => {
                     let id_len = short_id_len(&set);

@@ -12,7 +12,10 @@ fn main() -> ExitCode {
             if code != agtrace::commands::exit::OK {
                 // Every error's message already names the input and the cause.
                 let msg = anyhow::Error::from(e);
-                eprintln!("agtrace: {}", agtrace::render::sanitize_multiline(&msg.to_string()));
+                eprintln!(
+                    "agtrace: {}",
+                    agtrace::render::sanitize_multiline(&msg.to_string())
+                );
             }
             ExitCode::from(code)
         }

@@ -9,7 +9,9 @@
 
 use opentelemetry_proto::tonic::common::v1::{AnyValue, InstrumentationScope, KeyValue, any_value};
 use opentelemetry_proto::tonic::resource::v1::Resource;
-use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, Status, TracesData, span};
+use opentelemetry_proto::tonic::trace::v1::{
+    ResourceSpans, ScopeSpans, Span, Status, TracesData, span,
+};
 use prost::Message as _;
 use std::io::{self, Write};
 
@@ -72,12 +74,47 @@ fn i(key: &str, v: i64) -> KeyValue {
     kv(key, any_value::Value::IntValue(v))
 }
 
-const MODELS: &[&str] = &["gpt-4o-2024-08-06", "gpt-4o-mini", "claude-sonnet-4-20250514", "gemini-2.0-flash"];
-const TOOLS: &[&str] = &["search_orders", "get_customer", "refund_payment", "lookup_inventory", "send_email"];
+const MODELS: &[&str] = &[
+    "gpt-4o-2024-08-06",
+    "gpt-4o-mini",
+    "claude-sonnet-4-20250514",
+    "gemini-2.0-flash",
+];
+const TOOLS: &[&str] = &[
+    "search_orders",
+    "get_customer",
+    "refund_payment",
+    "lookup_inventory",
+    "send_email",
+];
 const WORDS: &[&str] = &[
-    "order", "refund", "customer", "shipping", "delayed", "please", "check", "status", "account",
-    "payment", "the", "was", "charged", "twice", "and", "still", "not", "delivered", "warehouse",
-    "policy", "escalate", "ticket", "invoice", "address", "update", "confirm", "thanks",
+    "order",
+    "refund",
+    "customer",
+    "shipping",
+    "delayed",
+    "please",
+    "check",
+    "status",
+    "account",
+    "payment",
+    "the",
+    "was",
+    "charged",
+    "twice",
+    "and",
+    "still",
+    "not",
+    "delivered",
+    "warehouse",
+    "policy",
+    "escalate",
+    "ticket",
+    "invoice",
+    "address",
+    "update",
+    "confirm",
+    "thanks",
 ];
 
 fn sentence(rng: &mut Rng, words: usize) -> String {
@@ -170,11 +207,28 @@ pub fn build(traces: usize, spans_per_trace: usize, seed: u64) -> Vec<ResourceSp
                     s("gen_ai.operation.name", "execute_tool"),
                     s("gen_ai.tool.name", tool),
                     s("gen_ai.tool.call.id", format!("call_{:016x}", rng2.next())),
-                    s("gen_ai.tool.call.arguments", format!(r#"{{"order_id":"ord-{}","query":"{}"}}"#, rng2.below(100_000), sentence(&mut rng2, 4))),
-                    s("gen_ai.tool.call.result", format!(r#"{{"status":"{}","items":{}}}"#, if fail_here { "error" } else { "ok" }, rng2.below(9))),
+                    s(
+                        "gen_ai.tool.call.arguments",
+                        format!(
+                            r#"{{"order_id":"ord-{}","query":"{}"}}"#,
+                            rng2.below(100_000),
+                            sentence(&mut rng2, 4)
+                        ),
+                    ),
+                    s(
+                        "gen_ai.tool.call.result",
+                        format!(
+                            r#"{{"status":"{}","items":{}}}"#,
+                            if fail_here { "error" } else { "ok" },
+                            rng2.below(9)
+                        ),
+                    ),
                 ],
                 status: Some(if fail_here {
-                    Status { code: 2, message: format!("{tool}: upstream returned 503") }
+                    Status {
+                        code: 2,
+                        message: format!("{tool}: upstream returned 503"),
+                    }
                 } else {
                     Status::default()
                 }),
@@ -194,9 +248,19 @@ pub fn build(traces: usize, spans_per_trace: usize, seed: u64) -> Vec<ResourceSp
                     attributes: vec![
                         s("http.request.method", "POST"),
                         s("url.full", format!("https://api.internal/{tool}")),
-                        i("http.response.status_code", if fail_here { 503 } else { 200 }),
+                        i(
+                            "http.response.status_code",
+                            if fail_here { 503 } else { 200 },
+                        ),
                     ],
-                    status: Some(if fail_here { Status { code: 2, message: "HTTP 503".into() } } else { Status::default() }),
+                    status: Some(if fail_here {
+                        Status {
+                            code: 2,
+                            message: "HTTP 503".into(),
+                        }
+                    } else {
+                        Status::default()
+                    }),
                     ..Default::default()
                 });
                 k += 1;
@@ -216,7 +280,14 @@ pub fn build(traces: usize, spans_per_trace: usize, seed: u64) -> Vec<ResourceSp
                 s("gen_ai.conversation.id", session.clone()),
                 s("user.id", format!("u-{}", rng2.below(500))),
             ],
-            status: Some(if failing { Status { code: 2, message: "tool call failed".into() } } else { Status::default() }),
+            status: Some(if failing {
+                Status {
+                    code: 2,
+                    message: "tool call failed".into(),
+                }
+            } else {
+                Status::default()
+            }),
             ..Default::default()
         };
         root.events = vec![span::Event {
@@ -228,7 +299,10 @@ pub fn build(traces: usize, spans_per_trace: usize, seed: u64) -> Vec<ResourceSp
         spans.insert(0, root);
         out.push(ResourceSpans {
             resource: Some(Resource {
-                attributes: vec![s("service.name", "support-agent"), s("deployment.environment", "prod")],
+                attributes: vec![
+                    s("service.name", "support-agent"),
+                    s("deployment.environment", "prod"),
+                ],
                 ..Default::default()
             }),
             scope_spans: vec![ScopeSpans {
@@ -273,12 +347,17 @@ pub fn write(out: &mut impl Write, rs: &[ResourceSpans], enc: Encoding) -> io::R
             Ok(())
         }
         Encoding::Proto => {
-            let msg = TracesData { resource_spans: rs.to_vec() };
+            let msg = TracesData {
+                resource_spans: rs.to_vec(),
+            };
             out.write_all(&msg.encode_to_vec())
         }
         Encoding::ProtoStream => {
             for chunk in rs.chunks(10) {
-                let msg = TracesData { resource_spans: chunk.to_vec() }.encode_to_vec();
+                let msg = TracesData {
+                    resource_spans: chunk.to_vec(),
+                }
+                .encode_to_vec();
                 out.write_all(&(msg.len() as u32).to_be_bytes())?;
                 out.write_all(&msg)?;
             }
@@ -322,7 +401,13 @@ fn write_attrs(out: &mut impl Write, attrs: &[KeyValue]) -> io::Result<()> {
 
 fn write_resource_spans(out: &mut impl Write, r: &ResourceSpans) -> io::Result<()> {
     out.write_all(b"{\"resource\":{\"attributes\":")?;
-    write_attrs(out, r.resource.as_ref().map(|r| &r.attributes[..]).unwrap_or(&[]))?;
+    write_attrs(
+        out,
+        r.resource
+            .as_ref()
+            .map(|r| &r.attributes[..])
+            .unwrap_or(&[]),
+    )?;
     out.write_all(b"},\"scopeSpans\":[")?;
     for (k, ss) in r.scope_spans.iter().enumerate() {
         if k > 0 {
@@ -357,7 +442,11 @@ fn write_resource_spans(out: &mut impl Write, r: &ResourceSpans) -> io::Result<(
                 if e > 0 {
                     out.write_all(b",")?;
                 }
-                write!(out, "{{\"timeUnixNano\":\"{}\",\"name\":", ev.time_unix_nano)?;
+                write!(
+                    out,
+                    "{{\"timeUnixNano\":\"{}\",\"name\":",
+                    ev.time_unix_nano
+                )?;
                 json_str(out, &ev.name)?;
                 out.write_all(b",\"attributes\":")?;
                 write_attrs(out, &ev.attributes)?;

@@ -40,7 +40,7 @@ enum Key {
     Message,
     Code,
     Version,
-    KeyName,
+    KvName,
     Value,
     Values,
     StringValue,
@@ -84,7 +84,7 @@ fn key_of(s: &str) -> Key {
         "message" => Key::Message,
         "code" => Key::Code,
         "version" => Key::Version,
-        "key" => Key::KeyName,
+        "key" => Key::KvName,
         "value" => Key::Value,
         "values" => Key::Values,
         "stringValue" | "string_value" => Key::StringValue,
@@ -304,7 +304,9 @@ impl<'de> Visitor<'de> for ResourceSeed<'_> {
         while let Some(key) = map.next_key_seed(KeySeed)? {
             match key {
                 Key::Attributes => r.attrs = map.next_value_seed(AttrList(&mut *self.0))?,
-                Key::DroppedAttributes => r.dropped = map.next_value_seed(U64Seed)?.unwrap_or(0) as u32,
+                Key::DroppedAttributes => {
+                    r.dropped = map.next_value_seed(U64Seed)?.unwrap_or(0) as u32
+                }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -370,7 +372,9 @@ impl<'de> Visitor<'de> for ScopeSeed<'_> {
                 Key::Name => s.name = map.next_value_seed(SymSeed(&mut self.0.strings))?,
                 Key::Version => s.version = map.next_value_seed(SymSeed(&mut self.0.strings))?,
                 Key::Attributes => s.attrs = map.next_value_seed(AttrList(&mut *self.0))?,
-                Key::DroppedAttributes => s.dropped = map.next_value_seed(U64Seed)?.unwrap_or(0) as u32,
+                Key::DroppedAttributes => {
+                    s.dropped = map.next_value_seed(U64Seed)?.unwrap_or(0) as u32
+                }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -399,20 +403,22 @@ impl Element for SpanSeed {
         while let Some(key) = map.next_key_seed(KeySeed)? {
             let batch = &mut *sink.batch;
             match key {
-                Key::TraceId => match map.next_value_seed(TextSeed)? {
-                    Some(t) => match decode_id::<16>(&t, "trace id") {
-                        Ok(id) => trace_id = Some(id),
-                        Err(e) => problem = problem.or(Some(e.to_string())),
-                    },
-                    None => {}
-                },
-                Key::SpanId => match map.next_value_seed(TextSeed)? {
-                    Some(t) => match decode_id::<8>(&t, "span id") {
-                        Ok(id) => span_id = Some(id),
-                        Err(e) => problem = problem.or(Some(e.to_string())),
-                    },
-                    None => {}
-                },
+                Key::TraceId => {
+                    if let Some(t) = map.next_value_seed(TextSeed)? {
+                        match decode_id::<16>(&t, "trace id") {
+                            Ok(id) => trace_id = Some(id),
+                            Err(e) => problem = problem.or(Some(e.to_string())),
+                        }
+                    }
+                }
+                Key::SpanId => {
+                    if let Some(t) = map.next_value_seed(TextSeed)? {
+                        match decode_id::<8>(&t, "span id") {
+                            Ok(id) => span_id = Some(id),
+                            Err(e) => problem = problem.or(Some(e.to_string())),
+                        }
+                    }
+                }
                 Key::ParentSpanId => {
                     if let Some(t) = map.next_value_seed(TextSeed)?
                         && !t.is_empty()
@@ -423,7 +429,9 @@ impl Element for SpanSeed {
                         }
                     }
                 }
-                Key::TraceState => span.trace_state = map.next_value_seed(SymSeed(&mut batch.strings))?,
+                Key::TraceState => {
+                    span.trace_state = map.next_value_seed(SymSeed(&mut batch.strings))?
+                }
                 Key::Flags => span.flags = map.next_value_seed(U64Seed)?.unwrap_or(0) as u32,
                 Key::Name => span.name = map.next_value_seed(SymSeed(&mut batch.strings))?,
                 Key::Kind => match map.next_value_seed(EnumSeed)? {
@@ -446,19 +454,25 @@ impl Element for SpanSeed {
                     None => notes.push("unreadable endTimeUnixNano".into()),
                 },
                 Key::Attributes => span.attrs = map.next_value_seed(AttrList(batch))?,
-                Key::DroppedAttributes => span.dropped[0] = map.next_value_seed(U64Seed)?.unwrap_or(0) as u32,
+                Key::DroppedAttributes => {
+                    span.dropped[0] = map.next_value_seed(U64Seed)?.unwrap_or(0) as u32
+                }
                 Key::Events => {
                     let start = batch.events.len();
                     map.next_value_seed(EventList(&mut *batch))?;
                     span.events = batch.events_since(start);
                 }
-                Key::DroppedEvents => span.dropped[1] = map.next_value_seed(U64Seed)?.unwrap_or(0) as u32,
+                Key::DroppedEvents => {
+                    span.dropped[1] = map.next_value_seed(U64Seed)?.unwrap_or(0) as u32
+                }
                 Key::Links => {
                     let start = batch.links.len();
                     map.next_value_seed(LinkList(&mut *batch))?;
                     span.links = batch.links_since(start);
                 }
-                Key::DroppedLinks => span.dropped[2] = map.next_value_seed(U64Seed)?.unwrap_or(0) as u32,
+                Key::DroppedLinks => {
+                    span.dropped[2] = map.next_value_seed(U64Seed)?.unwrap_or(0) as u32
+                }
                 Key::Status => {
                     let (code, msg, note) = map.next_value_seed(StatusSeed(&mut batch.strings))?;
                     span.status = code;
@@ -547,7 +561,9 @@ impl<'de> Visitor<'de> for EventSeed<'_> {
                 Key::Time => e.time = map.next_value_seed(U64Seed)?.unwrap_or(0),
                 Key::Name => e.name = map.next_value_seed(SymSeed(&mut self.0.strings))?,
                 Key::Attributes => e.attrs = map.next_value_seed(AttrList(&mut *self.0))?,
-                Key::DroppedAttributes => e.dropped = map.next_value_seed(U64Seed)?.unwrap_or(0) as u32,
+                Key::DroppedAttributes => {
+                    e.dropped = map.next_value_seed(U64Seed)?.unwrap_or(0) as u32
+                }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -620,10 +636,14 @@ impl<'de> Visitor<'de> for LinkSeed<'_> {
                         ok.1 = true;
                     }
                 }
-                Key::TraceState => l.trace_state = map.next_value_seed(SymSeed(&mut self.0.strings))?,
+                Key::TraceState => {
+                    l.trace_state = map.next_value_seed(SymSeed(&mut self.0.strings))?
+                }
                 Key::Flags => l.flags = map.next_value_seed(U64Seed)?.unwrap_or(0) as u32,
                 Key::Attributes => l.attrs = map.next_value_seed(AttrList(&mut *self.0))?,
-                Key::DroppedAttributes => l.dropped = map.next_value_seed(U64Seed)?.unwrap_or(0) as u32,
+                Key::DroppedAttributes => {
+                    l.dropped = map.next_value_seed(U64Seed)?.unwrap_or(0) as u32
+                }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -723,7 +743,7 @@ impl<'de> Visitor<'de> for KeyValueSeed<'_> {
         let (mut k, mut v) = (Sym::EMPTY, AttrValue::Empty);
         while let Some(key) = map.next_key_seed(KeySeed)? {
             match key {
-                Key::KeyName => k = map.next_value_seed(SymSeed(&mut *self.0))?,
+                Key::KvName => k = map.next_value_seed(SymSeed(&mut *self.0))?,
                 Key::Value => v = map.next_value_seed(AnyValueSeed(&mut *self.0))?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;

@@ -60,7 +60,10 @@ pub fn cap_warnings(messages: Vec<String>, name: &str) -> Vec<Warning> {
         out.push(Warning {
             source: name.to_owned(),
             position: Position::Whole,
-            message: format!("… and {} more span problems like these", total - MAX_WARNINGS_PER_SOURCE),
+            message: format!(
+                "… and {} more span problems like these",
+                total - MAX_WARNINGS_PER_SOURCE
+            ),
         });
     }
     out
@@ -68,7 +71,11 @@ pub fn cap_warnings(messages: Vec<String>, name: &str) -> Vec<Warning> {
 
 /// Splits `buf` into at most `parts` contiguous ranges of similar size, each ending just
 /// after a byte for which `is_boundary` holds (or at the end of the input).
-pub fn split_even(buf: &[u8], parts: usize, is_boundary: impl Fn(u8) -> bool) -> Vec<(usize, usize)> {
+pub fn split_even(
+    buf: &[u8],
+    parts: usize,
+    is_boundary: impl Fn(u8) -> bool,
+) -> Vec<(usize, usize)> {
     let parts = parts.max(1);
     let mut out = Vec::with_capacity(parts);
     let mut start = 0;

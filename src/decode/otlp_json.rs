@@ -12,7 +12,12 @@ use serde::de::DeserializeSeed;
 ///
 /// `buf` is the caller's private copy of the input: splitting one large document for
 /// several threads briefly overwrites one byte per split (and puts it back).
-pub fn decode(buf: &mut [u8], source: u32, name: &str, threads: usize) -> Result<Decoded, DecodeError> {
+pub fn decode(
+    buf: &mut [u8],
+    source: u32,
+    name: &str,
+    threads: usize,
+) -> Result<Decoded, DecodeError> {
     let buf = match buf.strip_prefix(b"\xEF\xBB\xBF") {
         Some(_) => &mut buf[3..],
         None => buf,
@@ -45,7 +50,9 @@ fn find_split(buf: &[u8], from: usize) -> Option<usize> {
             continue;
         }
         let before = |end: usize| buf[..end].iter().rposition(|b| !b.is_ascii_whitespace());
-        let Some(brace) = before(q).filter(|&o| buf[o] == b'{') else { continue };
+        let Some(brace) = before(q).filter(|&o| buf[o] == b'{') else {
+            continue;
+        };
         if let Some(comma) = before(brace).filter(|&c| buf[c] == b',') {
             return Some(comma);
         }
@@ -93,7 +100,10 @@ fn decode_split(buf: &mut [u8], source: u32, name: &str, threads: usize) -> Opti
                 scope.spawn(move || decode_piece(piece, i == 0, last, closed, source, name))
             })
             .collect();
-        handles.into_iter().map(|h| h.join().ok().flatten()).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().ok().flatten())
+            .collect()
     });
     for &c in &cuts {
         buf[c] = b',';
@@ -161,7 +171,8 @@ fn jsonl_start(buf: &[u8]) -> Option<usize> {
         return None;
     }
     let mut de = serde_json::Deserializer::from_slice(first);
-    let ok = <serde::de::IgnoredAny as serde::Deserialize>::deserialize(&mut de).is_ok() && de.end().is_ok();
+    let ok = <serde::de::IgnoredAny as serde::Deserialize>::deserialize(&mut de).is_ok()
+        && de.end().is_ok();
     ok.then_some(nl)
 }
 
@@ -174,7 +185,7 @@ fn decode_lines(
     threads: usize,
 ) -> Result<Decoded, DecodeError> {
     let chunks = split_even(buf, threads, |b| b == b'\n');
-    let results: Vec<(Batch, bool, Vec<(u64, Warning)>)> = std::thread::scope(|scope| {
+    let results: Vec<ChunkResult> = std::thread::scope(|scope| {
         let handles: Vec<_> = chunks
             .iter()
             .map(|&(start, end)| {
@@ -185,7 +196,10 @@ fn decode_lines(
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| (Batch::default(), false, Vec::new())))
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| (Batch::default(), false, Vec::new()))
+            })
             .collect()
     });
     let mut out = Decoded::default();
@@ -205,12 +219,11 @@ fn decode_lines(
     Ok(out)
 }
 
-fn decode_line_chunk(
-    chunk: &[u8],
-    last_chunk: bool,
-    source: u32,
-    name: &str,
-) -> (Batch, bool, Vec<(u64, Warning)>) {
+/// What one chunk of JSON Lines gave: its batch, whether it held OTLP, and warnings
+/// keyed by the line number within the chunk.
+type ChunkResult = (Batch, bool, Vec<(u64, Warning)>);
+
+fn decode_line_chunk(chunk: &[u8], last_chunk: bool, source: u32, name: &str) -> ChunkResult {
     let mut batch = Batch::for_input(chunk.len());
     let mut warns = Vec::new();
     let mut sink = Sink::new(&mut batch, source);
@@ -228,14 +241,21 @@ fn decode_line_chunk(
         }
         let before = sink.batch.spans.len();
         let mut de = serde_json::Deserializer::from_slice(line);
-        let res = DocSeed(&mut sink).deserialize(&mut de).and_then(|()| de.end());
+        let res = DocSeed(&mut sink)
+            .deserialize(&mut de)
+            .and_then(|()| de.end());
         if let Err(e) = res {
             let is_last = last_chunk && rest.iter().all(u8::is_ascii_whitespace);
             let kept = sink.batch.spans.len() - before;
             let message = if e.is_eof() && is_last {
-                format!("the input ends in the middle of a document (cut off while being written?); kept {kept} spans from that line and everything before it")
+                format!(
+                    "the input ends in the middle of a document (cut off while being written?); kept {kept} spans from that line and everything before it"
+                )
             } else {
-                format!("{}; kept {kept} spans from this line, skipped the rest of it", describe_json_error(&e))
+                format!(
+                    "{}; kept {kept} spans from this line, skipped the rest of it",
+                    describe_json_error(&e)
+                )
             };
             warns.push((
                 line_no,
@@ -308,7 +328,9 @@ fn decode_documents(buf: &[u8], source: u32, name: &str) -> Result<Decoded, Deco
                     });
                 }
                 let message = if e.is_eof() {
-                    format!("the input ends in the middle of a document (cut off while being written?); kept the {kept} spans before the damage")
+                    format!(
+                        "the input ends in the middle of a document (cut off while being written?); kept the {kept} spans before the damage"
+                    )
                 } else {
                     format!(
                         "{}; kept the {kept} spans before the damage, skipped the rest of the input",

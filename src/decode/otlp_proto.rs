@@ -96,14 +96,18 @@ fn scan_single(buf: &[u8]) -> Scan {
     let mut consumed = 0;
     while pos < buf.len() {
         let mut p = pos;
-        let Some(tag) = read_varint(buf, &mut p) else { break };
+        let Some(tag) = read_varint(buf, &mut p) else {
+            break;
+        };
         if tag != 0x0a {
             break;
         }
         let Some(len) = read_varint(buf, &mut p).and_then(|l| usize::try_from(l).ok()) else {
             break;
         };
-        let Some(end) = p.checked_add(len).filter(|&e| e <= buf.len()) else { break };
+        let Some(end) = p.checked_add(len).filter(|&e| e <= buf.len()) else {
+            break;
+        };
         units.push(p..end);
         pos = end;
         consumed = end;
@@ -133,7 +137,9 @@ fn scan_stream(buf: &[u8], framing: Framing) -> Scan {
                 None => break,
             },
         };
-        let Some(end) = p.checked_add(len).filter(|&e| e <= buf.len()) else { break };
+        let Some(end) = p.checked_add(len).filter(|&e| e <= buf.len()) else {
+            break;
+        };
         let mark = units.len();
         if walk_message(&buf[p..end], p, &mut units).is_none() || units.len() == mark && len > 0 {
             units.truncate(mark);
@@ -171,7 +177,9 @@ fn detect(buf: &[u8]) -> Option<Scan> {
 
 /// The framing that explains the input, if any (for diagnostics and tests).
 pub fn detect_framing(buf: &[u8]) -> Option<Framing> {
-    detect(buf).filter(|s| !s.units.is_empty()).map(|s| s.framing)
+    detect(buf)
+        .filter(|s| !s.units.is_empty())
+        .map(|s| s.framing)
 }
 
 /// True when the bytes look like OTLP protobuf in some framing.
@@ -182,10 +190,14 @@ pub fn looks_like(buf: &[u8]) -> bool {
 /// Decodes an OTLP protobuf input.
 pub fn decode(buf: &[u8], source: u32, name: &str, threads: usize) -> Result<Decoded, DecodeError> {
     let Some(scan) = detect(buf) else {
-        return Err(DecodeError::Proto("no message framing fits the bytes".into()));
+        return Err(DecodeError::Proto(
+            "no message framing fits the bytes".into(),
+        ));
     };
     if scan.units.is_empty() {
-        return Err(DecodeError::Proto("no message framing fits the bytes".into()));
+        return Err(DecodeError::Proto(
+            "no message framing fits the bytes".into(),
+        ));
     }
     let threads = threads.clamp(1, scan.units.len());
     let per = scan.units.len().div_ceil(threads);
@@ -200,9 +212,12 @@ pub fn decode(buf: &[u8], source: u32, name: &str, threads: usize) -> Result<Dec
             .map(|h| h.join().unwrap_or_default())
             .collect()
     });
-    let bad = batches.iter().all(|b| b.spans.is_empty()) && batches.iter().any(|b| !b.warnings.is_empty());
+    let bad = batches.iter().all(|b| b.spans.is_empty())
+        && batches.iter().any(|b| !b.warnings.is_empty());
     if bad && scan.units.len() == batches.iter().map(|b| b.warnings.len()).sum::<usize>() {
-        return Err(DecodeError::Proto("the messages do not decode as trace data".into()));
+        return Err(DecodeError::Proto(
+            "the messages do not decode as trace data".into(),
+        ));
     }
     if scan.consumed < buf.len()
         && let Some(first) = batches.first_mut()
@@ -254,7 +269,9 @@ fn add_resource_spans(
         resource.attrs = push_attrs(batch, r.attributes);
         resource.dropped = r.dropped_attributes_count;
         if let Some(sym) = batch.strings.lookup("service.name")
-            && let Some(a) = batch.attrs[resource.attrs.range()].iter().find(|a| a.key == sym)
+            && let Some(a) = batch.attrs[resource.attrs.range()]
+                .iter()
+                .find(|a| a.key == sym)
             && let AttrValue::Str(s) = a.value
         {
             resource.service = s;

@@ -153,7 +153,10 @@ impl TraceSet {
             if s.parent_span_id.is_none() {
                 continue;
             }
-            let found = self.span_index.get(&(s.trace_id, s.parent_span_id)).copied();
+            let found = self
+                .span_index
+                .get(&(s.trace_id, s.parent_span_id))
+                .copied();
             let s = &mut self.spans[i];
             match found {
                 Some(p) if p as usize == i => {

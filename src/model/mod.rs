@@ -215,8 +215,18 @@ impl TraceSet {
         fn deep(v: &AttrValue) -> usize {
             match v {
                 AttrValue::Bytes(b) => 24 + b.capacity(),
-                AttrValue::Array(a) => 24 + a.iter().map(|x| size_of::<AttrValue>() + deep(x)).sum::<usize>(),
-                AttrValue::KvList(a) => 24 + a.iter().map(|x| size_of::<(Sym, AttrValue)>() + deep(&x.1)).sum::<usize>(),
+                AttrValue::Array(a) => {
+                    24 + a
+                        .iter()
+                        .map(|x| size_of::<AttrValue>() + deep(x))
+                        .sum::<usize>()
+                }
+                AttrValue::KvList(a) => {
+                    24 + a
+                        .iter()
+                        .map(|x| size_of::<(Sym, AttrValue)>() + deep(&x.1))
+                        .sum::<usize>()
+                }
                 _ => 0,
             }
         }
@@ -224,13 +234,24 @@ impl TraceSet {
             ("spans", self.spans.capacity() * size_of::<Span>()),
             (
                 "attrs",
-                self.attrs.capacity() * size_of::<Attr>() + self.attrs.iter().map(|a| deep(&a.value)).sum::<usize>(),
+                self.attrs.capacity() * size_of::<Attr>()
+                    + self.attrs.iter().map(|a| deep(&a.value)).sum::<usize>(),
             ),
-            ("events+links", self.events.capacity() * size_of::<Event>() + self.links.capacity() * size_of::<Link>()),
+            (
+                "events+links",
+                self.events.capacity() * size_of::<Event>()
+                    + self.links.capacity() * size_of::<Link>(),
+            ),
             ("strings", self.strings.heap_bytes()),
             ("span_index", self.span_index.capacity() * 32),
-            ("tree", (self.children.capacity() + self.order.capacity() + self.roots.capacity()) * 4),
-            ("traces", self.traces.capacity() * size_of::<Trace>() + self.trace_index.capacity() * 24),
+            (
+                "tree",
+                (self.children.capacity() + self.order.capacity() + self.roots.capacity()) * 4,
+            ),
+            (
+                "traces",
+                self.traces.capacity() * size_of::<Trace>() + self.trace_index.capacity() * 24,
+            ),
         ]
     }
 

@@ -8,7 +8,12 @@ use serde_json::json;
 use std::io::{self, Write};
 
 /// Writes the table.
-pub fn write_table(out: &mut impl Write, set: &TraceSet, rows: &[u32], style: &Style) -> io::Result<()> {
+pub fn write_table(
+    out: &mut impl Write,
+    set: &TraceSet,
+    rows: &[u32],
+    style: &Style,
+) -> io::Result<()> {
     let id_len = short_id_len(set);
     let name_w = 36;
     let svc_w = 20;

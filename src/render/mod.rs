@@ -4,8 +4,8 @@
 
 pub mod format;
 pub mod ls;
-pub mod show;
 mod sanitize;
+pub mod show;
 pub mod style;
 
 pub use sanitize::{sanitize, sanitize_multiline};
@@ -16,7 +16,10 @@ use crate::model::Outcome;
 /// Writes one JSON value on its own line. serde_json already escapes control
 /// characters; bidirectional overrides are escaped too, so JSON printed to a terminal
 /// cannot reorder what the user sees.
-pub fn write_json_line(out: &mut impl std::io::Write, v: &serde_json::Value) -> std::io::Result<()> {
+pub fn write_json_line(
+    out: &mut impl std::io::Write,
+    v: &serde_json::Value,
+) -> std::io::Result<()> {
     let text = v.to_string();
     if text.contains(|c: char| matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')) {
         let mut safe = String::with_capacity(text.len() + 16);

@@ -64,7 +64,10 @@ pub fn write_tree(
     let visible: Vec<u32> = spans
         .iter()
         .copied()
-        .filter(|&i| opts.max_depth.is_none_or(|d| set.spans[i as usize].depth <= d))
+        .filter(|&i| {
+            opts.max_depth
+                .is_none_or(|d| set.spans[i as usize].depth <= d)
+        })
         .collect();
     let prefixes = tree_prefixes(set, trace, &visible, style);
     let labels: Vec<String> = visible
@@ -72,7 +75,12 @@ pub fn write_tree(
         .zip(&prefixes)
         .map(|(&i, p)| format!("{p}{}", sanitize(set.str(set.spans[i as usize].name))))
         .collect();
-    let name_w = labels.iter().map(|l| width(l)).max().unwrap_or(4).clamp(4, 60);
+    let name_w = labels
+        .iter()
+        .map(|l| width(l))
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 60);
     writeln!(
         out,
         "{}",
@@ -106,7 +114,11 @@ pub fn write_tree(
         );
         if s.status == StatusCode::Error {
             let msg = sanitize(set.str(s.status_message));
-            let reason = if msg.is_empty() { "status ERROR".into() } else { msg };
+            let reason = if msg.is_empty() {
+                "status ERROR".into()
+            } else {
+                msg
+            };
             line.push(' ');
             line.push_str(&style.paint(&truncate(&reason, 80), Paint::Red));
         }
@@ -119,12 +131,24 @@ pub fn write_tree(
     }
     let hidden = spans.len() - visible.len();
     if hidden > 0 {
-        writeln!(out, "{}", style.paint(&format!("({hidden} deeper spans hidden by --depth)"), Paint::Dim))?;
+        writeln!(
+            out,
+            "{}",
+            style.paint(
+                &format!("({hidden} deeper spans hidden by --depth)"),
+                Paint::Dim
+            )
+        )?;
     }
     Ok(())
 }
 
-fn write_header(out: &mut impl Write, set: &TraceSet, trace: &Trace, style: &Style) -> io::Result<()> {
+fn write_header(
+    out: &mut impl Write,
+    set: &TraceSet,
+    trace: &Trace,
+    style: &Style,
+) -> io::Result<()> {
     writeln!(
         out,
         "{} {}  {}",
@@ -151,13 +175,20 @@ fn write_header(out: &mut impl Write, set: &TraceSet, trace: &Trace, style: &Sty
             (ig.clock_skew as u64, "clock skew (outside the parent)"),
             (ig.unfinished as u64, "unfinished"),
             (ig.duplicates as u64, "received more than once"),
-            (ig.dropped, "attributes/events/links dropped by the producer"),
+            (
+                ig.dropped,
+                "attributes/events/links dropped by the producer",
+            ),
         ] {
             if n > 0 {
                 parts.push(format!("{what}: {n}"));
             }
         }
-        writeln!(out, "  {}", style.paint(&format!("integrity: {}", parts.join("; ")), Paint::Yellow))?;
+        writeln!(
+            out,
+            "  {}",
+            style.paint(&format!("integrity: {}", parts.join("; ")), Paint::Yellow)
+        )?;
     }
     writeln!(out)
 }
@@ -206,7 +237,11 @@ fn bar(trace: &Trace, s: &Span, w: usize, style: &Style) -> String {
     };
     let a = ((start * w as f64).floor() as usize).min(w.saturating_sub(1));
     let b = ((end * w as f64).ceil() as usize).clamp(a + 1, w);
-    let (fill, empty) = if style.unicode { ('█', '·') } else { ('=', '.') };
+    let (fill, empty) = if style.unicode {
+        ('█', '·')
+    } else {
+        ('=', '.')
+    };
     let mut out = String::with_capacity(w * 3);
     out.extend(std::iter::repeat_n(empty, a));
     out.extend(std::iter::repeat_n(fill, b - a));
@@ -219,7 +254,12 @@ fn bar(trace: &Trace, s: &Span, w: usize, style: &Style) -> String {
 }
 
 /// Writes one JSON object per span, in tree order.
-pub fn write_json(out: &mut impl Write, set: &TraceSet, trace: &Trace, max_depth: Option<u32>) -> io::Result<()> {
+pub fn write_json(
+    out: &mut impl Write,
+    set: &TraceSet,
+    trace: &Trace,
+    max_depth: Option<u32>,
+) -> io::Result<()> {
     for &i in set.trace_spans(trace) {
         let s = &set.spans[i as usize];
         if max_depth.is_some_and(|d| s.depth > d) {

@@ -17,7 +17,8 @@ pub fn undo(mut buf: Vec<u8>, name: &str) -> (Vec<u8>, Vec<Warning>) {
             ("gzip", (out, r.err()))
         } else if buf.starts_with(ZSTD_MAGIC) {
             let mut out = Vec::with_capacity(buf.len() * 6);
-            let r = zstd::stream::read::Decoder::new(&buf[..]).and_then(|mut d| d.read_to_end(&mut out));
+            let r = zstd::stream::read::Decoder::new(&buf[..])
+                .and_then(|mut d| d.read_to_end(&mut out));
             ("zstd", (out, r.err()))
         } else {
             break;

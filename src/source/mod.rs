@@ -53,7 +53,9 @@ pub enum LoadError {
         source: std::io::Error,
     },
     /// The input is not a trace format agtrace reads.
-    #[error("{name}: this looks like {what}, not an OTLP trace dump. agtrace reads OTLP/JSON (TracesData or ExportTraceServiceRequest documents, one or many, JSON Lines or an array) and OTLP protobuf (one message, 4-byte length-prefixed or varint-delimited), plain or gzip/zstd compressed")]
+    #[error(
+        "{name}: this looks like {what}, not an OTLP trace dump. agtrace reads OTLP/JSON (TracesData or ExportTraceServiceRequest documents, one or many, JSON Lines or an array) and OTLP protobuf (one message, 4-byte length-prefixed or varint-delimited), plain or gzip/zstd compressed"
+    )]
     NotTrace {
         /// Input name.
         name: String,
@@ -186,7 +188,12 @@ fn list_folder(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-fn load_file(path: &Path, name: &str, source: u32, opts: &LoadOptions) -> Result<Decoded, LoadError> {
+fn load_file(
+    path: &Path,
+    name: &str,
+    source: u32,
+    opts: &LoadOptions,
+) -> Result<Decoded, LoadError> {
     let buf = std::fs::read(path).map_err(|source| LoadError::Io {
         name: name.to_owned(),
         source,
@@ -195,7 +202,12 @@ fn load_file(path: &Path, name: &str, source: u32, opts: &LoadOptions) -> Result
 }
 
 /// Decodes one input's bytes (any compression, any supported format).
-pub fn load_bytes(buf: Vec<u8>, name: &str, source: u32, opts: &LoadOptions) -> Result<Decoded, LoadError> {
+pub fn load_bytes(
+    buf: Vec<u8>,
+    name: &str,
+    source: u32,
+    opts: &LoadOptions,
+) -> Result<Decoded, LoadError> {
     let (mut buf, mut warnings) = decompress::undo(buf, name);
     let format = sniff_format(&buf);
     let result = match format {
@@ -249,8 +261,10 @@ pub fn load_bytes(buf: Vec<u8>, name: &str, source: u32, opts: &LoadOptions) -> 
         });
     }
     if !warnings.is_empty() {
-        let mut b = Batch::default();
-        b.warnings = warnings;
+        let b = Batch {
+            warnings,
+            ..Batch::default()
+        };
         decoded.batches.insert(0, b);
     }
     Ok(decoded)

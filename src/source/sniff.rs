@@ -56,7 +56,9 @@ pub fn describe_non_trace(buf: &[u8]) -> String {
     }
     let printable = head
         .iter()
-        .filter(|&&b| b == b'\n' || b == b'\t' || b == b'\r' || (0x20..0x7f).contains(&b) || b >= 0x80)
+        .filter(|&&b| {
+            b == b'\n' || b == b'\t' || b == b'\r' || (0x20..0x7f).contains(&b) || b >= 0x80
+        })
         .count();
     if !head.is_empty() && printable * 100 / head.len() >= 95 && std::str::from_utf8(head).is_ok() {
         let line: String = text.lines().next().unwrap_or("").chars().take(60).collect();

@@ -1,0 +1,178 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use agtrace::model::{AttrValue, Interner, TraceSet};
+use agtrace::source::{Input, LoadError, LoadOptions, load};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// Path of a fixture under `testdata/`.
+pub fn fixture(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(rel)
+}
+
+/// Loads fixtures (by path relative to `testdata/`).
+pub fn try_load(rels: &[&str]) -> Result<TraceSet, LoadError> {
+    let inputs: Vec<Input> = rels.iter().map(|r| Input::Path(fixture(r))).collect();
+    load(&inputs, &LoadOptions { threads: 2 })
+}
+
+/// Loads fixtures, failing the test on error.
+pub fn load_ok(rels: &[&str]) -> TraceSet {
+    match try_load(rels) {
+        Ok(s) => s,
+        Err(e) => panic!("loading {rels:?}: {e}"),
+    }
+}
+
+fn value(v: &AttrValue, strings: &Interner) -> String {
+    match v {
+        AttrValue::Double(d) => format!("double:{d}"),
+        AttrValue::Int(i) => format!("int:{i}"),
+        AttrValue::Bool(b) => format!("bool:{b}"),
+        AttrValue::Bytes(b) => format!("bytes:{b:?}"),
+        AttrValue::Empty => "empty".into(),
+        AttrValue::Str(_) | AttrValue::Text(_) => {
+            format!("str:{:?}", v.as_str(strings).unwrap_or_default())
+        }
+        AttrValue::Array(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(|x| value(x, strings))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        AttrValue::KvList(items) => format!(
+            "{{{}}}",
+            items
+                .iter()
+                .map(|(k, x)| format!("{}={}", strings.get(*k), value(x, strings)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// A canonical text form of everything loaded: every span (sorted by trace and span id)
+/// with all its fields, attributes, events, links, resource and scope, plus the tree
+/// and per-trace aggregates. Two loads are "the same model" when these are equal.
+pub fn canonical(set: &TraceSet) -> String {
+    let st = &set.strings;
+    let attrs = |slice: agtrace::model::Slice| -> String {
+        set.attrs[slice.range()]
+            .iter()
+            .map(|a| format!("{}={}", st.get(a.key), value(&a.value, st)))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let mut spans: Vec<usize> = (0..set.spans.len()).collect();
+    spans.sort_by_key(|&i| (set.spans[i].trace_id, set.spans[i].span_id));
+    let mut out = String::new();
+    for i in spans {
+        let s = &set.spans[i];
+        let res = &set.resources[s.resource as usize];
+        let scope = &set.scopes[s.scope as usize];
+        let parent = if s.parent == u32::MAX {
+            "-".to_string()
+        } else {
+            set.spans[s.parent as usize].span_id.to_string()
+        };
+        let _ = writeln!(
+            out,
+            "span {} {} parent_id={} parent={} depth={} name={:?} kind={:?} status={:?} msg={:?} start={} end={} flags={} tracestate={:?} dropped={:?} marks={}",
+            s.trace_id,
+            s.span_id,
+            s.parent_span_id,
+            parent,
+            s.depth,
+            st.get(s.name),
+            s.kind,
+            s.status,
+            st.get(s.status_message),
+            s.start,
+            s.end,
+            s.flags,
+            st.get(s.trace_state),
+            s.dropped,
+            s.marks.0
+        );
+        let _ = writeln!(out, "  attrs: {}", attrs(s.attrs));
+        let _ = writeln!(
+            out,
+            "  resource: service={:?} dropped={} attrs: {}",
+            st.get(res.service),
+            res.dropped,
+            attrs(res.attrs)
+        );
+        let _ = writeln!(
+            out,
+            "  scope: {:?} {:?} dropped={} attrs: {}",
+            st.get(scope.name),
+            st.get(scope.version),
+            scope.dropped,
+            attrs(scope.attrs)
+        );
+        for e in set.span_events(s) {
+            let _ = writeln!(
+                out,
+                "  event {} {:?} dropped={} attrs: {}",
+                e.time,
+                st.get(e.name),
+                e.dropped,
+                attrs(e.attrs)
+            );
+        }
+        for l in set.span_links(s) {
+            let _ = writeln!(
+                out,
+                "  link {} {} {:?} flags={} dropped={} attrs: {}",
+                l.trace_id,
+                l.span_id,
+                st.get(l.trace_state),
+                l.flags,
+                l.dropped,
+                attrs(l.attrs)
+            );
+        }
+        let kids: Vec<String> = set
+            .children_of(s)
+            .iter()
+            .map(|&c| set.spans[c as usize].span_id.to_string())
+            .collect();
+        let _ = writeln!(out, "  children: {}", kids.join(" "));
+    }
+    let mut traces: Vec<_> = set.traces.iter().collect();
+    traces.sort_by_key(|t| t.id);
+    for t in traces {
+        let order: Vec<String> = set
+            .trace_spans(t)
+            .iter()
+            .map(|&i| set.spans[i as usize].span_id.to_string())
+            .collect();
+        let _ = writeln!(
+            out,
+            "trace {} root={:?} service={:?} start={} end={} spans={} errors={} integrity={:?} order={}",
+            t.id,
+            st.get(t.root_name),
+            st.get(t.service),
+            t.start,
+            t.end,
+            t.span_count,
+            t.error_count,
+            t.integrity,
+            order.join(",")
+        );
+    }
+    out
+}
+
+/// Index of the span with this hex id.
+pub fn span_by_id(set: &TraceSet, id: &str) -> usize {
+    set.spans
+        .iter()
+        .position(|s| s.span_id.to_string() == id)
+        .unwrap_or_else(|| panic!("no span {id}"))
+}

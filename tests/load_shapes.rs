@@ -1,0 +1,245 @@
+//! Every input shape loads to the same model as the canonical OTLP/JSON fixture, and
+//! that model holds the spans, tree, ids and timing the fixture describes.
+
+mod common;
+use agtrace::model::{AttrValue, Marks, NONE, SpanKind, StatusCode};
+use common::*;
+
+const T0: u64 = 1_763_694_720_000_000_000;
+const MS: u64 = 1_000_000;
+
+#[test]
+fn canonical_fixture_loads_every_span_tree_and_time() {
+    let set = load_ok(&["agent-incident.otlp.json"]);
+    assert_eq!(set.spans.len(), 16);
+    assert_eq!(set.traces.len(), 4);
+    assert!(set.warnings.is_empty(), "{:?}", set.warnings);
+    assert!(set.integrity.is_clean());
+
+    let tb = set.find_traces("0af7");
+    assert_eq!(tb.len(), 1);
+    let t = &set.traces[tb[0] as usize];
+    assert_eq!(t.id.to_string(), "0af7651916cd43dd8448eb211c80319c");
+    assert_eq!(set.str(t.root_name), "invoke_agent support");
+    assert_eq!(set.str(t.service), "support-agent");
+    assert_eq!(t.span_count, 5);
+    assert_eq!(t.error_count, 3);
+    assert_eq!(t.start, T0 + 60_000 * MS);
+    assert_eq!(t.duration_ns(), 34_500 * MS);
+
+    // Tree: root → [chat, tool → POST, chat], children in start order.
+    let order: Vec<(String, u32)> = set
+        .trace_spans(t)
+        .iter()
+        .map(|&i| {
+            (
+                set.str(set.spans[i as usize].name).to_owned(),
+                set.spans[i as usize].depth,
+            )
+        })
+        .collect();
+    assert_eq!(
+        order,
+        vec![
+            ("invoke_agent support".to_owned(), 0),
+            ("chat gpt-4o".to_owned(), 1),
+            ("execute_tool refund_payment".to_owned(), 1),
+            ("POST".to_owned(), 2),
+            ("chat gpt-4o".to_owned(), 1),
+        ]
+    );
+    let post = &set.spans[span_by_id(&set, "b000000000000004")];
+    let tool = span_by_id(&set, "b000000000000003");
+    assert_eq!(post.parent, tool as u32);
+    assert_eq!(post.kind, SpanKind::Client);
+    assert_eq!(post.status, StatusCode::Error);
+    assert_eq!(set.str(post.status_message), "HTTP 504");
+    assert_eq!(post.start, T0 + 61_650 * MS);
+    assert_eq!(post.end, T0 + 91_650 * MS);
+    assert_eq!(
+        set.spans[tool].parent_span_id.to_string(),
+        "b000000000000001"
+    );
+    let root = &set.spans[span_by_id(&set, "b000000000000001")];
+    assert_eq!(root.parent, NONE);
+    assert!(root.parent_span_id.is_none());
+    assert_eq!(root.marks, Marks::default());
+
+    // The exception event and typed attributes survive.
+    let tool_span = &set.spans[tool];
+    let ev = &set.span_events(tool_span)[0];
+    assert_eq!(set.str(ev.name), "exception");
+    assert_eq!(ev.time, T0 + 91_790 * MS);
+    let status_code = set.span_attr(post, "http.response.status_code");
+    assert_eq!(status_code, Some(&AttrValue::Int(504)));
+    let tokens = set.span_attr(
+        &set.spans[span_by_id(&set, "b000000000000005")],
+        "gen_ai.usage.output_tokens",
+    );
+    assert_eq!(tokens, Some(&AttrValue::Int(4096)));
+}
+
+fn assert_same_model(rel: &str) {
+    let want = canonical(&load_ok(&["agent-incident.otlp.json"]));
+    let set = load_ok(&[rel]);
+    assert!(
+        set.warnings.is_empty(),
+        "{rel}: unexpected warnings {:?}",
+        set.warnings
+    );
+    let got = canonical(&set);
+    if got != want {
+        let first = got.lines().zip(want.lines()).find(|(a, b)| a != b);
+        panic!(
+            "{rel} loads differently from agent-incident.otlp.json; first difference: {first:?}"
+        );
+    }
+}
+
+#[test]
+fn snake_case_numbers_enum_names_and_base64_ids() {
+    assert_same_model("shapes/snake_case.json");
+}
+
+#[test]
+fn json_lines_with_a_logs_line() {
+    assert_same_model("shapes/collector.jsonl");
+}
+
+#[test]
+fn concatenated_documents() {
+    assert_same_model("shapes/concatenated.json");
+}
+
+#[test]
+fn array_of_documents() {
+    assert_same_model("shapes/array.json");
+}
+
+#[test]
+fn legacy_instrumentation_library_spans() {
+    assert_same_model("shapes/legacy-instrumentation-library.json");
+}
+
+#[test]
+fn tempo_batches() {
+    assert_same_model("shapes/tempo-batches.json");
+}
+
+#[test]
+fn traces_with_logs_and_metrics_in_one_document() {
+    assert_same_model("shapes/traces-and-logs.json");
+}
+
+#[test]
+fn protobuf_single_message_matches_json() {
+    assert_same_model("shapes/agent-incident.pb");
+}
+
+#[test]
+fn protobuf_length_prefixed_stream_matches_json() {
+    assert_same_model("shapes/agent-incident.pbstream");
+}
+
+#[test]
+fn protobuf_varint_delimited_stream_matches_json() {
+    assert_same_model("shapes/agent-incident.pbdelim");
+}
+
+#[test]
+fn compressed_inputs_match_json() {
+    assert_same_model("shapes/collector.jsonl.gz");
+    assert_same_model("shapes/collector.jsonl.zst");
+    assert_same_model("shapes/agent-incident.pb.zst");
+}
+
+#[test]
+fn framing_is_detected() {
+    use agtrace::decode::otlp_proto::{Framing, detect_framing};
+    let read = |r: &str| std::fs::read(fixture(r)).expect("fixture");
+    assert_eq!(
+        detect_framing(&read("shapes/agent-incident.pb")),
+        Some(Framing::Single)
+    );
+    assert_eq!(
+        detect_framing(&read("shapes/agent-incident.pbstream")),
+        Some(Framing::LengthPrefixed)
+    );
+    assert_eq!(
+        detect_framing(&read("shapes/agent-incident.pbdelim")),
+        Some(Framing::VarintDelimited)
+    );
+}
+
+#[test]
+fn every_anyvalue_variant_events_links_and_counts() {
+    let json = load_ok(&["shapes/anyvalues.json"]);
+    let pb = load_ok(&["shapes/anyvalues.pb"]);
+    assert_eq!(canonical(&json), canonical(&pb));
+    let s = &json.spans[0];
+    let st = &json.strings;
+    let get = |k: &str| {
+        json.span_attr(s, k)
+            .cloned()
+            .unwrap_or_else(|| panic!("no attribute {k}"))
+    };
+    assert_eq!(get("str").as_str(st), Some("hello"));
+    assert_eq!(get("flag"), AttrValue::Bool(true));
+    assert_eq!(get("count"), AttrValue::Int(-42));
+    assert_eq!(get("ratio"), AttrValue::Double(0.25));
+    assert_eq!(get("raw"), AttrValue::Bytes(Box::new(vec![0, 1, 0xfe])));
+    assert_eq!(get("empty"), AttrValue::Empty);
+    assert_eq!(get("long").as_str(st).map(str::len), Some(300));
+    assert_eq!(get("list").to_json(st), serde_json::json!(["a", 7, false]));
+    assert_eq!(
+        get("map").to_json(st),
+        serde_json::json!({"inner": "v", "nested": [1.5]})
+    );
+    assert_eq!(s.kind, SpanKind::Server);
+    assert_eq!(s.status, StatusCode::Ok);
+    assert_eq!(s.flags, 769);
+    assert_eq!(json.str(s.trace_state), "vendor=a:1");
+    assert_eq!(s.dropped, [2, 3, 4]);
+    let ev = &json.span_events(s)[0];
+    assert_eq!((json.str(ev.name), ev.dropped), ("cache.miss", 1));
+    let link = &json.span_links(s)[0];
+    assert_eq!(
+        link.trace_id.to_string(),
+        "4bf92f3577b34da6a3ce929d0e0e4736"
+    );
+    assert_eq!(link.span_id.to_string(), "a000000000000001");
+    assert_eq!(json.str(link.trace_state), "vendor=b:2");
+    assert_eq!(link.flags, 1);
+    assert_eq!(json.resources[s.resource as usize].dropped, 1);
+    let scope = &json.scopes[s.scope as usize];
+    assert_eq!(
+        (json.str(scope.name), json.str(scope.version)),
+        ("fixture", "1.0.0")
+    );
+    assert_eq!(json.traces[0].integrity.dropped, 9);
+}
+
+#[test]
+fn several_sources_merge_and_duplicates_are_kept_once() {
+    let set = load_ok(&["agent-incident.otlp.json", "shapes/agent-incident.pb"]);
+    assert_eq!(set.spans.len(), 16);
+    assert_eq!(set.traces.len(), 4);
+    assert_eq!(set.integrity.duplicates, 16);
+    assert_eq!(set.sources.len(), 2);
+}
+
+#[test]
+fn a_folder_of_rotated_files_joins_a_trace_split_across_them() {
+    let set = load_ok(&["folder"]);
+    assert!(set.warnings.is_empty(), "{:?}", set.warnings);
+    assert_eq!(set.traces.len(), 3);
+    let t = &set.traces[set.find_traces("0af7")[0] as usize];
+    assert_eq!(t.span_count, 5);
+    assert_eq!(
+        t.integrity.orphans, 0,
+        "the POST span's parent arrived in the other file"
+    );
+    assert_eq!(t.integrity.duplicates, 1, "the tool span is in both files");
+    let post = &set.spans[span_by_id(&set, "b000000000000004")];
+    assert_eq!(post.depth, 2);
+}

@@ -1,0 +1,110 @@
+//! The multi-threaded paths (one large document cut between elements, JSON Lines in
+//! chunks, protobuf units) load exactly what one thread loads.
+
+mod common;
+use agtrace::model::TraceSet;
+use agtrace::source::{LoadOptions, load_bytes};
+use common::canonical;
+
+/// A large OTLP/JSON document (well over the split threshold), pretty or compact.
+fn big_doc(traces: usize, pretty: bool) -> String {
+    let mut elems = Vec::new();
+    for t in 0..traces {
+        let tid = format!("{:032x}", t + 1);
+        let mut spans = Vec::new();
+        for s in 0..8 {
+            let parent = if s == 0 {
+                String::new()
+            } else {
+                format!("{:08x}00000001", t + 1)
+            };
+            spans.push(format!(
+                r#"{{"traceId":"{tid}","spanId":"{:08x}{:08x}","parentSpanId":"{parent}","name":"step {s}","kind":1,"startTimeUnixNano":"{}","endTimeUnixNano":"{}","attributes":[{{"key":"gen_ai.operation.name","value":{{"stringValue":"chat"}}}},{{"key":"payload","value":{{"stringValue":"{}"}}}},{{"key":"n","value":{{"intValue":"{s}"}}}}],"status":{{}}}}"#,
+                t + 1,
+                s + 1,
+                1_000_000 + t * 100 + s,
+                2_000_000 + t * 100 + s,
+                "lorem ipsum \\\"quoted\\\" ".repeat(8),
+            ));
+        }
+        elems.push(format!(
+            r#"{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"svc-{}"}}}}]}},"scopeSpans":[{{"scope":{{"name":"s"}},"spans":[{}]}}]}}"#,
+            t % 7,
+            spans.join(",")
+        ));
+    }
+    let sep = if pretty { ",\n    " } else { "," };
+    let doc = format!(r#"{{"resourceSpans":[{}]}}"#, elems.join(sep));
+    if pretty {
+        doc.replace(r#"{"resource":"#, "{\n      \"resource\" : ")
+    } else {
+        doc
+    }
+}
+
+fn load_with(data: &[u8], threads: usize) -> TraceSet {
+    let d = load_bytes(data.to_vec(), "big", 0, &LoadOptions { threads }).expect("load");
+    TraceSet::build(d.batches, vec!["big".into()], vec![])
+}
+
+#[test]
+fn one_large_document_split_across_threads_matches_one_thread() {
+    for pretty in [false, true] {
+        let doc = big_doc(4000, pretty);
+        assert!(
+            doc.len() > 8 << 20,
+            "the document must be large enough to be split"
+        );
+        let one = load_with(doc.as_bytes(), 1);
+        assert_eq!(one.spans.len(), 32_000);
+        for threads in [2, 3, 8] {
+            let pieces = load_bytes(doc.clone().into_bytes(), "big", 0, &LoadOptions { threads })
+                .expect("load")
+                .batches
+                .len();
+            assert_eq!(
+                pieces, threads,
+                "pretty={pretty}: the document was cut into one piece per thread"
+            );
+            let many = load_with(doc.as_bytes(), threads);
+            assert!(many.warnings.is_empty(), "{:?}", many.warnings);
+            assert_eq!(
+                canonical(&one),
+                canonical(&many),
+                "pretty={pretty} threads={threads}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_truncated_large_document_keeps_the_spans_before_the_cut() {
+    let doc = big_doc(4000, false);
+    let cut = &doc.as_bytes()[..doc.len() * 9 / 10];
+    let one = load_with(cut, 1);
+    let two = load_with(cut, 2);
+    assert!(one.spans.len() > 28_000 && one.spans.len() < 32_000);
+    assert_eq!(one.spans.len(), two.spans.len());
+    assert_eq!(canonical(&one), canonical(&two));
+    assert_eq!(two.warnings.len(), 1, "{:?}", two.warnings);
+}
+
+#[test]
+fn json_lines_in_chunks_match_one_thread() {
+    let doc = big_doc(600, false);
+    // Re-shape into JSON Lines: one document per resourceSpans element.
+    let v: serde_json::Value = serde_json::from_str(&doc).expect("json");
+    let lines: Vec<String> = v["resourceSpans"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|rs| serde_json::json!({ "resourceSpans": [rs] }).to_string())
+        .collect();
+    let jsonl = lines.join("\n") + "\n";
+    let one = load_with(jsonl.as_bytes(), 1);
+    let four = load_with(jsonl.as_bytes(), 4);
+    assert_eq!(one.spans.len(), 4800);
+    assert_eq!(canonical(&one), canonical(&four));
+    let pretty_one = load_with(doc.as_bytes(), 1);
+    assert_eq!(canonical(&one), canonical(&pretty_one));
+}
