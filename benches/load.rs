@@ -76,7 +76,7 @@ fn measure(
     let med = median(times.clone());
     let min = times.iter().copied().fold(f64::MAX, f64::min);
     let mb = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
-    let peak_mb = peak as f64 / 1024.0;
+    let peak_mb = peak as f64 * 1024.0 / 1e6;
     println!(
         "  {label:<28} median {med:>6.3}s  min {min:>6.3}s  {:>9.0} spans/s  {:>7.1} MB/s  peak {:>7.1} MB ({:.2}x file)",
         spans as f64 / med,

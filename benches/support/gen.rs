@@ -156,9 +156,9 @@ pub fn build(traces: usize, spans_per_trace: usize, seed: u64) -> Vec<ResourceSp
             let llm_dur = 300_000_000 + rng2.below(2_000_000_000);
             let input_tokens = 500 + rng2.below(4000) as i64;
             let output_tokens = 20 + rng2.below(600) as i64;
-            let n = 6 + rng2.below(20) as usize;
+            let n = 3 + rng2.below(12) as usize;
             let prompt = sentence(&mut rng2, n);
-            let n = 3 + rng2.below(10) as usize;
+            let n = 2 + rng2.below(6) as usize;
             let answer = sentence(&mut rng2, n);
             let llm_id = next_id();
             spans.push(Span {
@@ -180,8 +180,6 @@ pub fn build(traces: usize, spans_per_trace: usize, seed: u64) -> Vec<ResourceSp
                     s("gen_ai.input.messages", format!(r#"[{{"role":"user","parts":[{{"type":"text","content":"{prompt}"}}]}}]"#)),
                     s("gen_ai.output.messages", format!(r#"[{{"role":"assistant","parts":[{{"type":"text","content":"{answer}"}}],"finish_reason":"stop"}}]"#)),
                     s("gen_ai.response.finish_reasons", "stop"),
-                    s("gen_ai.response.id", format!("chatcmpl-{:016x}", rng2.next())),
-                    kv("gen_ai.request.temperature", any_value::Value::DoubleValue(0.2)),
                 ],
                 status: Some(Status::default()),
                 ..Default::default()
