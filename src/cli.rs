@@ -26,6 +26,10 @@ pub struct LoadArgs {
     /// Decoding threads (default: the number of cores, at most 8).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// A JSON price file that extends or overrides the bundled prices (also
+    /// AGTRACE_PRICES).
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<std::path::PathBuf>,
 }
 
 /// `agtrace ls`.

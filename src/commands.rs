@@ -80,6 +80,17 @@ fn load(inputs: &[Input], args: &LoadArgs) -> Result<TraceSet, CommandError> {
     if let Some(t) = args.threads {
         opts.threads = t.max(1);
     }
+    let price_file = args
+        .prices
+        .clone()
+        .or_else(|| std::env::var_os("AGTRACE_PRICES").map(std::path::PathBuf::from));
+    if let Some(path) = price_file {
+        let mut table = crate::semconv::PriceTable::bundled();
+        table
+            .merge_file(&path)
+            .map_err(|e| CommandError::Usage(e.to_string()))?;
+        opts.prices = std::sync::Arc::new(table);
+    }
     let started = std::time::Instant::now();
     let set = source::load(inputs, &opts)?;
     let mut err = io::stderr().lock();

@@ -23,4 +23,5 @@ pub mod decode;
 pub mod model;
 pub mod query;
 pub mod render;
+pub mod semconv;
 pub mod source;

@@ -125,7 +125,7 @@ fn arbitrary_bytes_never_panic() {
     ] {
         files.push(std::fs::read(fixture(rel)).expect("fixture"));
     }
-    let opts = agtrace::source::LoadOptions { threads: 2 };
+    let opts = agtrace::source::LoadOptions::with_threads(2);
     for data in &files {
         let step = (data.len() / 97).max(1);
         for cut in (0..data.len()).step_by(step) {

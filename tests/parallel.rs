@@ -43,7 +43,7 @@ fn big_doc(traces: usize, pretty: bool) -> String {
 }
 
 fn load_with(data: &[u8], threads: usize) -> TraceSet {
-    let d = load_bytes(data.to_vec(), "big", 0, &LoadOptions { threads }).expect("load");
+    let d = load_bytes(data.to_vec(), "big", 0, &LoadOptions::with_threads(threads)).expect("load");
     TraceSet::build(d.batches, vec!["big".into()], vec![])
 }
 
@@ -58,10 +58,15 @@ fn one_large_document_split_across_threads_matches_one_thread() {
         let one = load_with(doc.as_bytes(), 1);
         assert_eq!(one.spans.len(), 32_000);
         for threads in [2, 3, 8] {
-            let pieces = load_bytes(doc.clone().into_bytes(), "big", 0, &LoadOptions { threads })
-                .expect("load")
-                .batches
-                .len();
+            let pieces = load_bytes(
+                doc.clone().into_bytes(),
+                "big",
+                0,
+                &LoadOptions::with_threads(threads),
+            )
+            .expect("load")
+            .batches
+            .len();
             assert_eq!(
                 pieces, threads,
                 "pretty={pretty}: the document was cut into one piece per thread"

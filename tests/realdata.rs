@@ -64,7 +64,7 @@ fn every_realdata_file_loads_or_is_refused_clearly() {
     let mut checked = 0;
     for row in rows {
         let path = dir.join(&row.file);
-        let result = load(&[Input::Path(path.clone())], &LoadOptions { threads: 2 });
+        let result = load(&[Input::Path(path.clone())], &LoadOptions::with_threads(2));
         let is_otlp = row.format.starts_with("OTLP");
         let invalid = row.format.contains("invalid");
         match (is_otlp, invalid, result) {
@@ -122,7 +122,7 @@ fn every_realdata_file_loads_or_is_refused_clearly() {
 #[test]
 fn json_and_protobuf_forms_of_the_same_payload_agree() {
     let Some(dir) = realdata() else { return };
-    let opts = LoadOptions { threads: 2 };
+    let opts = LoadOptions::with_threads(2);
     let json = load(
         &[Input::Path(dir.join("otlp2parquet-trace.otlp.json"))],
         &opts,

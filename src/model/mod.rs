@@ -8,6 +8,7 @@ mod build;
 mod ids;
 mod intern;
 mod span;
+mod step;
 mod value;
 mod warning;
 
@@ -15,6 +16,7 @@ pub use batch::{Batch, Checkpoint};
 pub use ids::{IdError, SpanId, TraceId, decode_id, id_from_bytes};
 pub use intern::{INTERN_MAX, Interner, Sym, Txt};
 pub use span::{Event, Link, Marks, NONE, Resource, Scope, Slice, Span, SpanKind, StatusCode};
+pub use step::{CostSource, Step, StepKind, Tokens};
 pub use value::{Attr, AttrValue};
 pub use warning::{Position, Warning};
 
@@ -64,10 +66,28 @@ pub struct Trace {
     pub end: u64,
     /// Number of spans.
     pub span_count: u32,
-    /// Spans whose status is ERROR.
+    /// Failed spans (status ERROR, or another failure signal of the step).
     pub error_count: u32,
+    /// Spans with a warning (truncated output, filtered content, empty result…).
+    pub warning_count: u32,
     /// Integrity counts for this trace.
     pub integrity: Integrity,
+    /// Conversation / session id (the best-ranked one found on any span).
+    pub session: Sym,
+    /// Agent name: the root's, else the first agent step's.
+    pub agent_name: Sym,
+    /// LLM steps.
+    pub llm_calls: u32,
+    /// Tool steps.
+    pub tool_calls: u32,
+    /// Tokens summed over billable leaf steps only.
+    pub tokens: Tokens,
+    /// Known cost summed over billable leaf steps.
+    pub cost_usd: f64,
+    /// Billable leaf steps.
+    pub billable_steps: u32,
+    /// Billable leaf steps whose cost is unknown.
+    pub unpriced_steps: u32,
 }
 
 impl Trace {
@@ -80,8 +100,30 @@ impl Trace {
     pub fn outcome(&self) -> Outcome {
         if self.error_count > 0 {
             Outcome::Error
+        } else if self.warning_count > 0 {
+            Outcome::Warning
         } else {
             Outcome::Ok
+        }
+    }
+
+    /// The cost when it is known for every billable step; `None` when there is
+    /// nothing billable or nothing could be priced.
+    pub fn cost(&self) -> Option<f64> {
+        (self.billable_steps > self.unpriced_steps).then_some(self.cost_usd)
+    }
+
+    /// True when some billable steps could not be priced (the cost is a lower bound).
+    pub fn cost_is_partial(&self) -> bool {
+        self.unpriced_steps > 0 && self.billable_steps > self.unpriced_steps
+    }
+
+    /// Root name, or the agent name when the root is unnamed.
+    pub fn display_name(&self) -> Sym {
+        if self.root_name.is_empty() {
+            self.agent_name
+        } else {
+            self.root_name
         }
     }
 }
@@ -154,6 +196,11 @@ pub struct TraceSet {
     pub integrity: Integrity,
     /// Load warnings, in input order.
     pub warnings: Vec<Warning>,
+    /// The derived agent step of every span (same index as `spans`); empty until
+    /// `semconv::annotate` has run.
+    pub steps: Vec<Step>,
+    /// Traces of each session id, in start order.
+    pub sessions: FxHashMap<Sym, Vec<u32>>,
 }
 
 impl TraceSet {
@@ -199,6 +246,11 @@ impl TraceSet {
             .iter()
             .find(|a| a.key == sym)
             .map(|a| &a.value)
+    }
+
+    /// The step of span `i` (a default step before annotation).
+    pub fn step(&self, i: u32) -> Step {
+        self.steps.get(i as usize).copied().unwrap_or_default()
     }
 
     /// The `service.name` of a span's resource.

@@ -78,6 +78,8 @@ pub enum LoadError {
 pub struct LoadOptions {
     /// Worker threads for decoding.
     pub threads: usize,
+    /// Prices for steps that do not carry their cost.
+    pub prices: std::sync::Arc<crate::semconv::PriceTable>,
 }
 
 impl Default for LoadOptions {
@@ -87,6 +89,17 @@ impl Default for LoadOptions {
                 .map(|n| n.get())
                 .unwrap_or(1)
                 .min(8),
+            prices: std::sync::Arc::new(crate::semconv::PriceTable::bundled()),
+        }
+    }
+}
+
+impl LoadOptions {
+    /// Default options with this many threads.
+    pub fn with_threads(threads: usize) -> LoadOptions {
+        LoadOptions {
+            threads: threads.max(1),
+            ..LoadOptions::default()
         }
     }
 }
@@ -150,7 +163,9 @@ pub fn load(inputs: &[Input], opts: &LoadOptions) -> Result<TraceSet, LoadError>
             }
         }
     }
-    Ok(TraceSet::build(batches, names, warnings))
+    let mut set = TraceSet::build(batches, names, warnings);
+    crate::semconv::annotate(&mut set, &opts.prices);
+    Ok(set)
 }
 
 fn skip_reason(e: &LoadError) -> String {

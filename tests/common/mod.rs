@@ -16,7 +16,7 @@ pub fn fixture(rel: &str) -> PathBuf {
 /// Loads fixtures (by path relative to `testdata/`).
 pub fn try_load(rels: &[&str]) -> Result<TraceSet, LoadError> {
     let inputs: Vec<Input> = rels.iter().map(|r| Input::Path(fixture(r))).collect();
-    load(&inputs, &LoadOptions { threads: 2 })
+    load(&inputs, &LoadOptions::with_threads(2))
 }
 
 /// Loads fixtures, failing the test on error.

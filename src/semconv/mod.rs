@@ -1,0 +1,554 @@
+//! GenAI semantics: turns spans into agent steps (kind, model, tokens, cost, tool,
+//! outcome, session) from every convention in `../shared/reference/genai-conventions.md`
+//! — OTel GenAI (current and deprecated names), OpenInference, OpenLLMetry/Traceloop,
+//! Vercel AI SDK, LangSmith, Langfuse and framework span names — and rolls them up per
+//! trace and per session. Table-driven: the attribute names live in [`keys`].
+
+mod classify;
+pub mod keys;
+pub mod messages;
+pub mod pricing;
+
+pub use classify::{Signals, classify};
+pub use pricing::{PriceError, PriceTable};
+
+use crate::model::{
+    AttrValue, CostSource, NONE, Outcome, Span, StatusCode, Step, StepKind, Sym, Tokens, TraceSet,
+};
+use keys::{FIELD_COUNT, Field, KeyIndex, is_placeholder};
+
+/// Best attribute found per field for one span: (rank, attribute index).
+type Found = [Option<(u8, u32)>; FIELD_COUNT];
+
+/// Fields whose empty values carry meaning (an empty tool result is a warning).
+fn keeps_empty(f: Field) -> bool {
+    matches!(
+        f,
+        Field::ToolResult | Field::RetrievalDocuments | Field::OutputValue | Field::ResultCount
+    )
+}
+
+/// Derives the step of every span and the GenAI aggregates of every trace and session.
+pub fn annotate(set: &mut TraceSet, prices: &PriceTable) {
+    let keys_in_use = {
+        let mut seen = vec![false; set.strings.len()];
+        for a in &set.attrs {
+            if let Some(s) = seen.get_mut(a.key.0 as usize) {
+                *s = true;
+            }
+        }
+        seen
+    };
+    let index = KeyIndex::new(
+        &set.strings,
+        keys_in_use
+            .iter()
+            .enumerate()
+            .filter(|(_, used)| **used)
+            .map(|(i, _)| Sym(i as u32)),
+    );
+    let mut steps = Vec::with_capacity(set.spans.len());
+    let mut session_rank = Vec::with_capacity(set.spans.len());
+    let mut pending: Vec<(usize, Pending)> = Vec::new();
+    for i in 0..set.spans.len() {
+        let (step, rank, p) = derive(set, &index, i, prices);
+        if !p.is_empty() {
+            pending.push((i, p));
+        }
+        steps.push(step);
+        session_rank.push(rank);
+    }
+    // Strings made up while deriving (reasons, names cut out of span names) are
+    // interned afterwards, when the table may be mutated.
+    for (i, p) in pending {
+        if let Some(r) = p.reason {
+            steps[i].reason = set.strings.intern(&r);
+        }
+        if let Some(a) = p.agent_name {
+            steps[i].agent_name = set.strings.intern(&a);
+        }
+        if let Some(t) = p.tool_name {
+            steps[i].tool_name = set.strings.intern(&t);
+        }
+    }
+    set.steps = steps;
+    mark_billable_leaves(set);
+    aggregate(set, &session_rank);
+}
+
+fn scan(set: &TraceSet, index: &KeyIndex, span: &Span) -> Found {
+    let mut found: Found = [None; FIELD_COUNT];
+    let start = span.attrs.start;
+    for (k, a) in set.span_attrs(span).iter().enumerate() {
+        for &(field, rank) in index.roles(a.key) {
+            let slot = &mut found[field as usize];
+            if slot.is_some_and(|(r, _)| r <= rank) {
+                continue;
+            }
+            if !keeps_empty(field) && is_placeholder(&a.value, &set.strings) {
+                continue;
+            }
+            *slot = Some((rank, start + k as u32));
+        }
+    }
+    found
+}
+
+struct View<'a> {
+    set: &'a TraceSet,
+    found: Found,
+}
+
+impl<'a> View<'a> {
+    fn value(&self, f: Field) -> Option<&'a AttrValue> {
+        self.found[f as usize].map(|(_, i)| &self.set.attrs[i as usize].value)
+    }
+    fn rank(&self, f: Field) -> Option<u8> {
+        self.found[f as usize].map(|(r, _)| r)
+    }
+    fn str(&self, f: Field) -> Option<&'a str> {
+        self.value(f).and_then(|v| v.as_str(&self.set.strings))
+    }
+    fn sym(&self, f: Field) -> Option<Sym> {
+        match self.value(f)? {
+            AttrValue::Str(s) => Some(*s),
+            _ => None,
+        }
+    }
+    fn count(&self, f: Field) -> Option<u64> {
+        let v = self.value(f)?.as_i64(&self.set.strings)?;
+        u64::try_from(v).ok()
+    }
+    fn has(&self, f: Field) -> bool {
+        self.found[f as usize].is_some()
+    }
+}
+
+/// Strings a step needs that may not be interned yet.
+#[derive(Default)]
+struct Pending {
+    reason: Option<String>,
+    agent_name: Option<String>,
+    tool_name: Option<String>,
+}
+
+impl Pending {
+    fn is_empty(&self) -> bool {
+        self.reason.is_none() && self.agent_name.is_none() && self.tool_name.is_none()
+    }
+}
+
+/// Text after `prefix` in a span name (`invoke_agent support` → `support`).
+fn name_suffix<'a>(name: &'a str, prefix: &str) -> Option<&'a str> {
+    name.strip_prefix(prefix)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+fn derive(set: &TraceSet, index: &KeyIndex, i: usize, prices: &PriceTable) -> (Step, u8, Pending) {
+    let span = &set.spans[i];
+    let v = View {
+        set,
+        found: scan(set, index, span),
+    };
+    let name = set.str(span.name);
+    let has_tokens = v.has(Field::InputTokens) || v.has(Field::OutputTokens);
+    let has_model = v.has(Field::ModelRequested) || v.has(Field::ModelReturned);
+    let (kind, kind_source) = classify(&Signals {
+        langsmith: v.str(Field::LangsmithKind),
+        openinference: v.str(Field::OpenInferenceKind),
+        operation: v.str(Field::OperationName),
+        traceloop: v.str(Field::TraceloopKind),
+        llm_request_type: v.str(Field::LlmRequestType),
+        langfuse: v.str(Field::LangfuseType),
+        mcp_method: v.str(Field::McpMethod),
+        name,
+        has_model,
+        has_tokens,
+        has_gen_ai_system: v.has(Field::GenAiSystem),
+        has_tool_name: v.has(Field::ToolName),
+        has_retrieval_data: v.has(Field::RetrievalDocuments)
+            || v.has(Field::RetrievalMarker)
+            || v.has(Field::DataSource),
+        has_embedding_data: v.has(Field::EmbeddingMarker),
+    });
+    let mut step = Step {
+        kind,
+        kind_source,
+        ..Step::default()
+    };
+    let sym_of = |f: Field| v.sym(f).unwrap_or(Sym::EMPTY);
+    step.model_requested = sym_of(Field::ModelRequested);
+    step.model = v.sym(Field::ModelReturned).unwrap_or(step.model_requested);
+    step.provider = sym_of(Field::Provider);
+    step.session = sym_of(Field::Session);
+    step.user = sym_of(Field::User);
+    step.tool_call_id = sym_of(Field::ToolCallId);
+    let mut pending = Pending::default();
+    let traceloop_kind = v.str(Field::TraceloopKind);
+    match v.sym(Field::Agent).or_else(|| {
+        (traceloop_kind == Some("agent"))
+            .then(|| v.sym(Field::TraceloopEntity))
+            .flatten()
+    }) {
+        Some(a) => step.agent_name = a,
+        None if kind == StepKind::Agent => {
+            pending.agent_name = name_suffix(name, "invoke_agent")
+                .or_else(|| name_suffix(name, "Agent run:"))
+                .map(|s| s.trim_matches('\'').to_owned());
+        }
+        None => {}
+    }
+    match v.sym(Field::ToolName).or_else(|| {
+        (traceloop_kind == Some("tool"))
+            .then(|| v.sym(Field::TraceloopEntity))
+            .flatten()
+    }) {
+        Some(t) => step.tool_name = t,
+        None if kind == StepKind::Tool => {
+            pending.tool_name = name_suffix(name, "execute_tool")
+                .or_else(|| name_suffix(name, "Function:"))
+                .map(str::to_owned);
+        }
+        None => {}
+    }
+    step.finish_reasons = v.sym(Field::FinishReasons).unwrap_or(Sym::EMPTY);
+    let finish = finish_reasons(&v);
+
+    // Tokens (OTel semantics: input includes cache reads/writes; output includes
+    // reasoning). Claude Code's bare `input_tokens` excludes the cache.
+    let cache_read = v.count(Field::CacheRead);
+    let cache_write = v.count(Field::CacheWrite);
+    let mut input = v.count(Field::InputTokens);
+    if v.rank(Field::InputTokens) == Some(6) {
+        input = input.map(|n| n + cache_read.unwrap_or(0) + cache_write.unwrap_or(0));
+    }
+    step.tokens = Tokens {
+        input,
+        output: v.count(Field::OutputTokens),
+        cache_read,
+        cache_write,
+        reasoning: v.count(Field::Reasoning),
+    };
+
+    // Cost: provided wins; else priced; else unknown (never $0).
+    if matches!(kind, StepKind::Llm | StepKind::Embedding | StepKind::Rerank) || has_tokens {
+        let provided = v
+            .value(Field::Cost)
+            .and_then(|c| c.as_f64(&set.strings))
+            .or_else(|| langfuse_total(v.str(Field::LangfuseCostDetails)));
+        let model = set.str(step.model);
+        let model = if model.is_empty() {
+            set.str(step.model_requested)
+        } else {
+            model
+        };
+        if let Some(c) = provided.filter(|c| c.is_finite() && *c >= 0.0) {
+            step.cost_usd = c;
+            step.cost_source = CostSource::Provided;
+        } else if let Some(c) = prices.cost(model, &step.tokens) {
+            step.cost_usd = c;
+            step.cost_source = CostSource::Priced;
+        } else {
+            step.cost_source = CostSource::Unknown;
+        }
+    }
+
+    let (outcome, reason) = failure(set, span, &v, kind, &finish);
+    step.outcome = outcome;
+    pending.reason = reason;
+    let rank = v.rank(Field::Session).unwrap_or(u8::MAX);
+    (step, rank, pending)
+}
+
+fn langfuse_total(json: Option<&str>) -> Option<f64> {
+    let v: serde_json::Value = serde_json::from_str(json?).ok()?;
+    v.get("total").and_then(serde_json::Value::as_f64)
+}
+
+/// Finish reasons as a list (an array attribute, a comma list, or one string).
+fn finish_reasons(v: &View) -> Vec<String> {
+    match v.value(Field::FinishReasons) {
+        Some(AttrValue::Array(items)) => items
+            .iter()
+            .filter_map(|x| x.as_str(&v.set.strings).map(str::to_owned))
+            .collect(),
+        Some(other) => other
+            .as_str(&v.set.strings)
+            .map(|s| {
+                let s = s.trim().trim_start_matches('[').trim_end_matches(']');
+                s.split(',')
+                    .map(|p| p.trim().trim_matches('"').to_owned())
+                    .filter(|p| !p.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        None => Vec::new(),
+    }
+}
+
+fn is_empty_result(v: &AttrValue, set: &TraceSet) -> bool {
+    match v {
+        AttrValue::Empty => true,
+        AttrValue::Array(a) => a.is_empty(),
+        AttrValue::KvList(a) => a.is_empty(),
+        AttrValue::Int(n) => *n == 0,
+        other => other
+            .as_str(&set.strings)
+            .is_some_and(|s| matches!(s.trim(), "" | "[]" | "{}" | "null" | "\"\"")),
+    }
+}
+
+/// Error vs warning vs ok, with a short reason (§5, §6.5).
+fn failure(
+    set: &TraceSet,
+    span: &Span,
+    v: &View,
+    kind: StepKind,
+    finish: &[String],
+) -> (Outcome, Option<String>) {
+    let first_exception = set.span_events(span).iter().find_map(|e| {
+        (set.str(e.name) == "exception").then(|| {
+            let attrs = &set.attrs[e.attrs.range()];
+            let get = |k: &str| {
+                attrs
+                    .iter()
+                    .find(|a| set.str(a.key) == k)
+                    .and_then(|a| a.value.as_str(&set.strings))
+                    .unwrap_or("")
+            };
+            let (t, m) = (get("exception.type"), get("exception.message"));
+            match (t.is_empty(), m.is_empty()) {
+                (_, false) if !t.is_empty() => format!("{t}: {m}"),
+                (_, false) => m.to_owned(),
+                (false, true) => t.to_owned(),
+                _ => "exception".to_owned(),
+            }
+        })
+    });
+    let error_type = v.str(Field::ErrorType);
+    let status_msg = set.str(span.status_message);
+    let lower: Vec<String> = finish.iter().map(|f| f.to_ascii_lowercase()).collect();
+    // Errors.
+    if span.status == StatusCode::Error {
+        let reason = if !status_msg.is_empty() {
+            status_msg.to_owned()
+        } else if let Some(e) = &first_exception {
+            e.clone()
+        } else if let Some(t) = error_type {
+            format!("error.type {t}")
+        } else {
+            "status ERROR".to_owned()
+        };
+        return (Outcome::Error, Some(reason));
+    }
+    if let Some(t) = error_type {
+        return (
+            Outcome::Error,
+            Some(first_exception.unwrap_or_else(|| format!("error.type {t}"))),
+        );
+    }
+    if v.str(Field::ToolStatus)
+        .is_some_and(|s| s.eq_ignore_ascii_case("error"))
+    {
+        return (Outcome::Error, Some("tool status error".into()));
+    }
+    if v.str(Field::TaskStatus)
+        .is_some_and(|s| s.eq_ignore_ascii_case("failure"))
+    {
+        return (Outcome::Error, Some("task status failure".into()));
+    }
+    if v.str(Field::LangfuseLevel)
+        .is_some_and(|s| s.eq_ignore_ascii_case("error"))
+    {
+        let m = v.str(Field::LangfuseStatusMessage).unwrap_or("level ERROR");
+        return (Outcome::Error, Some(m.to_owned()));
+    }
+    if lower.iter().any(|f| f == "error") {
+        return (Outcome::Error, Some("finish reason error".into()));
+    }
+    // Warnings.
+    if let Some(f) = lower
+        .iter()
+        .find(|f| matches!(f.as_str(), "length" | "max_tokens" | "max_output_tokens"))
+    {
+        return (
+            Outcome::Warning,
+            Some(format!("output truncated (finish reason {f})")),
+        );
+    }
+    if let Some(f) = lower.iter().find(|f| {
+        matches!(
+            f.as_str(),
+            "content_filter"
+                | "content-filter"
+                | "content_filtered"
+                | "guardrail_intervened"
+                | "safety"
+                | "refusal"
+        )
+    }) {
+        return (
+            Outcome::Warning,
+            Some(format!("content filtered (finish reason {f})")),
+        );
+    }
+    let guardrail_hit = v.str(Field::GuardrailResult).is_some_and(|s| {
+        s.eq_ignore_ascii_case("GUARDRAIL_INTERVENED") || s.eq_ignore_ascii_case("MATCH_FOUND")
+    }) || matches!(
+        v.value(Field::GuardrailTriggered),
+        Some(AttrValue::Bool(true))
+    ) || v
+        .str(Field::GuardrailTriggered)
+        .is_some_and(|s| s.eq_ignore_ascii_case("true"));
+    if guardrail_hit {
+        return (Outcome::Warning, Some("guardrail triggered".into()));
+    }
+    if v.str(Field::LangfuseLevel)
+        .is_some_and(|s| s.eq_ignore_ascii_case("warning"))
+    {
+        let m = v
+            .str(Field::LangfuseStatusMessage)
+            .unwrap_or("level WARNING");
+        return (Outcome::Warning, Some(m.to_owned()));
+    }
+    if let Some(docs) = v.value(Field::RetrievalDocuments)
+        && is_empty_result(docs, set)
+    {
+        return (
+            Outcome::Warning,
+            Some("retrieval returned no documents".into()),
+        );
+    }
+    if let Some(n) = v.value(Field::ResultCount)
+        && is_empty_result(n, set)
+    {
+        return (
+            Outcome::Warning,
+            Some("retrieval returned no documents".into()),
+        );
+    }
+    if kind == StepKind::Retrieval
+        && !v.has(Field::RetrievalMarker)
+        && v.value(Field::OutputValue)
+            .is_some_and(|o| is_empty_result(o, set))
+    {
+        return (
+            Outcome::Warning,
+            Some("retrieval returned no documents".into()),
+        );
+    }
+    if kind == StepKind::Tool {
+        let result = v
+            .value(Field::ToolResult)
+            .or_else(|| v.value(Field::OutputValue));
+        if result.is_some_and(|r| is_empty_result(r, set)) {
+            return (
+                Outcome::Warning,
+                Some("tool returned an empty result".into()),
+            );
+        }
+    }
+    if let Some(e) = first_exception {
+        return (Outcome::Warning, Some(format!("exception recorded: {e}")));
+    }
+    (Outcome::Ok, None)
+}
+
+/// A billable leaf is an LLM/embedding/rerank step with no LLM step below it.
+fn mark_billable_leaves(set: &mut TraceSet) {
+    let mut llm_below = vec![false; set.spans.len()];
+    for t in 0..set.traces.len() {
+        let order = set.traces[t].spans;
+        for k in order.range().rev() {
+            let i = set.order[k] as usize;
+            let step = &mut set.steps[i];
+            let billable_kind = matches!(
+                step.kind,
+                StepKind::Llm | StepKind::Embedding | StepKind::Rerank
+            );
+            step.billable_leaf = billable_kind && !llm_below[i];
+            let parent = set.spans[i].parent;
+            if parent != NONE && (step.kind == StepKind::Llm || llm_below[i]) {
+                llm_below[parent as usize] = true;
+            }
+        }
+    }
+}
+
+fn add(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (None, None) => None,
+        (x, y) => Some(x.unwrap_or(0) + y.unwrap_or(0)),
+    }
+}
+
+/// Per-trace roll-ups (errors, warnings, steps, tokens, cost, session, agent) and the
+/// session index.
+fn aggregate(set: &mut TraceSet, session_rank: &[u8]) {
+    for t in 0..set.traces.len() {
+        let spans = set.traces[t].spans;
+        let root = set.traces[t].root;
+        let (mut errors, mut warnings, mut llm, mut tools) = (0, 0, 0, 0);
+        let mut tokens = Tokens::default();
+        let (mut cost, mut billable, mut unpriced) = (0.0, 0, 0);
+        let mut session = (u8::MAX, Sym::EMPTY);
+        let mut agent = Sym::EMPTY;
+        for &i in &set.order[spans.range()] {
+            let s = &set.steps[i as usize];
+            match s.outcome {
+                Outcome::Error => errors += 1,
+                Outcome::Warning => warnings += 1,
+                Outcome::Ok => {}
+            }
+            llm += u32::from(s.kind == StepKind::Llm);
+            tools += u32::from(s.kind == StepKind::Tool);
+            if s.billable_leaf {
+                billable += 1;
+                tokens.input = add(tokens.input, s.tokens.input);
+                tokens.output = add(tokens.output, s.tokens.output);
+                tokens.cache_read = add(tokens.cache_read, s.tokens.cache_read);
+                tokens.cache_write = add(tokens.cache_write, s.tokens.cache_write);
+                tokens.reasoning = add(tokens.reasoning, s.tokens.reasoning);
+                match s.cost() {
+                    Some(c) => cost += c,
+                    None => unpriced += 1,
+                }
+            }
+            let rank = session_rank[i as usize];
+            if !s.session.is_empty() && rank < session.0 {
+                session = (rank, s.session);
+            }
+            if agent.is_empty() && s.kind == StepKind::Agent && !s.agent_name.is_empty() {
+                agent = s.agent_name;
+            }
+        }
+        if root != NONE {
+            let r = set.steps[root as usize].agent_name;
+            if !r.is_empty() {
+                agent = r;
+            }
+        }
+        let tr = &mut set.traces[t];
+        tr.error_count = errors;
+        tr.warning_count = warnings;
+        tr.llm_calls = llm;
+        tr.tool_calls = tools;
+        tr.tokens = tokens;
+        tr.cost_usd = cost;
+        tr.billable_steps = billable;
+        tr.unpriced_steps = unpriced;
+        tr.session = session.1;
+        tr.agent_name = agent;
+    }
+    let mut sessions: rustc_hash::FxHashMap<Sym, Vec<u32>> = rustc_hash::FxHashMap::default();
+    for (t, tr) in set.traces.iter().enumerate() {
+        if !tr.session.is_empty() {
+            sessions.entry(tr.session).or_default().push(t as u32);
+        }
+    }
+    for list in sessions.values_mut() {
+        list.sort_by_key(|&t| (set.traces[t as usize].start, set.traces[t as usize].id));
+    }
+    set.sessions = sessions;
+}
