@@ -50,6 +50,9 @@ pub struct LsArgs {
     /// At most N rows.
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
+    /// Only traces of this session / conversation id.
+    #[arg(long, value_name = "ID")]
+    pub session: Option<String>,
     /// JSON Lines output, one object per trace.
     #[arg(long)]
     pub json: bool,
@@ -61,9 +64,16 @@ pub struct LsArgs {
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// Sources followed by a trace id prefix: `show dump.json 4bf9`. With one trace
-    /// loaded the prefix may be left out; with no source, stdin is read.
-    #[arg(value_name = "SOURCE… TRACE_ID_PREFIX", required = true)]
+    /// loaded, or with --session or --detail, the prefix may be left out; with no
+    /// source, stdin is read.
+    #[arg(value_name = "SOURCE… TRACE_ID_PREFIX")]
     pub args: Vec<String>,
+    /// Every trace of this session / conversation, in order, with per-turn totals.
+    #[arg(long, value_name = "ID", conflicts_with = "detail")]
+    pub session: Option<String>,
+    /// One step in full: messages, tool arguments and result, attributes, events.
+    #[arg(long, value_name = "SPAN_ID_PREFIX")]
+    pub detail: Option<String>,
     /// JSON Lines output, one object per span.
     #[arg(long)]
     pub json: bool,
@@ -85,4 +95,8 @@ pub enum SortArg {
     Spans,
     /// Error count, largest first.
     Errors,
+    /// Tokens (input + output), largest first.
+    Tokens,
+    /// Cost, largest first (unknown last).
+    Cost,
 }

@@ -140,8 +140,11 @@ fn ls(a: LsArgs) -> Result<(), CommandError> {
             SortArg::Duration => SortKey::Duration,
             SortArg::Spans => SortKey::Spans,
             SortArg::Errors => SortKey::Errors,
+            SortArg::Tokens => SortKey::Tokens,
+            SortArg::Cost => SortKey::Cost,
         },
         limit: a.limit,
+        session: a.session.clone(),
     };
     let inputs = inputs_from(&a.sources)?;
     let set = load(&inputs, &a.load)?;
@@ -167,11 +170,9 @@ fn ls(a: LsArgs) -> Result<(), CommandError> {
 
 fn show(a: ShowArgs) -> Result<(), CommandError> {
     // The last word is the trace id prefix unless it names an existing file or folder
-    // (then every word is a source and the set must hold exactly one trace).
+    // (then every word is a source).
     let (sources, prefix) = match a.args.split_last() {
-        Some((last, rest)) if last != "-" && !Path::new(last).exists() => {
-            (rest.to_vec(), Some(last.clone()))
-        }
+        Some((last, rest)) if last != "-" && !Path::new(last).exists() => (rest.to_vec(), Some(last.clone())),
         _ => (a.args.clone(), None),
     };
     if let Some(p) = &prefix
@@ -182,57 +183,114 @@ fn show(a: ShowArgs) -> Result<(), CommandError> {
             sanitize(p)
         )));
     }
+    if let Some(d) = &a.detail
+        && (d.is_empty() || !d.chars().all(|c| c.is_ascii_hexdigit()))
+    {
+        return Err(CommandError::Usage(format!("--detail {:?}: expected a span id prefix (hex digits)", sanitize(d))));
+    }
     let inputs = inputs_from(&sources)?;
     let set = load(&inputs, &a.load)?;
-    let trace_idx = match prefix {
-        Some(p) => {
-            let found = set.find_traces(&p);
-            match found.len() {
-                0 => {
-                    return Err(CommandError::NoMatch(format!(
-                        "no trace id starts with {p}"
-                    )));
-                }
-                1 => found[0],
-                n => {
-                    let id_len = short_id_len(&set);
-                    let mut msg = format!("{n} traces start with {p}; give more digits:");
-                    for t in found.iter().take(20) {
-                        let tr = &set.traces[*t as usize];
-                        msg.push_str(&format!(
-                            "\n  {}  {}  {}",
-                            &tr.id.to_string()[..id_len.max(p.len()).min(32)],
-                            format::timestamp(tr.start),
-                            sanitize(set.str(tr.root_name))
-                        ));
-                    }
-                    return Err(CommandError::Usage(msg));
-                }
+    let style = Style::detect();
+    let opts = render::show::ShowOptions {
+        max_depth: a.depth,
+        ..Default::default()
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+
+    if let Some(session) = &a.session {
+        let Some(traces) = set.strings.lookup(session).and_then(|s| set.sessions.get(&s)) else {
+            return Err(CommandError::NoMatch(format!("no trace belongs to session {:?}", sanitize(session))));
+        };
+        if a.json {
+            for &t in traces {
+                render::show::write_json(&mut out, &set, &set.traces[t as usize], a.depth)?;
             }
+        } else {
+            render::show::write_session(&mut out, &set, traces, session, &style, &opts)?;
         }
+        out.flush()?;
+        return Ok(());
+    }
+
+    let trace_idx = match &prefix {
+        Some(p) => Some(pick_trace(&set, p)?),
+        None => None,
+    };
+    if let Some(d) = &a.detail {
+        let span = pick_span(&set, d, trace_idx)?;
+        if a.json {
+            render::write_json_line(&mut out, &render::show::detail_json(&set, span))?;
+        } else {
+            render::show::write_detail(&mut out, &set, span, &style)?;
+        }
+        out.flush()?;
+        return Ok(());
+    }
+    let trace_idx = match trace_idx {
+        Some(t) => t,
         None => match set.traces.len() {
             1 => 0,
             0 => return Err(CommandError::NoMatch("no traces in the input".into())),
             n => {
                 return Err(CommandError::Usage(format!(
-                    "the input holds {n} traces: give a trace id prefix (see agtrace ls)"
+                    "the input holds {n} traces: give a trace id prefix (see agtrace ls), --session or --detail"
                 )));
             }
         },
     };
     let trace = &set.traces[trace_idx as usize];
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
     if a.json {
         render::show::write_json(&mut out, &set, trace, a.depth)?;
     } else {
-        let style = Style::detect();
-        let opts = render::show::ShowOptions {
-            max_depth: a.depth,
-            bar_width: 40,
-        };
         render::show::write_tree(&mut out, &set, trace, &style, &opts)?;
     }
     out.flush()?;
     Ok(())
+}
+
+/// The one trace whose id starts with `p`; lists candidates when ambiguous.
+fn pick_trace(set: &TraceSet, p: &str) -> Result<u32, CommandError> {
+    let found = set.find_traces(p);
+    match found.len() {
+        0 => Err(CommandError::NoMatch(format!("no trace id starts with {p}"))),
+        1 => Ok(found[0]),
+        n => {
+            let id_len = short_id_len(set);
+            let mut msg = format!("{n} traces start with {p}; give more digits:");
+            for t in found.iter().take(20) {
+                let tr = &set.traces[*t as usize];
+                msg.push_str(&format!(
+                    "\n  {}  {}  {}",
+                    &tr.id.to_string()[..id_len.max(p.len()).min(32)],
+                    format::timestamp(tr.start),
+                    sanitize(set.str(tr.root_name))
+                ));
+            }
+            Err(CommandError::Usage(msg))
+        }
+    }
+}
+
+/// The one span whose id starts with `p` (within `trace` when given).
+fn pick_span(set: &TraceSet, p: &str, trace: Option<u32>) -> Result<u32, CommandError> {
+    let p = p.to_ascii_lowercase();
+    let found: Vec<u32> = (0..set.spans.len() as u32)
+        .filter(|&i| {
+            let s = &set.spans[i as usize];
+            trace.is_none_or(|t| s.trace == t) && s.span_id.to_string().starts_with(&p)
+        })
+        .collect();
+    match found.len() {
+        0 => Err(CommandError::NoMatch(format!("no span id starts with {p}"))),
+        1 => Ok(found[0]),
+        n => {
+            let mut msg = format!("{n} spans start with {p}; give more digits or a trace id prefix:");
+            for &i in found.iter().take(20) {
+                let s = &set.spans[i as usize];
+                msg.push_str(&format!("\n  {}  trace {}  {}", s.span_id, s.trace_id, sanitize(set.str(s.name))));
+            }
+            Err(CommandError::Usage(msg))
+        }
+    }
 }

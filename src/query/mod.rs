@@ -15,6 +15,10 @@ pub enum SortKey {
     Spans,
     /// Most errors first.
     Errors,
+    /// Most tokens (input + output) first.
+    Tokens,
+    /// Most expensive first (unknown cost last).
+    Cost,
 }
 
 /// A trace-list query.
@@ -28,6 +32,8 @@ pub struct TraceQuery {
     pub sort: SortKey,
     /// At most this many rows.
     pub limit: Option<usize>,
+    /// Only traces of this session / conversation id.
+    pub session: Option<String>,
 }
 
 impl TraceQuery {
@@ -38,6 +44,10 @@ impl TraceQuery {
                 let tr = &set.traces[t as usize];
                 (!self.failed || tr.outcome() == Outcome::Error)
                     && self.slower_than.is_none_or(|min| tr.duration_ns() >= min)
+                    && self
+                        .session
+                        .as_deref()
+                        .is_none_or(|s| set.str(tr.session) == s)
             })
             .collect();
         let key = |t: u32| {
@@ -47,6 +57,9 @@ impl TraceQuery {
                 SortKey::Duration => tr.duration_ns(),
                 SortKey::Spans => u64::from(tr.span_count),
                 SortKey::Errors => u64::from(tr.error_count),
+                SortKey::Tokens => tr.tokens.input.unwrap_or(0) + tr.tokens.output.unwrap_or(0),
+                // Micro-dollars keep the order exact enough; unknown sorts last.
+                SortKey::Cost => tr.cost().map_or(0, |c| (c * 1e6) as u64 + 1),
             }
         };
         // Ties: newest first, then by id, so output is stable across runs.

@@ -28,6 +28,39 @@ fn trim_num(v: f64, unit: &str) -> String {
     }
 }
 
+/// A token count in short form: `850`, `12.3k`, `4.1M`; `-` when unknown.
+pub fn tokens(n: Option<u64>) -> String {
+    match n {
+        None => "-".into(),
+        Some(n) if n < 1000 => n.to_string(),
+        Some(n) if n < 1_000_000 => trim_num(n as f64 / 1e3, "k"),
+        Some(n) => trim_num(n as f64 / 1e6, "M"),
+    }
+}
+
+/// A cost in USD: `$0.0123`, `$1.23`; `?` when unknown, `-` when nothing is billable,
+/// a trailing `+` when some steps could not be priced (a lower bound).
+pub fn cost(usd: Option<f64>, partial: bool, billable: bool) -> String {
+    match usd {
+        None if billable => "?".into(),
+        None => "-".into(),
+        Some(c) => {
+            let s = if c >= 100.0 {
+                format!("${c:.0}")
+            } else if c >= 1.0 {
+                format!("${c:.2}")
+            } else if c >= 0.01 || c == 0.0 {
+                format!("${c:.4}")
+            } else {
+                // Two significant digits for small amounts: $0.0047, $0.000078.
+                let digits = (-c.log10().floor()) as usize + 1;
+                format!("${c:.digits$}")
+            };
+            if partial { s + "+" } else { s }
+        }
+    }
+}
+
 /// Parses a duration such as `2s`, `500ms`, `1.5m`, `250us`, `90` (seconds).
 pub fn parse_duration(s: &str) -> Option<u64> {
     let s = s.trim();

@@ -1,91 +1,122 @@
 //! `agtrace ls`: one row per trace, as a table or as JSON Lines.
 
-use super::format::{duration, pad, pad_left, timestamp, truncate};
-use super::{Paint, Style, sanitize, status_cell};
-use crate::model::{Outcome, TraceSet};
+use super::format::{cost, duration, pad, pad_left, timestamp, tokens, truncate, width};
+use super::{Paint, Style, sanitize, status_cell, write_json_line};
+use crate::model::{Outcome, Trace, TraceSet};
 use crate::query::short_id_len;
 use serde_json::json;
 use std::io::{self, Write};
 
+/// The trace's display name: root name, else agent name, else a marker.
+pub fn trace_name(set: &TraceSet, tr: &Trace) -> String {
+    let name = set.str(tr.display_name());
+    if name.is_empty() {
+        "(missing root)".into()
+    } else {
+        sanitize(name).into_owned()
+    }
+}
+
+fn col_width(values: impl Iterator<Item = usize>, min: usize, max: usize) -> usize {
+    values.max().unwrap_or(0).clamp(min, max)
+}
+
 /// Writes the table.
-pub fn write_table(
-    out: &mut impl Write,
-    set: &TraceSet,
-    rows: &[u32],
-    style: &Style,
-) -> io::Result<()> {
+pub fn write_table(out: &mut impl Write, set: &TraceSet, rows: &[u32], style: &Style) -> io::Result<()> {
     let id_len = short_id_len(set);
-    let name_w = 36;
-    let svc_w = 20;
+    let traces: Vec<&Trace> = rows.iter().map(|&t| &set.traces[t as usize]).collect();
+    let names: Vec<String> = traces.iter().map(|t| trace_name(set, t)).collect();
+    let name_w = col_width(names.iter().map(|n| width(n)), 4, 32);
+    let svc_w = col_width(traces.iter().map(|t| width(set.str(t.service))), 7, 18);
+    let sess_w = col_width(traces.iter().map(|t| width(set.str(t.session))), 7, 16);
+    let status_w = if style.unicode { 9 } else { 7 };
     let header = format!(
-        "{} {} {} {} {} {} {} {}",
-        pad("STATUS", if style.unicode { 9 } else { 7 }),
-        pad("START (UTC)", 23),
+        "{} {} {} {} {} {} {} {} {} {} {} {}",
+        pad("STATUS", status_w),
+        pad("START (UTC)", 19),
         pad("TRACE", id_len),
-        pad("ROOT", name_w),
+        pad("NAME", name_w),
         pad("SERVICE", svc_w),
+        pad("SESSION", sess_w),
         pad_left("DURATION", 8),
-        pad_left("SPANS", 6),
-        pad_left("ERRORS", 6),
+        pad_left("SPANS", 5),
+        pad_left("LLM/TOOL", 8),
+        pad_left("ERR/WARN", 8),
+        pad_left("TOKENS IN/OUT", 13),
+        pad_left("COST", 9),
     );
     writeln!(out, "{}", style.paint(header.trim_end(), Paint::Bold))?;
-    for &t in rows {
-        let tr = &set.traces[t as usize];
+    for (tr, name) in traces.iter().zip(&names) {
         let id = tr.id.to_string();
-        let mut root = sanitize(set.str(tr.root_name)).into_owned();
-        if tr.integrity.orphans > 0 && root.is_empty() {
-            root = "(missing root)".into();
-        }
-        let errors = tr.error_count.to_string();
-        let errors = if tr.error_count > 0 {
-            style.paint(&pad_left(&errors, 6), Paint::Red)
-        } else {
-            pad_left(&errors, 6)
+        let errs = format!("{}/{}", tr.error_count, tr.warning_count);
+        let errs = match tr.outcome() {
+            Outcome::Error => style.paint(&pad_left(&errs, 8), Paint::Red),
+            Outcome::Warning => style.paint(&pad_left(&errs, 8), Paint::Yellow),
+            Outcome::Ok => pad_left(&errs, 8),
         };
+        let mut start = timestamp(tr.start);
+        start.truncate(19);
         let line = format!(
-            "{} {} {} {} {} {} {} {}",
+            "{} {} {} {} {} {} {} {} {} {} {} {}",
             status_cell(style, tr.outcome()),
-            pad(&timestamp(tr.start), 23),
+            pad(&start, 19),
             style.paint(&id[..id_len], Paint::Cyan),
-            pad(&truncate(&root, name_w), name_w),
+            pad(&truncate(name, name_w), name_w),
             pad(&truncate(&sanitize(set.str(tr.service)), svc_w), svc_w),
+            pad(&truncate(&sanitize(set.str(tr.session)), sess_w), sess_w),
             pad_left(&duration(tr.duration_ns()), 8),
-            pad_left(&tr.span_count.to_string(), 6),
-            errors,
+            pad_left(&tr.span_count.to_string(), 5),
+            pad_left(&format!("{}/{}", tr.llm_calls, tr.tool_calls), 8),
+            errs,
+            pad_left(&format!("{}/{}", tokens(tr.tokens.input), tokens(tr.tokens.output)), 13),
+            pad_left(&cost(tr.cost(), tr.cost_is_partial(), tr.billable_steps > 0), 9),
         );
         writeln!(out, "{}", line.trim_end())?;
     }
     Ok(())
 }
 
+fn opt_str(s: &str) -> serde_json::Value {
+    if s.is_empty() { serde_json::Value::Null } else { s.into() }
+}
+
+/// The JSON object for one trace (field names are a stable, documented interface).
+pub fn trace_json(set: &TraceSet, tr: &Trace) -> serde_json::Value {
+    let ig = &tr.integrity;
+    json!({
+        "trace_id": tr.id.to_string(),
+        "root_name": set.str(tr.root_name),
+        "agent_name": opt_str(set.str(tr.agent_name)),
+        "service": set.str(tr.service),
+        "session_id": opt_str(set.str(tr.session)),
+        "start_unix_nano": tr.start,
+        "end_unix_nano": tr.end,
+        "duration_ms": tr.duration_ns() as f64 / 1e6,
+        "span_count": tr.span_count,
+        "error_count": tr.error_count,
+        "warning_count": tr.warning_count,
+        "status": tr.outcome().as_str(),
+        "llm_calls": tr.llm_calls,
+        "tool_calls": tr.tool_calls,
+        "input_tokens": tr.tokens.input,
+        "output_tokens": tr.tokens.output,
+        "cache_read_tokens": tr.tokens.cache_read,
+        "cache_write_tokens": tr.tokens.cache_write,
+        "reasoning_tokens": tr.tokens.reasoning,
+        "cost_usd": tr.cost(),
+        "cost_partial": tr.cost_is_partial(),
+        "orphan_count": ig.orphans,
+        "clock_skew_count": ig.clock_skew,
+        "unfinished_count": ig.unfinished,
+        "cycle_count": ig.cycles,
+        "duplicate_count": ig.duplicates,
+    })
+}
+
 /// Writes one JSON object per trace.
 pub fn write_json(out: &mut impl Write, set: &TraceSet, rows: &[u32]) -> io::Result<()> {
     for &t in rows {
-        let tr = &set.traces[t as usize];
-        let ig = &tr.integrity;
-        let v = json!({
-            "trace_id": tr.id.to_string(),
-            "root_name": set.str(tr.root_name),
-            "service": set.str(tr.service),
-            "start_unix_nano": tr.start,
-            "end_unix_nano": tr.end,
-            "duration_ms": tr.duration_ns() as f64 / 1e6,
-            "span_count": tr.span_count,
-            "error_count": tr.error_count,
-            "status": tr.outcome().as_str(),
-            "orphan_count": ig.orphans,
-            "clock_skew_count": ig.clock_skew,
-            "unfinished_count": ig.unfinished,
-            "cycle_count": ig.cycles,
-            "duplicate_count": ig.duplicates,
-        });
-        super::write_json_line(out, &v)?;
+        write_json_line(out, &trace_json(set, &set.traces[t as usize]))?;
     }
     Ok(())
-}
-
-/// True when any listed trace failed (for exit codes and summaries).
-pub fn any_failed(set: &TraceSet, rows: &[u32]) -> bool {
-    rows.iter()
-        .any(|&t| set.traces[t as usize].outcome() == Outcome::Error)
 }

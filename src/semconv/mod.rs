@@ -70,6 +70,9 @@ pub fn annotate(set: &mut TraceSet, prices: &PriceTable) {
         if let Some(t) = p.tool_name {
             steps[i].tool_name = set.strings.intern(&t);
         }
+        if let Some(f) = p.finish_reasons {
+            steps[i].finish_reasons = set.strings.intern(&f);
+        }
     }
     set.steps = steps;
     mark_billable_leaves(set);
@@ -130,11 +133,12 @@ struct Pending {
     reason: Option<String>,
     agent_name: Option<String>,
     tool_name: Option<String>,
+    finish_reasons: Option<String>,
 }
 
 impl Pending {
     fn is_empty(&self) -> bool {
-        self.reason.is_none() && self.agent_name.is_none() && self.tool_name.is_none()
+        self.reason.is_none() && self.agent_name.is_none() && self.tool_name.is_none() && self.finish_reasons.is_none()
     }
 }
 
@@ -212,8 +216,10 @@ fn derive(set: &TraceSet, index: &KeyIndex, i: usize, prices: &PriceTable) -> (S
         }
         None => {}
     }
-    step.finish_reasons = v.sym(Field::FinishReasons).unwrap_or(Sym::EMPTY);
     let finish = finish_reasons(&v);
+    if !finish.is_empty() {
+        pending.finish_reasons = Some(finish.join(","));
+    }
 
     // Tokens (OTel semantics: input includes cache reads/writes; output includes
     // reasoning). Claude Code's bare `input_tokens` excludes the cache.
