@@ -172,7 +172,9 @@ fn show(a: ShowArgs) -> Result<(), CommandError> {
     // The last word is the trace id prefix unless it names an existing file or folder
     // (then every word is a source).
     let (sources, prefix) = match a.args.split_last() {
-        Some((last, rest)) if last != "-" && !Path::new(last).exists() => (rest.to_vec(), Some(last.clone())),
+        Some((last, rest)) if last != "-" && !Path::new(last).exists() => {
+            (rest.to_vec(), Some(last.clone()))
+        }
         _ => (a.args.clone(), None),
     };
     if let Some(p) = &prefix
@@ -186,7 +188,10 @@ fn show(a: ShowArgs) -> Result<(), CommandError> {
     if let Some(d) = &a.detail
         && (d.is_empty() || !d.chars().all(|c| c.is_ascii_hexdigit()))
     {
-        return Err(CommandError::Usage(format!("--detail {:?}: expected a span id prefix (hex digits)", sanitize(d))));
+        return Err(CommandError::Usage(format!(
+            "--detail {:?}: expected a span id prefix (hex digits)",
+            sanitize(d)
+        )));
     }
     let inputs = inputs_from(&sources)?;
     let set = load(&inputs, &a.load)?;
@@ -199,8 +204,15 @@ fn show(a: ShowArgs) -> Result<(), CommandError> {
     let mut out = io::BufWriter::new(stdout.lock());
 
     if let Some(session) = &a.session {
-        let Some(traces) = set.strings.lookup(session).and_then(|s| set.sessions.get(&s)) else {
-            return Err(CommandError::NoMatch(format!("no trace belongs to session {:?}", sanitize(session))));
+        let Some(traces) = set
+            .strings
+            .lookup(session)
+            .and_then(|s| set.sessions.get(&s))
+        else {
+            return Err(CommandError::NoMatch(format!(
+                "no trace belongs to session {:?}",
+                sanitize(session)
+            )));
         };
         if a.json {
             for &t in traces {
@@ -253,7 +265,9 @@ fn show(a: ShowArgs) -> Result<(), CommandError> {
 fn pick_trace(set: &TraceSet, p: &str) -> Result<u32, CommandError> {
     let found = set.find_traces(p);
     match found.len() {
-        0 => Err(CommandError::NoMatch(format!("no trace id starts with {p}"))),
+        0 => Err(CommandError::NoMatch(format!(
+            "no trace id starts with {p}"
+        ))),
         1 => Ok(found[0]),
         n => {
             let id_len = short_id_len(set);
@@ -285,10 +299,16 @@ fn pick_span(set: &TraceSet, p: &str, trace: Option<u32>) -> Result<u32, Command
         0 => Err(CommandError::NoMatch(format!("no span id starts with {p}"))),
         1 => Ok(found[0]),
         n => {
-            let mut msg = format!("{n} spans start with {p}; give more digits or a trace id prefix:");
+            let mut msg =
+                format!("{n} spans start with {p}; give more digits or a trace id prefix:");
             for &i in found.iter().take(20) {
                 let s = &set.spans[i as usize];
-                msg.push_str(&format!("\n  {}  trace {}  {}", s.span_id, s.trace_id, sanitize(set.str(s.name))));
+                msg.push_str(&format!(
+                    "\n  {}  trace {}  {}",
+                    s.span_id,
+                    s.trace_id,
+                    sanitize(set.str(s.name))
+                ));
             }
             Err(CommandError::Usage(msg))
         }

@@ -147,3 +147,179 @@ fn json_and_protobuf_forms_of_the_same_payload_agree() {
         assert_eq!(a.attrs.len, b.attrs.len);
     }
 }
+
+/// strands-evals flat spans → OTLP/JSON (the test converts the layout; agtrace reads
+/// only OTLP): ids and times as given, the flat attribute map as typed KeyValues.
+fn flat_spans_to_otlp(spans: &[serde_json::Value]) -> String {
+    use serde_json::{Value, json};
+    let any = |v: &Value| match v {
+        Value::String(s) => json!({"stringValue": s}),
+        Value::Bool(b) => json!({"boolValue": b}),
+        Value::Number(n) if n.is_i64() => json!({"intValue": n.to_string()}),
+        Value::Number(n) => json!({"doubleValue": n}),
+        other => json!({"stringValue": other.to_string()}),
+    };
+    let out: Vec<Value> = spans
+        .iter()
+        .map(|s| {
+            let attrs: Vec<Value> = s["attributes"]
+                .as_object()
+                .map(|o| {
+                    o.iter()
+                        .map(|(k, v)| json!({"key": k, "value": any(v)}))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let code = match s["status"]["code"].as_str() {
+                Some("ERROR") => 2,
+                Some("OK") => 1,
+                _ => 0,
+            };
+            json!({
+                "traceId": s["trace_id"], "spanId": s["span_id"],
+                "parentSpanId": s["parent_span_id"].as_str().unwrap_or(""),
+                "name": s["name"],
+                "startTimeUnixNano": s["start_time"].to_string(),
+                "endTimeUnixNano": s["end_time"].to_string(),
+                "attributes": attrs,
+                "status": {"code": code, "message": s["status"]["message"].as_str().unwrap_or("")},
+            })
+        })
+        .collect();
+    json!({"resourceSpans": [{"scopeSpans": [{"spans": out}]}]}).to_string()
+}
+
+fn load_text(text: String) -> agtrace::model::TraceSet {
+    let set = agtrace::source::load_bytes(
+        text.into_bytes(),
+        "converted",
+        0,
+        &LoadOptions::with_threads(1),
+    )
+    .expect("load");
+    let mut set = agtrace::model::TraceSet::build(set.batches, vec!["converted".into()], vec![]);
+    agtrace::semconv::annotate(&mut set, &agtrace::semconv::PriceTable::bundled());
+    set
+}
+
+/// Kinds by span name, and the check that trace tokens are the sum of leaf LLM steps.
+fn kinds_and_tokens(
+    set: &agtrace::model::TraceSet,
+) -> (Vec<(String, &'static str)>, u64, u64, u64) {
+    use agtrace::model::StepKind;
+    let kinds = (0..set.spans.len() as u32)
+        .map(|i| {
+            (
+                set.str(set.spans[i as usize].name).to_owned(),
+                set.step(i).kind.as_str(),
+            )
+        })
+        .collect();
+    let trace_in: u64 = set.traces.iter().map(|t| t.tokens.input.unwrap_or(0)).sum();
+    let leaf_in: u64 = set
+        .steps
+        .iter()
+        .filter(|s| s.billable_leaf && s.kind == StepKind::Llm)
+        .map(|s| s.tokens.input.unwrap_or(0))
+        .sum();
+    let naive_in: u64 = set.steps.iter().map(|s| s.tokens.input.unwrap_or(0)).sum();
+    (kinds, trace_in, leaf_in, naive_in)
+}
+
+#[test]
+fn genai_files_classify_by_their_conventions_and_tokens_add_up_from_leaves() {
+    let Some(dir) = realdata() else { return };
+    // OpenInference (smolagents): AGENT / CHAIN / LLM / TOOL; the agent span repeats
+    // the run's token totals, which must not be added again.
+    let v: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("strandsevals-smolagents-live.flatspans.json"))
+            .expect("read"),
+    )
+    .expect("json");
+    let set = load_text(flat_spans_to_otlp(v.as_array().expect("list")));
+    let (kinds, trace_in, leaf_in, naive_in) = kinds_and_tokens(&set);
+    for (name, kind) in &kinds {
+        let want = match name.as_str() {
+            "LiteLLMModel.generate" => "llm",
+            "DuckDuckGoSearchTool" | "FinalAnswerTool" => "tool",
+            "CodeAgent.run" => "agent",
+            n if n.starts_with("Step ") => "chain",
+            other => panic!("unexpected span {other}"),
+        };
+        assert_eq!(kind, &want, "{name}");
+    }
+    assert_eq!(trace_in, 2366 + 3890);
+    assert_eq!(trace_in, leaf_in);
+    assert!(
+        naive_in > trace_in,
+        "the agent span's aggregate is not double-counted"
+    );
+    assert_eq!(set.traces[0].llm_calls, 2);
+    assert_eq!(set.traces[0].tool_calls, 2);
+
+    // OTel GenAI (OpenAI Agents SDK via ADOT): invoke_agent / chat / execute_tool, HTTP
+    // spans as other, a failed handoff.
+    let v: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("strandsevals-openai-agents-genai-adot.flatspans.json"))
+            .expect("read"),
+    )
+    .expect("json");
+    let set = load_text(flat_spans_to_otlp(v["spans"].as_array().expect("spans")));
+    let (kinds, trace_in, leaf_in, _) = kinds_and_tokens(&set);
+    for (name, kind) in &kinds {
+        let want = match name.as_str() {
+            n if n.starts_with("chat ") => "llm",
+            n if n.starts_with("execute_tool ") => "tool",
+            n if n.starts_with("invoke_agent ") || n == "Agent workflow" => "agent",
+            n if n.starts_with("POST") => "other",
+            _ => continue,
+        };
+        assert_eq!(kind, &want, "{name}");
+    }
+    assert_eq!(trace_in, leaf_in);
+    assert_eq!(
+        trace_in,
+        148 + 257 + 287,
+        "input tokens of the three chat calls"
+    );
+    let failed: Vec<&str> = set
+        .steps
+        .iter()
+        .zip(&set.spans)
+        .filter(|(st, _)| st.outcome == agtrace::model::Outcome::Error)
+        .map(|(_, s)| set.str(s.name))
+        .collect();
+    assert!(
+        failed.iter().any(|n| n.starts_with("agent_handoff")),
+        "{failed:?}"
+    );
+
+    // Google ADK, OTLP with logs: invoke_workflow → invoke_agent → call_llm →
+    // generate_content; call_llm repeats the usage of its generate_content child.
+    let set = load(
+        &[Input::Path(
+            dir.join("agentevals-adk-v2-single-turn.otlp+logs.json"),
+        )],
+        &LoadOptions::with_threads(1),
+    )
+    .expect("adk");
+    let (kinds, trace_in, leaf_in, naive_in) = kinds_and_tokens(&set);
+    let kind_of = |prefix: &str| {
+        kinds
+            .iter()
+            .find(|(n, _)| n.starts_with(prefix))
+            .map(|(_, k)| *k)
+    };
+    assert_eq!(kind_of("invoke_workflow"), Some("chain"));
+    assert_eq!(kind_of("invoke_agent"), Some("agent"));
+    assert_eq!(kind_of("call_llm"), Some("llm"));
+    assert_eq!(kind_of("generate_content"), Some("llm"));
+    assert!(trace_in > 0);
+    assert_eq!(trace_in, leaf_in);
+    assert!(naive_in >= trace_in);
+    let t = &set.traces[0];
+    assert!(
+        !set.str(t.session).is_empty(),
+        "gen_ai.conversation.id is the session"
+    );
+}

@@ -22,7 +22,12 @@ fn col_width(values: impl Iterator<Item = usize>, min: usize, max: usize) -> usi
 }
 
 /// Writes the table.
-pub fn write_table(out: &mut impl Write, set: &TraceSet, rows: &[u32], style: &Style) -> io::Result<()> {
+pub fn write_table(
+    out: &mut impl Write,
+    set: &TraceSet,
+    rows: &[u32],
+    style: &Style,
+) -> io::Result<()> {
     let id_len = short_id_len(set);
     let traces: Vec<&Trace> = rows.iter().map(|&t| &set.traces[t as usize]).collect();
     let names: Vec<String> = traces.iter().map(|t| trace_name(set, t)).collect();
@@ -68,8 +73,14 @@ pub fn write_table(out: &mut impl Write, set: &TraceSet, rows: &[u32], style: &S
             pad_left(&tr.span_count.to_string(), 5),
             pad_left(&format!("{}/{}", tr.llm_calls, tr.tool_calls), 8),
             errs,
-            pad_left(&format!("{}/{}", tokens(tr.tokens.input), tokens(tr.tokens.output)), 13),
-            pad_left(&cost(tr.cost(), tr.cost_is_partial(), tr.billable_steps > 0), 9),
+            pad_left(
+                &format!("{}/{}", tokens(tr.tokens.input), tokens(tr.tokens.output)),
+                13
+            ),
+            pad_left(
+                &cost(tr.cost(), tr.cost_is_partial(), tr.billable_steps > 0),
+                9
+            ),
         );
         writeln!(out, "{}", line.trim_end())?;
     }
@@ -77,7 +88,11 @@ pub fn write_table(out: &mut impl Write, set: &TraceSet, rows: &[u32], style: &S
 }
 
 fn opt_str(s: &str) -> serde_json::Value {
-    if s.is_empty() { serde_json::Value::Null } else { s.into() }
+    if s.is_empty() {
+        serde_json::Value::Null
+    } else {
+        s.into()
+    }
 }
 
 /// The JSON object for one trace (field names are a stable, documented interface).

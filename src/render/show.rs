@@ -57,7 +57,11 @@ pub fn model_or_tool(set: &TraceSet, step: &Step) -> String {
 /// The reason shown for a failed or warned step (or its status message).
 pub fn step_reason(set: &TraceSet, span: &Span, step: &Step) -> String {
     let r = set.str(step.reason);
-    let r = if r.is_empty() { set.str(span.status_message) } else { r };
+    let r = if r.is_empty() {
+        set.str(span.status_message)
+    } else {
+        r
+    };
     sanitize(r).into_owned()
 }
 
@@ -65,7 +69,11 @@ fn tokens_cell(step: &Step) -> String {
     if step.tokens.input.is_none() && step.tokens.output.is_none() {
         return String::new();
     }
-    format!("{}→{}", tokens(step.tokens.input), tokens(step.tokens.output))
+    format!(
+        "{}→{}",
+        tokens(step.tokens.input),
+        tokens(step.tokens.output)
+    )
 }
 
 fn cost_cell(step: &Step) -> String {
@@ -77,17 +85,32 @@ fn cost_cell(step: &Step) -> String {
 }
 
 /// Writes the header and the tree.
-pub fn write_tree(out: &mut impl Write, set: &TraceSet, trace: &Trace, style: &Style, opts: &ShowOptions) -> io::Result<()> {
+pub fn write_tree(
+    out: &mut impl Write,
+    set: &TraceSet,
+    trace: &Trace,
+    style: &Style,
+    opts: &ShowOptions,
+) -> io::Result<()> {
     write_header(out, set, trace, style)?;
     write_rows(out, set, trace, style, opts)
 }
 
-fn write_rows(out: &mut impl Write, set: &TraceSet, trace: &Trace, style: &Style, opts: &ShowOptions) -> io::Result<()> {
+fn write_rows(
+    out: &mut impl Write,
+    set: &TraceSet,
+    trace: &Trace,
+    style: &Style,
+    opts: &ShowOptions,
+) -> io::Result<()> {
     let spans = set.trace_spans(trace);
     let visible: Vec<u32> = spans
         .iter()
         .copied()
-        .filter(|&i| opts.max_depth.is_none_or(|d| set.spans[i as usize].depth <= d))
+        .filter(|&i| {
+            opts.max_depth
+                .is_none_or(|d| set.spans[i as usize].depth <= d)
+        })
         .collect();
     let prefixes = tree_prefixes(set, trace, &visible, style);
     let labels: Vec<String> = visible
@@ -95,9 +118,22 @@ fn write_rows(out: &mut impl Write, set: &TraceSet, trace: &Trace, style: &Style
         .zip(&prefixes)
         .map(|(&i, p)| format!("{p}{}", sanitize(set.str(set.spans[i as usize].name))))
         .collect();
-    let name_w = labels.iter().map(|l| width(l)).max().unwrap_or(4).clamp(4, 48);
-    let models: Vec<String> = visible.iter().map(|&i| model_or_tool(set, &set.step(i))).collect();
-    let model_w = models.iter().map(|m| width(m)).max().unwrap_or(0).clamp(10, 28);
+    let name_w = labels
+        .iter()
+        .map(|l| width(l))
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 48);
+    let models: Vec<String> = visible
+        .iter()
+        .map(|&i| model_or_tool(set, &set.step(i)))
+        .collect();
+    let model_w = models
+        .iter()
+        .map(|m| width(m))
+        .max()
+        .unwrap_or(0)
+        .clamp(10, 28);
     let status_w = if style.unicode { 9 } else { 7 };
     writeln!(
         out,
@@ -121,7 +157,11 @@ fn write_rows(out: &mut impl Write, set: &TraceSet, trace: &Trace, style: &Style
     for (row, &i) in visible.iter().enumerate() {
         let s = &set.spans[i as usize];
         let step = set.step(i);
-        let dur = if s.is_finished() { duration(s.duration_ns()) } else { "?".to_owned() };
+        let dur = if s.is_finished() {
+            duration(s.duration_ns())
+        } else {
+            "?".to_owned()
+        };
         let kind = format!("[{}]", step.kind.as_str());
         let mut line = format!(
             "{} {} {} {} {} {} {} {}",
@@ -136,7 +176,11 @@ fn write_rows(out: &mut impl Write, set: &TraceSet, trace: &Trace, style: &Style
         );
         if step.outcome != Outcome::Ok {
             let reason = step_reason(set, s, &step);
-            let paint = if step.outcome == Outcome::Error { Paint::Red } else { Paint::Yellow };
+            let paint = if step.outcome == Outcome::Error {
+                Paint::Red
+            } else {
+                Paint::Yellow
+            };
             line.push(' ');
             line.push_str(&style.paint(&truncate(&reason, 80), paint));
         }
@@ -149,7 +193,14 @@ fn write_rows(out: &mut impl Write, set: &TraceSet, trace: &Trace, style: &Style
     }
     let hidden = spans.len() - visible.len();
     if hidden > 0 {
-        writeln!(out, "{}", style.paint(&format!("({hidden} deeper spans hidden by --depth)"), Paint::Dim))?;
+        writeln!(
+            out,
+            "{}",
+            style.paint(
+                &format!("({hidden} deeper spans hidden by --depth)"),
+                Paint::Dim
+            )
+        )?;
     }
     Ok(())
 }
@@ -164,7 +215,12 @@ fn kind_paint(k: StepKind) -> Paint {
     }
 }
 
-fn write_header(out: &mut impl Write, set: &TraceSet, trace: &Trace, style: &Style) -> io::Result<()> {
+fn write_header(
+    out: &mut impl Write,
+    set: &TraceSet,
+    trace: &Trace,
+    style: &Style,
+) -> io::Result<()> {
     writeln!(
         out,
         "{} {}  {}",
@@ -191,7 +247,10 @@ fn write_header(out: &mut impl Write, set: &TraceSet, trace: &Trace, style: &Sty
         genai.push(format!("session \"{}\"", sanitize(set.str(trace.session))));
     }
     if trace.llm_calls + trace.tool_calls > 0 {
-        genai.push(format!("llm calls {}  tool calls {}", trace.llm_calls, trace.tool_calls));
+        genai.push(format!(
+            "llm calls {}  tool calls {}",
+            trace.llm_calls, trace.tool_calls
+        ));
     }
     if trace.billable_steps > 0 {
         genai.push(format!(
@@ -213,21 +272,41 @@ fn write_header(out: &mut impl Write, set: &TraceSet, trace: &Trace, style: &Sty
             (ig.clock_skew as u64, "clock skew (outside the parent)"),
             (ig.unfinished as u64, "unfinished"),
             (ig.duplicates as u64, "received more than once"),
-            (ig.dropped, "attributes/events/links dropped by the producer"),
+            (
+                ig.dropped,
+                "attributes/events/links dropped by the producer",
+            ),
         ] {
             if n > 0 {
                 parts.push(format!("{what}: {n}"));
             }
         }
-        writeln!(out, "  {}", style.paint(&format!("integrity: {}", parts.join("; ")), Paint::Yellow))?;
+        writeln!(
+            out,
+            "  {}",
+            style.paint(&format!("integrity: {}", parts.join("; ")), Paint::Yellow)
+        )?;
     }
     writeln!(out)
 }
 
 /// Every trace of a session in time order, each with its per-turn totals and tree,
 /// then the session's totals.
-pub fn write_session(out: &mut impl Write, set: &TraceSet, traces: &[u32], session: &str, style: &Style, opts: &ShowOptions) -> io::Result<()> {
-    writeln!(out, "{} \"{}\"  {} turns", style.paint("session", Paint::Bold), sanitize(session), traces.len())?;
+pub fn write_session(
+    out: &mut impl Write,
+    set: &TraceSet,
+    traces: &[u32],
+    session: &str,
+    style: &Style,
+    opts: &ShowOptions,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "{} \"{}\"  {} turns",
+        style.paint("session", Paint::Bold),
+        sanitize(session),
+        traces.len()
+    )?;
     writeln!(out)?;
     let (mut tin, mut tout, mut total_cost, mut errors) = (0u64, 0u64, 0.0, 0u32);
     let mut unknown = false;
@@ -307,19 +386,36 @@ fn tree_prefixes(set: &TraceSet, trace: &Trace, visible: &[u32], style: &Style) 
 fn bar(trace: &Trace, s: &Span, w: usize, style: &Style) -> String {
     let total = trace.duration_ns().max(1) as f64;
     let start = s.start.saturating_sub(trace.start) as f64 / total;
-    let end = if s.is_finished() { s.end.saturating_sub(trace.start) as f64 / total } else { start };
+    let end = if s.is_finished() {
+        s.end.saturating_sub(trace.start) as f64 / total
+    } else {
+        start
+    };
     let a = ((start * w as f64).floor() as usize).min(w.saturating_sub(1));
     let b = ((end * w as f64).ceil() as usize).clamp(a + 1, w);
-    let (fill, empty) = if style.unicode { ('█', '·') } else { ('=', '.') };
+    let (fill, empty) = if style.unicode {
+        ('█', '·')
+    } else {
+        ('=', '.')
+    };
     let mut out = String::with_capacity(w * 3);
     out.extend(std::iter::repeat_n(empty, a));
     out.extend(std::iter::repeat_n(fill, b - a));
     out.extend(std::iter::repeat_n(empty, w - b));
-    if style.unicode { out } else { format!("|{out}|") }
+    if style.unicode {
+        out
+    } else {
+        format!("|{out}|")
+    }
 }
 
 /// Writes one JSON object per span, in tree order.
-pub fn write_json(out: &mut impl Write, set: &TraceSet, trace: &Trace, max_depth: Option<u32>) -> io::Result<()> {
+pub fn write_json(
+    out: &mut impl Write,
+    set: &TraceSet,
+    trace: &Trace,
+    max_depth: Option<u32>,
+) -> io::Result<()> {
     for &i in set.trace_spans(trace) {
         let s = &set.spans[i as usize];
         if max_depth.is_some_and(|d| s.depth > d) {
@@ -357,7 +453,11 @@ pub fn span_json(set: &TraceSet, i: u32) -> Value {
         .collect();
     let reason = {
         let r = set.str(step.reason);
-        if r.is_empty() { set.str(s.status_message) } else { r }
+        if r.is_empty() {
+            set.str(s.status_message)
+        } else {
+            r
+        }
     };
     let finish: Vec<&str> = set
         .str(step.finish_reasons)
@@ -416,8 +516,14 @@ pub fn conversation_json(c: &Conversation) -> Value {
         match p {
             Part::Text(t) => json!({"type": "text", "content": t}),
             Part::Reasoning(t) => json!({"type": "reasoning", "content": t}),
-            Part::ToolCall { id, name, arguments } => json!({"type": "tool_call", "id": id, "name": name, "arguments": arguments}),
-            Part::ToolResponse { id, response } => json!({"type": "tool_call_response", "id": id, "response": response}),
+            Part::ToolCall {
+                id,
+                name,
+                arguments,
+            } => json!({"type": "tool_call", "id": id, "name": name, "arguments": arguments}),
+            Part::ToolResponse { id, response } => {
+                json!({"type": "tool_call_response", "id": id, "response": response})
+            }
             Part::Other(v) => v.clone(),
         }
     }
@@ -444,8 +550,20 @@ pub fn tool_io(set: &TraceSet, s: &Span) -> (Option<Value>, Option<Value>) {
             })
         })
     };
-    let args = get(&["gen_ai.tool.call.arguments", "ai.toolCall.args", "tool_arguments", "traceloop.entity.input", "gcp.vertex.agent.tool_call_args"]);
-    let result = get(&["gen_ai.tool.call.result", "ai.toolCall.result", "tool_response", "traceloop.entity.output", "gcp.vertex.agent.tool_response"]);
+    let args = get(&[
+        "gen_ai.tool.call.arguments",
+        "ai.toolCall.args",
+        "tool_arguments",
+        "traceloop.entity.input",
+        "gcp.vertex.agent.tool_call_args",
+    ]);
+    let result = get(&[
+        "gen_ai.tool.call.result",
+        "ai.toolCall.result",
+        "tool_response",
+        "traceloop.entity.output",
+        "gcp.vertex.agent.tool_response",
+    ]);
     (args, result)
 }
 
@@ -455,7 +573,10 @@ pub fn detail_json(set: &TraceSet, i: u32) -> Value {
     let mut v = span_json(set, i);
     let (args, result) = tool_io(set, s);
     if let Value::Object(o) = &mut v {
-        o.insert("conversation".into(), conversation_json(&conversation(set, s)));
+        o.insert(
+            "conversation".into(),
+            conversation_json(&conversation(set, s)),
+        );
         o.insert("tool_arguments".into(), args.unwrap_or(Value::Null));
         o.insert("tool_result".into(), result.unwrap_or(Value::Null));
     }
@@ -479,9 +600,24 @@ fn indent(text: &str, by: &str) -> String {
 
 /// Keys that belong to GenAI conventions, listed first.
 fn is_genai_key(k: &str) -> bool {
-    ["gen_ai.", "llm.", "openinference.", "ai.", "traceloop.", "langsmith.", "langfuse.", "input.", "output.", "tool.", "retrieval.", "embedding.", "session.", "user."]
-        .iter()
-        .any(|p| k.starts_with(p))
+    [
+        "gen_ai.",
+        "llm.",
+        "openinference.",
+        "ai.",
+        "traceloop.",
+        "langsmith.",
+        "langfuse.",
+        "input.",
+        "output.",
+        "tool.",
+        "retrieval.",
+        "embedding.",
+        "session.",
+        "user.",
+    ]
+    .iter()
+    .any(|p| k.starts_with(p))
 }
 
 /// One step in full: summary, conversation, tool call, attributes (GenAI first),
@@ -491,19 +627,74 @@ pub fn write_detail(out: &mut impl Write, set: &TraceSet, i: u32, style: &Style)
     let step = set.step(i);
     let trace = &set.traces[s.trace as usize];
     let h = |t: &str| style.paint(&format!("── {t}"), Paint::Bold);
-    writeln!(out, "{} {} \"{}\"", style.paint("span", Paint::Bold), style.paint(&s.span_id.to_string(), Paint::Cyan), sanitize(set.str(s.name)))?;
-    writeln!(out, "  trace {}  parent {}  depth {}", trace.id, if s.parent_span_id.is_none() { "-".to_owned() } else { s.parent_span_id.to_string() }, s.depth)?;
-    writeln!(out, "  kind {} (by {})  span kind {}  service \"{}\"", step.kind.as_str(), step.kind_source, s.kind.as_str(), sanitize(set.service_of(s)))?;
-    writeln!(out, "  start {}  duration {}", timestamp(s.start), if s.is_finished() { duration(s.duration_ns()) } else { "unfinished".into() })?;
+    writeln!(
+        out,
+        "{} {} \"{}\"",
+        style.paint("span", Paint::Bold),
+        style.paint(&s.span_id.to_string(), Paint::Cyan),
+        sanitize(set.str(s.name))
+    )?;
+    writeln!(
+        out,
+        "  trace {}  parent {}  depth {}",
+        trace.id,
+        if s.parent_span_id.is_none() {
+            "-".to_owned()
+        } else {
+            s.parent_span_id.to_string()
+        },
+        s.depth
+    )?;
+    writeln!(
+        out,
+        "  kind {} (by {})  span kind {}  service \"{}\"",
+        step.kind.as_str(),
+        step.kind_source,
+        s.kind.as_str(),
+        sanitize(set.service_of(s))
+    )?;
+    writeln!(
+        out,
+        "  start {}  duration {}",
+        timestamp(s.start),
+        if s.is_finished() {
+            duration(s.duration_ns())
+        } else {
+            "unfinished".into()
+        }
+    )?;
     let status = status_cell(style, step.outcome);
     let reason = step_reason(set, s, &step);
-    writeln!(out, "  status {}{}", status.trim_end(), if reason.is_empty() { String::new() } else { format!(": {reason}") })?;
+    writeln!(
+        out,
+        "  status {}{}",
+        status.trim_end(),
+        if reason.is_empty() {
+            String::new()
+        } else {
+            format!(": {reason}")
+        }
+    )?;
     if !step.model.is_empty() || !step.model_requested.is_empty() {
-        writeln!(out, "  model {} (requested {})  provider {}", sanitize(set.str(step.model)), sanitize(set.str(step.model_requested)), sanitize(set.str(step.provider)))?;
+        writeln!(
+            out,
+            "  model {} (requested {})  provider {}",
+            sanitize(set.str(step.model)),
+            sanitize(set.str(step.model_requested)),
+            sanitize(set.str(step.provider))
+        )?;
     }
     if !step.tokens.is_empty() {
         let t = &step.tokens;
-        writeln!(out, "  tokens in {} (cache read {}, cache write {})  out {} (reasoning {})", tokens(t.input), tokens(t.cache_read), tokens(t.cache_write), tokens(t.output), tokens(t.reasoning))?;
+        writeln!(
+            out,
+            "  tokens in {} (cache read {}, cache write {})  out {} (reasoning {})",
+            tokens(t.input),
+            tokens(t.cache_read),
+            tokens(t.cache_write),
+            tokens(t.output),
+            tokens(t.reasoning)
+        )?;
     }
     if step.cost_source != CostSource::None {
         let how = match step.cost_source {
@@ -511,16 +702,35 @@ pub fn write_detail(out: &mut impl Write, set: &TraceSet, i: u32, style: &Style)
             CostSource::Priced => "priced from the price table",
             _ => "unknown: no cost on the span and no price for this model",
         };
-        writeln!(out, "  cost {} ({how}){}", cost_cell(&step), if step.billable_leaf { "" } else { "  not added to the trace total (not a leaf model call)" })?;
+        writeln!(
+            out,
+            "  cost {} ({how}){}",
+            cost_cell(&step),
+            if step.billable_leaf {
+                ""
+            } else {
+                "  not added to the trace total (not a leaf model call)"
+            }
+        )?;
     }
     if !step.finish_reasons.is_empty() {
-        writeln!(out, "  finish reasons {}", sanitize(set.str(step.finish_reasons)))?;
+        writeln!(
+            out,
+            "  finish reasons {}",
+            sanitize(set.str(step.finish_reasons))
+        )?;
     }
-    let ids: Vec<String> = [("session", step.session), ("user", step.user), ("agent", step.agent_name), ("tool", step.tool_name), ("tool call", step.tool_call_id)]
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k} {}", sanitize(set.str(*v))))
-        .collect();
+    let ids: Vec<String> = [
+        ("session", step.session),
+        ("user", step.user),
+        ("agent", step.agent_name),
+        ("tool", step.tool_name),
+        ("tool call", step.tool_call_id),
+    ]
+    .iter()
+    .filter(|(_, v)| !v.is_empty())
+    .map(|(k, v)| format!("{k} {}", sanitize(set.str(*v))))
+    .collect();
     if !ids.is_empty() {
         writeln!(out, "  {}", ids.join("  "))?;
     }
@@ -564,7 +774,12 @@ pub fn write_detail(out: &mut impl Write, set: &TraceSet, i: u32, style: &Style)
             _ => v,
         };
         if v.contains('\n') {
-            writeln!(out, "  {} =\n{}", sanitize(set.str(a.key)), indent(&v, "      "))?;
+            writeln!(
+                out,
+                "  {} =\n{}",
+                sanitize(set.str(a.key)),
+                indent(&v, "      ")
+            )?;
         } else {
             writeln!(out, "  {} = {}", sanitize(set.str(a.key)), sanitize(&v))?;
         }
@@ -573,11 +788,28 @@ pub fn write_detail(out: &mut impl Write, set: &TraceSet, i: u32, style: &Style)
     if !events.is_empty() {
         writeln!(out, "\n{} ({})", h("events"), events.len())?;
         for e in events {
-            writeln!(out, "  {} {}", timestamp(e.time), style.paint(&sanitize(set.str(e.name)), if set.str(e.name) == "exception" { Paint::Red } else { Paint::Bold }))?;
+            writeln!(
+                out,
+                "  {} {}",
+                timestamp(e.time),
+                style.paint(
+                    &sanitize(set.str(e.name)),
+                    if set.str(e.name) == "exception" {
+                        Paint::Red
+                    } else {
+                        Paint::Bold
+                    }
+                )
+            )?;
             for a in &set.attrs[e.attrs.range()] {
                 let v = a.value.display(&set.strings);
                 if v.contains('\n') {
-                    writeln!(out, "    {} =\n{}", sanitize(set.str(a.key)), indent(&v, "      "))?;
+                    writeln!(
+                        out,
+                        "    {} =\n{}",
+                        sanitize(set.str(a.key)),
+                        indent(&v, "      ")
+                    )?;
                 } else {
                     writeln!(out, "    {} = {}", sanitize(set.str(a.key)), sanitize(&v))?;
                 }
@@ -595,7 +827,13 @@ pub fn write_detail(out: &mut impl Write, set: &TraceSet, i: u32, style: &Style)
 }
 
 fn write_parts(out: &mut impl Write, role: &str, parts: &[Part], style: &Style) -> io::Result<()> {
-    let label = style.paint(&format!("[{}]", sanitize(if role.is_empty() { "message" } else { role })), Paint::Bold);
+    let label = style.paint(
+        &format!(
+            "[{}]",
+            sanitize(if role.is_empty() { "message" } else { role })
+        ),
+        Paint::Bold,
+    );
     if parts.is_empty() {
         return writeln!(out, "  {label} (empty)");
     }
@@ -603,7 +841,11 @@ fn write_parts(out: &mut impl Write, role: &str, parts: &[Part], style: &Style) 
         match p {
             Part::Text(t) => writeln!(out, "  {label}\n{}", indent(t, "    "))?,
             Part::Reasoning(t) => writeln!(out, "  {label} (reasoning)\n{}", indent(t, "    "))?,
-            Part::ToolCall { id, name, arguments } => writeln!(
+            Part::ToolCall {
+                id,
+                name,
+                arguments,
+            } => writeln!(
                 out,
                 "  {label} → tool call {} ({})\n{}",
                 style.paint(&sanitize(name), Paint::Yellow),

@@ -138,7 +138,10 @@ struct Pending {
 
 impl Pending {
     fn is_empty(&self) -> bool {
-        self.reason.is_none() && self.agent_name.is_none() && self.tool_name.is_none() && self.finish_reasons.is_none()
+        self.reason.is_none()
+            && self.agent_name.is_none()
+            && self.tool_name.is_none()
+            && self.finish_reasons.is_none()
     }
 }
 
