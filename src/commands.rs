@@ -112,6 +112,12 @@ fn load(inputs: &[Input], args: &LoadArgs) -> Result<TraceSet, CommandError> {
             .map(|(k, v)| format!("{k}={:.1}MB", *v as f64 / 1e6))
             .collect();
         let _ = writeln!(err, "agtrace: stats: model {}", parts.join(" "));
+        let phases: Vec<String> = set
+            .timings
+            .iter()
+            .map(|(k, v)| format!("{k}={v:.3}s"))
+            .collect();
+        let _ = writeln!(err, "agtrace: stats: phases {}", phases.join(" "));
     }
     Ok(set)
 }

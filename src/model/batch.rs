@@ -48,6 +48,7 @@ impl Batch {
         b.attrs.reserve(input_bytes / 60);
         b.events.reserve(input_bytes / 2000);
         b.strings.reserve_texts(input_bytes / 3);
+        b.strings.reserve(input_bytes / 500);
         b
     }
 

@@ -104,6 +104,18 @@ impl Interner {
         self.text_ends.reserve(bytes / 256);
     }
 
+    /// Reserves room for about `n` more distinct strings (avoids rehashing).
+    pub fn reserve(&mut self, n: usize) {
+        let (buf, ends, hasher) = (&self.buf, &self.ends, self.hasher);
+        self.table.reserve(n, |&id| {
+            let i = id as usize;
+            let start = if i == 0 { 0 } else { ends[i - 1] };
+            hasher.hash_one(&buf[start..ends[i]])
+        });
+        self.ends.reserve(n);
+        self.buf.reserve(n * 24);
+    }
+
     /// Stores a long text and returns its handle.
     pub fn add_text(&mut self, s: &str) -> Txt {
         self.texts.push_str(s);

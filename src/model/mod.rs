@@ -201,6 +201,9 @@ pub struct TraceSet {
     pub steps: Vec<Step>,
     /// Traces of each session id, in start order.
     pub sessions: FxHashMap<Sym, Vec<u32>>,
+    /// Seconds spent in each load phase (read+decode, build, semantics), for
+    /// `AGTRACE_STATS` and benchmarks.
+    pub timings: Vec<(&'static str, f64)>,
 }
 
 impl TraceSet {

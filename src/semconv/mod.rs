@@ -47,16 +47,60 @@ pub fn annotate(set: &mut TraceSet, prices: &PriceTable) {
             .filter(|(_, used)| **used)
             .map(|(i, _)| Sym(i as u32)),
     );
-    let mut steps = Vec::with_capacity(set.spans.len());
-    let mut session_rank = Vec::with_capacity(set.spans.len());
+    // Spans are independent: derive them on all cores, in contiguous chunks.
+    let n = set.spans.len();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |t| t.get())
+        .clamp(1, 8);
+    let chunk = n.div_ceil(threads).max(4096);
+    let shared: &TraceSet = set;
+    let parts: Vec<(Vec<Step>, Vec<u8>, Vec<(usize, Pending)>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..n)
+            .step_by(chunk)
+            .map(|from| {
+                let index = &index;
+                scope.spawn(move || {
+                    let mut cache = PriceCache::default();
+                    let to = (from + chunk).min(n);
+                    let mut steps = Vec::with_capacity(to - from);
+                    let mut ranks = Vec::with_capacity(to - from);
+                    let mut pending = Vec::new();
+                    for i in from..to {
+                        let (step, rank, p) = derive(shared, index, i, prices, &mut cache);
+                        if !p.is_empty() {
+                            pending.push((i, p));
+                        }
+                        steps.push(step);
+                        ranks.push(rank);
+                    }
+                    (steps, ranks, pending)
+                })
+            })
+            .collect();
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    });
+    let mut steps = Vec::with_capacity(n);
+    let mut session_rank = Vec::with_capacity(n);
     let mut pending: Vec<(usize, Pending)> = Vec::new();
-    for i in 0..set.spans.len() {
-        let (step, rank, p) = derive(set, &index, i, prices);
-        if !p.is_empty() {
-            pending.push((i, p));
+    for (s, r, p) in parts {
+        steps.extend(s);
+        session_rank.extend(r);
+        pending.extend(p);
+    }
+    if steps.len() != n {
+        // A worker panicked: fall back to doing the work here, so nothing is lost.
+        steps.clear();
+        session_rank.clear();
+        pending.clear();
+        let mut cache = PriceCache::default();
+        for i in 0..n {
+            let (step, rank, p) = derive(set, &index, i, prices, &mut cache);
+            if !p.is_empty() {
+                pending.push((i, p));
+            }
+            steps.push(step);
+            session_rank.push(rank);
         }
-        steps.push(step);
-        session_rank.push(rank);
     }
     // Strings made up while deriving (reasons, names cut out of span names) are
     // interned afterwards, when the table may be mutated.
@@ -152,7 +196,16 @@ fn name_suffix<'a>(name: &'a str, prefix: &str) -> Option<&'a str> {
         .filter(|s| !s.is_empty())
 }
 
-fn derive(set: &TraceSet, index: &KeyIndex, i: usize, prices: &PriceTable) -> (Step, u8, Pending) {
+/// Prices already looked up, by model name handle (normalising a name allocates).
+type PriceCache = rustc_hash::FxHashMap<Sym, Option<pricing::Price>>;
+
+fn derive(
+    set: &TraceSet,
+    index: &KeyIndex,
+    i: usize,
+    prices: &PriceTable,
+    cache: &mut PriceCache,
+) -> (Step, u8, Pending) {
     let span = &set.spans[i];
     let v = View {
         set,
@@ -246,16 +299,18 @@ fn derive(set: &TraceSet, index: &KeyIndex, i: usize, prices: &PriceTable) -> (S
             .value(Field::Cost)
             .and_then(|c| c.as_f64(&set.strings))
             .or_else(|| langfuse_total(v.str(Field::LangfuseCostDetails)));
-        let model = set.str(step.model);
-        let model = if model.is_empty() {
-            set.str(step.model_requested)
+        let model = if step.model.is_empty() {
+            step.model_requested
         } else {
-            model
+            step.model
         };
+        let price = *cache
+            .entry(model)
+            .or_insert_with(|| prices.lookup(set.str(model)).copied());
         if let Some(c) = provided.filter(|c| c.is_finite() && *c >= 0.0) {
             step.cost_usd = c;
             step.cost_source = CostSource::Provided;
-        } else if let Some(c) = prices.cost(model, &step.tokens) {
+        } else if let Some(c) = price.and_then(|p| PriceTable::cost_at(&p, &step.tokens)) {
             step.cost_usd = c;
             step.cost_source = CostSource::Priced;
         } else {

@@ -126,7 +126,11 @@ impl PriceTable {
 
     /// The cost of a call, when the model has a price and some token count is known.
     pub fn cost(&self, model: &str, t: &Tokens) -> Option<f64> {
-        let p = self.lookup(model)?;
+        Self::cost_at(self.lookup(model)?, t)
+    }
+
+    /// The cost of a call at a known price, when some token count is known.
+    pub fn cost_at(p: &Price, t: &Tokens) -> Option<f64> {
         if t.input.is_none() && t.output.is_none() {
             return None;
         }

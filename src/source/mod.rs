@@ -107,6 +107,7 @@ impl LoadOptions {
 /// Loads every input into one set. An input named directly that is not a trace dump
 /// fails the load; inside a folder such files are skipped with a warning.
 pub fn load(inputs: &[Input], opts: &LoadOptions) -> Result<TraceSet, LoadError> {
+    let t0 = std::time::Instant::now();
     let mut batches: Vec<Batch> = Vec::new();
     let mut names: Vec<String> = Vec::new();
     let mut warnings: Vec<Warning> = Vec::new();
@@ -163,8 +164,15 @@ pub fn load(inputs: &[Input], opts: &LoadOptions) -> Result<TraceSet, LoadError>
             }
         }
     }
+    let t1 = std::time::Instant::now();
     let mut set = TraceSet::build(batches, names, warnings);
+    let t2 = std::time::Instant::now();
     crate::semconv::annotate(&mut set, &opts.prices);
+    set.timings = vec![
+        ("read_decode", (t1 - t0).as_secs_f64()),
+        ("build", (t2 - t1).as_secs_f64()),
+        ("semantics", t2.elapsed().as_secs_f64()),
+    ];
     Ok(set)
 }
 
