@@ -28,6 +28,9 @@ fn keeps_empty(f: Field) -> bool {
     )
 }
 
+/// What one worker derived: steps, session ranks, and strings still to intern.
+type ChunkSteps = (Vec<Step>, Vec<u8>, Vec<(usize, Pending)>);
+
 /// Derives the step of every span and the GenAI aggregates of every trace and session.
 pub fn annotate(set: &mut TraceSet, prices: &PriceTable) {
     let keys_in_use = {
@@ -54,7 +57,7 @@ pub fn annotate(set: &mut TraceSet, prices: &PriceTable) {
         .clamp(1, 8);
     let chunk = n.div_ceil(threads).max(4096);
     let shared: &TraceSet = set;
-    let parts: Vec<(Vec<Step>, Vec<u8>, Vec<(usize, Pending)>)> = std::thread::scope(|scope| {
+    let parts: Vec<ChunkSteps> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..n)
             .step_by(chunk)
             .map(|from| {
