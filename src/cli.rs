@@ -53,6 +53,9 @@ pub struct LsArgs {
     /// Only traces of this session / conversation id.
     #[arg(long, value_name = "ID")]
     pub session: Option<String>,
+    /// Only traces with a span matching this filter (see README: filter language).
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
     /// JSON Lines output, one object per trace.
     #[arg(long)]
     pub json: bool,

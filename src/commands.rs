@@ -151,6 +151,13 @@ fn ls(a: LsArgs) -> Result<(), CommandError> {
         },
         limit: a.limit,
         session: a.session.clone(),
+        filter: match &a.filter {
+            Some(f) => Some(
+                crate::query::filter::Filter::parse(f)
+                    .map_err(|e| CommandError::Usage(e.to_string()))?,
+            ),
+            None => None,
+        },
     };
     let inputs = inputs_from(&a.sources)?;
     let set = load(&inputs, &a.load)?;

@@ -34,12 +34,16 @@ pub struct TraceQuery {
     pub limit: Option<usize>,
     /// Only traces of this session / conversation id.
     pub session: Option<String>,
+    /// Only traces with a span matching this filter.
+    pub filter: Option<filter::Filter>,
 }
 
 impl TraceQuery {
     /// Trace indices matching the query, in order.
     pub fn run(&self, set: &TraceSet) -> Vec<u32> {
+        let matcher = self.filter.as_ref().map(|f| f.matcher(set));
         let mut rows: Vec<u32> = (0..set.traces.len() as u32)
+            .filter(|&t| matcher.as_ref().is_none_or(|m| m.trace_matches(t)))
             .filter(|&t| {
                 let tr = &set.traces[t as usize];
                 (!self.failed || tr.outcome() == Outcome::Error)
@@ -98,3 +102,4 @@ fn common_prefix_nibbles(a: &[u8; 16], b: &[u8; 16]) -> usize {
     }
     32
 }
+pub mod filter;

@@ -1,0 +1,498 @@
+//! The filter language shared by the TUI and the CLI (`--filter`):
+//! space-separated terms that must all hold, `-term` negates, `a | b` is or, quotes
+//! group spaces. Terms: `status:error|warn|ok`, `kind:tool`, `tool:NAME`,
+//! `model:gpt-4o*`, `provider:`, `session:`, `trace:PREFIX`, `span:PREFIX`, `user:`,
+//! `agent:`, `service:`, `name:`, `finish:length`, `dur>2s`, `tokens>10k`,
+//! `cost>0.05` (also `<`, `>=`, `<=`, `=`), `attr.KEY=VALUE` or `attr.KEY` (present),
+//! and bare words (fuzzy match on span, tool and model names, or an id prefix).
+//! Values may use `*` as a wildcard; matching ignores case.
+
+use crate::model::{Outcome, StepKind, Sym, TraceSet};
+use crate::render::format::parse_duration;
+use fuzzy_matcher::FuzzyMatcher;
+use fuzzy_matcher::skim::SkimMatcherV2;
+use std::cell::RefCell;
+
+/// A parse error, with the offending term.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("filter term {term:?}: {message}")]
+pub struct FilterError {
+    /// The term as written.
+    pub term: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cmp {
+    Gt,
+    Ge,
+    Lt,
+    Le,
+    Eq,
+}
+
+impl Cmp {
+    fn holds<T: PartialOrd>(self, a: T, b: T) -> bool {
+        match self {
+            Cmp::Gt => a > b,
+            Cmp::Ge => a >= b,
+            Cmp::Lt => a < b,
+            Cmp::Le => a <= b,
+            Cmp::Eq => a == b,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    Tool,
+    Model,
+    Provider,
+    Session,
+    User,
+    Agent,
+    Service,
+    Name,
+    Finish,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Pred {
+    Status(Outcome),
+    Kind(StepKind),
+    Text(Field, Pattern),
+    TraceId(String),
+    SpanId(String),
+    Duration(Cmp, u64),
+    Tokens(Cmp, u64),
+    Cost(Cmp, f64),
+    Attr(String, Option<Pattern>),
+    Fuzzy(String),
+}
+
+/// A case-insensitive glob (`*` matches anything).
+#[derive(Clone, Debug, PartialEq)]
+struct Pattern {
+    parts: Vec<String>,
+    anchored_start: bool,
+    anchored_end: bool,
+}
+
+impl Pattern {
+    fn new(p: &str) -> Pattern {
+        let lower = p.to_lowercase();
+        Pattern {
+            anchored_start: !lower.starts_with('*'),
+            anchored_end: !lower.ends_with('*'),
+            parts: lower
+                .split('*')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        }
+    }
+
+    fn matches(&self, s: &str) -> bool {
+        let s = s.to_lowercase();
+        if self.parts.is_empty() {
+            return !self.anchored_start || s.is_empty();
+        }
+        let mut pos = 0;
+        for (k, part) in self.parts.iter().enumerate() {
+            let found = if k == 0 && self.anchored_start {
+                s.starts_with(part.as_str()).then_some(0)
+            } else {
+                s[pos..].find(part.as_str()).map(|f| f + pos)
+            };
+            match found {
+                Some(f) => pos = f + part.len(),
+                None => return false,
+            }
+        }
+        !self.anchored_end
+            || pos == s.len()
+            || self.parts.last().is_some_and(|l| s.ends_with(l.as_str()))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Term {
+    negate: bool,
+    pred: Pred,
+}
+
+/// A parsed filter: an or of and-groups.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Filter {
+    groups: Vec<Vec<Term>>,
+    /// The text it was parsed from.
+    pub source: String,
+}
+
+fn tokenize(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in s.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c.is_whitespace() && !quoted => {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// `10k` → 10000, `1.5M` → 1500000.
+fn parse_count(s: &str) -> Option<u64> {
+    let s = s.trim().to_ascii_lowercase();
+    let (num, mult) = match s.chars().last()? {
+        'k' => (&s[..s.len() - 1], 1e3),
+        'm' => (&s[..s.len() - 1], 1e6),
+        _ => (&s[..], 1.0),
+    };
+    let v: f64 = num.parse().ok()?;
+    (v >= 0.0).then(|| (v * mult) as u64)
+}
+
+fn parse_term(tok: &str) -> Result<Term, FilterError> {
+    let err = |m: &str| FilterError {
+        term: tok.to_owned(),
+        message: m.to_owned(),
+    };
+    let (negate, body) = match tok.strip_prefix('-') {
+        Some(rest) if !rest.is_empty() => (true, rest),
+        _ => (false, tok),
+    };
+    // Comparisons: dur>2s, tokens>=10k, cost<0.05
+    for (op, cmp) in [
+        (">=", Cmp::Ge),
+        ("<=", Cmp::Le),
+        (">", Cmp::Gt),
+        ("<", Cmp::Lt),
+    ] {
+        if let Some((k, v)) = body.split_once(op) {
+            return Ok(Term {
+                negate,
+                pred: numeric(k, cmp, v).ok_or_else(|| err("expected dur, tokens or cost with a number, e.g. dur>2s, tokens>10k, cost>0.05"))?,
+            });
+        }
+    }
+    if let Some(rest) = body.strip_prefix("attr.") {
+        let (k, v) = match rest.split_once('=') {
+            Some((k, v)) => (k, Some(Pattern::new(v))),
+            None => (rest, None),
+        };
+        if k.is_empty() {
+            return Err(err("expected attr.KEY=VALUE or attr.KEY"));
+        }
+        return Ok(Term {
+            negate,
+            pred: Pred::Attr(k.to_owned(), v),
+        });
+    }
+    if let Some((k, v)) = body.split_once('=')
+        && let Some(p) = numeric(k, Cmp::Eq, v)
+    {
+        return Ok(Term { negate, pred: p });
+    }
+    if let Some((k, v)) = body.split_once(':') {
+        let pred = match k.to_ascii_lowercase().as_str() {
+            "status" => Pred::Status(match v.to_ascii_lowercase().as_str() {
+                "error" | "err" | "failed" | "fail" => Outcome::Error,
+                "warn" | "warning" => Outcome::Warning,
+                "ok" => Outcome::Ok,
+                _ => return Err(err("expected status:error, status:warn or status:ok")),
+            }),
+            "kind" => Pred::Kind(StepKind::parse(v).ok_or_else(|| {
+                err("expected kind:agent|llm|tool|retrieval|embedding|rerank|guardrail|chain|other")
+            })?),
+            "tool" => Pred::Text(Field::Tool, Pattern::new(v)),
+            "model" => Pred::Text(Field::Model, Pattern::new(v)),
+            "provider" => Pred::Text(Field::Provider, Pattern::new(v)),
+            "session" => Pred::Text(Field::Session, Pattern::new(v)),
+            "user" => Pred::Text(Field::User, Pattern::new(v)),
+            "agent" => Pred::Text(Field::Agent, Pattern::new(v)),
+            "service" => Pred::Text(Field::Service, Pattern::new(v)),
+            "name" => Pred::Text(Field::Name, Pattern::new(v)),
+            "finish" => Pred::Text(Field::Finish, Pattern::new(&format!("*{v}*"))),
+            "trace" => Pred::TraceId(v.to_ascii_lowercase()),
+            "span" => Pred::SpanId(v.to_ascii_lowercase()),
+            _ => {
+                return Err(err(
+                    "unknown key (status, kind, tool, model, provider, session, trace, span, user, agent, service, name, finish)",
+                ));
+            }
+        };
+        return Ok(Term { negate, pred });
+    }
+    Ok(Term {
+        negate,
+        pred: Pred::Fuzzy(body.to_owned()),
+    })
+}
+
+fn numeric(k: &str, cmp: Cmp, v: &str) -> Option<Pred> {
+    match k.trim().to_ascii_lowercase().as_str() {
+        "dur" | "duration" => Some(Pred::Duration(cmp, parse_duration(v)?)),
+        "tokens" => Some(Pred::Tokens(cmp, parse_count(v)?)),
+        "cost" => Some(Pred::Cost(
+            cmp,
+            v.trim().trim_start_matches('$').parse().ok()?,
+        )),
+        _ => None,
+    }
+}
+
+impl Filter {
+    /// Parses a filter expression. An empty expression matches everything.
+    pub fn parse(s: &str) -> Result<Filter, FilterError> {
+        let mut groups = vec![Vec::new()];
+        for tok in tokenize(s) {
+            if tok == "|" {
+                groups.push(Vec::new());
+                continue;
+            }
+            if let Some(g) = groups.last_mut() {
+                g.push(parse_term(&tok)?);
+            }
+        }
+        groups.retain(|g| !g.is_empty());
+        Ok(Filter {
+            groups,
+            source: s.to_owned(),
+        })
+    }
+
+    /// True when the filter has no terms.
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// The bare words, for highlighting fuzzy matches.
+    pub fn fuzzy_words(&self) -> Vec<&str> {
+        self.groups
+            .iter()
+            .flatten()
+            .filter_map(|t| match (&t.pred, t.negate) {
+                (Pred::Fuzzy(w), false) => Some(w.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A matcher bound to one trace set (with per-string caches).
+    pub fn matcher<'a>(&'a self, set: &'a TraceSet) -> Matcher<'a> {
+        Matcher {
+            filter: self,
+            set,
+            memo: RefCell::new(vec![Vec::new(); self.term_count()]),
+            fuzzy: SkimMatcherV2::default().ignore_case(),
+        }
+    }
+
+    fn term_count(&self) -> usize {
+        self.groups.iter().map(Vec::len).sum()
+    }
+}
+
+/// Evaluates a filter against spans of one set. String tests are cached per interned
+/// string, so a filter over a million spans costs one test per distinct name.
+pub struct Matcher<'a> {
+    filter: &'a Filter,
+    set: &'a TraceSet,
+    /// Per term: per symbol 0 = unknown, 1 = no, 2 = yes.
+    memo: RefCell<Vec<Vec<u8>>>,
+    fuzzy: SkimMatcherV2,
+}
+
+impl Matcher<'_> {
+    /// True when span `i` matches.
+    pub fn span_matches(&self, i: u32) -> bool {
+        if self.filter.groups.is_empty() {
+            return true;
+        }
+        let mut term_index = 0;
+        for g in &self.filter.groups {
+            let mut all = true;
+            for t in g {
+                let ok = self.term(term_index, t, i) != t.negate;
+                term_index += 1;
+                if !ok {
+                    all = false;
+                }
+            }
+            if all {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// True when any span of trace `t` matches.
+    pub fn trace_matches(&self, t: u32) -> bool {
+        if self.filter.groups.is_empty() {
+            return true;
+        }
+        let tr = &self.set.traces[t as usize];
+        self.set
+            .trace_spans(tr)
+            .iter()
+            .any(|&i| self.span_matches(i))
+    }
+
+    fn sym_test(&self, term: usize, sym: Sym, test: impl Fn(&str) -> bool) -> bool {
+        let mut memo = self.memo.borrow_mut();
+        let m = &mut memo[term];
+        if m.is_empty() {
+            m.resize(self.set.strings.len(), 0);
+        }
+        match m.get(sym.0 as usize).copied() {
+            Some(1) => false,
+            Some(2) => true,
+            Some(_) => {
+                let r = test(self.set.str(sym));
+                m[sym.0 as usize] = if r { 2 } else { 1 };
+                r
+            }
+            None => test(self.set.str(sym)),
+        }
+    }
+
+    fn term(&self, k: usize, t: &Term, i: u32) -> bool {
+        let set = self.set;
+        let span = &set.spans[i as usize];
+        let step = set.step(i);
+        let tr = &set.traces[span.trace as usize];
+        match &t.pred {
+            Pred::Status(o) => step.outcome == *o,
+            Pred::Kind(kind) => step.kind == *kind,
+            Pred::Text(field, p) => {
+                let sym = match field {
+                    Field::Tool => step.tool_name,
+                    Field::Model => {
+                        if step.model.is_empty() {
+                            step.model_requested
+                        } else {
+                            return self.sym_test(k, step.model, |s| p.matches(s))
+                                || (!step.model_requested.is_empty()
+                                    && p.matches(set.str(step.model_requested)));
+                        }
+                    }
+                    Field::Provider => step.provider,
+                    // A session is a trace property: any span of it matches.
+                    Field::Session => {
+                        if step.session.is_empty() {
+                            tr.session
+                        } else {
+                            step.session
+                        }
+                    }
+                    Field::User => step.user,
+                    Field::Agent => {
+                        if step.agent_name.is_empty() {
+                            tr.agent_name
+                        } else {
+                            step.agent_name
+                        }
+                    }
+                    Field::Service => set
+                        .resources
+                        .get(span.resource as usize)
+                        .map(|r| r.service)
+                        .unwrap_or_default(),
+                    Field::Name => span.name,
+                    Field::Finish => step.finish_reasons,
+                };
+                !sym.is_empty() && self.sym_test(k, sym, |s| p.matches(s))
+            }
+            Pred::TraceId(p) => span.trace_id.to_string().starts_with(p.as_str()),
+            Pred::SpanId(p) => span.span_id.to_string().starts_with(p.as_str()),
+            Pred::Duration(c, v) => span.is_finished() && c.holds(span.duration_ns(), *v),
+            Pred::Tokens(c, v) => {
+                let n = step.tokens.input.unwrap_or(0) + step.tokens.output.unwrap_or(0);
+                (step.tokens.input.is_some() || step.tokens.output.is_some()) && c.holds(n, *v)
+            }
+            Pred::Cost(c, v) => step.cost().is_some_and(|x| c.holds(x, *v)),
+            Pred::Attr(key, pat) => {
+                let Some(ksym) = set.strings.lookup(key) else {
+                    return false;
+                };
+                set.span_attrs(span).iter().any(|a| {
+                    a.key == ksym
+                        && pat
+                            .as_ref()
+                            .is_none_or(|p| p.matches(&a.value.display(&set.strings)))
+                })
+            }
+            Pred::Fuzzy(word) => {
+                let hex = word.len() >= 4 && word.chars().all(|c| c.is_ascii_hexdigit());
+                if hex {
+                    let w = word.to_ascii_lowercase();
+                    if span.span_id.to_string().starts_with(&w)
+                        || span.trace_id.to_string().starts_with(&w)
+                    {
+                        return true;
+                    }
+                }
+                [span.name, step.tool_name, step.model, step.session]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .any(|s| {
+                        self.sym_test(k, s, |text| self.fuzzy.fuzzy_match(text, word).is_some())
+                    })
+            }
+        }
+    }
+}
+
+/// Positions (char indices) of `word`'s fuzzy match in `text`, for highlighting.
+pub fn fuzzy_indices(text: &str, words: &[&str]) -> Vec<usize> {
+    let m = SkimMatcherV2::default().ignore_case();
+    let mut out: Vec<usize> = words
+        .iter()
+        .filter_map(|w| m.fuzzy_indices(text, w).map(|(_, idx)| idx))
+        .flatten()
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_term_form() {
+        let f = Filter::parse(r#"status:error kind:tool tool:search_* -model:gpt-4o* dur>2s tokens>=10k cost<0.05 attr.http.status_code=503 "two words" | session:conv-88"#)
+            .expect("parses");
+        assert_eq!(f.groups.len(), 2);
+        assert_eq!(f.groups[0].len(), 9);
+        assert!(f.groups[0][3].negate);
+        assert_eq!(f.groups[0][4].pred, Pred::Duration(Cmp::Gt, 2_000_000_000));
+        assert_eq!(f.groups[0][5].pred, Pred::Tokens(Cmp::Ge, 10_000));
+        assert_eq!(f.groups[0][8].pred, Pred::Fuzzy("two words".into()));
+        assert!(Filter::parse("kind:robot").is_err());
+        assert!(Filter::parse("dur>soon").is_err());
+        assert!(Filter::parse("").expect("empty").is_empty());
+    }
+
+    #[test]
+    fn glob_patterns() {
+        assert!(Pattern::new("gpt-4o*").matches("GPT-4o-2024-08-06"));
+        assert!(!Pattern::new("gpt-4o*").matches("my-gpt-4o"));
+        assert!(Pattern::new("*search*").matches("web_search_tool"));
+        assert!(Pattern::new("refund_payment").matches("refund_payment"));
+        assert!(!Pattern::new("refund").matches("refund_payment"));
+        assert!(Pattern::new("*_payment").matches("refund_payment"));
+    }
+}
