@@ -14,6 +14,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The interactive explorer (also `agtrace FILE`).
+    Open(OpenArgs),
     /// List traces, one row per trace, newest first.
     Ls(LsArgs),
     /// Print one trace as a span tree with a waterfall.
@@ -30,6 +32,25 @@ pub struct LoadArgs {
     /// AGTRACE_PRICES).
     #[arg(long, value_name = "FILE")]
     pub prices: Option<std::path::PathBuf>,
+}
+
+/// `agtrace open`.
+#[derive(Debug, Args)]
+pub struct OpenArgs {
+    /// Files, folders or `-` for stdin (default: stdin when it is not a terminal).
+    #[arg(value_name = "SOURCE")]
+    pub sources: Vec<String>,
+    /// Start in this session / conversation.
+    #[arg(long, value_name = "ID")]
+    pub session: Option<String>,
+    /// Start in this trace (id prefix).
+    #[arg(long, value_name = "ID")]
+    pub trace: Option<String>,
+    /// Start with this filter.
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
+    #[command(flatten)]
+    pub load: LoadArgs,
 }
 
 /// `agtrace ls`.

@@ -53,6 +53,7 @@ impl CommandError {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<(), CommandError> {
     match cli.command {
+        Command::Open(a) => open(a),
         Command::Ls(a) => ls(a),
         Command::Show(a) => show(a),
     }
@@ -75,7 +76,41 @@ fn inputs_from(words: &[String]) -> Result<Vec<Input>, CommandError> {
     Ok(words.iter().map(|w| Input::from_arg(w)).collect())
 }
 
-fn load(inputs: &[Input], args: &LoadArgs) -> Result<TraceSet, CommandError> {
+fn open(a: crate::cli::OpenArgs) -> Result<(), CommandError> {
+    if !io::stdout().is_terminal() {
+        return Err(CommandError::Usage(
+            "open needs a terminal on stdout; use agtrace ls / show for pipes".into(),
+        ));
+    }
+    if let Some(f) = &a.filter {
+        crate::query::filter::Filter::parse(f).map_err(|e| CommandError::Usage(e.to_string()))?;
+    }
+    let inputs = inputs_from(&a.sources)?;
+    let label = if a.sources.is_empty() {
+        "<stdin>".to_owned()
+    } else {
+        a.sources.join(" ")
+    };
+    let opts = load_options(&a.load)?;
+    let start = crate::tui::Start {
+        trace: a.trace,
+        session: a.session,
+        filter: a.filter,
+    };
+    match crate::tui::run(inputs, opts, start, label) {
+        Ok(warnings) => {
+            let mut err = io::stderr().lock();
+            for w in warnings {
+                let _ = writeln!(err, "agtrace: warning: {}", sanitize(&w));
+            }
+            Ok(())
+        }
+        Err(crate::tui::RunError::Load(e)) => Err(CommandError::Load(e)),
+        Err(e) => Err(CommandError::Io(io::Error::other(e.to_string()))),
+    }
+}
+
+fn load_options(args: &LoadArgs) -> Result<LoadOptions, CommandError> {
     let mut opts = LoadOptions::default();
     if let Some(t) = args.threads {
         opts.threads = t.max(1);
@@ -91,6 +126,11 @@ fn load(inputs: &[Input], args: &LoadArgs) -> Result<TraceSet, CommandError> {
             .map_err(|e| CommandError::Usage(e.to_string()))?;
         opts.prices = std::sync::Arc::new(table);
     }
+    Ok(opts)
+}
+
+fn load(inputs: &[Input], args: &LoadArgs) -> Result<TraceSet, CommandError> {
+    let opts = load_options(args)?;
     let started = std::time::Instant::now();
     let set = source::load(inputs, &opts)?;
     let mut err = io::stderr().lock();

@@ -25,3 +25,4 @@ pub mod query;
 pub mod render;
 pub mod semconv;
 pub mod source;
+pub mod tui;

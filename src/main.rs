@@ -4,7 +4,16 @@ use clap::Parser as _;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = agtrace::cli::Cli::parse();
+    // `agtrace FILE …` is `agtrace open FILE …`.
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(first) = args.get(1).and_then(|a| a.to_str()) {
+        let known = ["open", "ls", "show", "help"];
+        let is_flag = first.starts_with('-') && first != "-";
+        if !known.contains(&first) && !is_flag {
+            args.insert(1, "open".into());
+        }
+    }
+    let cli = agtrace::cli::Cli::parse_from(args);
     match agtrace::commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

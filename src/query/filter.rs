@@ -160,7 +160,7 @@ fn parse_count(s: &str) -> Option<u64> {
         _ => (&s[..], 1.0),
     };
     let v: f64 = num.parse().ok()?;
-    (v >= 0.0).then(|| (v * mult) as u64)
+    (v >= 0.0).then_some((v * mult) as u64)
 }
 
 fn parse_term(tok: &str) -> Result<Term, FilterError> {

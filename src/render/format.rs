@@ -61,6 +61,14 @@ pub fn cost(usd: Option<f64>, partial: bool, billable: bool) -> String {
     }
 }
 
+/// [`cost`] in at most 8 cells: amounts under $0.0001 show as `<$0.0001`.
+pub fn cost_compact(usd: Option<f64>, partial: bool, billable: bool) -> String {
+    match usd {
+        Some(c) if c > 0.0 && c < 0.0001 => "<$0.0001".into(),
+        _ => cost(usd, partial, billable),
+    }
+}
+
 /// Parses a duration such as `2s`, `500ms`, `1.5m`, `250us`, `90` (seconds).
 pub fn parse_duration(s: &str) -> Option<u64> {
     let s = s.trim();

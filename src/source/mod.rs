@@ -73,9 +73,38 @@ pub enum LoadError {
     },
 }
 
+/// Loading progress, readable from another thread while a load runs.
+#[derive(Debug, Default)]
+pub struct LoadProgress {
+    /// Bytes read from inputs so far.
+    pub bytes: std::sync::atomic::AtomicU64,
+    /// Spans decoded so far.
+    pub spans: std::sync::atomic::AtomicU64,
+    /// 0 reading, 1 decoding, 2 building the model, 3 deriving steps.
+    pub phase: std::sync::atomic::AtomicU8,
+}
+
+impl LoadProgress {
+    /// The phase as a word.
+    pub fn phase_name(&self) -> &'static str {
+        match self.phase.load(std::sync::atomic::Ordering::Relaxed) {
+            0 => "reading",
+            1 => "decoding",
+            2 => "building traces",
+            _ => "understanding steps",
+        }
+    }
+
+    fn set_phase(&self, p: u8) {
+        self.phase.store(p, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// How to load.
 #[derive(Clone, Debug)]
 pub struct LoadOptions {
+    /// Where to report progress, if anywhere.
+    pub progress: Option<std::sync::Arc<LoadProgress>>,
     /// Worker threads for decoding.
     pub threads: usize,
     /// Prices for steps that do not carry their cost.
@@ -90,6 +119,7 @@ impl Default for LoadOptions {
                 .unwrap_or(1)
                 .min(8),
             prices: std::sync::Arc::new(crate::semconv::PriceTable::bundled()),
+            progress: None,
         }
     }
 }
@@ -114,14 +144,18 @@ pub fn load(inputs: &[Input], opts: &LoadOptions) -> Result<TraceSet, LoadError>
     for input in inputs {
         match input {
             Input::Stdin => {
-                let mut buf = Vec::new();
-                std::io::stdin()
-                    .lock()
-                    .read_to_end(&mut buf)
-                    .map_err(|source| LoadError::Io {
-                        name: input.label(),
-                        source,
-                    })?;
+                let mut stdin = std::io::stdin().lock();
+                let read = match &opts.progress {
+                    Some(p) => read_counting(&mut stdin, 0, p),
+                    None => {
+                        let mut buf = Vec::new();
+                        stdin.read_to_end(&mut buf).map(|_| buf)
+                    }
+                };
+                let buf = read.map_err(|source| LoadError::Io {
+                    name: input.label(),
+                    source,
+                })?;
                 let d = load_bytes(buf, &input.label(), names.len() as u32, opts)?;
                 names.push(input.label());
                 batches.extend(d.batches);
@@ -165,8 +199,14 @@ pub fn load(inputs: &[Input], opts: &LoadOptions) -> Result<TraceSet, LoadError>
         }
     }
     let t1 = std::time::Instant::now();
+    if let Some(p) = &opts.progress {
+        p.set_phase(2);
+    }
     let mut set = TraceSet::build(batches, names, warnings);
     let t2 = std::time::Instant::now();
+    if let Some(p) = &opts.progress {
+        p.set_phase(3);
+    }
     crate::semconv::annotate(&mut set, &opts.prices);
     set.timings = vec![
         ("read_decode", (t1 - t0).as_secs_f64()),
@@ -217,11 +257,36 @@ fn load_file(
     source: u32,
     opts: &LoadOptions,
 ) -> Result<Decoded, LoadError> {
-    let buf = std::fs::read(path).map_err(|source| LoadError::Io {
+    let io = |source| LoadError::Io {
         name: name.to_owned(),
         source,
-    })?;
+    };
+    let buf = match &opts.progress {
+        None => std::fs::read(path).map_err(io)?,
+        Some(p) => {
+            let mut f = std::fs::File::open(path).map_err(io)?;
+            let len = f.metadata().map(|m| m.len() as usize).unwrap_or(0);
+            read_counting(&mut f, len, p).map_err(io)?
+        }
+    };
     load_bytes(buf, name, source, opts)
+}
+
+/// Reads everything, counting bytes into the progress as it goes.
+fn read_counting(r: &mut impl Read, hint: usize, p: &LoadProgress) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(hint);
+    let mut chunk = vec![0u8; 4 << 20];
+    loop {
+        let n = match r.read(&mut chunk) {
+            Ok(0) => return Ok(buf),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        buf.extend_from_slice(&chunk[..n]);
+        p.bytes
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// Decodes one input's bytes (any compression, any supported format).
@@ -231,6 +296,9 @@ pub fn load_bytes(
     source: u32,
     opts: &LoadOptions,
 ) -> Result<Decoded, LoadError> {
+    if let Some(p) = &opts.progress {
+        p.set_phase(1);
+    }
     let (mut buf, mut warnings) = decompress::undo(buf, name);
     let format = sniff_format(&buf);
     let result = match format {
@@ -270,6 +338,13 @@ pub fn load_bytes(
             });
         }
     };
+    if let Some(p) = &opts.progress {
+        p.spans.fetch_add(
+            decoded.span_count() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        p.set_phase(0);
+    }
     if !decoded.recognized && decoded.span_count() == 0 {
         return Err(LoadError::NotTrace {
             name: name.to_owned(),
