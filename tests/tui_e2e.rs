@@ -1,0 +1,128 @@
+//! End to end: the real binary in tmux, opened from a path and from a pipe, driven with
+//! keys, checked with `capture-pane`. Skipped (saying so) when tmux is not installed;
+//! `.ci/run` installs it.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(name: &str) -> Option<Tmux> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            eprintln!("SKIPPED: tmux is not installed; the end-to-end TUI test did not run");
+            return None;
+        }
+        let socket = format!("agtrace-e2e-{}-{name}", std::process::id());
+        let t = Tmux { socket };
+        let ok = t
+            .cmd(&["new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40", "bash --norc --noprofile"])
+            .status
+            .success();
+        assert!(ok, "tmux new-session failed");
+        Some(t)
+    }
+
+    fn cmd(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .env("TERM", "xterm-256color")
+            .output()
+            .expect("run tmux")
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "e2e"];
+        args.extend_from_slice(keys);
+        self.cmd(&args);
+    }
+
+    fn typed(&self, text: &str) {
+        self.cmd(&["send-keys", "-t", "e2e", "-l", text]);
+    }
+
+    fn capture(&self) -> String {
+        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-t", "e2e", "-p"]).stdout).into_owned()
+    }
+
+    /// Waits until the pane shows `needle`, returning the pane.
+    fn wait_for(&self, needle: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let pane = self.capture();
+            if pane.contains(needle) {
+                return pane;
+            }
+            if start.elapsed() > Duration::from_secs(15) {
+                panic!("timed out waiting for {needle:?}; the pane shows:\n{pane}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+fn bin() -> String {
+    assert_cmd::cargo::cargo_bin("agtrace").display().to_string()
+}
+
+fn fixture() -> String {
+    format!("{}/testdata/agent-incident.otlp.json", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn explore(t: &Tmux) {
+    t.wait_for("4 traces");
+    // From the list, e selects the failed trace; Enter opens it on its failure origin.
+    t.keys(&["e"]);
+    t.keys(&["Enter"]);
+    t.wait_for("status        error: HTTP 504");
+    // Back to the top, then e finds the failing tool call's origin again.
+    t.keys(&["g"]);
+    t.keys(&["e"]);
+    t.wait_for("failure 1/1: HTTP 504");
+    // The filter line finds the failed tool by name.
+    t.keys(&["/"]);
+    t.typed("tool:refund*");
+    t.keys(&["Enter"]);
+    let pane = t.wait_for("1 matches");
+    assert!(pane.contains("execute_tool refund_payment"), "{pane}");
+    // f on the list keeps failed traces only.
+    t.keys(&["Escape"]);
+    t.keys(&["Escape"]);
+    t.wait_for("4 traces");
+    t.keys(&["f"]);
+    t.wait_for("[failed only]");
+    let pane = t.wait_for("1/4 traces");
+    assert!(!pane.contains("RAGChain"), "{pane}");
+    // q leaves the explorer and the shell works again (terminal restored).
+    t.keys(&["q"]);
+    t.typed("echo shell-ok-$((6*7))");
+    t.keys(&["Enter"]);
+    let pane = t.wait_for("shell-ok-42");
+    assert!(!pane.contains("failed only"), "the alternate screen was left: {pane}");
+}
+
+#[test]
+fn explore_from_a_path() {
+    let Some(t) = Tmux::start("path") else { return };
+    t.typed(&format!("{} {}", bin(), fixture()));
+    t.keys(&["Enter"]);
+    explore(&t);
+}
+
+#[test]
+fn explore_from_a_pipe() {
+    let Some(t) = Tmux::start("pipe") else { return };
+    t.typed(&format!("cat {} | {} open -", fixture(), bin()));
+    t.keys(&["Enter"]);
+    explore(&t);
+}
