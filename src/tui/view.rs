@@ -632,13 +632,12 @@ fn detail_pane(app: &mut App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let focused = app.focus == Focus::Detail;
     let mut title = vec![Span::raw(" ")];
     for (k, t) in Tab::ALL.iter().enumerate() {
-        let style = if *t == app.tab {
-            theme.title().add_modifier(Modifier::REVERSED)
+        let (style, text) = if *t == app.tab {
+            (theme.label().add_modifier(Modifier::BOLD), format!("[{} {}]", k + 1, t.title()))
         } else {
-            theme.dim()
+            (theme.dim(), format!(" {} {} ", k + 1, t.title()))
         };
-        title.push(Span::styled(format!("{} {}", k + 1, t.title()), style));
-        title.push(Span::raw(" "));
+        title.push(Span::styled(text, style));
     }
     let block = Block::default()
         .borders(Borders::TOP | Borders::LEFT)
