@@ -18,7 +18,17 @@ impl Tmux {
         let socket = format!("agtrace-e2e-{}-{name}", std::process::id());
         let t = Tmux { socket };
         let ok = t
-            .cmd(&["new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40", "bash --norc --noprofile"])
+            .cmd(&[
+                "new-session",
+                "-d",
+                "-s",
+                "e2e",
+                "-x",
+                "120",
+                "-y",
+                "40",
+                "bash --norc --noprofile",
+            ])
             .status
             .success();
         assert!(ok, "tmux new-session failed");
@@ -72,11 +82,16 @@ impl Drop for Tmux {
 }
 
 fn bin() -> String {
-    assert_cmd::cargo::cargo_bin("agtrace").display().to_string()
+    assert_cmd::cargo::cargo_bin("agtrace")
+        .display()
+        .to_string()
 }
 
 fn fixture() -> String {
-    format!("{}/testdata/agent-incident.otlp.json", env!("CARGO_MANIFEST_DIR"))
+    format!(
+        "{}/testdata/agent-incident.otlp.json",
+        env!("CARGO_MANIFEST_DIR")
+    )
 }
 
 fn explore(t: &Tmux) {
@@ -108,7 +123,10 @@ fn explore(t: &Tmux) {
     t.typed("echo shell-ok-$((6*7))");
     t.keys(&["Enter"]);
     let pane = t.wait_for("shell-ok-42");
-    assert!(!pane.contains("failed only"), "the alternate screen was left: {pane}");
+    assert!(
+        !pane.contains("failed only"),
+        "the alternate screen was left: {pane}"
+    );
 }
 
 #[test]

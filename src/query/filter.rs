@@ -414,8 +414,8 @@ impl Matcher<'_> {
                 };
                 !sym.is_empty() && self.sym_test(k, sym, |s| p.matches(s))
             }
-            Pred::TraceId(p) => span.trace_id.to_string().starts_with(p.as_str()),
-            Pred::SpanId(p) => span.span_id.to_string().starts_with(p.as_str()),
+            Pred::TraceId(p) => hex_starts_with(&span.trace_id.0, p),
+            Pred::SpanId(p) => hex_starts_with(&span.span_id.0, p),
             Pred::Duration(c, v) => span.is_finished() && c.holds(span.duration_ns(), *v),
             Pred::Tokens(c, v) => {
                 let n = step.tokens.input.unwrap_or(0) + step.tokens.output.unwrap_or(0);
@@ -452,6 +452,24 @@ impl Matcher<'_> {
             }
         }
     }
+}
+
+/// True when the lower-case hex form of `id` starts with `prefix` (any case), without
+/// formatting the id.
+fn hex_starts_with(id: &[u8], prefix: &str) -> bool {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let p = prefix.as_bytes();
+    if p.len() > id.len() * 2 {
+        return false;
+    }
+    p.iter().enumerate().all(|(k, &c)| {
+        let nibble = if k % 2 == 0 {
+            id[k / 2] >> 4
+        } else {
+            id[k / 2] & 0xf
+        };
+        HEX[nibble as usize] == c.to_ascii_lowercase()
+    })
 }
 
 /// Positions (char indices) of `word`'s fuzzy match in `text`, for highlighting.

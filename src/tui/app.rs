@@ -397,34 +397,45 @@ impl App {
             .collect();
         drop(matcher);
         let set = &self.set;
-        let key = |t: u32| -> (u64, String) {
-            let tr = &set.traces[t as usize];
-            match self.sort {
-                SortCol::Start => (tr.start, String::new()),
-                SortCol::Duration => (tr.duration_ns(), String::new()),
-                SortCol::Errors => (
-                    (tr.error_count as u64) << 32 | tr.warning_count as u64,
-                    String::new(),
-                ),
-                SortCol::Tokens => (
-                    tr.tokens.input.unwrap_or(0) + tr.tokens.output.unwrap_or(0),
-                    String::new(),
-                ),
-                SortCol::Cost => (tr.cost().map_or(0, |c| (c * 1e9) as u64 + 1), String::new()),
-                SortCol::Spans => (tr.span_count as u64, String::new()),
-                SortCol::Name => (0, set.str(tr.display_name()).to_lowercase()),
+        // Sort keys are computed once per trace; ties break on the trace id so the
+        // order is total and stable across rebuilds.
+        if self.sort == SortCol::Name {
+            let mut keyed: Vec<(String, [u8; 16], u32)> = traces
+                .iter()
+                .map(|&t| {
+                    let tr = &set.traces[t as usize];
+                    (set.str(tr.display_name()).to_lowercase(), tr.id.0, t)
+                })
+                .collect();
+            keyed.sort_unstable();
+            if self.sort_desc {
+                keyed.reverse();
             }
-        };
-        let mut keyed: Vec<((u64, String), u32)> = traces.iter().map(|&t| (key(t), t)).collect();
-        keyed.sort_by(|a, b| {
-            let o = a.0.cmp(&b.0).then(
-                set.traces[a.1 as usize]
-                    .id
-                    .cmp(&set.traces[b.1 as usize].id),
-            );
-            if self.sort_desc { o.reverse() } else { o }
-        });
-        traces = keyed.into_iter().map(|(_, t)| t).collect();
+            traces = keyed.into_iter().map(|k| k.2).collect();
+        } else {
+            let mut keyed: Vec<(u64, [u8; 16], u32)> = traces
+                .iter()
+                .map(|&t| {
+                    let tr = &set.traces[t as usize];
+                    let k = match self.sort {
+                        SortCol::Start => tr.start,
+                        SortCol::Duration => tr.duration_ns(),
+                        SortCol::Errors => (tr.error_count as u64) << 32 | tr.warning_count as u64,
+                        SortCol::Tokens => {
+                            tr.tokens.input.unwrap_or(0) + tr.tokens.output.unwrap_or(0)
+                        }
+                        SortCol::Cost => tr.cost().map_or(0, |c| (c * 1e9) as u64 + 1),
+                        SortCol::Spans | SortCol::Name => tr.span_count as u64,
+                    };
+                    (k, tr.id.0, t)
+                })
+                .collect();
+            keyed.sort_unstable();
+            if self.sort_desc {
+                keyed.reverse();
+            }
+            traces = keyed.into_iter().map(|k| k.2).collect();
+        }
         let mut totals = ListTotals {
             traces: traces.len(),
             ..ListTotals::default()

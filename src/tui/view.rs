@@ -633,7 +633,10 @@ fn detail_pane(app: &mut App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let mut title = vec![Span::raw(" ")];
     for (k, t) in Tab::ALL.iter().enumerate() {
         let (style, text) = if *t == app.tab {
-            (theme.label().add_modifier(Modifier::BOLD), format!("[{} {}]", k + 1, t.title()))
+            (
+                theme.label().add_modifier(Modifier::BOLD),
+                format!("[{} {}]", k + 1, t.title()),
+            )
         } else {
             (theme.dim(), format!(" {} {} ", k + 1, t.title()))
         };
