@@ -113,3 +113,71 @@ fn json_lines_in_chunks_match_one_thread() {
     let pretty_one = load_with(doc.as_bytes(), 1);
     assert_eq!(canonical(&one), canonical(&pretty_one));
 }
+
+/// Loads a file through the piece-by-piece path (thresholds lowered) and through the
+/// whole-buffer path.
+fn load_file_both_ways(path: &std::path::Path, threads: usize) -> (TraceSet, TraceSet) {
+    use agtrace::source::{Input, load};
+    let pieces = LoadOptions {
+        stream_min_bytes: 1,
+        piece_bytes: 64 << 10,
+        ..LoadOptions::with_threads(threads)
+    };
+    let whole = LoadOptions {
+        stream_min_bytes: u64::MAX,
+        ..LoadOptions::with_threads(1)
+    };
+    let a = load(&[Input::Path(path.to_path_buf())], &pieces).expect("pieces");
+    let b = load(&[Input::Path(path.to_path_buf())], &whole).expect("whole");
+    (a, b)
+}
+
+#[test]
+fn files_decoded_piece_by_piece_match_whole_reads() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, body) in [
+        ("doc.json", big_doc(600, false)),
+        ("pretty.json", big_doc(600, true)),
+        ("cut.json", {
+            let d = big_doc(600, false);
+            d[..d.len() * 3 / 4].to_owned()
+        }),
+    ] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, &body).expect("write");
+        for threads in [1, 3] {
+            let (a, b) = load_file_both_ways(&p, threads);
+            assert!(a.spans.len() > 3000, "{name}");
+            assert_eq!(canonical(&a), canonical(&b), "{name} threads={threads}");
+            assert_eq!(
+                a.warnings.len(),
+                b.warnings.len(),
+                "{name}: {:?} vs {:?}",
+                a.warnings,
+                b.warnings
+            );
+        }
+    }
+    // JSON Lines with a broken line: the same spans and the same line number.
+    let v: serde_json::Value = serde_json::from_str(&big_doc(300, false)).expect("json");
+    let mut lines: Vec<String> = v["resourceSpans"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|rs| serde_json::json!({ "resourceSpans": [rs] }).to_string())
+        .collect();
+    lines[150] = "{\"resourceSpans\": [ broken".into();
+    let p = dir.path().join("lines.jsonl");
+    std::fs::write(&p, lines.join("\n") + "\n").expect("write");
+    let (a, b) = load_file_both_ways(&p, 2);
+    assert_eq!(canonical(&a), canonical(&b));
+    assert_eq!(a.warnings, b.warnings);
+    assert!(
+        matches!(
+            a.warnings[0].position,
+            agtrace::model::Position::Line { line: 151, .. }
+        ),
+        "{}",
+        a.warnings[0]
+    );
+}

@@ -386,3 +386,209 @@ fn take_notes(sink: &mut Sink, name: &str) -> Vec<Warning> {
     all.append(&mut sink.notes);
     cap_warnings(all, name)
 }
+
+/// Random access to an input too large to hold whole (a file read with `pread`).
+pub trait RangeReader: Sync {
+    /// Total length in bytes.
+    fn len(&self) -> u64;
+    /// True when there is nothing to read.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Reads `len` bytes at `start`.
+    fn read(&self, start: u64, len: usize) -> std::io::Result<Vec<u8>>;
+}
+
+/// Inputs at least this large are decoded piece by piece from their file.
+pub const STREAM_MIN_BYTES: u64 = 32 << 20;
+/// Target size of one piece: each worker holds one piece at a time.
+pub const PIECE_BYTES: u64 = 12 << 20;
+
+/// Decodes a large, uncompressed OTLP/JSON input piece by piece, never holding it
+/// whole: JSON Lines are cut at line ends, one big document between the elements of
+/// its `resourceSpans` array; each worker reads one piece, decodes it and drops it.
+/// Returns `None` when the input does not have a shape that can be cut this way (the
+/// caller then reads it whole).
+pub fn decode_ranges(
+    r: &dyn RangeReader,
+    piece_bytes: u64,
+    source: u32,
+    name: &str,
+    threads: usize,
+) -> Option<Decoded> {
+    let len = r.len();
+    let head = r.read(0, len.min(16 << 20) as usize).ok()?;
+    if head.first() != Some(&b'{') {
+        return None;
+    }
+    let lines = jsonl_start(&head).is_some();
+    let pieces_wanted = (len / piece_bytes.max(1)).max(threads as u64 * 2).max(2);
+    let mut cuts: Vec<u64> = vec![0];
+    for k in 1..pieces_wanted {
+        let target = (len * k / pieces_wanted).max(cuts.last().copied().unwrap_or(0) + 1);
+        if let Some(c) = find_cut(r, target, lines) {
+            if c > *cuts.last().unwrap_or(&0) && c < len {
+                cuts.push(c);
+            }
+        }
+    }
+    if cuts.len() < 2 {
+        return None;
+    }
+    // A closed document ends with `]}`: the last piece stops before the `}`.
+    let tail_start = len.saturating_sub(4096);
+    let tail = r.read(tail_start, (len - tail_start) as usize).ok()?;
+    let trimmed = tail.iter().rposition(|b| !b.is_ascii_whitespace())?;
+    let closed = !lines && tail[trimmed] == b'}';
+    let end = if closed {
+        tail_start + trimmed as u64
+    } else {
+        len
+    };
+    cuts.push(end);
+    let ranges: Vec<(u64, u64)> = cuts.windows(2).map(|w| (w[0], w[1])).collect();
+    let n = ranges.len();
+    type PieceOut = Option<(Batch, Vec<Warning>, bool, u64)>;
+    let results: std::sync::Mutex<Vec<PieceOut>> =
+        std::sync::Mutex::new((0..n).map(|_| None).collect());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failed = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        for _ in 0..threads.clamp(1, n) {
+            scope.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if k >= n || failed.load(std::sync::atomic::Ordering::Relaxed) {
+                        return;
+                    }
+                    let (start, stop) = ranges[k];
+                    let Ok(mut buf) = r.read(start, (stop - start) as usize) else {
+                        failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                        return;
+                    };
+                    let last = k == n - 1;
+                    let out = if lines {
+                        let newlines = memchr::memchr_iter(b'\n', &buf).count() as u64;
+                        let (batch, recognized, warns) =
+                            decode_line_chunk(&buf, last, source, name);
+                        // Line numbers are fixed up once every piece's newlines are known.
+                        let warns: Vec<Warning> = warns
+                            .into_iter()
+                            .map(|(local, mut w)| {
+                                if let Position::Line { line, .. } = &mut w.position {
+                                    *line = local;
+                                }
+                                w
+                            })
+                            .collect();
+                        Some((batch, warns, recognized, newlines))
+                    } else {
+                        if k > 0 {
+                            buf[0] = b'[';
+                        }
+                        decode_piece(&buf, k == 0, last, closed, source, name)
+                            .map(|(b, w)| (b, w, true, 0))
+                    };
+                    drop(buf);
+                    match out {
+                        Some(o) => {
+                            if let Ok(mut v) = results.lock() {
+                                v[k] = Some(o);
+                            }
+                        }
+                        None => failed.store(true, std::sync::atomic::Ordering::Relaxed),
+                    }
+                }
+            });
+        }
+    });
+    if failed.load(std::sync::atomic::Ordering::Relaxed) {
+        return None;
+    }
+    let results = results.into_inner().ok()?;
+    let mut out = Decoded {
+        batches: Vec::with_capacity(n),
+        recognized: false,
+    };
+    let mut line_base = 0u64;
+    for r in results {
+        let (mut batch, warns, recognized, newlines) = r?;
+        out.recognized |= recognized;
+        for mut w in warns {
+            if lines && let Position::Line { line, .. } = &mut w.position {
+                *line += line_base;
+            }
+            batch.warnings.push(w);
+        }
+        line_base += newlines;
+        out.batches.push(batch);
+    }
+    Some(out)
+}
+
+/// A cut point at or after `target`: after a line end (JSON Lines), or at the comma
+/// before a top-level `resourceSpans` element (one document).
+fn find_cut(r: &dyn RangeReader, target: u64, lines: bool) -> Option<u64> {
+    let len = r.len();
+    let mut window = 1usize << 20;
+    while target < len && window <= 64 << 20 {
+        let w = r
+            .read(target, (len - target).min(window as u64) as usize)
+            .ok()?;
+        let found = if lines {
+            memchr::memchr(b'\n', &w).map(|p| target + p as u64 + 1)
+        } else {
+            find_split(&w, 0).map(|c| target + c as u64)
+        };
+        if found.is_some() {
+            return found;
+        }
+        if w.len() < window {
+            return None;
+        }
+        window *= 4;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Mem(Vec<u8>);
+
+    impl RangeReader for Mem {
+        fn len(&self) -> u64 {
+            self.0.len() as u64
+        }
+        fn read(&self, start: u64, len: usize) -> std::io::Result<Vec<u8>> {
+            Ok(self.0[start as usize..start as usize + len].to_vec())
+        }
+    }
+
+    fn doc(n: usize) -> String {
+        let elems: Vec<String> = (0..n)
+            .map(|t| {
+                format!(
+                    r#"{{"resource":{{}},"scopeSpans":[{{"spans":[{{"traceId":"{:032x}","spanId":"{:016x}","name":"s","startTimeUnixNano":"1","endTimeUnixNano":"2"}}]}}]}}"#,
+                    t + 1,
+                    t + 1
+                )
+            })
+            .collect();
+        format!(r#"{{"resourceSpans":[{}]}}"#, elems.join(","))
+    }
+
+    #[test]
+    fn ranges_are_cut_into_pieces_that_hold_every_span() {
+        let m = Mem(doc(3000).into_bytes());
+        let d = decode_ranges(&m, 16 << 10, 0, "mem", 2).expect("cuttable");
+        assert!(d.batches.len() > 4, "{} pieces", d.batches.len());
+        assert_eq!(d.span_count(), 3000);
+        // Not cuttable: a document with another key after the spans falls back.
+        let mut other = doc(3000);
+        other.truncate(other.len() - 1);
+        other.push_str(r#","resourceLogs":[]}"#);
+        assert!(decode_ranges(&Mem(other.into_bytes()), 16 << 10, 0, "mem", 2).is_none());
+    }
+}

@@ -109,6 +109,10 @@ pub struct LoadOptions {
     pub threads: usize,
     /// Prices for steps that do not carry their cost.
     pub prices: std::sync::Arc<crate::semconv::PriceTable>,
+    /// Plain JSON files at least this large are decoded piece by piece from the file.
+    pub stream_min_bytes: u64,
+    /// Size of one piece when decoding from a file.
+    pub piece_bytes: u64,
 }
 
 impl Default for LoadOptions {
@@ -120,6 +124,8 @@ impl Default for LoadOptions {
                 .min(8),
             prices: std::sync::Arc::new(crate::semconv::PriceTable::bundled()),
             progress: None,
+            stream_min_bytes: decode::otlp_json::STREAM_MIN_BYTES,
+            piece_bytes: decode::otlp_json::PIECE_BYTES,
         }
     }
 }
@@ -261,6 +267,9 @@ fn load_file(
         name: name.to_owned(),
         source,
     };
+    if let Some(d) = decode_file_in_pieces(path, name, source, opts) {
+        return Ok(d);
+    }
     let buf = match &opts.progress {
         None => std::fs::read(path).map_err(io)?,
         Some(p) => {
@@ -270,6 +279,78 @@ fn load_file(
         }
     };
     load_bytes(buf, name, source, opts)
+}
+
+/// A file read in ranges with `pread`, counting bytes into the progress.
+#[cfg(unix)]
+struct FileRanges<'a> {
+    file: std::fs::File,
+    len: u64,
+    progress: Option<&'a LoadProgress>,
+}
+
+#[cfg(unix)]
+impl decode::otlp_json::RangeReader for FileRanges<'_> {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read(&self, start: u64, len: usize) -> std::io::Result<Vec<u8>> {
+        use std::os::unix::fs::FileExt as _;
+        let mut buf = vec![0u8; len];
+        self.file.read_exact_at(&mut buf, start)?;
+        if let Some(p) = self.progress {
+            p.bytes
+                .fetch_add(len as u64, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(buf)
+    }
+}
+
+/// Large plain OTLP/JSON files are decoded piece by piece straight from the file, so
+/// the whole input is never in memory at once (peak memory stays below the file
+/// size). `None` when the file is small, compressed, not JSON, or not cuttable.
+#[cfg(unix)]
+fn decode_file_in_pieces(
+    path: &Path,
+    name: &str,
+    source: u32,
+    opts: &LoadOptions,
+) -> Option<Decoded> {
+    let file = std::fs::File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    if len < opts.stream_min_bytes {
+        return None;
+    }
+    let mut magic = [0u8; 4];
+    use std::os::unix::fs::FileExt as _;
+    file.read_exact_at(&mut magic, 0).ok()?;
+    if magic[0] != b'{' {
+        return None;
+    }
+    if let Some(p) = &opts.progress {
+        p.set_phase(1);
+    }
+    let reader = FileRanges {
+        file,
+        len,
+        progress: opts.progress.as_deref(),
+    };
+    let decoded =
+        decode::otlp_json::decode_ranges(&reader, opts.piece_bytes, source, name, opts.threads)?;
+    if let Some(p) = &opts.progress {
+        p.spans.fetch_add(
+            decoded.span_count() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        p.set_phase(0);
+    }
+    (decoded.recognized || decoded.span_count() > 0).then_some(decoded)
+}
+
+#[cfg(not(unix))]
+fn decode_file_in_pieces(_: &Path, _: &str, _: u32, _: &LoadOptions) -> Option<Decoded> {
+    None
 }
 
 /// Reads everything, counting bytes into the progress as it goes.
