@@ -4,6 +4,7 @@
 mod json_seeds;
 pub mod otlp_json;
 pub mod otlp_proto;
+pub mod proto_wire;
 
 use crate::model::{Batch, Position, Warning};
 

@@ -1,17 +1,12 @@
 //! OTLP protobuf: a single `TracesData` / `ExportTraceServiceRequest` message, a stream
 //! of messages each prefixed by a 4-byte big-endian length (collector file exporter,
 //! `format: proto`), or a stream of varint-delimited messages. The framing is found by
-//! walking field headers only; each `ResourceSpans` is then decoded with prost on its
-//! own, so the work spreads over threads and a damaged tail costs only itself.
+//! walking field headers only; each `ResourceSpans` is then decoded on its own by the
+//! zero-copy reader in `proto_wire`, so the work spreads over threads and a damaged
+//! tail costs only itself.
 
 use super::{DecodeError, Decoded, cap_warnings};
-use crate::model::{
-    Attr, AttrValue, Batch, Event, Interner, Link, Position, Resource, Scope, Slice, Span, SpanId,
-    SpanKind, StatusCode, Sym, TraceId, Warning, id_from_bytes,
-};
-use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
-use opentelemetry_proto::tonic::trace::v1::ResourceSpans;
-use prost::Message as _;
+use crate::model::{Batch, Position, Warning};
 use std::ops::Range;
 
 /// The framing an input was found to use.
@@ -239,186 +234,24 @@ pub fn decode(buf: &[u8], source: u32, name: &str, threads: usize) -> Result<Dec
 }
 
 fn decode_units(buf: &[u8], units: &[Range<usize>], source: u32, name: &str) -> Batch {
-    let mut batch = Batch::default();
-    let mut problems = Vec::new();
-    let mut span_no = 0u64;
+    let mut batch = Batch::for_input(units.iter().map(|r| r.len()).sum::<usize>() * 2);
+    let mut notes = super::proto_wire::Notes::new();
     for r in units {
-        match ResourceSpans::decode(&buf[r.clone()]) {
-            Ok(rs) => add_resource_spans(&mut batch, rs, source, &mut span_no, &mut problems),
-            Err(e) => batch.warnings.push(Warning {
+        if let Err(e) =
+            super::proto_wire::resource_spans(&mut batch, &buf[r.clone()], source, &mut notes)
+        {
+            batch.warnings.push(Warning {
                 source: name.to_owned(),
                 position: Position::Byte(r.start as u64),
-                message: format!("a ResourceSpans message could not be decoded ({e}); skipped"),
-            }),
-        }
-    }
-    batch.warnings.extend(cap_warnings(problems, name));
-    batch
-}
-
-fn add_resource_spans(
-    batch: &mut Batch,
-    rs: ResourceSpans,
-    source: u32,
-    span_no: &mut u64,
-    problems: &mut Vec<String>,
-) {
-    let res_idx = batch.resources.len() as u32;
-    let mut resource = Resource::default();
-    if let Some(r) = rs.resource {
-        resource.attrs = push_attrs(batch, r.attributes);
-        resource.dropped = r.dropped_attributes_count;
-        if let Some(sym) = batch.strings.lookup("service.name")
-            && let Some(a) = batch.attrs[resource.attrs.range()]
-                .iter()
-                .find(|a| a.key == sym)
-            && let AttrValue::Str(s) = a.value
-        {
-            resource.service = s;
-        }
-    }
-    batch.resources.push(resource);
-    for ss in rs.scope_spans {
-        let scope_idx = batch.scopes.len() as u32;
-        let mut scope = Scope::default();
-        if let Some(s) = ss.scope {
-            scope.name = batch.strings.intern(&s.name);
-            scope.version = batch.strings.intern(&s.version);
-            scope.attrs = push_attrs(batch, s.attributes);
-            scope.dropped = s.dropped_attributes_count;
-        }
-        batch.scopes.push(scope);
-        for sp in ss.spans {
-            *span_no += 1;
-            let label = format!("span #{span_no} {:?}", sp.name);
-            let ids = (
-                id_from_bytes::<16>(&sp.trace_id, "trace id"),
-                id_from_bytes::<8>(&sp.span_id, "span id"),
-            );
-            let parent = if sp.parent_span_id.is_empty() {
-                Ok(SpanId::NONE)
-            } else {
-                id_from_bytes::<8>(&sp.parent_span_id, "parent span id").map(SpanId)
-            };
-            let (trace_id, span_id, parent) = match (ids, parent) {
-                ((Ok(t), Ok(s)), Ok(p)) => (t, s, p),
-                ((Err(e), _), _) | ((_, Err(e)), _) | (_, Err(e)) => {
-                    problems.push(format!("{label}: {e}; span skipped"));
-                    continue;
-                }
-            };
-            let kind = SpanKind::from_i32(i64::from(sp.kind)).unwrap_or_else(|| {
-                problems.push(format!("{label}: unknown span kind {}", sp.kind));
-                SpanKind::Unspecified
-            });
-            let (status, status_message) = match sp.status {
-                Some(st) => (
-                    StatusCode::from_i32(i64::from(st.code)).unwrap_or_else(|| {
-                        problems.push(format!("{label}: unknown status code {}", st.code));
-                        StatusCode::Unset
-                    }),
-                    batch.strings.intern(&st.message),
+                message: format!(
+                    "a ResourceSpans message could not be decoded ({}); skipped",
+                    e.0
                 ),
-                None => (StatusCode::Unset, Sym::EMPTY),
-            };
-            let attrs = push_attrs(batch, sp.attributes);
-            let ev_start = batch.events.len();
-            for e in sp.events {
-                let attrs = push_attrs(batch, e.attributes);
-                let name = batch.strings.intern(&e.name);
-                batch.events.push(Event {
-                    time: e.time_unix_nano,
-                    name,
-                    attrs,
-                    dropped: e.dropped_attributes_count,
-                });
-            }
-            let events = batch.events_since(ev_start);
-            let link_start = batch.links.len();
-            for l in sp.links {
-                let (Ok(t), Ok(s)) = (
-                    id_from_bytes::<16>(&l.trace_id, "trace id"),
-                    id_from_bytes::<8>(&l.span_id, "span id"),
-                ) else {
-                    continue;
-                };
-                let attrs = push_attrs(batch, l.attributes);
-                let trace_state = batch.strings.intern(&l.trace_state);
-                batch.links.push(Link {
-                    trace_id: TraceId(t),
-                    span_id: SpanId(s),
-                    trace_state,
-                    attrs,
-                    flags: l.flags,
-                    dropped: l.dropped_attributes_count,
-                });
-            }
-            let links = batch.links_since(link_start);
-            let span = Span {
-                trace_id: TraceId(trace_id),
-                span_id: SpanId(span_id),
-                parent_span_id: parent,
-                name: batch.strings.intern(&sp.name),
-                kind,
-                status,
-                status_message,
-                start: sp.start_time_unix_nano,
-                end: sp.end_time_unix_nano,
-                flags: sp.flags,
-                trace_state: batch.strings.intern(&sp.trace_state),
-                resource: res_idx,
-                scope: scope_idx,
-                attrs,
-                events,
-                links,
-                dropped: [
-                    sp.dropped_attributes_count,
-                    sp.dropped_events_count,
-                    sp.dropped_links_count,
-                ],
-                source,
-                ..Span::default()
-            };
-            batch.spans.push(span);
+            });
         }
     }
-}
-
-fn push_attrs(batch: &mut Batch, kvs: Vec<KeyValue>) -> Slice {
-    let start = batch.attrs.len();
-    for kv in kvs {
-        let key = batch.strings.intern(&kv.key);
-        let value = convert_value(&mut batch.strings, kv.value);
-        batch.attrs.push(Attr { key, value });
-    }
-    batch.attrs_since(start)
-}
-
-fn convert_value(strings: &mut Interner, v: Option<AnyValue>) -> AttrValue {
-    let Some(value) = v.and_then(|v| v.value) else {
-        return AttrValue::Empty;
-    };
-    match value {
-        any_value::Value::StringValue(s) => AttrValue::string(strings, &s),
-        any_value::Value::BoolValue(b) => AttrValue::Bool(b),
-        any_value::Value::IntValue(i) => AttrValue::Int(i),
-        any_value::Value::DoubleValue(d) => AttrValue::Double(d),
-        any_value::Value::BytesValue(b) => AttrValue::Bytes(Box::new(b)),
-        any_value::Value::ArrayValue(a) => AttrValue::Array(Box::new(
-            a.values
-                .into_iter()
-                .map(|v| convert_value(strings, Some(v)))
-                .collect(),
-        )),
-        any_value::Value::KvlistValue(kv) => AttrValue::KvList(Box::new(
-            kv.values
-                .into_iter()
-                .map(|kv| (strings.intern(&kv.key), convert_value(strings, kv.value)))
-                .collect(),
-        )),
-        // Dictionary-encoded strings need a dictionary that trace exports never carry.
-        any_value::Value::StringValueStrindex(_) => AttrValue::Empty,
-    }
+    batch.warnings.extend(cap_warnings(notes.problems, name));
+    batch
 }
 
 #[cfg(test)]
