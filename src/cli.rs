@@ -20,6 +20,21 @@ pub enum Command {
     Ls(LsArgs),
     /// Print one trace as a span tree with a waterfall.
     Show(ShowArgs),
+    /// Import sources into a SQLite trace store (created if needed).
+    Import(ImportArgs),
+}
+
+/// `agtrace import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Files, folders, stores or `-` for stdin.
+    #[arg(value_name = "SOURCE", required = true)]
+    pub sources: Vec<String>,
+    /// The store to write.
+    #[arg(long, value_name = "PATH")]
+    pub db: std::path::PathBuf,
+    #[command(flatten)]
+    pub load: LoadArgs,
 }
 
 /// Flags shared by commands that load data.

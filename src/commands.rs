@@ -35,6 +35,9 @@ pub enum CommandError {
     /// Writing the output failed.
     #[error(transparent)]
     Io(#[from] io::Error),
+    /// The store could not be written.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }
 
 impl CommandError {
@@ -46,6 +49,7 @@ impl CommandError {
             CommandError::NoMatch(_) => exit::NO_MATCH,
             CommandError::Io(e) if e.kind() == io::ErrorKind::BrokenPipe => exit::OK,
             CommandError::Io(_) => exit::INPUT,
+            CommandError::Store(_) => exit::INPUT,
         }
     }
 }
@@ -56,6 +60,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Open(a) => open(a),
         Command::Ls(a) => ls(a),
         Command::Show(a) => show(a),
+        Command::Import(a) => import(a),
     }
 }
 
@@ -108,6 +113,39 @@ fn open(a: crate::cli::OpenArgs) -> Result<(), CommandError> {
         Err(crate::tui::RunError::Load(e)) => Err(CommandError::Load(e)),
         Err(e) => Err(CommandError::Io(io::Error::other(e.to_string()))),
     }
+}
+
+fn import(a: crate::cli::ImportArgs) -> Result<(), CommandError> {
+    let inputs = inputs_from(&a.sources)?;
+    let opts = load_options(&a.load)?;
+    let tty = io::stderr().is_terminal();
+    let started = std::time::Instant::now();
+    let report = crate::store::import(&a.db, &inputs, &opts, |done, total| {
+        if tty {
+            let mut err = io::stderr().lock();
+            let _ = write!(err, "\ragtrace: imported {done}/{total} spans");
+            let _ = err.flush();
+        }
+    })?;
+    let mut err = io::stderr().lock();
+    if tty {
+        let _ = writeln!(err);
+    }
+    for w in &report.warnings {
+        let _ = writeln!(err, "agtrace: warning: {}", sanitize(w));
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let _ = writeln!(
+        err,
+        "agtrace: {}: {} spans read, {} new, {} traces written in {} transactions ({:.2}s)",
+        sanitize(&a.db.display().to_string()),
+        report.spans_read,
+        report.spans_written,
+        report.traces,
+        report.batches,
+        secs
+    );
+    Ok(())
 }
 
 fn load_options(args: &LoadArgs) -> Result<LoadOptions, CommandError> {

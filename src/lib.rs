@@ -25,4 +25,5 @@ pub mod query;
 pub mod render;
 pub mod semconv;
 pub mod source;
+pub mod store;
 pub mod tui;

@@ -62,6 +62,9 @@ pub enum LoadError {
         /// What it looks like instead.
         what: String,
     },
+    /// A SQLite store could not be read.
+    #[error(transparent)]
+    Store(Box<crate::store::StoreError>),
     /// The input is broken before any span could be read.
     #[error("{name}: {source}")]
     Decode {
@@ -185,7 +188,11 @@ pub fn load(inputs: &[Input], opts: &LoadOptions) -> Result<TraceSet, LoadError>
                             names.push(name);
                             batches.extend(d.batches);
                         }
-                        Err(e @ (LoadError::NotTrace { .. } | LoadError::Decode { .. })) => {
+                        Err(
+                            e @ (LoadError::NotTrace { .. }
+                            | LoadError::Decode { .. }
+                            | LoadError::Store(_)),
+                        ) => {
                             warnings.push(Warning {
                                 source: name,
                                 position: Position::Whole,
@@ -227,6 +234,7 @@ fn skip_reason(e: &LoadError) -> String {
         LoadError::NotTrace { what, .. } => format!("it looks like {what}, not an OTLP trace dump"),
         LoadError::Decode { source, .. } => source.to_string(),
         LoadError::Io { source, .. } => source.to_string(),
+        LoadError::Store(e) => e.to_string(),
     }
 }
 
@@ -263,6 +271,19 @@ fn load_file(
     source: u32,
     opts: &LoadOptions,
 ) -> Result<Decoded, LoadError> {
+    if crate::store::is_sqlite(path) {
+        let batch = crate::store::load(path, source).map_err(|e| LoadError::Store(Box::new(e)))?;
+        if let Some(p) = &opts.progress {
+            p.spans.fetch_add(
+                batch.spans.len() as u64,
+                std::sync::atomic::Ordering::Relaxed,
+            );
+        }
+        return Ok(Decoded {
+            batches: vec![batch],
+            recognized: true,
+        });
+    }
     let io = |source| LoadError::Io {
         name: name.to_owned(),
         source,

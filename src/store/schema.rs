@@ -1,0 +1,125 @@
+//! The store's schema: a public, versioned interface (`PRAGMA user_version`), created
+//! and migrated here. README documents the tables and shows queries against them.
+
+use rusqlite::Connection;
+
+/// The schema version this build writes and reads.
+pub const VERSION: i64 = 1;
+
+/// Marker row that tells an agtrace store from any other SQLite file.
+pub const FORMAT: &str = "agtrace-store";
+
+/// Version 1: traces with their aggregates, spans with the derived step fields as
+/// columns, attributes / events / links as typed JSON per span, resources, and a
+/// full-text index over names, tool names and message text.
+const V1: &str = r#"
+CREATE TABLE agtrace_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE resources (
+    id INTEGER PRIMARY KEY,
+    service TEXT NOT NULL,
+    attributes TEXT NOT NULL,
+    dropped_attributes INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (service, attributes)
+);
+CREATE TABLE traces (
+    trace_id TEXT PRIMARY KEY,
+    root_name TEXT NOT NULL,
+    service TEXT NOT NULL,
+    session_id TEXT,
+    agent_name TEXT,
+    start_ns INTEGER NOT NULL,
+    end_ns INTEGER NOT NULL,
+    duration_ms REAL NOT NULL,
+    span_count INTEGER NOT NULL,
+    error_count INTEGER NOT NULL,
+    warning_count INTEGER NOT NULL,
+    llm_calls INTEGER NOT NULL,
+    tool_calls INTEGER NOT NULL,
+    input_tokens INTEGER,
+    output_tokens INTEGER,
+    cost_usd REAL,
+    status TEXT NOT NULL
+);
+CREATE INDEX traces_start ON traces (start_ns);
+CREATE INDEX traces_session ON traces (session_id, start_ns);
+CREATE INDEX traces_status ON traces (status);
+CREATE INDEX traces_agent ON traces (agent_name);
+CREATE TABLE spans (
+    id INTEGER PRIMARY KEY,
+    trace_id TEXT NOT NULL,
+    span_id TEXT NOT NULL,
+    parent_span_id TEXT,
+    name TEXT NOT NULL,
+    span_kind TEXT NOT NULL,
+    start_ns INTEGER NOT NULL,
+    end_ns INTEGER NOT NULL,
+    status_code TEXT NOT NULL,
+    status_message TEXT NOT NULL,
+    trace_state TEXT NOT NULL,
+    flags INTEGER NOT NULL,
+    resource_id INTEGER NOT NULL REFERENCES resources (id),
+    scope_name TEXT NOT NULL,
+    scope_version TEXT NOT NULL,
+    scope_attributes TEXT NOT NULL,
+    dropped_attributes INTEGER NOT NULL,
+    dropped_events INTEGER NOT NULL,
+    dropped_links INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    model TEXT,
+    provider TEXT,
+    tool_name TEXT,
+    session_id TEXT,
+    user_id TEXT,
+    agent_name TEXT,
+    input_tokens INTEGER,
+    output_tokens INTEGER,
+    cost_usd REAL,
+    status TEXT NOT NULL,
+    status_reason TEXT,
+    UNIQUE (trace_id, span_id)
+);
+CREATE INDEX spans_session ON spans (session_id);
+CREATE INDEX spans_user ON spans (user_id);
+CREATE INDEX spans_agent ON spans (agent_name);
+CREATE INDEX spans_model ON spans (model);
+CREATE INDEX spans_tool ON spans (tool_name);
+CREATE INDEX spans_status ON spans (status);
+CREATE INDEX spans_start ON spans (start_ns);
+CREATE TABLE attributes (span_rowid INTEGER PRIMARY KEY REFERENCES spans (id), attributes TEXT NOT NULL);
+CREATE TABLE events (
+    span_rowid INTEGER NOT NULL REFERENCES spans (id),
+    idx INTEGER NOT NULL,
+    time_ns INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    attributes TEXT NOT NULL,
+    dropped_attributes INTEGER NOT NULL,
+    PRIMARY KEY (span_rowid, idx)
+);
+CREATE TABLE links (
+    span_rowid INTEGER NOT NULL REFERENCES spans (id),
+    idx INTEGER NOT NULL,
+    trace_id TEXT NOT NULL,
+    span_id TEXT NOT NULL,
+    trace_state TEXT NOT NULL,
+    flags INTEGER NOT NULL,
+    attributes TEXT NOT NULL,
+    dropped_attributes INTEGER NOT NULL,
+    PRIMARY KEY (span_rowid, idx)
+);
+CREATE VIRTUAL TABLE span_text USING fts5 (name, tool_name, messages, content = '');
+"#;
+
+/// Creates the schema in an empty database, or migrates an older one.
+pub fn create_or_migrate(conn: &Connection, from: i64) -> rusqlite::Result<()> {
+    if from == 0 {
+        conn.execute_batch(V1)?;
+        conn.execute(
+            "INSERT INTO agtrace_meta (key, value) VALUES ('format', ?1)",
+            [FORMAT],
+        )?;
+        conn.pragma_update(None, "user_version", VERSION)?;
+    }
+    // Future versions add `if from < N { … }` steps here, each in the import's
+    // transaction, so a store is either fully migrated or untouched.
+    Ok(())
+}

@@ -1,0 +1,506 @@
+//! SQLite stores: import → read back gives the same model as the files; re-import
+//! changes nothing; an interrupted import leaves a valid store that a rerun completes;
+//! opening never writes; bad files get clear messages; Phoenix's layout reads.
+
+mod common;
+use agtrace::source::{Input, LoadError, LoadOptions, load};
+use agtrace::store::{StoreError, import};
+use common::{canonical, fixture};
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+
+fn import_files(db: &Path, rels: &[&str]) -> agtrace::store::ImportReport {
+    let inputs: Vec<Input> = rels.iter().map(|r| Input::Path(fixture(r))).collect();
+    import(db, &inputs, &LoadOptions::with_threads(2), |_, _| {}).expect("import")
+}
+
+fn load_store(db: &Path) -> agtrace::model::TraceSet {
+    load(
+        &[Input::Path(db.to_path_buf())],
+        &LoadOptions::with_threads(2),
+    )
+    .expect("load store")
+}
+
+/// The canonical form without the integrity marks of duplicates (a store holds each
+/// span once, so "received twice" cannot survive a round trip by design).
+fn model(set: &agtrace::model::TraceSet) -> String {
+    let text = canonical(set);
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let mut l = line.to_owned();
+        if let Some(p) = l.find("marks=") {
+            let digits: String = l[p + 6..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            if let Ok(n) = digits.parse::<u8>() {
+                l.replace_range(
+                    p + 6..p + 6 + digits.len(),
+                    &(n & !agtrace::model::Marks::DUPLICATE).to_string(),
+                );
+            }
+        }
+        if let Some(p) = l.find("duplicates: ") {
+            let digits: String = l[p + 12..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            l.replace_range(p + 12..p + 12 + digits.len(), "0");
+        }
+        out.push_str(&l);
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn import_then_read_gives_the_same_model() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for rel in [
+        "agent-incident.otlp.json",
+        "shapes/anyvalues.json",
+        "integrity.json",
+    ] {
+        let db = dir.path().join(format!("{}.db", rel.replace('/', "_")));
+        let report = import_files(&db, &[rel]);
+        let direct = common::load_ok(&[rel]);
+        assert_eq!(report.spans_written as usize, direct.spans.len(), "{rel}");
+        let back = load_store(&db);
+        assert_eq!(
+            model(&back),
+            model(&direct),
+            "{rel}: the store reads back differently"
+        );
+        // Aggregates and steps too.
+        for (a, b) in direct.traces.iter().zip(&back.traces) {
+            assert_eq!(
+                (
+                    a.error_count,
+                    a.warning_count,
+                    a.llm_calls,
+                    a.tokens,
+                    a.cost()
+                ),
+                (
+                    b.error_count,
+                    b.warning_count,
+                    b.llm_calls,
+                    b.tokens,
+                    b.cost()
+                )
+            );
+        }
+        let conn = Connection::open(&db).expect("open");
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .expect("pragma");
+        assert_eq!(mode, "wal");
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("pragma");
+        assert_eq!(version, agtrace::store::schema::VERSION);
+    }
+}
+
+#[test]
+fn reimport_changes_nothing_and_traces_merge_across_imports() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("s.db");
+    import_files(&db, &["folder/traces-2025-11-21T03.jsonl"]);
+    let r2 = import_files(&db, &["folder/traces-2025-11-21T04.jsonl"]);
+    assert!(r2.spans_written > 0);
+    // Trace B was split over both files: the store now holds it whole.
+    let set = load_store(&db);
+    let b = &set.traces[set.find_traces("0af7")[0] as usize];
+    assert_eq!((b.span_count, b.integrity.orphans), (5, 0));
+    let conn = Connection::open(&db).expect("open");
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).expect("count") };
+    let spans_before = count("SELECT count(*) FROM spans");
+    let error_count: i64 = conn
+        .query_row(
+            "SELECT error_count FROM traces WHERE trace_id LIKE '0af7%'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("trace row");
+    assert_eq!(error_count, 3, "aggregates cover spans from both imports");
+    let again = import_files(&db, &["folder"]);
+    assert_eq!(again.spans_written, 0);
+    assert_eq!(count("SELECT count(*) FROM spans"), spans_before);
+    assert_eq!(count("SELECT count(*) FROM attributes"), spans_before);
+}
+
+fn big_jsonl(path: &Path, traces: usize) {
+    let mut s = String::new();
+    for t in 0..traces {
+        let spans: Vec<String> = (0..10)
+            .map(|k| {
+                format!(
+                    r#"{{"traceId":"{t:032x}","spanId":"{:016x}","parentSpanId":"{}","name":"chat","startTimeUnixNano":"{}","endTimeUnixNano":"{}","attributes":[{{"key":"gen_ai.operation.name","value":{{"stringValue":"chat"}}}},{{"key":"gen_ai.request.model","value":{{"stringValue":"gpt-4o"}}}},{{"key":"gen_ai.usage.input_tokens","value":{{"intValue":"100"}}}}]}}"#,
+                    t * 16 + k + 1,
+                    if k == 0 { String::new() } else { format!("{:016x}", t * 16 + 1) },
+                    1000 + k,
+                    2000 + k
+                )
+            })
+            .collect();
+        s.push_str(&format!(
+            r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{}]}}]}}]}}"#,
+            spans.join(",")
+        ));
+        s.push('\n');
+    }
+    std::fs::write(path, s).expect("write");
+}
+
+#[test]
+fn an_interrupted_import_leaves_a_valid_store_and_a_rerun_completes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = dir.path().join("big.jsonl");
+    big_jsonl(&src, 8_000);
+    let db = dir.path().join("s.db");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("agtrace"))
+        .args([
+            "import",
+            src.to_str().expect("path"),
+            "--db",
+            db.to_str().expect("path"),
+        ])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    // Wait until at least one batch is committed, then kill the import mid-way.
+    let start = std::time::Instant::now();
+    let mut committed = 0i64;
+    while start.elapsed() < std::time::Duration::from_secs(60) {
+        if let Ok(c) = Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            && let Ok(n) = c.query_row("SELECT count(*) FROM spans", [], |r| r.get::<_, i64>(0))
+            && n > 0
+        {
+            committed = n;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(committed > 0, "no batch was committed before the kill");
+    let conn = Connection::open(&db).expect("open");
+    let ok: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("check");
+    assert_eq!(ok, "ok");
+    let spans: i64 = conn
+        .query_row("SELECT count(*) FROM spans", [], |r| r.get(0))
+        .expect("count");
+    let attrs: i64 = conn
+        .query_row("SELECT count(*) FROM attributes", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(
+        spans, attrs,
+        "every committed span has its attributes: batches are atomic"
+    );
+    assert!(
+        spans > 0 && spans % agtrace::store::import::BATCH_SPANS as i64 == 0 || spans == 80_000,
+        "whole batches only: {spans}"
+    );
+    drop(conn);
+    // The rerun continues: everything is there afterwards, nothing twice.
+    let report = import(
+        &db,
+        &[Input::Path(src.clone())],
+        &LoadOptions::with_threads(2),
+        |_, _| {},
+    )
+    .expect("rerun");
+    assert_eq!(report.spans_written as i64, 80_000 - spans);
+    let set = load_store(&db);
+    assert_eq!(set.spans.len(), 80_000);
+}
+
+#[test]
+fn opening_a_store_never_writes_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("s.db");
+    import_files(&db, &["agent-incident.otlp.json"]);
+    let ro = dir.path().join("ro");
+    std::fs::create_dir(&ro).expect("mkdir");
+    let copy = ro.join("s.db");
+    std::fs::copy(&db, &copy).expect("copy");
+    let before = std::fs::read(&copy).expect("read");
+    let mut perms = std::fs::metadata(&ro).expect("meta").permissions();
+    use std::os::unix::fs::PermissionsExt as _;
+    perms.set_mode(0o555);
+    std::fs::set_permissions(&ro, perms.clone()).expect("chmod");
+    let set = load_store(&copy);
+    assert_eq!(set.traces.len(), 4);
+    perms.set_mode(0o755);
+    std::fs::set_permissions(&ro, perms).expect("chmod back");
+    assert_eq!(
+        std::fs::read(&copy).expect("read"),
+        before,
+        "the store file is unchanged"
+    );
+    // SQLite may add its shared-memory index (-shm) beside a WAL store it reads, but
+    // never changes the store's content.
+    let extra: Vec<PathBuf> = std::fs::read_dir(&ro)
+        .expect("ls")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p != &copy
+                && !p.to_string_lossy().ends_with("-shm")
+                && !p.to_string_lossy().ends_with("-wal")
+        })
+        .collect();
+    assert!(extra.is_empty(), "nothing else was created: {extra:?}");
+}
+
+fn load_err(path: &Path) -> String {
+    match load(
+        &[Input::Path(path.to_path_buf())],
+        &LoadOptions::with_threads(1),
+    ) {
+        Err(e) => e.to_string(),
+        Ok(s) => panic!("expected an error, loaded {} spans", s.spans.len()),
+    }
+}
+
+#[test]
+fn bad_databases_get_clear_messages() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A SQLite database that is not a store: reading and importing both refuse.
+    let other = dir.path().join("other.db");
+    Connection::open(&other)
+        .expect("open")
+        .execute_batch("CREATE TABLE users (id INTEGER); INSERT INTO users VALUES (1);")
+        .expect("create");
+    assert!(
+        load_err(&other).contains("not an agtrace store"),
+        "{}",
+        load_err(&other)
+    );
+    let r = import(
+        &other,
+        &[Input::Path(fixture("agent-incident.otlp.json"))],
+        &LoadOptions::with_threads(1),
+        |_, _| {},
+    );
+    assert!(matches!(r, Err(StoreError::NotAStore { .. })), "{r:?}");
+    let users: i64 = Connection::open(&other)
+        .expect("open")
+        .query_row("SELECT count(*) FROM users", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(users, 1, "left as it was");
+    // Importing into a file that is not SQLite at all is refused, the file untouched.
+    let json = dir.path().join("not.db");
+    std::fs::copy(fixture("agent-incident.otlp.json"), &json).expect("copy");
+    let r = import(
+        &json,
+        &[Input::Path(fixture("shapes/anyvalues.json"))],
+        &LoadOptions::with_threads(1),
+        |_, _| {},
+    );
+    assert!(r.is_err());
+    assert_eq!(
+        std::fs::read(&json).expect("read"),
+        std::fs::read(fixture("agent-incident.otlp.json")).expect("read")
+    );
+    // A store from a newer agtrace.
+    let newer = dir.path().join("newer.db");
+    import_files(&newer, &["agent-incident.otlp.json"]);
+    Connection::open(&newer)
+        .expect("open")
+        .pragma_update(None, "user_version", 99)
+        .expect("pragma");
+    let msg = load_err(&newer);
+    assert!(
+        msg.contains("schema version 99") && msg.contains("upgrade agtrace"),
+        "{msg}"
+    );
+    // A damaged store.
+    let bad = dir.path().join("bad.db");
+    import_files(&bad, &["agent-incident.otlp.json"]);
+    let mut bytes = std::fs::read(&bad).expect("read");
+    for b in bytes.iter_mut().skip(100) {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&bad, bytes).expect("write");
+    let msg = load_err(&bad);
+    assert!(
+        msg.contains("damaged") || msg.contains("malformed") || msg.contains("not a database"),
+        "{msg}"
+    );
+    assert!(matches!(
+        load(&[Input::Path(bad)], &LoadOptions::with_threads(1)),
+        Err(LoadError::Store(_))
+    ));
+}
+
+#[test]
+fn concurrent_imports_serialize() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("s.db");
+    import_files(&db, &["integrity.json"]);
+    let a = dir.path().join("a.jsonl");
+    let b = dir.path().join("b.jsonl");
+    big_jsonl(&a, 3000);
+    std::fs::copy(fixture("agent-incident.otlp.json"), &b).expect("copy");
+    let spawn = |src: &Path| {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("agtrace"))
+            .args([
+                "import",
+                src.to_str().expect("path"),
+                "--db",
+                db.to_str().expect("path"),
+            ])
+            .output()
+            .expect("run")
+    };
+    let (ra, rb) = std::thread::scope(|s| {
+        let ha = s.spawn(|| spawn(&a));
+        let hb = s.spawn(|| spawn(&b));
+        (ha.join().expect("a"), hb.join().expect("b"))
+    });
+    for r in [&ra, &rb] {
+        assert!(
+            r.status.success()
+                || String::from_utf8_lossy(&r.stderr).contains("another import is writing"),
+            "{}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+    }
+    let conn = Connection::open(&db).expect("open");
+    let ok: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("check");
+    assert_eq!(ok, "ok");
+    let set = load_store(&db);
+    assert_eq!(set.spans.len(), 11 + 30_000 + 16);
+}
+
+#[test]
+fn phoenix_store_reads_with_kinds_tokens_costs_sessions_and_tree() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("phoenix.db");
+    let conn = Connection::open(&db).expect("open");
+    conn.execute_batch(
+        r#"
+        CREATE TABLE projects (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, description TEXT, created_at TIMESTAMP, updated_at TIMESTAMP);
+        CREATE TABLE project_sessions (id INTEGER PRIMARY KEY, session_id TEXT UNIQUE NOT NULL, project_id INTEGER, start_time TIMESTAMP, end_time TIMESTAMP);
+        CREATE TABLE traces (id INTEGER PRIMARY KEY, project_rowid INTEGER NOT NULL, trace_id TEXT UNIQUE NOT NULL, start_time TIMESTAMP, end_time TIMESTAMP, project_session_rowid INTEGER);
+        CREATE TABLE spans (id INTEGER PRIMARY KEY, trace_rowid INTEGER NOT NULL, span_id TEXT UNIQUE NOT NULL, parent_id TEXT, name TEXT NOT NULL, span_kind TEXT NOT NULL, start_time TIMESTAMP NOT NULL, end_time TIMESTAMP NOT NULL, attributes JSONB NOT NULL, events JSONB NOT NULL, status_code TEXT NOT NULL, status_message TEXT NOT NULL, cumulative_error_count INTEGER, cumulative_llm_token_count_prompt INTEGER, cumulative_llm_token_count_completion INTEGER, llm_token_count_prompt INTEGER, llm_token_count_completion INTEGER);
+        CREATE TABLE span_costs (id INTEGER PRIMARY KEY, span_rowid INTEGER, trace_rowid INTEGER, span_start_time TIMESTAMP, model_id INTEGER, total_cost FLOAT, total_tokens FLOAT, prompt_cost FLOAT, prompt_tokens FLOAT, completion_cost FLOAT, completion_tokens FLOAT);
+        INSERT INTO projects VALUES (1, 'support-bot', NULL, '2025-11-21 03:00:00', '2025-11-21 03:00:00');
+        INSERT INTO project_sessions VALUES (1, 'sess-42', 1, '2025-11-21 03:12:00', '2025-11-21 03:12:09');
+        INSERT INTO traces VALUES (1, 1, 'a1b2c3d4e5f60718293a4b5c6d7e8f90', '2025-11-21 03:12:00', '2025-11-21 03:12:09', 1);
+        INSERT INTO spans VALUES (1, 1, '1111111111111111', NULL, 'Agent', 'AGENT', '2025-11-21 03:12:00+00:00', '2025-11-21 03:12:09+00:00',
+            '{"openinference":{"span":{"kind":"AGENT"}},"session":{"id":"sess-42"},"user":{"id":"u-7"},"input":{"value":"refund my order"}}', '[]', 'OK', '', 1, 1500, 120, NULL, NULL);
+        INSERT INTO spans VALUES (2, 1, '2222222222222222', '1111111111111111', 'ChatOpenAI', 'LLM', '2025-11-21T03:12:00.100+00:00', '2025-11-21T03:12:02.5+00:00',
+            '{"llm":{"model_name":"gpt-4o-mini","provider":"openai","token_count":{"prompt":1500,"completion":120,"total":1620},"input_messages":[{"message":{"role":"user","content":"refund my order"}}]},"openinference":{"span":{"kind":"LLM"}}}',
+            '[]', 'OK', '', 0, 1500, 120, 1500, 120);
+        INSERT INTO spans VALUES (3, 1, '3333333333333333', '1111111111111111', 'lookup_order', 'TOOL', '2025-11-21 03:12:03', '2025-11-21 03:12:08',
+            '{"tool":{"name":"lookup_order"},"input":{"value":"{\"id\": 8812}"},"openinference":{"span":{"kind":"TOOL"}}}',
+            '[{"name":"exception","timestamp":"2025-11-21T03:12:07+00:00","attributes":{"exception":{"type":"KeyError","message":"order 8812","stacktrace":"Traceback..."}}}]',
+            'ERROR', 'KeyError: order 8812', 1, 0, 0, NULL, NULL);
+        INSERT INTO span_costs VALUES (1, 2, 1, '2025-11-21 03:12:00', NULL, 0.000297, 1620, 0.000225, 1500, 0.000072, 120);
+        "#,
+    )
+    .expect("phoenix layout");
+    drop(conn);
+    let set = load_store(&db);
+    assert_eq!(set.spans.len(), 3);
+    assert_eq!(set.traces.len(), 1);
+    let t = &set.traces[0];
+    assert_eq!(set.str(t.root_name), "Agent");
+    assert_eq!(set.str(t.service), "support-bot");
+    assert_eq!(set.str(t.session), "sess-42");
+    assert_eq!(
+        (t.tokens.input, t.tokens.output),
+        (Some(1500), Some(120)),
+        "from the LLM leaf only"
+    );
+    assert_eq!(
+        t.cost(),
+        Some(0.000297),
+        "Phoenix's computed cost is a provided cost"
+    );
+    assert_eq!((t.error_count, t.llm_calls, t.tool_calls), (1, 1, 1));
+    let kinds: Vec<(&str, &str)> = (0..3u32)
+        .map(|i| {
+            (
+                set.str(set.spans[i as usize].name),
+                set.step(i).kind.as_str(),
+            )
+        })
+        .collect();
+    assert!(
+        kinds.contains(&("Agent", "agent"))
+            && kinds.contains(&("ChatOpenAI", "llm"))
+            && kinds.contains(&("lookup_order", "tool")),
+        "{kinds:?}"
+    );
+    let tool = set
+        .spans
+        .iter()
+        .position(|s| set.str(s.name) == "lookup_order")
+        .expect("tool") as u32;
+    assert_eq!(set.spans[tool as usize].depth, 1);
+    assert_eq!(set.str(set.step(tool).tool_name), "lookup_order");
+    assert_eq!(
+        set.str(set.span_events(&set.spans[tool as usize])[0].name),
+        "exception"
+    );
+    let llm = set
+        .spans
+        .iter()
+        .position(|s| set.str(s.name) == "ChatOpenAI")
+        .expect("llm");
+    assert_eq!(set.spans[llm].start, 1_763_694_720_100_000_000);
+    // Phoenix stores are read-only for agtrace import.
+    let r = import(
+        &db,
+        &[Input::Path(fixture("agent-incident.otlp.json"))],
+        &LoadOptions::with_threads(1),
+        |_, _| {},
+    );
+    assert!(matches!(r, Err(StoreError::NotAStore { .. })));
+}
+
+#[test]
+fn cli_reads_stores_like_files_and_mixes_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("s.db");
+    import_files(&db, &["agent-incident.otlp.json"]);
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("agtrace"))
+            .args(args)
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf8")
+    };
+    let d = db.to_str().expect("path");
+    assert_eq!(
+        run(&["ls", d, "--json"]),
+        run(&[
+            "ls",
+            fixture("agent-incident.otlp.json").to_str().expect("path"),
+            "--json"
+        ])
+    );
+    assert!(run(&["show", d, "0af7"]).contains("payment gateway timeout"));
+    assert!(run(&["show", d, "--session", "conv-8812"]).contains("session total: 2 turns"));
+    assert!(run(&["ls", d, "--filter", "tool:refund*"]).contains("0af76519"));
+    let mixed = run(&[
+        "ls",
+        d,
+        fixture("shapes/anyvalues.json").to_str().expect("path"),
+        "--json",
+    ]);
+    assert_eq!(mixed.lines().count(), 5);
+}
