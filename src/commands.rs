@@ -238,7 +238,19 @@ fn ls(a: LsArgs) -> Result<(), CommandError> {
         },
     };
     let inputs = inputs_from(&a.sources)?;
-    let set = load(&inputs, &a.load)?;
+    // One agtrace store and no span-level filter: list from its traces table, without
+    // reading any span.
+    let set = match crate::store::all_agtrace_stores(&inputs) {
+        Some(stores) if stores.len() == 1 && query.filter.is_none() => {
+            let f = crate::store::SummaryFilter {
+                session: query.session.clone(),
+                failed: query.failed,
+                slower_than: query.slower_than,
+            };
+            crate::store::load_summaries(&stores[0], &f)?
+        }
+        _ => load(&inputs, &a.load)?,
+    };
     let rows = query.run(&set);
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
@@ -285,7 +297,11 @@ fn show(a: ShowArgs) -> Result<(), CommandError> {
         )));
     }
     let inputs = inputs_from(&sources)?;
-    let set = load(&inputs, &a.load)?;
+    let set = match crate::store::all_agtrace_stores(&inputs) {
+        // One store: read only the traces asked for.
+        Some(stores) if stores.len() == 1 => store_subset(&stores[0], &a, prefix.as_deref())?,
+        _ => load(&inputs, &a.load)?,
+    };
     let style = Style::detect();
     let opts = render::show::ShowOptions {
         max_depth: a.depth,
@@ -350,6 +366,36 @@ fn show(a: ShowArgs) -> Result<(), CommandError> {
     }
     out.flush()?;
     Ok(())
+}
+
+/// The spans `show` needs from one store: a session's traces, or the trace named by
+/// the prefix (ambiguity and no-match are reported from the traces table).
+fn store_subset(db: &Path, a: &ShowArgs, prefix: Option<&str>) -> Result<TraceSet, CommandError> {
+    let prices = load_options(&a.load)?.prices;
+    if let Some(session) = &a.session {
+        let ids = crate::store::session_trace_ids(db, session)?;
+        return Ok(crate::store::load_traces_by_id(db, &ids, &prices)?);
+    }
+    match prefix {
+        Some(p) => {
+            let summaries = crate::store::load_summaries(db, &Default::default())?;
+            let t = pick_trace(&summaries, p)?;
+            let id = summaries.traces[t as usize].id.to_string();
+            Ok(crate::store::load_trace_by_id(db, &id, &prices)?)
+        }
+        None => {
+            let summaries = crate::store::load_summaries(db, &Default::default())?;
+            match (summaries.traces.len(), &a.detail) {
+                (1, _) => {
+                    let id = summaries.traces[0].id.to_string();
+                    Ok(crate::store::load_trace_by_id(db, &id, &prices)?)
+                }
+                // --detail without a trace: search every span.
+                (_, Some(_)) => load(&[Input::Path(db.to_path_buf())], &a.load),
+                _ => Ok(summaries),
+            }
+        }
+    }
 }
 
 /// The one trace whose id starts with `p`; lists candidates when ambiguous.

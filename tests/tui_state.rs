@@ -22,7 +22,8 @@ fn trace_id(app: &App, row: usize) -> String {
 
 fn selected_name(app: &App) -> String {
     let i = app.selected_span().expect("a span is selected");
-    app.set.str(app.set.spans[i as usize].name).to_owned()
+    let set = app.tset();
+    set.str(set.spans[i as usize].name).to_owned()
 }
 
 fn type_filter(app: &mut App, text: &str) {
@@ -292,4 +293,54 @@ fn copy_tabs_and_help() {
     assert_eq!(a.mode, Mode::Normal, "any key closes help");
     a.update(Action::Quit);
     assert!(a.quit);
+}
+
+#[test]
+fn store_mode_lists_summaries_and_reads_a_trace_when_opened() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("s.db");
+    agtrace::store::import(
+        &db,
+        &[agtrace::source::Input::Path(common::fixture(
+            "agent-incident.otlp.json",
+        ))],
+        &agtrace::source::LoadOptions::with_threads(1),
+        |_, _| {},
+    )
+    .expect("import");
+    let summaries = agtrace::store::load_summaries(&db, &Default::default()).expect("summaries");
+    assert!(summaries.spans.is_empty(), "no span is read to list traces");
+    let mut a = App::with_set(summaries, "s.db".into());
+    a.store = Some(db.clone());
+    assert_eq!(a.list.len(), 4);
+    a.update(Action::Bottom);
+    a.update(Action::Up);
+    a.update(Action::Enter);
+    assert_eq!(
+        selected_name(&a),
+        "POST",
+        "the trace's spans were read on open"
+    );
+    assert_eq!(a.tset().spans.len(), 5);
+    a.update(Action::Top);
+    a.update(Action::NextFailure);
+    assert!(a.status.contains("HTTP 504"));
+    a.update(Action::Back);
+    // A new import shows up after r.
+    agtrace::store::import(
+        &db,
+        &[agtrace::source::Input::Path(common::fixture(
+            "shapes/anyvalues.json",
+        ))],
+        &agtrace::source::LoadOptions::with_threads(1),
+        |_, _| {},
+    )
+    .expect("import");
+    a.update(Action::Refresh);
+    assert_eq!(a.list.len(), 5);
+    assert!(a.status.contains("+1"), "{}", a.status);
+    // A span-level filter reads the spans once and then works as on files.
+    type_filter(&mut a, "tool:refund*");
+    assert!(a.store.is_none());
+    assert_eq!(a.list.len(), 1);
 }

@@ -142,7 +142,7 @@ fn write(
                 "INSERT INTO span_text (rowid, name, tool_name, messages) VALUES (?1, ?2, ?3, ?4)",
             )?;
             let mut ins_trace = tx.prepare_cached(
-                "INSERT OR REPLACE INTO traces (trace_id, root_name, service, session_id, agent_name, start_ns, end_ns, duration_ms, span_count, error_count, warning_count, llm_calls, tool_calls, input_tokens, output_tokens, cost_usd, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                "INSERT OR REPLACE INTO traces (trace_id, root_name, service, session_id, agent_name, start_ns, end_ns, duration_ms, span_count, error_count, warning_count, llm_calls, tool_calls, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd, cost_partial, billable_steps, unpriced_steps, orphan_count, cycle_count, clock_skew_count, unfinished_count, duplicate_count, dropped_count, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)",
             )?;
             let content_keys: Vec<crate::model::Sym> = [
                 "gen_ai.input.messages",
@@ -275,7 +275,19 @@ fn write(
                     tr.tool_calls,
                     tr.tokens.input.map(|v| v as i64),
                     tr.tokens.output.map(|v| v as i64),
+                    tr.tokens.cache_read.map(|v| v as i64),
+                    tr.tokens.cache_write.map(|v| v as i64),
+                    tr.tokens.reasoning.map(|v| v as i64),
                     tr.cost(),
+                    tr.cost_is_partial(),
+                    tr.billable_steps,
+                    tr.unpriced_steps,
+                    tr.integrity.orphans,
+                    tr.integrity.cycles,
+                    tr.integrity.clock_skew,
+                    tr.integrity.unfinished,
+                    tr.integrity.duplicates,
+                    tr.integrity.dropped as i64,
                     tr.outcome().as_str(),
                 ])?;
                 report.traces += 1;

@@ -9,7 +9,26 @@ mod read;
 pub mod schema;
 
 pub use import::{ImportReport, import};
-pub use read::{load, load_summaries, load_trace};
+pub use read::{
+    SummaryFilter, load, load_summaries, load_trace_by_id, load_traces_by_id, session_trace_ids,
+};
+
+/// True when every input is an agtrace store (they can then be listed from their
+/// traces tables without loading spans).
+pub fn all_agtrace_stores(inputs: &[crate::source::Input]) -> Option<Vec<std::path::PathBuf>> {
+    let mut out = Vec::new();
+    for i in inputs {
+        match i {
+            crate::source::Input::Path(p) if p.is_file() && is_sqlite(p) => match open_read_only(p)
+            {
+                Ok((_, Flavor::Agtrace)) => out.push(p.clone()),
+                _ => return None,
+            },
+            _ => return None,
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;

@@ -3,7 +3,8 @@
 
 use super::{Flavor, StoreError, codec, open_read_only};
 use crate::model::{
-    Batch, Event, Link, Resource, Scope, Span, SpanId, SpanKind, StatusCode, TraceId, decode_id,
+    Batch, Event, Link, Resource, Scope, Span, SpanId, SpanKind, StatusCode, Tokens, Trace,
+    TraceId, TraceSet, decode_id,
 };
 use rusqlite::{Connection, params_from_iter};
 use rustc_hash::FxHashMap;
@@ -40,39 +41,154 @@ pub fn load_traces(conn: &Connection, ids: &[String], source: u32) -> rusqlite::
     read_spans(conn, Some(ids), source)
 }
 
-/// Loads one trace by id prefix (for `show` on a store without reading it whole).
-pub fn load_trace(path: &Path, prefix: &str, source: u32) -> Result<Option<Batch>, StoreError> {
+/// Only the traces table: every trace with its stored aggregates and no spans, so a
+/// listing of a million-span store reads one small row per trace. Spans are loaded per
+/// trace with [`load_trace_by_id`] when one is opened.
+pub fn load_summaries(path: &Path, sql_filter: &SummaryFilter) -> Result<TraceSet, StoreError> {
     let (conn, flavor) = open_read_only(path)?;
-    if flavor != Flavor::Agtrace {
-        return Ok(None);
-    }
     let e = |x| StoreError::sqlite(path, x);
-    let mut st = conn
-        .prepare("SELECT trace_id FROM traces WHERE trace_id >= ?1 AND trace_id < ?2 LIMIT 2")
-        .map_err(e)?;
-    let upper = format!("{prefix}\u{10ffff}");
-    let ids: Vec<String> = st
-        .query_map([prefix.to_ascii_lowercase(), upper], |r| r.get(0))
-        .map_err(e)?
-        .collect::<Result<_, _>>()
-        .map_err(e)?;
-    if ids.len() != 1 {
-        return Ok(None);
+    if flavor != Flavor::Agtrace {
+        let batch = load(path, 0)?;
+        let mut set = TraceSet::build(vec![batch], vec![path.display().to_string()], vec![]);
+        crate::semconv::annotate(&mut set, &crate::semconv::PriceTable::bundled());
+        return Ok(set);
     }
-    read_spans(&conn, Some(&ids), source).map(Some).map_err(e)
+    let mut set = TraceSet {
+        sources: vec![path.display().to_string()],
+        ..TraceSet::default()
+    };
+    let mut sql = String::from(
+        "SELECT trace_id, root_name, service, session_id, agent_name, start_ns, end_ns, span_count, error_count, warning_count, llm_calls, tool_calls, input_tokens, output_tokens, cost_usd, cache_read_tokens, cache_write_tokens, reasoning_tokens, billable_steps, unpriced_steps, orphan_count, cycle_count, clock_skew_count, unfinished_count, duplicate_count, dropped_count FROM traces",
+    );
+    let mut conds: Vec<String> = Vec::new();
+    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+    if let Some(s) = &sql_filter.session {
+        conds.push("session_id = ?".into());
+        args.push(s.clone().into());
+    }
+    if sql_filter.failed {
+        conds.push("status = 'error'".into());
+    }
+    if let Some(ns) = sql_filter.slower_than {
+        conds.push("end_ns - start_ns >= ?".into());
+        args.push((ns as i64).into());
+    }
+    if !conds.is_empty() {
+        sql.push_str(" WHERE ");
+        sql.push_str(&conds.join(" AND "));
+    }
+    let mut st = conn.prepare(&sql).map_err(e)?;
+    let mut rows = st.query(params_from_iter(args.iter())).map_err(e)?;
+    while let Some(r) = rows.next().map_err(e)? {
+        let get_s = |i: usize| -> rusqlite::Result<String> {
+            Ok(r.get::<_, Option<String>>(i)?.unwrap_or_default())
+        };
+        let id = id16(&get_s(0).map_err(e)?);
+        let cost: Option<f64> = r.get(14).map_err(e)?;
+        let llm: u32 = r.get(10).map_err(e)?;
+        let opt = |i: usize| -> rusqlite::Result<Option<u64>> {
+            Ok(r.get::<_, Option<i64>>(i)?.map(|v| v as u64))
+        };
+        let tr = Trace {
+            id,
+            root: crate::model::NONE,
+            root_name: set.strings.intern(&get_s(1).map_err(e)?),
+            service: set.strings.intern(&get_s(2).map_err(e)?),
+            session: set.strings.intern(&get_s(3).map_err(e)?),
+            agent_name: set.strings.intern(&get_s(4).map_err(e)?),
+            start: r.get::<_, i64>(5).map_err(e)? as u64,
+            end: r.get::<_, i64>(6).map_err(e)? as u64,
+            span_count: r.get(7).map_err(e)?,
+            error_count: r.get(8).map_err(e)?,
+            warning_count: r.get(9).map_err(e)?,
+            llm_calls: llm,
+            tool_calls: r.get(11).map_err(e)?,
+            tokens: Tokens {
+                input: opt(12).map_err(e)?,
+                output: opt(13).map_err(e)?,
+                cache_read: opt(15).map_err(e)?,
+                cache_write: opt(16).map_err(e)?,
+                reasoning: opt(17).map_err(e)?,
+            },
+            cost_usd: cost.unwrap_or(0.0),
+            billable_steps: r.get(18).map_err(e)?,
+            unpriced_steps: r.get(19).map_err(e)?,
+            integrity: crate::model::Integrity {
+                orphans: r.get(20).map_err(e)?,
+                cycles: r.get(21).map_err(e)?,
+                clock_skew: r.get(22).map_err(e)?,
+                unfinished: r.get(23).map_err(e)?,
+                duplicates: r.get(24).map_err(e)?,
+                dropped: r.get::<_, i64>(25).map_err(e)? as u64,
+            },
+            ..Trace::default()
+        };
+        set.trace_index.insert(id, set.traces.len() as u32);
+        set.traces.push(tr);
+    }
+    for (t, tr) in set.traces.iter().enumerate() {
+        if !tr.session.is_empty() {
+            set.sessions.entry(tr.session).or_default().push(t as u32);
+        }
+    }
+    for list in set.sessions.values_mut() {
+        list.sort_by_key(|&t| set.traces[t as usize].start);
+    }
+    Ok(set)
 }
 
-/// Trace summaries only (for fast listings).
-pub fn load_summaries(path: &Path) -> Result<Vec<(String, i64)>, StoreError> {
+/// Conditions a summary listing can apply in SQL.
+#[derive(Clone, Debug, Default)]
+pub struct SummaryFilter {
+    /// Only this session.
+    pub session: Option<String>,
+    /// Only failed traces.
+    pub failed: bool,
+    /// Only traces at least this long (ns).
+    pub slower_than: Option<u64>,
+}
+
+/// The spans of one trace (hex id), fully derived, as a set of its own.
+pub fn load_trace_by_id(
+    path: &Path,
+    trace_id: &str,
+    prices: &crate::semconv::PriceTable,
+) -> Result<TraceSet, StoreError> {
+    let (conn, _) = open_read_only(path)?;
+    let e = |x| StoreError::sqlite(path, x);
+    let batch = read_spans(&conn, Some(&[trace_id.to_owned()]), 0).map_err(e)?;
+    let mut set = TraceSet::build(vec![batch], vec![path.display().to_string()], vec![]);
+    crate::semconv::annotate(&mut set, prices);
+    Ok(set)
+}
+
+/// The trace ids (hex) of a session, in start order.
+pub fn session_trace_ids(path: &Path, session: &str) -> Result<Vec<String>, StoreError> {
     let (conn, _) = open_read_only(path)?;
     let e = |x| StoreError::sqlite(path, x);
     let mut st = conn
-        .prepare("SELECT trace_id, span_count FROM traces ORDER BY start_ns DESC")
+        .prepare("SELECT trace_id FROM traces WHERE session_id = ?1 ORDER BY start_ns")
         .map_err(e)?;
-    let rows = st
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+    let ids = st
+        .query_map([session], |r| r.get(0))
+        .map_err(e)?
+        .collect::<Result<_, _>>()
         .map_err(e)?;
-    rows.collect::<Result<_, _>>().map_err(e)
+    Ok(ids)
+}
+
+/// The spans of several traces, fully derived.
+pub fn load_traces_by_id(
+    path: &Path,
+    ids: &[String],
+    prices: &crate::semconv::PriceTable,
+) -> Result<TraceSet, StoreError> {
+    let (conn, _) = open_read_only(path)?;
+    let e = |x| StoreError::sqlite(path, x);
+    let batch = read_spans(&conn, Some(ids), 0).map_err(e)?;
+    let mut set = TraceSet::build(vec![batch], vec![path.display().to_string()], vec![]);
+    crate::semconv::annotate(&mut set, prices);
+    Ok(set)
 }
 
 /// A link row: trace id, span id, trace state, flags, attributes, dropped count.

@@ -37,7 +37,19 @@ CREATE TABLE traces (
     tool_calls INTEGER NOT NULL,
     input_tokens INTEGER,
     output_tokens INTEGER,
+    cache_read_tokens INTEGER,
+    cache_write_tokens INTEGER,
+    reasoning_tokens INTEGER,
     cost_usd REAL,
+    cost_partial INTEGER NOT NULL,
+    billable_steps INTEGER NOT NULL,
+    unpriced_steps INTEGER NOT NULL,
+    orphan_count INTEGER NOT NULL,
+    cycle_count INTEGER NOT NULL,
+    clock_skew_count INTEGER NOT NULL,
+    unfinished_count INTEGER NOT NULL,
+    duplicate_count INTEGER NOT NULL,
+    dropped_count INTEGER NOT NULL,
     status TEXT NOT NULL
 );
 CREATE INDEX traces_start ON traces (start_ns);

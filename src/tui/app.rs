@@ -289,6 +289,11 @@ pub struct App {
     pub layout: Layout,
     /// Totals over the listed traces: traces, spans, errors, input, output, cost.
     pub totals: ListTotals,
+    /// Store mode: `set` holds only trace summaries from this store, and a trace's
+    /// spans are read when it is opened.
+    pub store: Option<std::path::PathBuf>,
+    /// Store mode: the spans of the open trace.
+    pub loaded: Option<TraceSet>,
 }
 
 /// Totals shown in the trace list header.
@@ -347,6 +352,60 @@ impl App {
                 ..Layout::default()
             },
             totals: ListTotals::default(),
+            store: None,
+            loaded: None,
+        }
+    }
+
+    /// The set the trace view reads: the open trace's own spans in store mode.
+    pub fn tset(&self) -> &TraceSet {
+        self.loaded.as_ref().unwrap_or(&self.set)
+    }
+
+    /// In store mode, reads the spans of trace `t` (a summary index); returns the
+    /// trace's index in [`App::tset`].
+    fn ensure_loaded(&mut self, t: u32) -> Option<u32> {
+        let Some(path) = self.store.clone() else {
+            return Some(t);
+        };
+        let id = self.set.traces.get(t as usize)?.id;
+        if let Some(l) = &self.loaded
+            && l.traces.first().is_some_and(|x| x.id == id)
+        {
+            return Some(0);
+        }
+        match crate::store::load_trace_by_id(
+            &path,
+            &id.to_string(),
+            &crate::semconv::PriceTable::bundled(),
+        ) {
+            Ok(set) if !set.traces.is_empty() => {
+                self.loaded = Some(set);
+                Some(0)
+            }
+            Ok(_) => {
+                self.status = "the trace is no longer in the store".into();
+                None
+            }
+            Err(e) => {
+                self.status = crate::render::sanitize(&e.to_string()).into_owned();
+                None
+            }
+        }
+    }
+
+    /// Store mode: reads every span, so span-level filters can run.
+    fn leave_store_mode(&mut self) {
+        if let Some(path) = self.store.take() {
+            let opts = crate::source::LoadOptions::default();
+            match crate::source::load(&[crate::source::Input::Path(path)], &opts) {
+                Ok(set) => {
+                    self.set = set;
+                    self.loaded = None;
+                    self.status = "read every span of the store for the filter".into();
+                }
+                Err(e) => self.status = crate::render::sanitize(&e.to_string()).into_owned(),
+            }
         }
     }
 
@@ -504,8 +563,11 @@ impl App {
         if t as usize >= self.set.traces.len() {
             return;
         }
+        let Some(local) = self.ensure_loaded(t) else {
+            return;
+        };
         self.screens.push(Screen::Trace(t));
-        self.build_tree(t);
+        self.build_tree(local);
         self.focus = Focus::Tree;
         self.detail_scroll = 0;
         // Land on the first match of an active filter, else on the first failure
@@ -518,7 +580,7 @@ impl App {
     }
 
     fn build_tree(&mut self, t: u32) {
-        let set = &self.set;
+        let set = self.loaded.as_ref().unwrap_or(&self.set);
         let tr = &set.traces[t as usize];
         let order: Vec<u32> = set.trace_spans(tr).to_vec();
         let n = order.len();
@@ -617,7 +679,7 @@ impl App {
     /// the selected span when it stays visible.
     pub fn rebuild_tree_rows(&mut self) {
         let selected = self.tree.rows.get(self.tree.sel).map(|r| r.span);
-        let set = &self.set;
+        let set = self.loaded.as_ref().unwrap_or(&self.set);
         let tree = &mut self.tree;
         let n = tree.order.len();
         let active = !self.filter.is_empty() || self.failed_only || self.slow_only;
@@ -705,7 +767,11 @@ impl App {
 
     /// Selects a span, expanding its collapsed ancestors.
     pub fn select_span(&mut self, span: u32) {
-        let mut cur = self.set.spans.get(span as usize).map_or(NONE, |s| s.parent);
+        let mut cur = self
+            .tset()
+            .spans
+            .get(span as usize)
+            .map_or(NONE, |s| s.parent);
         let mut changed = false;
         while cur != NONE {
             if let Some(&p) = self.tree.pos.get(&cur)
@@ -714,7 +780,7 @@ impl App {
                 self.tree.collapsed[p as usize] = false;
                 changed = true;
             }
-            cur = self.set.spans[cur as usize].parent;
+            cur = self.tset().spans[cur as usize].parent;
         }
         if changed {
             self.rebuild_tree_rows();
@@ -768,15 +834,19 @@ impl App {
                     let sel = self.selected_span();
                     for (p, c) in self.tree.collapsed.iter_mut().enumerate() {
                         // Keep the roots open so the first level stays visible.
-                        *c = collapse && self.set.spans[self.tree.order[p] as usize].depth > 0;
+                        *c = collapse
+                            && self.loaded.as_ref().unwrap_or(&self.set).spans
+                                [self.tree.order[p] as usize]
+                                .depth
+                                > 0;
                     }
                     self.rebuild_tree_rows();
                     if let Some(s) = sel {
                         let mut cur = s;
                         while !self.tree.rows.iter().any(|r| r.span == cur)
-                            && self.set.spans[cur as usize].parent != NONE
+                            && self.tset().spans[cur as usize].parent != NONE
                         {
-                            cur = self.set.spans[cur as usize].parent;
+                            cur = self.tset().spans[cur as usize].parent;
                         }
                         self.select_span(cur);
                     }
@@ -897,9 +967,7 @@ impl App {
                     self.open_session(session);
                 }
             }
-            Action::Refresh => {
-                self.status = "nothing to refresh: files are read once (stores refresh)".into()
-            }
+            Action::Refresh => self.refresh(),
         }
     }
 
@@ -956,6 +1024,9 @@ impl App {
     pub fn apply_filter_text(&mut self, text: &str) {
         match Filter::parse(text) {
             Ok(f) => {
+                if !f.is_empty() && self.store.is_some() {
+                    self.leave_store_mode();
+                }
                 self.filter = f;
                 self.filter_error = None;
                 self.refilter();
@@ -1082,9 +1153,11 @@ impl App {
             self.screens.pop();
             if let Screen::Trace(t) = self.screen() {
                 let keep = self.selected_span();
-                self.build_tree(t);
-                if let Some(s) = keep {
-                    self.select_span(s);
+                if let Some(local) = self.ensure_loaded(t) {
+                    self.build_tree(local);
+                    if let Some(s) = keep {
+                        self.select_span(s);
+                    }
                 }
             }
         } else if !self.filter.is_empty() || self.failed_only || self.slow_only {
@@ -1109,7 +1182,7 @@ impl App {
         if r.has_children && !r.collapsed {
             self.set_collapsed(r.span, true);
         } else {
-            let parent = self.set.spans[r.span as usize].parent;
+            let parent = self.tset().spans[r.span as usize].parent;
             if parent != NONE {
                 self.select_span(parent);
             }
@@ -1212,8 +1285,9 @@ impl App {
         self.select_span(target);
         let k = list.iter().position(|&s| s == target).map_or(0, |k| k + 1);
         let reason = {
-            let st = self.set.step(target);
-            crate::render::sanitize(self.set.str(st.reason)).into_owned()
+            let set = self.tset();
+            let st = set.step(target);
+            crate::render::sanitize(set.str(st.reason)).into_owned()
         };
         self.status = if reason.is_empty() || what != "failure" {
             format!("{what} {k}/{}", list.len())
@@ -1238,9 +1312,9 @@ impl App {
             Screen::Trace(_) => match self.selected_span() {
                 Some(i) if self.focus == Focus::Detail => (
                     "detail tab",
-                    super::detail::plain_text(&self.set, i, self.tab),
+                    super::detail::plain_text(self.tset(), i, self.tab),
                 ),
-                Some(i) => ("span id", self.set.spans[i as usize].span_id.to_string()),
+                Some(i) => ("span id", self.tset().spans[i as usize].span_id.to_string()),
                 None => return,
             },
         };
@@ -1249,6 +1323,29 @@ impl App {
             text.chars().count()
         );
         self.clipboard = Some(text);
+    }
+
+    /// Store mode: reads the traces table again, picking up what an import added.
+    fn refresh(&mut self) {
+        let Some(path) = self.store.clone() else {
+            self.status = "nothing to refresh: files are read once (stores refresh)".into();
+            return;
+        };
+        match crate::store::load_summaries(&path, &Default::default()) {
+            Ok(set) => {
+                let before = self.set.traces.len();
+                let after = set.traces.len();
+                self.screens.truncate(1);
+                self.loaded = None;
+                self.set = set;
+                self.rebuild_list();
+                self.status = format!(
+                    "refreshed: {after} traces ({:+})",
+                    after as i64 - before as i64
+                );
+            }
+            Err(e) => self.status = crate::render::sanitize(&e.to_string()).into_owned(),
+        }
     }
 
     /// A mouse click at a screen cell: selects the row under it.
@@ -1284,7 +1381,7 @@ impl App {
 
     /// The kind of the selected span, for the status bar.
     pub fn selected_kind(&self) -> Option<StepKind> {
-        self.selected_span().map(|i| self.set.step(i).kind)
+        self.selected_span().map(|i| self.tset().step(i).kind)
     }
 }
 

@@ -86,11 +86,21 @@ pub fn run(
 ) -> Result<Vec<String>, RunError> {
     let progress = Arc::new(LoadProgress::default());
     opts.progress = Some(progress.clone());
+    // One agtrace store: list it from its traces table and read a trace's spans only
+    // when it is opened, so a store of any size opens at once.
+    let store = crate::store::all_agtrace_stores(&inputs)
+        .filter(|s| s.len() == 1)
+        .and_then(|s| s.into_iter().next());
     let (tx, rx) = mpsc::channel::<Event>();
     {
         let tx = tx.clone();
+        let store = store.clone();
         std::thread::spawn(move || {
-            let r = crate::source::load(&inputs, &opts);
+            let r = match &store {
+                Some(p) => crate::store::load_summaries(p, &Default::default())
+                    .map_err(|e| LoadError::Store(Box::new(e))),
+                None => crate::source::load(&inputs, &opts),
+            };
             let _ = tx.send(Event::Loaded(Box::new(r)));
         });
     }
@@ -121,6 +131,7 @@ pub fn run(
     }
     let theme = theme::Theme::detect();
     let mut app = App::loading(label);
+    app.store = store;
     let result = event_loop(&mut terminal, &mut app, &rx, &progress, &start, &theme);
     let _ = crossterm::execute!(std::io::stdout(), event::DisableMouseCapture);
     ratatui::restore();

@@ -445,7 +445,7 @@ fn tree(app: &mut App, frame: &mut Frame, area: Rect, theme: &Theme) {
     app.layout.body_rows = area.height;
     app.layout.body_top = area.y;
     app.layout.body_x = (area.x, area.x + area.width);
-    let set = &app.set;
+    let set = app.tset();
     let tree = &app.tree;
     let tr = &set.traces[tree.trace as usize];
     let w = area.width as usize;
@@ -647,7 +647,7 @@ fn detail_pane(app: &mut App, frame: &mut Frame, area: Rect, theme: &Theme) {
         .border_style(if focused { theme.label() } else { theme.dim() })
         .title(Line::from(title));
     let lines = match app.selected_span() {
-        Some(i) => detail::lines(&app.set, i, app.tab, theme),
+        Some(i) => detail::lines(app.tset(), i, app.tab, theme),
         None => vec![Line::styled("nothing selected", theme.dim())],
     };
     let para = Paragraph::new(lines)
