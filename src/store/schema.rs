@@ -90,13 +90,12 @@ CREATE TABLE spans (
     status_reason TEXT,
     UNIQUE (trace_id, span_id)
 );
-CREATE INDEX spans_session ON spans (session_id);
-CREATE INDEX spans_user ON spans (user_id);
-CREATE INDEX spans_agent ON spans (agent_name);
-CREATE INDEX spans_model ON spans (model);
-CREATE INDEX spans_tool ON spans (tool_name);
-CREATE INDEX spans_status ON spans (status);
-CREATE INDEX spans_start ON spans (start_ns);
+CREATE INDEX spans_session ON spans (session_id) WHERE session_id IS NOT NULL;
+CREATE INDEX spans_user ON spans (user_id) WHERE user_id IS NOT NULL;
+CREATE INDEX spans_agent ON spans (agent_name) WHERE agent_name IS NOT NULL;
+CREATE INDEX spans_model ON spans (model) WHERE model IS NOT NULL;
+CREATE INDEX spans_tool ON spans (tool_name) WHERE tool_name IS NOT NULL;
+CREATE INDEX spans_failed ON spans (status) WHERE status != 'ok';
 CREATE TABLE attributes (span_rowid INTEGER PRIMARY KEY REFERENCES spans (id), attributes TEXT NOT NULL);
 CREATE TABLE events (
     span_rowid INTEGER NOT NULL REFERENCES spans (id),
