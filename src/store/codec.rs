@@ -52,16 +52,55 @@ fn typed(strings: &Interner, v: &AttrValue) -> (&'static str, Value) {
     }
 }
 
+fn push_str_json(out: &mut Vec<u8>, s: &str) {
+    // serde_json escapes straight into the buffer: no intermediate value.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+fn push_value(out: &mut Vec<u8>, strings: &Interner, v: &AttrValue) {
+    use std::io::Write as _;
+    match v {
+        AttrValue::Str(_) | AttrValue::Text(_) => {
+            out.extend_from_slice(b"\"s\",");
+            push_str_json(out, v.as_str(strings).unwrap_or(""));
+        }
+        AttrValue::Int(i) => {
+            let _ = write!(out, "\"i\",{i}");
+        }
+        AttrValue::Bool(b) => {
+            let _ = write!(out, "\"b\",{b}");
+        }
+        AttrValue::Empty => out.extend_from_slice(b"\"e\",null"),
+        other => {
+            // Rare shapes take the general path.
+            let (t, val) = typed(strings, other);
+            let _ = write!(out, "\"{t}\",{val}");
+        }
+    }
+}
+
+/// Encodes attributes as the typed JSON array into `out` (cleared first).
+pub fn encode_into(out: &mut Vec<u8>, strings: &Interner, attrs: &[Attr]) {
+    out.clear();
+    out.push(b'[');
+    for (k, a) in attrs.iter().enumerate() {
+        if k > 0 {
+            out.push(b',');
+        }
+        out.push(b'[');
+        push_str_json(out, strings.get(a.key));
+        out.push(b',');
+        push_value(out, strings, &a.value);
+        out.push(b']');
+    }
+    out.push(b']');
+}
+
 /// Encodes attributes as the typed JSON array.
 pub fn encode(strings: &Interner, attrs: &[Attr]) -> String {
-    let items: Vec<Value> = attrs
-        .iter()
-        .map(|a| {
-            let (t, v) = typed(strings, &a.value);
-            json!([strings.get(a.key), t, v])
-        })
-        .collect();
-    Value::Array(items).to_string()
+    let mut out = Vec::with_capacity(64 * attrs.len() + 2);
+    encode_into(&mut out, strings, attrs);
+    String::from_utf8(out).unwrap_or_default()
 }
 
 fn untyped(strings: &mut Interner, t: &str, v: &Value) -> AttrValue {
@@ -166,4 +205,39 @@ pub fn push_nested_json(batch: &mut Batch, v: &Value) -> Slice {
     let start = batch.attrs.len();
     walk(batch, "", v);
     batch.attrs_since(start)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Batch;
+
+    #[test]
+    fn every_value_type_round_trips() {
+        let mut b = Batch::default();
+        let mut push = |b: &mut Batch, k: &str, v: AttrValue| {
+            let key = b.strings.intern(k);
+            b.attrs.push(Attr { key, value: v });
+        };
+        let s = AttrValue::string(&mut b.strings, "quote \" and \\ and \n");
+        push(&mut b, "s", s);
+        push(&mut b, "i", AttrValue::Int(-7));
+        push(&mut b, "f", AttrValue::Double(0.5));
+        push(&mut b, "nan", AttrValue::Double(f64::INFINITY));
+        push(&mut b, "b", AttrValue::Bool(true));
+        push(&mut b, "y", AttrValue::Bytes(Box::new(vec![0, 255])));
+        push(&mut b, "e", AttrValue::Empty);
+        let inner = b.strings.intern("k");
+        push(&mut b, "a", AttrValue::Array(Box::new(vec![AttrValue::Int(1), AttrValue::Bool(false)])));
+        push(&mut b, "m", AttrValue::KvList(Box::new(vec![(inner, AttrValue::Int(2))])));
+        let text = encode(&b.strings, &b.attrs);
+        let n = b.attrs.len();
+        let mut c = Batch::default();
+        let slice = decode_into(&mut c, &text);
+        assert_eq!(slice.len as usize, n);
+        for (x, y) in b.attrs.iter().zip(&c.attrs[slice.range()]) {
+            assert_eq!(b.strings.get(x.key), c.strings.get(y.key));
+            assert_eq!(x.value.to_json(&b.strings), y.value.to_json(&c.strings), "{}", b.strings.get(x.key));
+        }
+    }
 }

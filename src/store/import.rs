@@ -121,6 +121,7 @@ fn write(
     let total = set.spans.len() as u64;
     let mut done = 0u64;
     let mut resource_ids: FxHashMap<u32, i64> = FxHashMap::default();
+    let mut attr_buf: Vec<u8> = Vec::with_capacity(4096);
     let mut t = 0usize;
     while t < set.traces.len() {
         let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
@@ -217,10 +218,8 @@ fn write(
                     }
                     report.spans_written += 1;
                     let rowid = tx.last_insert_rowid();
-                    ins_attr.execute(params![
-                        rowid,
-                        codec::encode(&set.strings, set.span_attrs(s))
-                    ])?;
+                    codec::encode_into(&mut attr_buf, &set.strings, set.span_attrs(s));
+                    ins_attr.execute(params![rowid, std::str::from_utf8(&attr_buf).unwrap_or("[]")])?;
                     for (k, ev) in set.span_events(s).iter().enumerate() {
                         ins_event.execute(params![
                             rowid,

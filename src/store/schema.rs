@@ -117,7 +117,7 @@ CREATE TABLE links (
     dropped_attributes INTEGER NOT NULL,
     PRIMARY KEY (span_rowid, idx)
 );
-CREATE VIRTUAL TABLE span_text USING fts5 (name, tool_name, messages, content = '');
+CREATE VIRTUAL TABLE span_text USING fts5 (name, tool_name, messages, content = '', detail = column);
 "#;
 
 /// Creates the schema in an empty database, or migrates an older one.
