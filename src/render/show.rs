@@ -550,20 +550,14 @@ pub fn tool_io(set: &TraceSet, s: &Span) -> (Option<Value>, Option<Value>) {
             })
         })
     };
-    let args = get(&[
-        "gen_ai.tool.call.arguments",
-        "ai.toolCall.args",
-        "tool_arguments",
-        "traceloop.entity.input",
-        "gcp.vertex.agent.tool_call_args",
-    ]);
-    let result = get(&[
-        "gen_ai.tool.call.result",
-        "ai.toolCall.result",
-        "tool_response",
-        "traceloop.entity.output",
-        "gcp.vertex.agent.tool_response",
-    ]);
+    let names = |f: crate::semconv::keys::Field| {
+        crate::semconv::keys::TABLE
+            .iter()
+            .find(|(field, _)| *field == f)
+            .map_or(&[][..], |(_, n)| *n)
+    };
+    let args = get(names(crate::semconv::keys::Field::ToolArgs));
+    let result = get(names(crate::semconv::keys::Field::ToolResult));
     (args, result)
 }
 
@@ -598,8 +592,17 @@ fn indent(text: &str, by: &str) -> String {
         .join("\n")
 }
 
-/// Keys that belong to GenAI conventions, listed first.
-fn is_genai_key(k: &str) -> bool {
+/// One `key = value` line; multi-line values go below the key, indented.
+fn write_attr_line(out: &mut impl Write, lead: &str, key: &str, v: &str) -> io::Result<()> {
+    if v.contains('\n') {
+        writeln!(out, "{lead}{} =\n{}", sanitize(key), indent(v, "      "))
+    } else {
+        writeln!(out, "{lead}{} = {}", sanitize(key), sanitize(v))
+    }
+}
+
+/// Keys that belong to GenAI conventions, listed first when attributes are shown.
+pub fn is_genai_key(k: &str) -> bool {
     [
         "gen_ai.",
         "llm.",
@@ -773,16 +776,7 @@ pub fn write_detail(out: &mut impl Write, set: &TraceSet, i: u32, style: &Style)
             Ok(j @ (Value::Object(_) | Value::Array(_))) if v.len() > 60 => pretty(&j),
             _ => v,
         };
-        if v.contains('\n') {
-            writeln!(
-                out,
-                "  {} =\n{}",
-                sanitize(set.str(a.key)),
-                indent(&v, "      ")
-            )?;
-        } else {
-            writeln!(out, "  {} = {}", sanitize(set.str(a.key)), sanitize(&v))?;
-        }
+        write_attr_line(out, "  ", set.str(a.key), &v)?;
     }
     let events = set.span_events(s);
     if !events.is_empty() {
@@ -802,17 +796,7 @@ pub fn write_detail(out: &mut impl Write, set: &TraceSet, i: u32, style: &Style)
                 )
             )?;
             for a in &set.attrs[e.attrs.range()] {
-                let v = a.value.display(&set.strings);
-                if v.contains('\n') {
-                    writeln!(
-                        out,
-                        "    {} =\n{}",
-                        sanitize(set.str(a.key)),
-                        indent(&v, "      ")
-                    )?;
-                } else {
-                    writeln!(out, "    {} = {}", sanitize(set.str(a.key)), sanitize(&v))?;
-                }
+                write_attr_line(out, "    ", set.str(a.key), &a.value.display(&set.strings))?;
             }
         }
     }

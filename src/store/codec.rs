@@ -215,7 +215,7 @@ mod tests {
     #[test]
     fn every_value_type_round_trips() {
         let mut b = Batch::default();
-        let mut push = |b: &mut Batch, k: &str, v: AttrValue| {
+        let push = |b: &mut Batch, k: &str, v: AttrValue| {
             let key = b.strings.intern(k);
             b.attrs.push(Attr { key, value: v });
         };
@@ -228,8 +228,16 @@ mod tests {
         push(&mut b, "y", AttrValue::Bytes(Box::new(vec![0, 255])));
         push(&mut b, "e", AttrValue::Empty);
         let inner = b.strings.intern("k");
-        push(&mut b, "a", AttrValue::Array(Box::new(vec![AttrValue::Int(1), AttrValue::Bool(false)])));
-        push(&mut b, "m", AttrValue::KvList(Box::new(vec![(inner, AttrValue::Int(2))])));
+        push(
+            &mut b,
+            "a",
+            AttrValue::Array(Box::new(vec![AttrValue::Int(1), AttrValue::Bool(false)])),
+        );
+        push(
+            &mut b,
+            "m",
+            AttrValue::KvList(Box::new(vec![(inner, AttrValue::Int(2))])),
+        );
         let text = encode(&b.strings, &b.attrs);
         let n = b.attrs.len();
         let mut c = Batch::default();
@@ -237,7 +245,12 @@ mod tests {
         assert_eq!(slice.len as usize, n);
         for (x, y) in b.attrs.iter().zip(&c.attrs[slice.range()]) {
             assert_eq!(b.strings.get(x.key), c.strings.get(y.key));
-            assert_eq!(x.value.to_json(&b.strings), y.value.to_json(&c.strings), "{}", b.strings.get(x.key));
+            assert_eq!(
+                x.value.to_json(&b.strings),
+                y.value.to_json(&c.strings),
+                "{}",
+                b.strings.get(x.key)
+            );
         }
     }
 }

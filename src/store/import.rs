@@ -219,7 +219,10 @@ fn write(
                     report.spans_written += 1;
                     let rowid = tx.last_insert_rowid();
                     codec::encode_into(&mut attr_buf, &set.strings, set.span_attrs(s));
-                    ins_attr.execute(params![rowid, std::str::from_utf8(&attr_buf).unwrap_or("[]")])?;
+                    ins_attr.execute(params![
+                        rowid,
+                        std::str::from_utf8(&attr_buf).unwrap_or("[]")
+                    ])?;
                     for (k, ev) in set.span_events(s).iter().enumerate() {
                         ins_event.execute(params![
                             rowid,

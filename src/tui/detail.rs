@@ -268,24 +268,7 @@ pub fn lines(set: &TraceSet, i: u32, tab: Tab, theme: &Theme) -> Vec<Line<'stati
         }
         Tab::Attributes => {
             let mut attrs: Vec<_> = set.span_attrs(s).iter().collect();
-            let genai = |k: &str| {
-                [
-                    "gen_ai.",
-                    "llm.",
-                    "openinference.",
-                    "ai.",
-                    "traceloop.",
-                    "langsmith.",
-                    "langfuse.",
-                    "input.",
-                    "output.",
-                    "tool.",
-                    "session.",
-                    "user.",
-                ]
-                .iter()
-                .any(|p| k.starts_with(p))
-            };
+            let genai = crate::render::show::is_genai_key;
             attrs.sort_by_key(|a| !genai(set.str(a.key)));
             for a in attrs {
                 let v = a.value.display(&set.strings);
