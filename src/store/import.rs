@@ -122,6 +122,10 @@ fn write(
     let mut done = 0u64;
     let mut resource_ids: FxHashMap<u32, i64> = FxHashMap::default();
     let mut attr_buf: Vec<u8> = Vec::with_capacity(4096);
+    // Traces in id order: the (trace_id, span_id) index then grows at one end of the
+    // b-tree within each batch instead of at random places.
+    let mut by_id: Vec<u32> = (0..set.traces.len() as u32).collect();
+    by_id.sort_unstable_by_key(|&t| set.traces[t as usize].id);
     let mut t = 0usize;
     while t < set.traces.len() {
         let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
@@ -160,7 +164,7 @@ fn write(
             .filter_map(|k| set.strings.lookup(k))
             .collect();
             while t < set.traces.len() && in_batch < BATCH_SPANS {
-                let tr = &set.traces[t];
+                let tr = &set.traces[by_id[t] as usize];
                 for &i in set.trace_spans(tr) {
                     let s = &set.spans[i as usize];
                     let step = set.step(i);
