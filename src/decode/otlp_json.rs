@@ -22,8 +22,8 @@ pub fn decode(
         Some(_) => &mut buf[3..],
         None => buf,
     };
-    if let Some(lines) = jsonl_start(buf) {
-        return decode_lines(buf, lines, source, name, threads);
+    if jsonl_start(buf).is_some() {
+        return decode_lines(buf, source, name, threads);
     }
     if let Some(d) = decode_split(buf, source, name, threads) {
         return Ok(d);
@@ -179,7 +179,6 @@ fn jsonl_start(buf: &[u8]) -> Option<usize> {
 /// JSON Lines: every line is decoded on its own; chunks of lines go to threads.
 fn decode_lines(
     buf: &[u8],
-    _first_nl: usize,
     source: u32,
     name: &str,
     threads: usize,

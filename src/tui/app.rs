@@ -2,7 +2,7 @@
 //! [`Action`]s, and tests drive the state directly.
 
 use super::keymap::Action;
-use crate::model::{NONE, Outcome, StepKind, Sym, TraceSet};
+use crate::model::{NONE, Outcome, Sym, TraceSet};
 use crate::query::filter::Filter;
 use rustc_hash::FxHashMap;
 
@@ -1377,11 +1377,6 @@ impl App {
                 }
             }
         }
-    }
-
-    /// The kind of the selected span, for the status bar.
-    pub fn selected_kind(&self) -> Option<StepKind> {
-        self.selected_span().map(|i| self.tset().step(i).kind)
     }
 }
 
