@@ -126,15 +126,7 @@ fn main() {
     }
     if std::env::args().any(|a| a == "--sort-detail") {
         use agtrace::tui::app::SortCol;
-        for col in [
-            SortCol::Start,
-            SortCol::Duration,
-            SortCol::Errors,
-            SortCol::Tokens,
-            SortCol::Cost,
-            SortCol::Spans,
-            SortCol::Name,
-        ] {
+        for col in SortCol::ALL {
             app.sort = col;
             let t = Instant::now();
             app.rebuild_list();

@@ -59,6 +59,16 @@ impl std::fmt::Debug for Interner {
     }
 }
 
+/// Entry `i` of strings stored back to back in `buf`, entry `k` ending at `ends[k]`;
+/// "" when `i` is out of range.
+fn nth<'a>(buf: &'a str, ends: &[usize], i: usize) -> &'a str {
+    let Some(&end) = ends.get(i) else {
+        return "";
+    };
+    let start = if i == 0 { 0 } else { ends[i - 1] };
+    &buf[start..end]
+}
+
 impl Interner {
     /// Returns the handle for `s`, adding it when new.
     pub fn intern(&mut self, s: &str) -> Sym {
@@ -66,12 +76,7 @@ impl Interner {
         let Self {
             buf, ends, table, ..
         } = self;
-        let get = |i: u32| -> &str {
-            let i = i as usize;
-            let start = if i == 0 { 0 } else { ends[i - 1] };
-            &buf[start..ends[i]]
-        };
-        if let Some(&id) = table.find(hash, |&id| get(id) == s) {
+        if let Some(&id) = table.find(hash, |&id| nth(buf, ends, id as usize) == s) {
             return Sym(id);
         }
         let id = ends.len() as u32;
@@ -79,23 +84,15 @@ impl Interner {
         ends.push(buf.len());
         let hasher = self.hasher;
         let (buf, ends) = (&self.buf, &self.ends);
-        self.table.insert_unique(hash, id, |&id| {
-            let i = id as usize;
-            let start = if i == 0 { 0 } else { ends[i - 1] };
-            hasher.hash_one(&buf[start..ends[i]])
-        });
+        self.table
+            .insert_unique(hash, id, |&id| hasher.hash_one(nth(buf, ends, id as usize)));
         Sym(id)
     }
 
     /// The string behind a handle. A handle from another table gives "" rather than
     /// panicking.
     pub fn get(&self, sym: Sym) -> &str {
-        let i = sym.0 as usize;
-        let Some(&end) = self.ends.get(i) else {
-            return "";
-        };
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.buf[start..end]
+        nth(&self.buf, &self.ends, sym.0 as usize)
     }
 
     /// Reserves room for `bytes` of long texts.
@@ -107,11 +104,8 @@ impl Interner {
     /// Reserves room for about `n` more distinct strings (avoids rehashing).
     pub fn reserve(&mut self, n: usize) {
         let (buf, ends, hasher) = (&self.buf, &self.ends, self.hasher);
-        self.table.reserve(n, |&id| {
-            let i = id as usize;
-            let start = if i == 0 { 0 } else { ends[i - 1] };
-            hasher.hash_one(&buf[start..ends[i]])
-        });
+        self.table
+            .reserve(n, |&id| hasher.hash_one(nth(buf, ends, id as usize)));
         self.ends.reserve(n);
         self.buf.reserve(n * 24);
     }
@@ -125,12 +119,7 @@ impl Interner {
 
     /// A long text by handle ("" for a foreign handle).
     pub fn text(&self, t: Txt) -> &str {
-        let i = t.0 as usize;
-        let Some(&end) = self.text_ends.get(i) else {
-            return "";
-        };
-        let start = if i == 0 { 0 } else { self.text_ends[i - 1] };
-        &self.texts[start..end]
+        nth(&self.texts, &self.text_ends, t.0 as usize)
     }
 
     /// Number of long texts.

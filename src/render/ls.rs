@@ -1,7 +1,7 @@
 //! `agtrace ls`: one row per trace, as a table or as JSON Lines.
 
 use super::format::{cost, duration, pad, pad_left, timestamp, tokens, truncate, width};
-use super::{Paint, Style, sanitize, status_cell, write_json_line};
+use super::{Paint, Style, opt_str, sanitize, status_cell, write_json_line};
 use crate::model::{Outcome, Trace, TraceSet};
 use crate::query::short_id_len;
 use serde_json::json;
@@ -85,14 +85,6 @@ pub fn write_table(
         writeln!(out, "{}", line.trim_end())?;
     }
     Ok(())
-}
-
-fn opt_str(s: &str) -> serde_json::Value {
-    if s.is_empty() {
-        serde_json::Value::Null
-    } else {
-        s.into()
-    }
 }
 
 /// The JSON object for one trace (field names are a stable, documented interface).

@@ -37,6 +37,15 @@ pub fn write_json_line(
     }
 }
 
+/// A string for JSON output: `null` when empty.
+pub fn opt_str(s: &str) -> serde_json::Value {
+    if s.is_empty() {
+        serde_json::Value::Null
+    } else {
+        s.into()
+    }
+}
+
 /// A status as glyph + word (terminal) or word alone (pipe), colored.
 pub fn status_cell(style: &Style, o: Outcome) -> String {
     let (glyph, paint) = match o {

@@ -3,7 +3,7 @@
 //! session turn by turn, or one step in full; each also as JSON Lines.
 
 use super::format::{cost, duration, pad, pad_left, timestamp, tokens, truncate, width};
-use super::{Paint, Style, sanitize, sanitize_multiline, status_cell, write_json_line};
+use super::{Paint, Style, opt_str, sanitize, sanitize_multiline, status_cell, write_json_line};
 use crate::model::{CostSource, Marks, NONE, Outcome, Span, Step, StepKind, Trace, TraceSet};
 use crate::semconv::messages::{Conversation, Part, conversation};
 use serde_json::{Map, Value, json};
@@ -424,10 +424,6 @@ pub fn write_json(
         write_json_line(out, &span_json(set, i))?;
     }
     Ok(())
-}
-
-fn opt_str(s: &str) -> Value {
-    if s.is_empty() { Value::Null } else { s.into() }
 }
 
 fn attrs_json(set: &TraceSet, attrs: &[crate::model::Attr]) -> Map<String, Value> {

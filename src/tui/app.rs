@@ -111,7 +111,8 @@ pub enum SortCol {
 }
 
 impl SortCol {
-    const ALL: [SortCol; 7] = [
+    /// Every column, in the order `o` cycles through them.
+    pub const ALL: [SortCol; 7] = [
         SortCol::Start,
         SortCol::Duration,
         SortCol::Errors,
