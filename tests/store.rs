@@ -118,6 +118,7 @@ fn reimport_changes_nothing_and_traces_merge_across_imports() {
     let conn = Connection::open(&db).expect("open");
     let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).expect("count") };
     let spans_before = count("SELECT count(*) FROM spans");
+    let events_before = count("SELECT count(*) FROM events");
     let error_count: i64 = conn
         .query_row(
             "SELECT error_count FROM traces WHERE trace_id LIKE '0af7%'",
@@ -129,7 +130,8 @@ fn reimport_changes_nothing_and_traces_merge_across_imports() {
     let again = import_files(&db, &["folder"]);
     assert_eq!(again.spans_written, 0);
     assert_eq!(count("SELECT count(*) FROM spans"), spans_before);
-    assert_eq!(count("SELECT count(*) FROM attributes"), spans_before);
+    assert_eq!(count("SELECT count(*) FROM events"), events_before);
+    assert!(events_before > 0, "the fixture has events");
 }
 
 fn big_jsonl(path: &Path, traces: usize) {
@@ -195,12 +197,14 @@ fn an_interrupted_import_leaves_a_valid_store_and_a_rerun_completes() {
     let spans: i64 = conn
         .query_row("SELECT count(*) FROM spans", [], |r| r.get(0))
         .expect("count");
-    let attrs: i64 = conn
-        .query_row("SELECT count(*) FROM attributes", [], |r| r.get(0))
+    let in_traces: i64 = conn
+        .query_row("SELECT coalesce(sum(span_count), 0) FROM traces", [], |r| {
+            r.get(0)
+        })
         .expect("count");
     assert_eq!(
-        spans, attrs,
-        "every committed span has its attributes: batches are atomic"
+        spans, in_traces,
+        "every committed span has its trace row: batches are atomic"
     );
     assert!(
         spans > 0 && spans % agtrace::store::import::BATCH_SPANS as i64 == 0 || spans == 80_000,
@@ -504,4 +508,85 @@ fn cli_reads_stores_like_files_and_mixes_them() {
         "--json",
     ]);
     assert_eq!(mixed.lines().count(), 5);
+}
+
+/// `testdata/stores/v1.db` was written by the schema-1 build of agtrace (commit
+/// 6ed7a9a) from three fixtures. This build reads it as it is and migrates it on import.
+#[test]
+fn a_schema_1_store_reads_and_migrates_on_import() {
+    let rels = [
+        "agent-incident.otlp.json",
+        "shapes/anyvalues.json",
+        "integrity.json",
+    ];
+    let direct = common::load_ok(&rels);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("old.db");
+    std::fs::copy(fixture("stores/v1.db"), &db).expect("copy");
+    assert_eq!(model(&load_store(&db)), model(&direct), "read as schema 1");
+
+    // Importing anything into it upgrades it first, in the same transaction.
+    let report = import_files(&db, &["agent-incident.otlp.json"]);
+    assert_eq!(report.spans_written, 0, "everything was already there");
+    let conn = Connection::open(&db).expect("open");
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("pragma");
+    assert_eq!(version, agtrace::store::schema::VERSION);
+    let ok: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("check");
+    assert_eq!(ok, "ok");
+    let old_tables: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'attributes'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(old_tables, 0, "schema 1's attributes table is gone");
+    drop(conn);
+    assert_eq!(model(&load_store(&db)), model(&direct), "read as schema 2");
+}
+
+/// The attribute column is plain JSON that SQL can query by key, and the full-text
+/// index finds words of a prompt but not the JSON keys around them.
+#[test]
+fn attributes_and_text_are_queryable_in_sql() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("s.db");
+    import_files(&db, &["agent-incident.otlp.json"]);
+    let conn = Connection::open(&db).expect("open");
+    let models: Vec<String> = conn
+        .prepare(
+            "SELECT DISTINCT attributes ->> '$.\"gen_ai.request.model\"' AS m FROM spans WHERE m IS NOT NULL ORDER BY 1",
+        )
+        .expect("prepare")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    let direct = common::load_ok(&["agent-incident.otlp.json"]);
+    let key = direct.strings.lookup("gen_ai.request.model");
+    let mut expected: Vec<String> = direct
+        .spans
+        .iter()
+        .flat_map(|s| direct.span_attrs(s))
+        .filter(|a| Some(a.key) == key)
+        .filter_map(|a| a.value.as_str(&direct.strings).map(str::to_owned))
+        .collect();
+    expected.sort();
+    expected.dedup();
+    assert!(!expected.is_empty());
+    assert_eq!(models, expected);
+    let hits = |q: &str| -> i64 {
+        conn.query_row(
+            "SELECT count(*) FROM span_text WHERE span_text MATCH ?1",
+            [q],
+            |r| r.get(0),
+        )
+        .expect("match")
+    };
+    assert_eq!(hits("role"), 0, "JSON keys are not indexed");
+    assert!(hits("messages: refund") > 0, "prompt words are");
 }

@@ -22,6 +22,41 @@ impl SpanId {
     }
 }
 
+/// An id's lowercase hex digits on the stack, for writers that format millions of ids.
+#[derive(Clone, Copy)]
+pub struct Hex<const N: usize>([u8; N]);
+
+impl<const N: usize> Hex<N> {
+    fn of(bytes: &[u8]) -> Hex<N> {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [b'0'; N];
+        for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
+            pair[0] = DIGITS[usize::from(b >> 4)];
+            pair[1] = DIGITS[usize::from(b & 15)];
+        }
+        Hex(out)
+    }
+
+    /// The digits.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl TraceId {
+    /// The id as 32 hex digits, without allocating.
+    pub fn hex(&self) -> Hex<32> {
+        Hex::of(&self.0)
+    }
+}
+
+impl SpanId {
+    /// The id as 16 hex digits, without allocating.
+    pub fn hex(&self) -> Hex<16> {
+        Hex::of(&self.0)
+    }
+}
+
 fn write_hex(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
     for b in bytes {
         write!(f, "{b:02x}")?;

@@ -13,7 +13,7 @@ mod value;
 mod warning;
 
 pub use batch::{Batch, Checkpoint};
-pub use ids::{IdError, SpanId, TraceId, decode_id, id_from_bytes};
+pub use ids::{Hex, IdError, SpanId, TraceId, decode_id, id_from_bytes};
 pub use intern::{INTERN_MAX, Interner, Sym, Txt};
 pub use span::{Event, Link, Marks, NONE, Resource, Scope, Slice, Span, SpanKind, StatusCode};
 pub use step::{CostSource, Step, StepKind, Tokens};
@@ -76,6 +76,8 @@ pub struct Trace {
     pub session: Sym,
     /// Agent name: the root's, else the first agent step's.
     pub agent_name: Sym,
+    /// End user: the root's, else the first one found on any span.
+    pub user: Sym,
     /// LLM steps.
     pub llm_calls: u32,
     /// Tool steps.

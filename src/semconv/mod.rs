@@ -561,6 +561,7 @@ fn aggregate(set: &mut TraceSet, session_rank: &[u8]) {
         let (mut cost, mut billable, mut unpriced) = (0.0, 0, 0);
         let mut session = (u8::MAX, Sym::EMPTY);
         let mut agent = Sym::EMPTY;
+        let mut user = Sym::EMPTY;
         for &i in &set.order[spans.range()] {
             let s = &set.steps[i as usize];
             match s.outcome {
@@ -589,11 +590,17 @@ fn aggregate(set: &mut TraceSet, session_rank: &[u8]) {
             if agent.is_empty() && s.kind == StepKind::Agent && !s.agent_name.is_empty() {
                 agent = s.agent_name;
             }
+            if user.is_empty() {
+                user = s.user;
+            }
         }
         if root != NONE {
-            let r = set.steps[root as usize].agent_name;
-            if !r.is_empty() {
-                agent = r;
+            let r = &set.steps[root as usize];
+            if !r.agent_name.is_empty() {
+                agent = r.agent_name;
+            }
+            if !r.user.is_empty() {
+                user = r.user;
             }
         }
         let tr = &mut set.traces[t];
@@ -607,6 +614,7 @@ fn aggregate(set: &mut TraceSet, session_rank: &[u8]) {
         tr.unpriced_steps = unpriced;
         tr.session = session.1;
         tr.agent_name = agent;
+        tr.user = user;
     }
     let mut sessions: rustc_hash::FxHashMap<Sym, Vec<u32>> = rustc_hash::FxHashMap::default();
     for (t, tr) in set.traces.iter().enumerate() {

@@ -4,9 +4,11 @@
 
 mod codec;
 pub mod import;
+mod migrate;
 mod phoenix;
 mod read;
 pub mod schema;
+mod text;
 
 pub use import::{ImportReport, import};
 pub use read::{

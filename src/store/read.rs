@@ -36,6 +36,11 @@ pub fn existing_traces(conn: &Connection, ids: &[String]) -> rusqlite::Result<Ve
     Ok(out)
 }
 
+/// Every stored span of an agtrace store, as one batch.
+pub(super) fn read_all(conn: &Connection) -> rusqlite::Result<Batch> {
+    read_spans(conn, None, 0)
+}
+
 /// The stored spans of some traces, as one batch.
 pub fn load_traces(conn: &Connection, ids: &[String], source: u32) -> rusqlite::Result<Batch> {
     read_spans(conn, Some(ids), source)
@@ -204,6 +209,13 @@ fn id8(s: &str) -> SpanId {
 
 fn read_spans(conn: &Connection, only: Option<&[String]>, source: u32) -> rusqlite::Result<Batch> {
     let mut batch = Batch::default();
+    // Schema 1 kept attributes as typed triples in their own table and scopes inline.
+    let v1 = conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? < 2;
+    let decode = if v1 {
+        codec::decode_v1_into
+    } else {
+        codec::decode_into
+    };
     // Resources, by store id.
     let mut resources: FxHashMap<i64, u32> = FxHashMap::default();
     {
@@ -214,7 +226,7 @@ fn read_spans(conn: &Connection, only: Option<&[String]>, source: u32) -> rusqli
             let id: i64 = r.get(0)?;
             let service: String = r.get(1)?;
             let attrs: String = r.get(2)?;
-            let slice = codec::decode_into(&mut batch, &attrs);
+            let slice = decode(&mut batch, &attrs);
             let svc = batch.strings.intern(&service);
             resources.insert(id, batch.resources.len() as u32);
             batch.resources.push(Resource {
@@ -234,7 +246,30 @@ fn read_spans(conn: &Connection, only: Option<&[String]>, source: u32) -> rusqli
         Some(ids) => ids.chunks(400).map(Some).collect(),
         None => vec![None],
     };
+    // Scopes: by store id (schema 2) or by their inline columns (schema 1).
+    let mut scope_ids: FxHashMap<i64, u32> = FxHashMap::default();
+    if !v1 {
+        let mut st =
+            conn.prepare("SELECT id, name, version, attributes, dropped_attributes FROM scopes")?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            let attrs = decode(&mut batch, &r.get::<_, String>(3)?);
+            let sc = Scope {
+                name: batch.strings.intern(&r.get::<_, String>(1)?),
+                version: batch.strings.intern(&r.get::<_, String>(2)?),
+                attrs,
+                dropped: r.get(4)?,
+            };
+            scope_ids.insert(r.get(0)?, batch.scopes.len() as u32);
+            batch.scopes.push(sc);
+        }
+    }
     let mut scopes: FxHashMap<(String, String, String), u32> = FxHashMap::default();
+    let span_sql = if v1 {
+        "SELECT s.id, s.trace_id, s.span_id, s.parent_span_id, s.name, s.span_kind, s.start_ns, s.end_ns, s.status_code, s.status_message, s.trace_state, s.flags, s.resource_id, s.dropped_attributes, s.dropped_events, s.dropped_links, a.attributes, s.scope_name, s.scope_version, s.scope_attributes FROM spans s LEFT JOIN attributes a ON a.span_rowid = s.id"
+    } else {
+        "SELECT s.id, s.trace_id, s.span_id, s.parent_span_id, s.name, s.span_kind, s.start_ns, s.end_ns, s.status_code, s.status_message, s.trace_state, s.flags, s.resource_id, s.dropped_attributes, s.dropped_events, s.dropped_links, s.attributes, s.scope_id FROM spans s"
+    };
     for chunk in chunks {
         let args: Vec<&String> = chunk.map(|c| c.iter().collect()).unwrap_or_default();
         // Events and links by span row.
@@ -270,34 +305,34 @@ fn read_spans(conn: &Connection, only: Option<&[String]>, source: u32) -> rusqli
             ));
         }
         drop(rows);
-        let mut st = conn.prepare(&filter(
-            "SELECT s.id, s.trace_id, s.span_id, s.parent_span_id, s.name, s.span_kind, s.start_ns, s.end_ns, s.status_code, s.status_message, s.trace_state, s.flags, s.resource_id, s.scope_name, s.scope_version, s.scope_attributes, s.dropped_attributes, s.dropped_events, s.dropped_links, a.attributes FROM spans s LEFT JOIN attributes a ON a.span_rowid = s.id",
-            "s.trace_id",
-            chunk,
-        ))?;
+        let mut st = conn.prepare(&filter(span_sql, "s.trace_id", chunk))?;
         let mut rows = st.query(params_from_iter(args.iter()))?;
         while let Some(r) = rows.next()? {
             let rowid: i64 = r.get(0)?;
-            let scope_key: (String, String, String) = (r.get(13)?, r.get(14)?, r.get(15)?);
-            let scope = match scopes.get(&scope_key) {
-                Some(&s) => s,
-                None => {
-                    let attrs = codec::decode_into(&mut batch, &scope_key.2);
-                    let sc = Scope {
-                        name: batch.strings.intern(&scope_key.0),
-                        version: batch.strings.intern(&scope_key.1),
-                        attrs,
-                        dropped: 0,
-                    };
-                    let idx = batch.scopes.len() as u32;
-                    batch.scopes.push(sc);
-                    scopes.insert(scope_key, idx);
-                    idx
+            let scope = if !v1 {
+                scope_ids.get(&r.get(17)?).copied().unwrap_or(0)
+            } else {
+                let scope_key: (String, String, String) = (r.get(17)?, r.get(18)?, r.get(19)?);
+                match scopes.get(&scope_key) {
+                    Some(&s) => s,
+                    None => {
+                        let attrs = decode(&mut batch, &scope_key.2);
+                        let sc = Scope {
+                            name: batch.strings.intern(&scope_key.0),
+                            version: batch.strings.intern(&scope_key.1),
+                            attrs,
+                            dropped: 0,
+                        };
+                        let idx = batch.scopes.len() as u32;
+                        batch.scopes.push(sc);
+                        scopes.insert(scope_key, idx);
+                        idx
+                    }
                 }
             };
             let ev_start = batch.events.len();
             for (time, name, attrs, dropped) in events.remove(&rowid).unwrap_or_default() {
-                let attrs = codec::decode_into(&mut batch, &attrs);
+                let attrs = decode(&mut batch, &attrs);
                 let name = batch.strings.intern(&name);
                 batch.events.push(Event {
                     time: time as u64,
@@ -309,7 +344,7 @@ fn read_spans(conn: &Connection, only: Option<&[String]>, source: u32) -> rusqli
             let ev = batch.events_since(ev_start);
             let link_start = batch.links.len();
             for (t, s, ts, flags, attrs, dropped) in links.remove(&rowid).unwrap_or_default() {
-                let attrs = codec::decode_into(&mut batch, &attrs);
+                let attrs = decode(&mut batch, &attrs);
                 let trace_state = batch.strings.intern(&ts);
                 batch.links.push(Link {
                     trace_id: id16(&t),
@@ -321,8 +356,8 @@ fn read_spans(conn: &Connection, only: Option<&[String]>, source: u32) -> rusqli
                 });
             }
             let lk = batch.links_since(link_start);
-            let attr_text: Option<String> = r.get(19)?;
-            let attrs = codec::decode_into(&mut batch, attr_text.as_deref().unwrap_or("[]"));
+            let attr_text: Option<String> = r.get(16)?;
+            let attrs = decode(&mut batch, attr_text.as_deref().unwrap_or("[]"));
             let parent: Option<String> = r.get(3)?;
             let name: String = r.get(4)?;
             let kind: String = r.get(5)?;
@@ -347,7 +382,7 @@ fn read_spans(conn: &Connection, only: Option<&[String]>, source: u32) -> rusqli
                 attrs,
                 events: ev,
                 links: lk,
-                dropped: [r.get(16)?, r.get(17)?, r.get(18)?],
+                dropped: [r.get(13)?, r.get(14)?, r.get(15)?],
                 source,
                 ..Span::default()
             };

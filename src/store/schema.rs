@@ -4,28 +4,40 @@
 use rusqlite::Connection;
 
 /// The schema version this build writes and reads.
-pub const VERSION: i64 = 1;
+pub const VERSION: i64 = 2;
 
 /// Marker row that tells an agtrace store from any other SQLite file.
 pub const FORMAT: &str = "agtrace-store";
 
-/// Version 1: traces with their aggregates, spans with the derived step fields as
-/// columns, attributes / events / links as typed JSON per span, resources, and a
-/// full-text index over names, tool names and message text.
-const V1: &str = r#"
+/// Version 2: traces with their aggregates; one row per span holding the derived step
+/// fields as columns and its attributes as a JSON object (last, so long prompts spill
+/// to overflow pages without moving the columns before them); resources and scopes
+/// by reference; events and links as rows; a full-text index over names, tool names
+/// and message text. Sessions, users and agents are indexed on traces, where lookups
+/// start; spans are indexed by trace and span id, model, tool and failure.
+const V2: &str = r#"
 CREATE TABLE agtrace_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE resources (
     id INTEGER PRIMARY KEY,
     service TEXT NOT NULL,
     attributes TEXT NOT NULL,
     dropped_attributes INTEGER NOT NULL DEFAULT 0,
-    UNIQUE (service, attributes)
+    UNIQUE (service, attributes, dropped_attributes)
+);
+CREATE TABLE scopes (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    version TEXT NOT NULL,
+    attributes TEXT NOT NULL,
+    dropped_attributes INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (name, version, attributes, dropped_attributes)
 );
 CREATE TABLE traces (
     trace_id TEXT PRIMARY KEY,
     root_name TEXT NOT NULL,
     service TEXT NOT NULL,
     session_id TEXT,
+    user_id TEXT,
     agent_name TEXT,
     start_ns INTEGER NOT NULL,
     end_ns INTEGER NOT NULL,
@@ -53,29 +65,16 @@ CREATE TABLE traces (
     status TEXT NOT NULL
 );
 CREATE INDEX traces_start ON traces (start_ns);
-CREATE INDEX traces_session ON traces (session_id, start_ns);
-CREATE INDEX traces_status ON traces (status);
-CREATE INDEX traces_agent ON traces (agent_name);
+CREATE INDEX traces_session ON traces (session_id, start_ns) WHERE session_id IS NOT NULL;
+CREATE INDEX traces_user ON traces (user_id, start_ns) WHERE user_id IS NOT NULL;
+CREATE INDEX traces_agent ON traces (agent_name, start_ns) WHERE agent_name IS NOT NULL;
+CREATE INDEX traces_status ON traces (status, start_ns);
 CREATE TABLE spans (
     id INTEGER PRIMARY KEY,
     trace_id TEXT NOT NULL,
     span_id TEXT NOT NULL,
     parent_span_id TEXT,
     name TEXT NOT NULL,
-    span_kind TEXT NOT NULL,
-    start_ns INTEGER NOT NULL,
-    end_ns INTEGER NOT NULL,
-    status_code TEXT NOT NULL,
-    status_message TEXT NOT NULL,
-    trace_state TEXT NOT NULL,
-    flags INTEGER NOT NULL,
-    resource_id INTEGER NOT NULL REFERENCES resources (id),
-    scope_name TEXT NOT NULL,
-    scope_version TEXT NOT NULL,
-    scope_attributes TEXT NOT NULL,
-    dropped_attributes INTEGER NOT NULL,
-    dropped_events INTEGER NOT NULL,
-    dropped_links INTEGER NOT NULL,
     kind TEXT NOT NULL,
     model TEXT,
     provider TEXT,
@@ -88,15 +87,24 @@ CREATE TABLE spans (
     cost_usd REAL,
     status TEXT NOT NULL,
     status_reason TEXT,
+    start_ns INTEGER NOT NULL,
+    end_ns INTEGER NOT NULL,
+    span_kind TEXT NOT NULL,
+    status_code TEXT NOT NULL,
+    status_message TEXT NOT NULL,
+    trace_state TEXT NOT NULL,
+    flags INTEGER NOT NULL,
+    resource_id INTEGER NOT NULL REFERENCES resources (id),
+    scope_id INTEGER NOT NULL REFERENCES scopes (id),
+    dropped_attributes INTEGER NOT NULL,
+    dropped_events INTEGER NOT NULL,
+    dropped_links INTEGER NOT NULL,
+    attributes TEXT NOT NULL,
     UNIQUE (trace_id, span_id)
 );
-CREATE INDEX spans_session ON spans (session_id) WHERE session_id IS NOT NULL;
-CREATE INDEX spans_user ON spans (user_id) WHERE user_id IS NOT NULL;
-CREATE INDEX spans_agent ON spans (agent_name) WHERE agent_name IS NOT NULL;
 CREATE INDEX spans_model ON spans (model) WHERE model IS NOT NULL;
 CREATE INDEX spans_tool ON spans (tool_name) WHERE tool_name IS NOT NULL;
 CREATE INDEX spans_failed ON spans (status) WHERE status != 'ok';
-CREATE TABLE attributes (span_rowid INTEGER PRIMARY KEY REFERENCES spans (id), attributes TEXT NOT NULL);
 CREATE TABLE events (
     span_rowid INTEGER NOT NULL REFERENCES spans (id),
     idx INTEGER NOT NULL,
@@ -117,20 +125,16 @@ CREATE TABLE links (
     dropped_attributes INTEGER NOT NULL,
     PRIMARY KEY (span_rowid, idx)
 );
-CREATE VIRTUAL TABLE span_text USING fts5 (name, tool_name, messages, content = '', detail = column);
+CREATE VIRTUAL TABLE span_text USING fts5 (name, tool_name, messages, content = '', detail = column, columnsize = 0);
+INSERT INTO span_text (span_text, rank) VALUES ('hashsize', 16777216);
 "#;
 
-/// Creates the schema in an empty database, or migrates an older one.
-pub fn create_or_migrate(conn: &Connection, from: i64) -> rusqlite::Result<()> {
-    if from == 0 {
-        conn.execute_batch(V1)?;
-        conn.execute(
-            "INSERT INTO agtrace_meta (key, value) VALUES ('format', ?1)",
-            [FORMAT],
-        )?;
-        conn.pragma_update(None, "user_version", VERSION)?;
-    }
-    // Future versions add `if from < N { … }` steps here, each in the import's
-    // transaction, so a store is either fully migrated or untouched.
-    Ok(())
+/// Creates the current schema in an empty database.
+pub fn create(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(V2)?;
+    conn.execute(
+        "INSERT INTO agtrace_meta (key, value) VALUES ('format', ?1)",
+        [FORMAT],
+    )?;
+    conn.pragma_update(None, "user_version", VERSION)
 }
