@@ -2,7 +2,7 @@
 //! so a store is either fully migrated or untouched. Reading needs no migration: every
 //! schema this build knows is read as it is.
 
-use super::{import, read, schema};
+use super::{read, schema, write};
 use crate::model::TraceSet;
 use crate::semconv::PriceTable;
 use rusqlite::Connection;
@@ -32,5 +32,5 @@ pub fn upgrade(conn: &Connection, from: i64, prices: &PriceTable) -> rusqlite::R
         conn.execute_batch(&format!("DROP TABLE IF EXISTS {t}"))?;
     }
     schema::create(conn)?;
-    import::write_all(conn, &set)
+    write::write(conn, &set, false, |_| {})
 }

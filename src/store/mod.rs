@@ -9,6 +9,7 @@ mod phoenix;
 mod read;
 pub mod schema;
 mod text;
+mod write;
 
 pub use import::{ImportReport, import};
 pub use read::{

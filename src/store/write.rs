@@ -1,0 +1,388 @@
+//! Writing a derived trace set into a store. Traces go in id order, a batch of them
+//! per transaction; a second thread encodes each batch's attribute JSON and
+//! searchable text while SQLite writes the one before, so the writer thread spends its
+//! time in SQLite.
+
+use super::codec;
+use crate::model::{CostSource, Sym, TraceSet};
+use rusqlite::{Connection, Statement, TransactionBehavior, params};
+use rustc_hash::FxHashMap;
+use std::sync::mpsc;
+
+/// Spans per transaction.
+pub const BATCH_SPANS: usize = 20_000;
+
+/// Attributes whose text goes into the full-text index as message text.
+const MESSAGE_KEYS: &[&str] = &[
+    "gen_ai.input.messages",
+    "gen_ai.output.messages",
+    "gen_ai.system_instructions",
+    "input.value",
+    "output.value",
+    "gen_ai.prompt",
+    "gen_ai.completion",
+    "gen_ai.tool.call.arguments",
+    "gen_ai.tool.call.result",
+];
+
+/// What one committed batch did.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchDone {
+    /// Spans that were new to the store.
+    pub spans_written: u64,
+    /// Traces written or updated.
+    pub traces: u64,
+    /// Spans handled so far, of all.
+    pub spans_done: u64,
+    /// Spans to handle in all.
+    pub spans_total: u64,
+}
+
+/// Writes `set` into the store. With `commit_each`, every batch is its own
+/// transaction and `done` is called after each commit; otherwise everything is written
+/// inside the caller's transaction (a migration).
+pub fn write(
+    conn: &Connection,
+    set: &TraceSet,
+    commit_each: bool,
+    mut done: impl FnMut(BatchDone),
+) -> rusqlite::Result<()> {
+    let batches = plan(set);
+    let total = set.spans.len() as u64;
+    std::thread::scope(|scope| {
+        // Two batches ahead at most: memory stays bounded by the batch size.
+        let (tx, rx) = mpsc::sync_channel::<Encoded>(2);
+        let to_encode = &batches;
+        scope.spawn(move || {
+            let keys = message_keys(set);
+            for b in to_encode {
+                if tx.send(Encoded::batch(set, b, &keys)).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut w = Writer::new(conn, set)?;
+        let mut spans_done = 0u64;
+        for b in &batches {
+            // The encoder only stops early when this side has hung up.
+            let Ok(enc) = rx.recv() else { break };
+            let tx = if commit_each {
+                Some(rusqlite::Transaction::new_unchecked(
+                    conn,
+                    TransactionBehavior::Immediate,
+                )?)
+            } else {
+                None
+            };
+            let mut cursor = enc.cursor();
+            let mut written = 0u64;
+            for &t in b {
+                written += w.trace(t as usize, &mut cursor)?;
+                spans_done += set.trace_spans(&set.traces[t as usize]).len() as u64;
+            }
+            if let Some(tx) = tx {
+                tx.commit()?;
+            }
+            done(BatchDone {
+                spans_written: written,
+                traces: b.len() as u64,
+                spans_done,
+                spans_total: total,
+            });
+        }
+        Ok(())
+    })
+}
+
+/// Traces in id order, cut into batches of about [`BATCH_SPANS`] spans. In id order
+/// the (trace_id, span_id) index grows at one end of its b-tree within a batch
+/// instead of at random places.
+fn plan(set: &TraceSet) -> Vec<Vec<u32>> {
+    let mut by_id: Vec<u32> = (0..set.traces.len() as u32).collect();
+    by_id.sort_unstable_by_key(|&t| set.traces[t as usize].id);
+    let mut batches = Vec::new();
+    let mut cur = Vec::new();
+    let mut spans = 0usize;
+    for t in by_id {
+        cur.push(t);
+        spans += set.trace_spans(&set.traces[t as usize]).len();
+        if spans >= BATCH_SPANS {
+            batches.push(std::mem::take(&mut cur));
+            spans = 0;
+        }
+    }
+    if !cur.is_empty() {
+        batches.push(cur);
+    }
+    batches
+}
+
+fn message_keys(set: &TraceSet) -> Vec<Sym> {
+    MESSAGE_KEYS
+        .iter()
+        .filter_map(|k| set.strings.lookup(k))
+        .collect()
+}
+
+/// A batch's per-span texts, in writing order: the attribute JSON and the searchable
+/// message text of each span, back to back in one buffer.
+struct Encoded {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Encoded {
+    fn batch(set: &TraceSet, traces: &[u32], keys: &[Sym]) -> Encoded {
+        let mut text = String::new();
+        let mut ends = Vec::new();
+        let mut buf = Vec::with_capacity(4096);
+        for &t in traces {
+            for &i in set.trace_spans(&set.traces[t as usize]) {
+                let attrs = set.span_attrs(&set.spans[i as usize]);
+                codec::encode_into(&mut buf, &set.strings, attrs);
+                text.push_str(std::str::from_utf8(&buf).unwrap_or("{}"));
+                ends.push(text.len());
+                for a in attrs {
+                    if keys.contains(&a.key)
+                        && let Some(v) = a.value.as_str(&set.strings)
+                    {
+                        super::text::push_searchable(&mut text, v);
+                    }
+                }
+                ends.push(text.len());
+            }
+        }
+        Encoded { text, ends }
+    }
+
+    fn cursor(&self) -> Cursor<'_> {
+        Cursor {
+            enc: self,
+            next: 0,
+            at: 0,
+        }
+    }
+}
+
+/// Walks an [`Encoded`] batch span by span.
+struct Cursor<'e> {
+    enc: &'e Encoded,
+    next: usize,
+    at: usize,
+}
+
+impl<'e> Cursor<'e> {
+    /// The next span's attribute JSON and searchable text.
+    fn next_span(&mut self) -> (&'e str, &'e str) {
+        let ends = &self.enc.ends;
+        let (a, m) = (
+            ends.get(self.next).copied().unwrap_or(self.at),
+            ends.get(self.next + 1).copied().unwrap_or(self.at),
+        );
+        let text = &self.enc.text;
+        let out = (
+            text.get(self.at..a).unwrap_or("{}"),
+            text.get(a..m).unwrap_or(""),
+        );
+        self.next += 2;
+        self.at = m;
+        out
+    }
+}
+
+fn opt_str(s: &str) -> Option<&str> {
+    (!s.is_empty()).then_some(s)
+}
+
+/// Prepared statements and the store ids of resources and scopes already written.
+struct Writer<'c, 's> {
+    conn: &'c Connection,
+    set: &'s TraceSet,
+    span: Statement<'c>,
+    text: Statement<'c>,
+    trace: Statement<'c>,
+    resource_ids: FxHashMap<u32, i64>,
+    scope_ids: FxHashMap<u32, i64>,
+}
+
+impl<'c, 's> Writer<'c, 's> {
+    fn new(conn: &'c Connection, set: &'s TraceSet) -> rusqlite::Result<Writer<'c, 's>> {
+        Ok(Writer {
+            conn,
+            set,
+            span: conn.prepare(
+                "INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, model, provider, tool_name, session_id, user_id, agent_name, input_tokens, output_tokens, cost_usd, status, status_reason, start_ns, end_ns, span_kind, status_code, status_message, trace_state, flags, resource_id, scope_id, dropped_attributes, dropped_events, dropped_links, attributes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)",
+            )?,
+            text: conn.prepare(
+                "INSERT INTO span_text (rowid, name, tool_name, messages) VALUES (?1, ?2, ?3, ?4)",
+            )?,
+            trace: conn.prepare(
+                "INSERT OR REPLACE INTO traces (trace_id, root_name, service, session_id, user_id, agent_name, start_ns, end_ns, duration_ms, span_count, error_count, warning_count, llm_calls, tool_calls, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd, cost_partial, billable_steps, unpriced_steps, orphan_count, cycle_count, clock_skew_count, unfinished_count, duplicate_count, dropped_count, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)",
+            )?,
+            resource_ids: FxHashMap::default(),
+            scope_ids: FxHashMap::default(),
+        })
+    }
+
+    fn resource_id(&mut self, r: u32) -> rusqlite::Result<i64> {
+        if let Some(&id) = self.resource_ids.get(&r) {
+            return Ok(id);
+        }
+        let set = self.set;
+        let res = &set.resources[r as usize];
+        let attrs = codec::encode(&set.strings, &set.attrs[res.attrs.range()]);
+        let svc = set.str(res.service);
+        self.conn.prepare_cached(
+            "INSERT OR IGNORE INTO resources (service, attributes, dropped_attributes) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![svc, attrs, res.dropped])?;
+        let id = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM resources WHERE service = ?1 AND attributes = ?2 AND dropped_attributes = ?3",
+            )?
+            .query_row(params![svc, attrs, res.dropped], |row| row.get(0))?;
+        self.resource_ids.insert(r, id);
+        Ok(id)
+    }
+
+    fn scope_id(&mut self, s: u32) -> rusqlite::Result<i64> {
+        if let Some(&id) = self.scope_ids.get(&s) {
+            return Ok(id);
+        }
+        let set = self.set;
+        let sc = &set.scopes[s as usize];
+        let attrs = codec::encode(&set.strings, &set.attrs[sc.attrs.range()]);
+        let (name, version) = (set.str(sc.name), set.str(sc.version));
+        self.conn.prepare_cached(
+            "INSERT OR IGNORE INTO scopes (name, version, attributes, dropped_attributes) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![name, version, attrs, sc.dropped])?;
+        let id = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM scopes WHERE name = ?1 AND version = ?2 AND attributes = ?3 AND dropped_attributes = ?4",
+            )?
+            .query_row(params![name, version, attrs, sc.dropped], |row| row.get(0))?;
+        self.scope_ids.insert(s, id);
+        Ok(id)
+    }
+
+    /// Writes one trace: its new spans (with events, links and text) and its row in
+    /// `traces`. Returns how many spans were new.
+    fn trace(&mut self, t: usize, texts: &mut Cursor<'_>) -> rusqlite::Result<u64> {
+        let set = self.set;
+        let tr = &set.traces[t];
+        let trace_hex = tr.id.hex();
+        let mut written = 0u64;
+        for &i in set.trace_spans(tr) {
+            let s = &set.spans[i as usize];
+            let step = set.step(i);
+            let (attrs, messages) = texts.next_span();
+            let rid = self.resource_id(s.resource)?;
+            let sid = self.scope_id(s.scope)?;
+            let span_hex = s.span_id.hex();
+            let parent_hex = s.parent_span_id.hex();
+            let n = self.span.execute(params![
+                trace_hex.as_str(),
+                span_hex.as_str(),
+                (!s.parent_span_id.is_none()).then(|| parent_hex.as_str()),
+                set.str(s.name),
+                step.kind.as_str(),
+                opt_str(set.str(step.model)),
+                opt_str(set.str(step.provider)),
+                opt_str(set.str(step.tool_name)),
+                opt_str(set.str(step.session)),
+                opt_str(set.str(step.user)),
+                opt_str(set.str(step.agent_name)),
+                step.tokens.input.map(|v| v as i64),
+                step.tokens.output.map(|v| v as i64),
+                matches!(step.cost_source, CostSource::Provided | CostSource::Priced)
+                    .then_some(step.cost_usd),
+                step.outcome.as_str(),
+                opt_str(set.str(step.reason)),
+                s.start as i64,
+                s.end as i64,
+                s.kind.as_str(),
+                s.status.as_str(),
+                set.str(s.status_message),
+                set.str(s.trace_state),
+                s.flags,
+                rid,
+                sid,
+                s.dropped[0],
+                s.dropped[1],
+                s.dropped[2],
+                attrs,
+            ])?;
+            if n == 0 {
+                continue;
+            }
+            written += 1;
+            let rowid = self.conn.last_insert_rowid();
+            for (k, ev) in set.span_events(s).iter().enumerate() {
+                self.conn.prepare_cached("INSERT INTO events (span_rowid, idx, time_ns, name, attributes, dropped_attributes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
+                    .execute(params![
+                        rowid,
+                        k as i64,
+                        ev.time as i64,
+                        set.str(ev.name),
+                        codec::encode(&set.strings, &set.attrs[ev.attrs.range()]),
+                        ev.dropped
+                    ])?;
+            }
+            for (k, l) in set.span_links(s).iter().enumerate() {
+                self.conn.prepare_cached("INSERT INTO links (span_rowid, idx, trace_id, span_id, trace_state, flags, attributes, dropped_attributes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?
+                    .execute(params![
+                        rowid,
+                        k as i64,
+                        l.trace_id.hex().as_str(),
+                        l.span_id.hex().as_str(),
+                        set.str(l.trace_state),
+                        l.flags,
+                        codec::encode(&set.strings, &set.attrs[l.attrs.range()]),
+                        l.dropped
+                    ])?;
+            }
+            self.text.execute(params![
+                rowid,
+                set.str(s.name),
+                set.str(step.tool_name),
+                messages
+            ])?;
+        }
+        self.trace.execute(params![
+            trace_hex.as_str(),
+            set.str(tr.root_name),
+            set.str(tr.service),
+            opt_str(set.str(tr.session)),
+            opt_str(set.str(tr.user)),
+            opt_str(set.str(tr.agent_name)),
+            tr.start as i64,
+            tr.end as i64,
+            tr.duration_ns() as f64 / 1e6,
+            tr.span_count,
+            tr.error_count,
+            tr.warning_count,
+            tr.llm_calls,
+            tr.tool_calls,
+            tr.tokens.input.map(|v| v as i64),
+            tr.tokens.output.map(|v| v as i64),
+            tr.tokens.cache_read.map(|v| v as i64),
+            tr.tokens.cache_write.map(|v| v as i64),
+            tr.tokens.reasoning.map(|v| v as i64),
+            tr.cost(),
+            tr.cost_is_partial(),
+            tr.billable_steps,
+            tr.unpriced_steps,
+            tr.integrity.orphans,
+            tr.integrity.cycles,
+            tr.integrity.clock_skew,
+            tr.integrity.unfinished,
+            tr.integrity.duplicates,
+            tr.integrity.dropped as i64,
+            tr.outcome().as_str(),
+        ])?;
+        Ok(written)
+    }
+}
