@@ -145,6 +145,14 @@ fn import(a: crate::cli::ImportArgs) -> Result<(), CommandError> {
         report.batches,
         secs
     );
+    if std::env::var_os("AGTRACE_STATS").is_some() {
+        let phases: Vec<String> = report
+            .timings
+            .iter()
+            .map(|(k, v)| format!("{k}={v:.3}s"))
+            .collect();
+        let _ = writeln!(err, "agtrace: stats: import {}", phases.join(" "));
+    }
     Ok(())
 }
 

@@ -23,6 +23,9 @@ pub struct ImportReport {
     pub batches: u64,
     /// Load warnings, as text.
     pub warnings: Vec<String>,
+    /// Seconds per phase: `load` (reading and deriving the inputs, merging with
+    /// stored traces), `write` (all transactions), `checkpoint` (the final one).
+    pub timings: Vec<(&'static str, f64)>,
 }
 
 pub use super::write::BATCH_SPANS;
@@ -84,6 +87,7 @@ pub fn import(
     opts: &LoadOptions,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<ImportReport, StoreError> {
+    let started = std::time::Instant::now();
     let conn = open_for_write(db, &opts.prices)?;
     let e = |x| StoreError::sqlite(db, x);
     let mut set = crate::source::load(inputs, opts).map_err(|x| StoreError::Load(Box::new(x)))?;
@@ -107,6 +111,8 @@ pub fn import(
         set = TraceSet::build(vec![mine, stored], names2, warnings);
         crate::semconv::annotate(&mut set, &opts.prices);
     }
+    report.timings.push(("load", started.elapsed().as_secs_f64()));
+    let started = std::time::Instant::now();
     // A batch's dirty pages stay in memory until its commit instead of spilling
     // into the WAL half-written (the cache grows only as far as it is used).
     conn.pragma_update(None, "cache_size", -131_072)
@@ -133,7 +139,10 @@ pub fn import(
         c.finish();
     }
     written.map_err(e)?;
+    report.timings.push(("write", started.elapsed().as_secs_f64()));
+    let started = std::time::Instant::now();
     let _ = conn.pragma_update(None, "wal_checkpoint", "TRUNCATE");
+    report.timings.push(("checkpoint", started.elapsed().as_secs_f64()));
     Ok(report)
 }
 

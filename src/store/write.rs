@@ -50,13 +50,17 @@ pub fn write(
     let batches = plan(set);
     let total = set.spans.len() as u64;
     std::thread::scope(|scope| {
-        // Two batches ahead at most: memory stays bounded by the batch size.
+        // Two batches ahead at most: memory stays bounded by the batch size. Spent
+        // buffers come back to be refilled, so no batch faults in fresh memory.
         let (tx, rx) = mpsc::sync_channel::<Encoded>(2);
+        let (give_back, spent) = mpsc::channel::<Encoded>();
         let to_encode = &batches;
         scope.spawn(move || {
             let keys = message_keys(set);
             for b in to_encode {
-                if tx.send(Encoded::batch(set, b, &keys)).is_err() {
+                let mut enc = spent.try_recv().unwrap_or_default();
+                enc.fill(set, b, &keys);
+                if tx.send(enc).is_err() {
                     break;
                 }
             }
@@ -83,6 +87,7 @@ pub fn write(
             if let Some(tx) = tx {
                 tx.commit()?;
             }
+            let _ = give_back.send(enc);
             done(BatchDone {
                 spans_written: written,
                 traces: b.len() as u64,
@@ -126,15 +131,18 @@ fn message_keys(set: &TraceSet) -> Vec<Sym> {
 
 /// A batch's per-span texts, in writing order: the attribute JSON and the searchable
 /// message text of each span, back to back in one buffer.
+#[derive(Default)]
 struct Encoded {
     text: String,
     ends: Vec<usize>,
 }
 
 impl Encoded {
-    fn batch(set: &TraceSet, traces: &[u32], keys: &[Sym]) -> Encoded {
-        let mut text = String::new();
-        let mut ends = Vec::new();
+    /// Refills the buffers with a batch of traces.
+    fn fill(&mut self, set: &TraceSet, traces: &[u32], keys: &[Sym]) {
+        let (text, ends) = (&mut self.text, &mut self.ends);
+        text.clear();
+        ends.clear();
         let mut buf = Vec::with_capacity(4096);
         for &t in traces {
             for &i in set.trace_spans(&set.traces[t as usize]) {
@@ -146,13 +154,12 @@ impl Encoded {
                     if keys.contains(&a.key)
                         && let Some(v) = a.value.as_str(&set.strings)
                     {
-                        super::text::push_searchable(&mut text, v);
+                        super::text::push_searchable(text, v);
                     }
                 }
                 ends.push(text.len());
             }
         }
-        Encoded { text, ends }
     }
 
     fn cursor(&self) -> Cursor<'_> {
