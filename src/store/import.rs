@@ -111,7 +111,9 @@ pub fn import(
         set = TraceSet::build(vec![mine, stored], names2, warnings);
         crate::semconv::annotate(&mut set, &opts.prices);
     }
-    report.timings.push(("load", started.elapsed().as_secs_f64()));
+    report
+        .timings
+        .push(("load", started.elapsed().as_secs_f64()));
     let started = std::time::Instant::now();
     // A batch's dirty pages stay in memory until its commit instead of spilling
     // into the WAL half-written (the cache grows only as far as it is used).
@@ -139,10 +141,14 @@ pub fn import(
         c.finish();
     }
     written.map_err(e)?;
-    report.timings.push(("write", started.elapsed().as_secs_f64()));
+    report
+        .timings
+        .push(("write", started.elapsed().as_secs_f64()));
     let started = std::time::Instant::now();
     let _ = conn.pragma_update(None, "wal_checkpoint", "TRUNCATE");
-    report.timings.push(("checkpoint", started.elapsed().as_secs_f64()));
+    report
+        .timings
+        .push(("checkpoint", started.elapsed().as_secs_f64()));
     Ok(report)
 }
 
