@@ -589,4 +589,6 @@ fn attributes_and_text_are_queryable_in_sql() {
     };
     assert_eq!(hits("role"), 0, "JSON keys are not indexed");
     assert!(hits("messages: refund") > 0, "prompt words are");
+    assert!(hits("\"charged twice\"") > 0, "phrases match");
+    assert_eq!(hits("\"twice charged\""), 0, "in their order");
 }

@@ -125,7 +125,7 @@ CREATE TABLE links (
     dropped_attributes INTEGER NOT NULL,
     PRIMARY KEY (span_rowid, idx)
 );
-CREATE VIRTUAL TABLE span_text USING fts5 (name, tool_name, messages, content = '', detail = column, columnsize = 0);
+CREATE VIRTUAL TABLE span_text USING fts5 (name, tool_name, messages, content = '', detail = full, columnsize = 0);
 INSERT INTO span_text (span_text, rank) VALUES ('hashsize', 16777216);
 "#;
 
