@@ -116,16 +116,47 @@ fn open(a: crate::cli::OpenArgs) -> Result<(), CommandError> {
 }
 
 fn import(a: crate::cli::ImportArgs) -> Result<(), CommandError> {
+    use std::sync::atomic::{AtomicBool, Ordering};
     let inputs = inputs_from(&a.sources)?;
-    let opts = load_options(&a.load)?;
+    let mut opts = load_options(&a.load)?;
     let tty = io::stderr().is_terminal();
     let started = std::time::Instant::now();
-    let report = crate::store::import(&a.db, &inputs, &opts, |done, total| {
+    let loading = std::sync::Arc::new(source::LoadProgress::default());
+    opts.progress = Some(loading.clone());
+    // Reading and deriving come before the first batch is written: a tick shows how
+    // far they are, until the batches take over the progress line.
+    let writing = AtomicBool::new(false);
+    let finished = AtomicBool::new(false);
+    let report = std::thread::scope(|scope| {
         if tty {
-            let mut err = io::stderr().lock();
-            let _ = write!(err, "\ragtrace: imported {done}/{total} spans");
-            let _ = err.flush();
+            scope.spawn(|| {
+                while !finished.load(Ordering::Relaxed) {
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                    let mut err = io::stderr().lock();
+                    if writing.load(Ordering::Relaxed) || finished.load(Ordering::Relaxed) {
+                        continue;
+                    }
+                    let _ = write!(
+                        err,
+                        "\ragtrace: {} {:.0} MB, {} spans\x1b[K",
+                        loading.phase_name(),
+                        loading.bytes.load(Ordering::Relaxed) as f64 / 1e6,
+                        loading.spans.load(Ordering::Relaxed)
+                    );
+                    let _ = err.flush();
+                }
+            });
         }
+        let report = crate::store::import(&a.db, &inputs, &opts, |done, total| {
+            writing.store(true, Ordering::Relaxed);
+            if tty {
+                let mut err = io::stderr().lock();
+                let _ = write!(err, "\ragtrace: imported {done}/{total} spans\x1b[K");
+                let _ = err.flush();
+            }
+        });
+        finished.store(true, Ordering::Relaxed);
+        report
     })?;
     let mut err = io::stderr().lock();
     if tty {

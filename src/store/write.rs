@@ -55,16 +55,21 @@ pub fn write(
         let (tx, rx) = mpsc::sync_channel::<Encoded>(2);
         let (give_back, spent) = mpsc::channel::<Encoded>();
         let to_encode = &batches;
-        scope.spawn(move || {
-            let keys = message_keys(set);
-            for b in to_encode {
-                let mut enc = spent.try_recv().unwrap_or_default();
-                enc.fill(set, b, &keys);
-                if tx.send(enc).is_err() {
-                    break;
+        let encoder = std::thread::Builder::new()
+            .name("encode".into())
+            .spawn_scoped(scope, move || {
+                let keys = message_keys(set);
+                for b in to_encode {
+                    let mut enc = spent.try_recv().unwrap_or_default();
+                    enc.fill(set, b, &keys);
+                    if tx.send(enc).is_err() {
+                        break;
+                    }
                 }
-            }
-        });
+            });
+        if let Err(e) = encoder {
+            return Err(rusqlite::Error::ToSqlConversionFailure(Box::new(e)));
+        }
         let mut w = Writer::new(conn, set)?;
         let mut spans_done = 0u64;
         for b in &batches {
