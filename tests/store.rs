@@ -511,7 +511,9 @@ fn cli_reads_stores_like_files_and_mixes_them() {
 }
 
 /// `testdata/stores/v1.db` was written by the schema-1 build of agtrace (commit
-/// 6ed7a9a) from three fixtures. This build reads it as it is and migrates it on import.
+/// 6ed7a9a) from three fixtures, then set to a rollback journal (so reading the
+/// fixture leaves no `-wal`/`-shm` in the repository). This build reads it as it is
+/// and migrates it on import.
 #[test]
 fn a_schema_1_store_reads_and_migrates_on_import() {
     let rels = [
