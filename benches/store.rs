@@ -9,6 +9,7 @@
 mod generator;
 
 use agtrace::source::{Input, LoadOptions};
+use agtrace::store::MESSAGE_KEYS;
 use agtrace::tui::app::App;
 use agtrace::tui::theme::Theme;
 use agtrace::tui::view::render;
@@ -21,19 +22,6 @@ fn pct(v: &mut [f64], p: f64) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[((v.len() as f64 - 1.0) * p).round() as usize]
 }
-
-/// Message attributes, as the store indexes them.
-const MESSAGE_KEYS: &[&str] = &[
-    "gen_ai.input.messages",
-    "gen_ai.output.messages",
-    "gen_ai.system_instructions",
-    "input.value",
-    "output.value",
-    "gen_ai.prompt",
-    "gen_ai.completion",
-    "gen_ai.tool.call.arguments",
-    "gen_ai.tool.call.result",
-];
 
 /// SQLite floors for the same content, from rows encoded before the clock starts (so
 /// none of agtrace's own work is timed): each span's attribute JSON alone in a bare

@@ -900,7 +900,7 @@ impl<'de> Visitor<'de> for ValuesList<'_> {
 }
 
 /// A string, interned (null gives the empty string).
-struct SymSeed<'b>(&'b mut Interner);
+pub(crate) struct SymSeed<'b>(pub(crate) &'b mut Interner);
 
 impl<'de> DeserializeSeed<'de> for SymSeed<'_> {
     type Value = Sym;

@@ -1,7 +1,7 @@
 //! Decoders: bytes of a known format in, [`Batch`]es of spans out. Nothing here opens
 //! files or knows where the bytes came from; `source/` does that.
 
-mod json_seeds;
+pub(crate) mod json_seeds;
 pub mod otlp_json;
 pub mod otlp_proto;
 pub mod proto_wire;

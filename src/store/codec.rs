@@ -8,6 +8,7 @@
 //! works in SQL and a store still round-trips to exactly the model it came from.
 //! Schema 1's typed `[key, type, value]` triples are still read, to migrate old stores.
 
+use crate::decode::json_seeds::SymSeed;
 use crate::model::{Attr, AttrValue, Batch, Interner, Slice, Sym};
 use base64::Engine as _;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -128,31 +129,11 @@ impl<'de> Visitor<'de> for TopVisitor<'_> {
         f.write_str("an attribute object")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key_seed(KeySeed(&mut self.0.strings))? {
+        while let Some(key) = map.next_key_seed(SymSeed(&mut self.0.strings))? {
             let value = map.next_value_seed(ValueSeed(&mut self.0.strings, true))?;
             self.0.attrs.push(Attr { key, value });
         }
         Ok(())
-    }
-}
-
-/// Interns a key without an owned copy when the JSON has no escapes in it.
-struct KeySeed<'a>(&'a mut Interner);
-
-impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
-    type Value = Sym;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Sym, D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for KeySeed<'_> {
-    type Value = Sym;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a key")
-    }
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<Sym, E> {
-        Ok(self.0.intern(s))
     }
 }
 
@@ -200,7 +181,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<AttrValue, A::Error> {
         let mut items: Vec<(Sym, AttrValue)> = Vec::new();
         let mut first = true;
-        while let Some(key) = map.next_key_seed(KeySeed(&mut *self.0))? {
+        while let Some(key) = map.next_key_seed(SymSeed(&mut *self.0))? {
             if first && self.1 {
                 first = false;
                 let tag = self.0.get(key);

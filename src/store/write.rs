@@ -13,7 +13,7 @@ use std::sync::mpsc;
 pub const BATCH_SPANS: usize = 20_000;
 
 /// Attributes whose text goes into the full-text index as message text.
-const MESSAGE_KEYS: &[&str] = &[
+pub const MESSAGE_KEYS: &[&str] = &[
     "gen_ai.input.messages",
     "gen_ai.output.messages",
     "gen_ai.system_instructions",
