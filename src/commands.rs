@@ -177,12 +177,7 @@ fn import(a: crate::cli::ImportArgs) -> Result<(), CommandError> {
         secs
     );
     if std::env::var_os("AGTRACE_STATS").is_some() {
-        let phases: Vec<String> = report
-            .timings
-            .iter()
-            .map(|(k, v)| format!("{k}={v:.3}s"))
-            .collect();
-        let _ = writeln!(err, "agtrace: stats: import {}", phases.join(" "));
+        let _ = writeln!(err, "agtrace: stats: import {}", phases(&report.timings));
     }
     Ok(())
 }
@@ -229,14 +224,18 @@ fn load(inputs: &[Input], args: &LoadArgs) -> Result<TraceSet, CommandError> {
             .map(|(k, v)| format!("{k}={:.1}MB", *v as f64 / 1e6))
             .collect();
         let _ = writeln!(err, "agtrace: stats: model {}", parts.join(" "));
-        let phases: Vec<String> = set
-            .timings
-            .iter()
-            .map(|(k, v)| format!("{k}={v:.3}s"))
-            .collect();
-        let _ = writeln!(err, "agtrace: stats: phases {}", phases.join(" "));
+        let _ = writeln!(err, "agtrace: stats: phases {}", phases(&set.timings));
     }
     Ok(set)
+}
+
+/// Phase timings as `name=1.234s …`, for `AGTRACE_STATS`.
+fn phases(timings: &[(&'static str, f64)]) -> String {
+    let parts: Vec<String> = timings
+        .iter()
+        .map(|(k, v)| format!("{k}={v:.3}s"))
+        .collect();
+    parts.join(" ")
 }
 
 /// The process's peak resident memory (Linux `VmHWM`), for `AGTRACE_STATS`.

@@ -202,6 +202,19 @@ impl<'e> Cursor<'e> {
     }
 }
 
+/// The id of a row in a table whose columns are unique together (resources, scopes):
+/// inserted unless it is there already.
+fn row_id(
+    conn: &Connection,
+    insert: &str,
+    select: &str,
+    values: &[&dyn rusqlite::ToSql],
+) -> rusqlite::Result<i64> {
+    conn.prepare_cached(insert)?.execute(values)?;
+    conn.prepare_cached(select)?
+        .query_row(values, |row| row.get(0))
+}
+
 fn opt_str(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
 }
@@ -243,17 +256,12 @@ impl<'c, 's> Writer<'c, 's> {
         let set = self.set;
         let res = &set.resources[r as usize];
         let attrs = codec::encode(&set.strings, &set.attrs[res.attrs.range()]);
-        let svc = set.str(res.service);
-        self.conn.prepare_cached(
+        let id = row_id(
+            self.conn,
             "INSERT OR IGNORE INTO resources (service, attributes, dropped_attributes) VALUES (?1, ?2, ?3)",
-        )?
-        .execute(params![svc, attrs, res.dropped])?;
-        let id = self
-            .conn
-            .prepare_cached(
-                "SELECT id FROM resources WHERE service = ?1 AND attributes = ?2 AND dropped_attributes = ?3",
-            )?
-            .query_row(params![svc, attrs, res.dropped], |row| row.get(0))?;
+            "SELECT id FROM resources WHERE service = ?1 AND attributes = ?2 AND dropped_attributes = ?3",
+            params![set.str(res.service), attrs, res.dropped],
+        )?;
         self.resource_ids.insert(r, id);
         Ok(id)
     }
@@ -265,17 +273,12 @@ impl<'c, 's> Writer<'c, 's> {
         let set = self.set;
         let sc = &set.scopes[s as usize];
         let attrs = codec::encode(&set.strings, &set.attrs[sc.attrs.range()]);
-        let (name, version) = (set.str(sc.name), set.str(sc.version));
-        self.conn.prepare_cached(
+        let id = row_id(
+            self.conn,
             "INSERT OR IGNORE INTO scopes (name, version, attributes, dropped_attributes) VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![name, version, attrs, sc.dropped])?;
-        let id = self
-            .conn
-            .prepare_cached(
-                "SELECT id FROM scopes WHERE name = ?1 AND version = ?2 AND attributes = ?3 AND dropped_attributes = ?4",
-            )?
-            .query_row(params![name, version, attrs, sc.dropped], |row| row.get(0))?;
+            "SELECT id FROM scopes WHERE name = ?1 AND version = ?2 AND attributes = ?3 AND dropped_attributes = ?4",
+            params![set.str(sc.name), set.str(sc.version), attrs, sc.dropped],
+        )?;
         self.scope_ids.insert(s, id);
         Ok(id)
     }
