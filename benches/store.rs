@@ -65,7 +65,7 @@ fn floors(dump: &Path, dir: &Path) -> (f64, f64) {
         conn.execute_batch(
             "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
              CREATE TABLE spans (id INTEGER PRIMARY KEY, attributes TEXT NOT NULL);
-             CREATE VIRTUAL TABLE span_text USING fts5 (text, content = '', detail = column, columnsize = 0);",
+             CREATE VIRTUAL TABLE span_text USING fts5 (text, content = '', detail = full, columnsize = 0);",
         )
         .expect("schema");
         let t = Instant::now();
