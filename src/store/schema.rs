@@ -67,8 +67,8 @@ CREATE TABLE traces (
 CREATE INDEX traces_start ON traces (start_ns);
 CREATE INDEX traces_session ON traces (session_id, start_ns) WHERE session_id IS NOT NULL;
 CREATE INDEX traces_user ON traces (user_id, start_ns) WHERE user_id IS NOT NULL;
-CREATE INDEX traces_agent ON traces (agent_name, start_ns) WHERE agent_name IS NOT NULL;
-CREATE INDEX traces_status ON traces (status, start_ns);
+CREATE INDEX traces_agent ON traces (agent_name) WHERE agent_name IS NOT NULL;
+CREATE INDEX traces_status ON traces (status);
 CREATE TABLE spans (
     id INTEGER PRIMARY KEY,
     trace_id TEXT NOT NULL,
