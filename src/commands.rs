@@ -284,6 +284,7 @@ fn ls(a: LsArgs) -> Result<(), CommandError> {
                 session: query.session.clone(),
                 failed: query.failed,
                 slower_than: query.slower_than,
+                newest: None,
             };
             crate::store::load_summaries(&stores[0], &f)?
         }

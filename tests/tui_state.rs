@@ -344,3 +344,109 @@ fn store_mode_lists_summaries_and_reads_a_trace_when_opened() {
     assert!(a.store.is_none());
     assert_eq!(a.list.len(), 1);
 }
+
+#[test]
+fn a_store_list_shows_its_newest_traces_first_then_all_of_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("s.db");
+    agtrace::store::import(
+        &db,
+        &[agtrace::source::Input::Path(common::fixture(
+            "agent-incident.otlp.json",
+        ))],
+        &agtrace::source::LoadOptions::with_threads(1),
+        |_, _| {},
+    )
+    .expect("import");
+    let page = || {
+        let f = agtrace::store::SummaryFilter {
+            newest: Some(2),
+            ..Default::default()
+        };
+        agtrace::store::load_summaries(&db, &f).expect("page")
+    };
+    let all = || agtrace::store::load_summaries(&db, &Default::default()).expect("all");
+    let start_app = || {
+        let mut a = App::loading("s.db".into());
+        a.store = Some(db.clone());
+        a.partial = true;
+        a.loaded(page());
+        a
+    };
+
+    // On the list, the whole list replaces the page and the selection stays put.
+    let mut a = start_app();
+    assert_eq!(a.list.len(), 2);
+    assert!(a.status.contains("newest 2"), "{}", a.status);
+    let newest: Vec<String> = (0..2).map(|r| trace_id(&a, r)).collect();
+    assert_eq!(
+        newest,
+        (0..2).map(|r| trace_id(&app(), r)).collect::<Vec<_>>()
+    );
+    a.update(Action::Down);
+    let picked = trace_id(&a, a.list_sel);
+    a.complete(all());
+    assert_eq!(a.list.len(), 4);
+    assert!(!a.partial);
+    assert_eq!(trace_id(&a, a.list_sel), picked);
+
+    // With a trace open, the whole list waits until the list is shown again.
+    let mut a = start_app();
+    a.update(Action::Down);
+    let picked = trace_id(&a, a.list_sel);
+    a.update(Action::Enter);
+    assert!(matches!(a.screen(), Screen::Trace(_)));
+    a.complete(all());
+    assert!(
+        matches!(a.screen(), Screen::Trace(_)),
+        "the open trace stays open"
+    );
+    assert_eq!(a.list.len(), 2);
+    a.update(Action::Back);
+    assert_eq!(a.list.len(), 4);
+    assert_eq!(trace_id(&a, a.list_sel), picked);
+}
+
+#[test]
+fn a_new_list_keeps_the_view_on_the_selected_trace() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("s.db");
+    agtrace::store::import(
+        &db,
+        &[agtrace::source::Input::Path(common::fixture(
+            "agent-incident.otlp.json",
+        ))],
+        &agtrace::source::LoadOptions::with_threads(1),
+        |_, _| {},
+    )
+    .expect("import");
+    let load = |newest: Option<usize>| {
+        let f = agtrace::store::SummaryFilter {
+            newest,
+            ..Default::default()
+        };
+        agtrace::store::load_summaries(&db, &f).expect("summaries")
+    };
+    // Every position of a two-row window: the trace selected in the page stays
+    // selected and on screen when the whole list replaces the page, although its
+    // index in the new set differs.
+    for row in 0..2 {
+        let mut a = App::loading("s.db".into());
+        a.store = Some(db.clone());
+        a.layout.body_rows = 1;
+        a.partial = true;
+        a.loaded(load(Some(2)));
+        for _ in 0..row {
+            a.update(Action::Down);
+        }
+        let picked = trace_id(&a, a.list_sel);
+        a.complete(load(None));
+        assert_eq!(trace_id(&a, a.list_sel), picked);
+        assert!(
+            a.list_offset <= a.list_sel && a.list_sel < a.list_offset + 1,
+            "row {row}: selection {} off screen (offset {})",
+            a.list_sel,
+            a.list_offset
+        );
+    }
+}

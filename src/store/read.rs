@@ -82,6 +82,10 @@ pub fn load_summaries(path: &Path, sql_filter: &SummaryFilter) -> Result<TraceSe
         sql.push_str(" WHERE ");
         sql.push_str(&conds.join(" AND "));
     }
+    if let Some(n) = sql_filter.newest {
+        sql.push_str(" ORDER BY start_ns DESC LIMIT ?");
+        args.push((n as i64).into());
+    }
     let mut st = conn.prepare(&sql).map_err(e)?;
     let mut rows = st.query(params_from_iter(args.iter())).map_err(e)?;
     while let Some(r) = rows.next().map_err(e)? {
@@ -151,6 +155,9 @@ pub struct SummaryFilter {
     pub failed: bool,
     /// Only traces at least this long (ns).
     pub slower_than: Option<u64>,
+    /// Only the newest this many traces (by start time): a first screen of a large
+    /// store, before the rest.
+    pub newest: Option<usize>,
 }
 
 /// The spans of one trace (hex id), fully derived, as a set of its own.

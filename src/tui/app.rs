@@ -295,6 +295,11 @@ pub struct App {
     pub store: Option<std::path::PathBuf>,
     /// Store mode: the spans of the open trace.
     pub loaded: Option<TraceSet>,
+    /// Store mode: the list shows only the newest traces while the rest are read.
+    pub partial: bool,
+    /// The whole trace list, when it arrived while a trace or session was open; it
+    /// replaces the partial one when the list is shown again.
+    pub pending: Option<TraceSet>,
 }
 
 /// Totals shown in the trace list header.
@@ -355,6 +360,8 @@ impl App {
             totals: ListTotals::default(),
             store: None,
             loaded: None,
+            partial: false,
+            pending: None,
         }
     }
 
@@ -425,6 +432,11 @@ impl App {
         self.rebuild_list();
         self.status = if warnings > 0 {
             format!("{warnings} load warnings (see stderr after quitting)")
+        } else if self.partial {
+            format!(
+                "showing the newest {} traces; reading the rest…",
+                self.set.traces.len()
+            )
         } else {
             format!(
                 "loaded {} traces, {} spans",
@@ -432,6 +444,52 @@ impl App {
                 self.set.spans.len()
             )
         };
+    }
+
+    /// Store mode: the whole trace list arrived after the first page. On the list it
+    /// replaces the page at once (the selected trace stays selected); with a trace or
+    /// session open it waits until the list is shown again.
+    pub fn complete(&mut self, set: TraceSet) {
+        if self.screens.len() > 1 {
+            self.pending = Some(set);
+        } else {
+            self.replace_set(set);
+        }
+    }
+
+    /// Puts a new trace list in place, keeping the selected trace (or session) and
+    /// the expanded sessions by id rather than by position.
+    fn replace_set(&mut self, set: TraceSet) {
+        let selected = match self.list.get(self.list_sel) {
+            Some(ListRow::Trace(t)) => Some(Ok(self.set.traces[*t as usize].id)),
+            Some(ListRow::Session(s, _)) => Some(Err(self.set.str(*s).to_owned())),
+            None => None,
+        };
+        let expanded: Vec<String> = self
+            .expanded
+            .iter()
+            .map(|&s| self.set.str(s).to_owned())
+            .collect();
+        self.loaded = None;
+        self.partial = false;
+        self.pending = None;
+        self.set = set;
+        self.expanded = expanded
+            .iter()
+            .filter_map(|s| self.set.strings.lookup(s))
+            .collect();
+        // Rows index the old set: forget them before rebuilding.
+        self.list.clear();
+        self.list_sel = 0;
+        self.rebuild_list();
+        let found = self.list.iter().position(|row| match (row, &selected) {
+            (ListRow::Trace(t), Some(Ok(id))) => self.set.traces[*t as usize].id == *id,
+            (ListRow::Session(s, _), Some(Err(name))) => self.set.str(*s) == name,
+            _ => false,
+        });
+        self.list_sel = found.unwrap_or(0);
+        self.clamp_list_offset();
+        self.status = format!("{} traces", self.set.traces.len());
     }
 
     /// The current screen.
@@ -1152,6 +1210,12 @@ impl App {
     fn back(&mut self) {
         if self.screens.len() > 1 {
             self.screens.pop();
+            if self.screens.len() == 1
+                && let Some(set) = self.pending.take()
+            {
+                self.replace_set(set);
+                return;
+            }
             if let Screen::Trace(t) = self.screen() {
                 let keep = self.selected_span();
                 if let Some(local) = self.ensure_loaded(t) {
@@ -1337,9 +1401,7 @@ impl App {
                 let before = self.set.traces.len();
                 let after = set.traces.len();
                 self.screens.truncate(1);
-                self.loaded = None;
-                self.set = set;
-                self.rebuild_list();
+                self.replace_set(set);
                 self.status = format!(
                     "refreshed: {after} traces ({:+})",
                     after as i64 - before as i64

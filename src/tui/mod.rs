@@ -32,8 +32,15 @@ pub struct Start {
 enum Event {
     Term(CtEvent),
     Loaded(Box<Result<TraceSet, LoadError>>),
+    /// Store mode: the newest traces, shown while the rest are read.
+    FirstPage(Box<TraceSet>),
+    /// Store mode: the whole trace list, after a first page.
+    Complete(Box<Result<TraceSet, LoadError>>),
     Tick,
 }
+
+/// Store mode: traces on the first screen of a large store, read before the rest.
+const FIRST_PAGE: usize = 2_000;
 
 /// Applies the start options once data is there.
 pub fn apply_start(app: &mut App, start: &Start) {
@@ -95,10 +102,32 @@ pub fn run(
     {
         let tx = tx.clone();
         let store = store.clone();
+        // The start options look for a trace, session or filter in the whole list.
+        let staged = start.trace.is_none() && start.session.is_none() && start.filter.is_none();
         std::thread::spawn(move || {
+            let summaries = |f: &crate::store::SummaryFilter, p: &std::path::Path| {
+                crate::store::load_summaries(p, f).map_err(|e| LoadError::Store(Box::new(e)))
+            };
             let r = match &store {
-                Some(p) => crate::store::load_summaries(p, &Default::default())
-                    .map_err(|e| LoadError::Store(Box::new(e))),
+                Some(p) if staged => {
+                    // A large store shows its newest traces first, then all of them.
+                    let first = crate::store::SummaryFilter {
+                        newest: Some(FIRST_PAGE),
+                        ..Default::default()
+                    };
+                    match summaries(&first, p) {
+                        Ok(page) if page.traces.len() >= FIRST_PAGE => {
+                            if tx.send(Event::FirstPage(Box::new(page))).is_err() {
+                                return;
+                            }
+                            let all = summaries(&Default::default(), p);
+                            let _ = tx.send(Event::Complete(Box::new(all)));
+                            return;
+                        }
+                        other => other,
+                    }
+                }
+                Some(p) => summaries(&Default::default(), p),
                 None => crate::source::load(&inputs, &opts),
             };
             let _ = tx.send(Event::Loaded(Box::new(r)));
@@ -208,6 +237,15 @@ fn handle(
             let set = (*r)?;
             app.loaded(set);
             apply_start(app, start);
+            Ok(true)
+        }
+        Event::FirstPage(set) => {
+            app.partial = true;
+            app.loaded(*set);
+            Ok(true)
+        }
+        Event::Complete(r) => {
+            app.complete((*r)?);
             Ok(true)
         }
         Event::Term(CtEvent::Key(k)) if k.kind != KeyEventKind::Release => {
