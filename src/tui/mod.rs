@@ -245,7 +245,17 @@ fn handle(
             Ok(true)
         }
         Event::Complete(r) => {
-            app.complete((*r)?);
+            match *r {
+                Ok(set) => app.complete(set),
+                // The first page stays usable; say why the rest is missing.
+                Err(e) => {
+                    app.partial = false;
+                    app.status = format!(
+                        "only the newest traces are listed: {}",
+                        crate::render::sanitize(&e.to_string())
+                    );
+                }
+            }
             Ok(true)
         }
         Event::Term(CtEvent::Key(k)) if k.kind != KeyEventKind::Release => {
