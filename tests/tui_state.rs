@@ -26,6 +26,17 @@ fn selected_name(app: &App) -> String {
     set.str(set.spans[i as usize].name).to_owned()
 }
 
+/// Imports a fixture into the store at `db`.
+fn import_into(db: &std::path::Path, rel: &str) {
+    agtrace::store::import(
+        db,
+        &[agtrace::source::Input::Path(common::fixture(rel))],
+        &agtrace::source::LoadOptions::with_threads(1),
+        |_, _| {},
+    )
+    .expect("import");
+}
+
 fn type_filter(app: &mut App, text: &str) {
     app.update(Action::Filter);
     app.filter_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
@@ -299,15 +310,7 @@ fn copy_tabs_and_help() {
 fn store_mode_lists_summaries_and_reads_a_trace_when_opened() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("s.db");
-    agtrace::store::import(
-        &db,
-        &[agtrace::source::Input::Path(common::fixture(
-            "agent-incident.otlp.json",
-        ))],
-        &agtrace::source::LoadOptions::with_threads(1),
-        |_, _| {},
-    )
-    .expect("import");
+    import_into(&db, "agent-incident.otlp.json");
     let summaries = agtrace::store::load_summaries(&db, &Default::default()).expect("summaries");
     assert!(summaries.spans.is_empty(), "no span is read to list traces");
     let mut a = App::with_set(summaries, "s.db".into());
@@ -327,15 +330,7 @@ fn store_mode_lists_summaries_and_reads_a_trace_when_opened() {
     assert!(a.status.contains("HTTP 504"));
     a.update(Action::Back);
     // A new import shows up after r.
-    agtrace::store::import(
-        &db,
-        &[agtrace::source::Input::Path(common::fixture(
-            "shapes/anyvalues.json",
-        ))],
-        &agtrace::source::LoadOptions::with_threads(1),
-        |_, _| {},
-    )
-    .expect("import");
+    import_into(&db, "shapes/anyvalues.json");
     a.update(Action::Refresh);
     assert_eq!(a.list.len(), 5);
     assert!(a.status.contains("+1"), "{}", a.status);
@@ -349,15 +344,7 @@ fn store_mode_lists_summaries_and_reads_a_trace_when_opened() {
 fn a_store_list_shows_its_newest_traces_first_then_all_of_them() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("s.db");
-    agtrace::store::import(
-        &db,
-        &[agtrace::source::Input::Path(common::fixture(
-            "agent-incident.otlp.json",
-        ))],
-        &agtrace::source::LoadOptions::with_threads(1),
-        |_, _| {},
-    )
-    .expect("import");
+    import_into(&db, "agent-incident.otlp.json");
     let page = || {
         let f = agtrace::store::SummaryFilter {
             newest: Some(2),
@@ -411,15 +398,7 @@ fn a_store_list_shows_its_newest_traces_first_then_all_of_them() {
 fn a_new_list_keeps_the_view_on_the_selected_trace() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("s.db");
-    agtrace::store::import(
-        &db,
-        &[agtrace::source::Input::Path(common::fixture(
-            "agent-incident.otlp.json",
-        ))],
-        &agtrace::source::LoadOptions::with_threads(1),
-        |_, _| {},
-    )
-    .expect("import");
+    import_into(&db, "agent-incident.otlp.json");
     let load = |newest: Option<usize>| {
         let f = agtrace::store::SummaryFilter {
             newest,
