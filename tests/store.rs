@@ -510,49 +510,71 @@ fn cli_reads_stores_like_files_and_mixes_them() {
     assert_eq!(mixed.lines().count(), 5);
 }
 
-/// `testdata/stores/v1.db` was written by the schema-1 build of agtrace (commit
-/// 6ed7a9a) from three fixtures, then set to a rollback journal (so reading the
-/// fixture leaves no `-wal`/`-shm` in the repository). This build reads it as it is
-/// and migrates it on import.
+/// `testdata/stores/v1.db` and `v2.db` were written by the schema-1 and schema-2 builds
+/// of agtrace (commits 6ed7a9a and 221bc55) from three fixtures, then set to a rollback
+/// journal (so reading a fixture leaves no `-wal`/`-shm` in the repository; v2.db was
+/// also vacuumed to 4 KiB pages to keep it small). This build reads each as it is and
+/// migrates it on import.
 #[test]
-fn a_schema_1_store_reads_and_migrates_on_import() {
+fn older_schema_stores_read_and_migrate_on_import() {
     let rels = [
         "agent-incident.otlp.json",
         "shapes/anyvalues.json",
         "integrity.json",
     ];
     let direct = common::load_ok(&rels);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("old.db");
-    std::fs::copy(fixture("stores/v1.db"), &db).expect("copy");
-    assert_eq!(model(&load_store(&db)), model(&direct), "read as schema 1");
+    for (old, gone) in [
+        ("stores/v1.db", "attributes"),
+        ("stores/v2.db", "span_text"),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("old.db");
+        std::fs::copy(fixture(old), &db).expect("copy");
+        assert_eq!(
+            model(&load_store(&db)),
+            model(&direct),
+            "{old} read as it is"
+        );
 
-    // Importing anything into it upgrades it first, in the same transaction.
-    let report = import_files(&db, &["agent-incident.otlp.json"]);
-    assert_eq!(report.spans_written, 0, "everything was already there");
-    let conn = Connection::open(&db).expect("open");
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .expect("pragma");
-    assert_eq!(version, agtrace::store::schema::VERSION);
-    let ok: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .expect("check");
-    assert_eq!(ok, "ok");
-    let old_tables: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE name = 'attributes'",
-            [],
-            |r| r.get(0),
-        )
-        .expect("count");
-    assert_eq!(old_tables, 0, "schema 1's attributes table is gone");
-    drop(conn);
-    assert_eq!(model(&load_store(&db)), model(&direct), "read as schema 2");
+        // Importing anything into it upgrades it first, in the same transaction.
+        let report = import_files(&db, &["agent-incident.otlp.json"]);
+        assert_eq!(
+            report.spans_written, 0,
+            "{old}: everything was already there"
+        );
+        let conn = Connection::open(&db).expect("open");
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("pragma");
+        assert_eq!(version, agtrace::store::schema::VERSION);
+        let ok: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .expect("check");
+        assert_eq!(ok, "ok");
+        let old_tables: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = ?1",
+                [gone],
+                |r| r.get(0),
+            )
+            .expect("count");
+        assert_eq!(old_tables, 0, "{old}: its {gone} table is gone");
+        // The rebuilt full-text index covers the migrated traces.
+        let docs: i64 = conn
+            .query_row(
+                "SELECT count(DISTINCT s.trace_id) FROM trace_text JOIN spans s ON s.id = trace_text.rowid WHERE trace_text MATCH 'refund'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("match");
+        assert!(docs > 0, "{old}: text is searchable after migration");
+        drop(conn);
+        assert_eq!(model(&load_store(&db)), model(&direct), "{old} migrated");
+    }
 }
 
 /// The attribute column is plain JSON that SQL can query by key, and the full-text
-/// index finds words of a prompt but not the JSON keys around them.
+/// index finds the traces whose prompts say a word, but not the JSON keys around it.
 #[test]
 fn attributes_and_text_are_queryable_in_sql() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -581,16 +603,52 @@ fn attributes_and_text_are_queryable_in_sql() {
     expected.dedup();
     assert!(!expected.is_empty());
     assert_eq!(models, expected);
-    let hits = |q: &str| -> i64 {
-        conn.query_row(
-            "SELECT count(*) FROM span_text WHERE span_text MATCH ?1",
-            [q],
-            |r| r.get(0),
+    let hits = |q: &str| -> Vec<String> {
+        conn.prepare(
+            "SELECT DISTINCT s.trace_id FROM trace_text JOIN spans s ON s.id = trace_text.rowid WHERE trace_text MATCH ?1 ORDER BY 1",
         )
+        .expect("prepare")
+        .query_map([q], |r| r.get(0))
         .expect("match")
+        .collect::<Result<_, _>>()
+        .expect("rows")
     };
-    assert_eq!(hits("role"), 0, "JSON keys are not indexed");
-    assert!(hits("messages: refund") > 0, "prompt words are");
-    assert!(hits("\"charged twice\"") > 0, "phrases match");
-    assert_eq!(hits("\"twice charged\""), 0, "in their order");
+    // The traces whose message attributes say "refund", found without the index.
+    let mut saying: Vec<String> = direct
+        .traces
+        .iter()
+        .filter(|t| {
+            direct.trace_spans(t).iter().any(|&i| {
+                direct
+                    .span_attrs(&direct.spans[i as usize])
+                    .iter()
+                    .any(|a| {
+                        agtrace::store::MESSAGE_KEYS.contains(&direct.str(a.key))
+                            && a.value
+                                .as_str(&direct.strings)
+                                .is_some_and(|v| v.to_lowercase().contains("refund"))
+                    })
+            })
+        })
+        .map(|t| t.id.to_string())
+        .collect();
+    saying.sort();
+    assert!(!saying.is_empty());
+    assert_eq!(
+        hits("messages: refund"),
+        saying,
+        "prompt words find their traces"
+    );
+    assert!(hits("role").is_empty(), "JSON keys are not indexed");
+    assert!(!hits("\"charged twice\"").is_empty(), "phrases match");
+    assert!(hits("\"twice charged\"").is_empty(), "in their order");
+    // Span names and tool names are indexed in their own columns.
+    let tool = (0..direct.spans.len() as u32)
+        .map(|i| direct.str(direct.step(i).tool_name))
+        .find(|t| !t.is_empty())
+        .expect("a tool span");
+    assert!(
+        !hits(&format!("tool_name: \"{tool}\"")).is_empty(),
+        "tool {tool}"
+    );
 }

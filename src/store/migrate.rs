@@ -7,20 +7,23 @@ use crate::model::TraceSet;
 use crate::semconv::PriceTable;
 use rusqlite::Connection;
 
-/// Schema 1's tables, dropped once their content is rewritten.
-const V1_TABLES: &[&str] = &[
+/// The tables of schemas 1 and 2, dropped once their content is rewritten.
+const OLD_TABLES: &[&str] = &[
     "span_text",
     "links",
     "events",
     "attributes",
     "spans",
+    "scopes",
     "traces",
     "resources",
     "agtrace_meta",
 ];
 
-/// Brings a store of schema `from` to [`schema::VERSION`]. Schema 1 is rewritten whole:
-/// its spans are read back into the model and written again in the current layout.
+/// Brings a store of schema `from` to [`schema::VERSION`]. Older schemas are rewritten
+/// whole: the spans are read back into the model and written again in the current
+/// layout (a contentless full-text index cannot be rearranged in place; it is rebuilt
+/// from the stored attributes).
 pub fn upgrade(conn: &Connection, from: i64, prices: &PriceTable) -> rusqlite::Result<()> {
     if from >= schema::VERSION {
         return Ok(());
@@ -28,7 +31,7 @@ pub fn upgrade(conn: &Connection, from: i64, prices: &PriceTable) -> rusqlite::R
     let batch = read::read_all(conn)?;
     let mut set = TraceSet::build(vec![batch], vec![String::new()], Vec::new());
     crate::semconv::annotate(&mut set, prices);
-    for t in V1_TABLES {
+    for t in OLD_TABLES {
         conn.execute_batch(&format!("DROP TABLE IF EXISTS {t}"))?;
     }
     schema::create(conn)?;

@@ -4,18 +4,22 @@
 use rusqlite::Connection;
 
 /// The schema version this build writes and reads.
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
 /// Marker row that tells an agtrace store from any other SQLite file.
 pub const FORMAT: &str = "agtrace-store";
 
-/// Version 2: traces with their aggregates; one row per span holding the derived step
+/// Version 3: traces with their aggregates; one row per span holding the derived step
 /// fields as columns and its attributes as a JSON object (last, so long prompts spill
 /// to overflow pages without moving the columns before them); resources and scopes
 /// by reference; events and links as rows; a full-text index over names, tool names
-/// and message text. Sessions, users and agents are indexed on traces, where lookups
+/// and message text with one document per trace (per import that added spans to it),
+/// which answers "which traces say this" at less than half the writing cost of one
+/// document per span. Sessions, users and agents are indexed on traces, where lookups
 /// start; spans are indexed by trace and span id, model, tool and failure.
-const V2: &str = r#"
+///
+/// Version 2 was the same with one full-text document per span (`span_text`).
+const V3: &str = r#"
 CREATE TABLE agtrace_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE resources (
     id INTEGER PRIMARY KEY,
@@ -125,13 +129,14 @@ CREATE TABLE links (
     dropped_attributes INTEGER NOT NULL,
     PRIMARY KEY (span_rowid, idx)
 );
-CREATE VIRTUAL TABLE span_text USING fts5 (name, tool_name, messages, content = '', detail = full, columnsize = 0);
-INSERT INTO span_text (span_text, rank) VALUES ('hashsize', 16777216);
+CREATE VIRTUAL TABLE trace_text USING fts5 (name, tool_name, messages, content = '', detail = full, columnsize = 0);
+INSERT INTO trace_text (trace_text, rank) VALUES ('hashsize', 16777216);
+INSERT INTO trace_text (trace_text, rank) VALUES ('automerge', 16);
 "#;
 
 /// Creates the current schema in an empty database.
 pub fn create(conn: &Connection) -> rusqlite::Result<()> {
-    conn.execute_batch(V2)?;
+    conn.execute_batch(V3)?;
     conn.execute(
         "INSERT INTO agtrace_meta (key, value) VALUES ('format', ?1)",
         [FORMAT],

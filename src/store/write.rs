@@ -1,7 +1,8 @@
 //! Writing a derived trace set into a store. Traces go in id order, a batch of them
 //! per transaction; a second thread encodes each batch's attribute JSON and
 //! searchable text while SQLite writes the one before, so the writer thread spends its
-//! time in SQLite.
+//! time in SQLite. The full-text index gets one document per trace: the names, tool
+//! names and message text of the spans this import added to it.
 
 use super::codec;
 use crate::model::{CostSource, Sym, TraceSet};
@@ -228,6 +229,50 @@ struct Writer<'c, 's> {
     trace: Statement<'c>,
     resource_ids: FxHashMap<u32, i64>,
     scope_ids: FxHashMap<u32, i64>,
+    doc: TraceDoc,
+}
+
+/// The full-text document of one trace, refilled for each: its distinct span names and
+/// tool names (repeats add nothing to "which traces say this") and all its message text.
+#[derive(Default)]
+struct TraceDoc {
+    names: Vec<Sym>,
+    tools: Vec<Sym>,
+    messages: String,
+    name_text: String,
+    tool_text: String,
+}
+
+impl TraceDoc {
+    fn clear(&mut self) {
+        self.names.clear();
+        self.tools.clear();
+        self.messages.clear();
+    }
+
+    fn add(&mut self, name: Sym, tool: Sym, messages: &str) {
+        if !self.names.contains(&name) {
+            self.names.push(name);
+        }
+        if !tool.is_empty() && !self.tools.contains(&tool) {
+            self.tools.push(tool);
+        }
+        self.messages.push_str(messages);
+    }
+
+    /// The name and tool-name columns, one value per line.
+    fn columns(&mut self, set: &TraceSet) -> (&str, &str, &str) {
+        let join = |out: &mut String, syms: &[Sym]| {
+            out.clear();
+            for &s in syms {
+                out.push_str(set.str(s));
+                out.push('\n');
+            }
+        };
+        join(&mut self.name_text, &self.names);
+        join(&mut self.tool_text, &self.tools);
+        (&self.name_text, &self.tool_text, &self.messages)
+    }
 }
 
 impl<'c, 's> Writer<'c, 's> {
@@ -239,13 +284,14 @@ impl<'c, 's> Writer<'c, 's> {
                 "INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, model, provider, tool_name, session_id, user_id, agent_name, input_tokens, output_tokens, cost_usd, status, status_reason, start_ns, end_ns, span_kind, status_code, status_message, trace_state, flags, resource_id, scope_id, dropped_attributes, dropped_events, dropped_links, attributes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)",
             )?,
             text: conn.prepare(
-                "INSERT INTO span_text (rowid, name, tool_name, messages) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO trace_text (rowid, name, tool_name, messages) VALUES (?1, ?2, ?3, ?4)",
             )?,
             trace: conn.prepare(
                 "INSERT OR REPLACE INTO traces (trace_id, root_name, service, session_id, user_id, agent_name, start_ns, end_ns, duration_ms, span_count, error_count, warning_count, llm_calls, tool_calls, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd, cost_partial, billable_steps, unpriced_steps, orphan_count, cycle_count, clock_skew_count, unfinished_count, duplicate_count, dropped_count, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)",
             )?,
             resource_ids: FxHashMap::default(),
             scope_ids: FxHashMap::default(),
+            doc: TraceDoc::default(),
         })
     }
 
@@ -283,13 +329,16 @@ impl<'c, 's> Writer<'c, 's> {
         Ok(id)
     }
 
-    /// Writes one trace: its new spans (with events, links and text) and its row in
-    /// `traces`. Returns how many spans were new.
+    /// Writes one trace: its new spans (with events and links), the full-text document
+    /// of their text (keyed by the first new span's row id) and its row in `traces`.
+    /// Returns how many spans were new.
     fn trace(&mut self, t: usize, texts: &mut Cursor<'_>) -> rusqlite::Result<u64> {
         let set = self.set;
         let tr = &set.traces[t];
         let trace_hex = tr.id.hex();
         let mut written = 0u64;
+        let mut first_row = None;
+        self.doc.clear();
         for &i in set.trace_spans(tr) {
             let s = &set.spans[i as usize];
             let step = set.step(i);
@@ -335,6 +384,8 @@ impl<'c, 's> Writer<'c, 's> {
             }
             written += 1;
             let rowid = self.conn.last_insert_rowid();
+            first_row.get_or_insert(rowid);
+            self.doc.add(s.name, step.tool_name, messages);
             for (k, ev) in set.span_events(s).iter().enumerate() {
                 self.conn.prepare_cached("INSERT INTO events (span_rowid, idx, time_ns, name, attributes, dropped_attributes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
                     .execute(params![
@@ -359,12 +410,10 @@ impl<'c, 's> Writer<'c, 's> {
                         l.dropped
                     ])?;
             }
-            self.text.execute(params![
-                rowid,
-                set.str(s.name),
-                set.str(step.tool_name),
-                messages
-            ])?;
+        }
+        if let Some(rowid) = first_row {
+            let (names, tools, messages) = self.doc.columns(set);
+            self.text.execute(params![rowid, names, tools, messages])?;
         }
         self.trace.execute(params![
             trace_hex.as_str(),
