@@ -7,6 +7,7 @@ pub mod import;
 mod migrate;
 mod phoenix;
 mod read;
+mod static_insert;
 pub mod schema;
 mod text;
 mod write;

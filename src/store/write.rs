@@ -5,8 +5,9 @@
 //! names and message text of the spans this import added to it.
 
 use super::codec;
+use super::static_insert::{StaticInsert, Value};
 use crate::model::{CostSource, Sym, TraceSet};
-use rusqlite::{Connection, Statement, TransactionBehavior, params};
+use rusqlite::{Connection, TransactionBehavior, params};
 use rustc_hash::FxHashMap;
 use std::sync::mpsc;
 
@@ -224,9 +225,9 @@ fn opt_str(s: &str) -> Option<&str> {
 struct Writer<'c, 's> {
     conn: &'c Connection,
     set: &'s TraceSet,
-    span: Statement<'c>,
-    text: Statement<'c>,
-    trace: Statement<'c>,
+    span: StaticInsert<'c>,
+    text: StaticInsert<'c>,
+    trace: StaticInsert<'c>,
     resource_ids: FxHashMap<u32, i64>,
     scope_ids: FxHashMap<u32, i64>,
     doc: TraceDoc,
@@ -280,13 +281,16 @@ impl<'c, 's> Writer<'c, 's> {
         Ok(Writer {
             conn,
             set,
-            span: conn.prepare(
+            span: StaticInsert::new(
+                conn,
                 "INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, model, provider, tool_name, session_id, user_id, agent_name, input_tokens, output_tokens, cost_usd, status, status_reason, start_ns, end_ns, span_kind, status_code, status_message, trace_state, flags, resource_id, scope_id, dropped_attributes, dropped_events, dropped_links, attributes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)",
             )?,
-            text: conn.prepare(
+            text: StaticInsert::new(
+                conn,
                 "INSERT INTO trace_text (rowid, name, tool_name, messages) VALUES (?1, ?2, ?3, ?4)",
             )?,
-            trace: conn.prepare(
+            trace: StaticInsert::new(
+                conn,
                 "INSERT OR REPLACE INTO traces (trace_id, root_name, service, session_id, user_id, agent_name, start_ns, end_ns, duration_ms, span_count, error_count, warning_count, llm_calls, tool_calls, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd, cost_partial, billable_steps, unpriced_steps, orphan_count, cycle_count, clock_skew_count, unfinished_count, duplicate_count, dropped_count, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)",
             )?,
             resource_ids: FxHashMap::default(),
@@ -347,37 +351,40 @@ impl<'c, 's> Writer<'c, 's> {
             let sid = self.scope_id(s.scope)?;
             let span_hex = s.span_id.hex();
             let parent_hex = s.parent_span_id.hex();
-            let n = self.span.execute(params![
-                trace_hex.as_str(),
-                span_hex.as_str(),
-                (!s.parent_span_id.is_none()).then(|| parent_hex.as_str()),
-                set.str(s.name),
-                step.kind.as_str(),
-                opt_str(set.str(step.model)),
-                opt_str(set.str(step.provider)),
-                opt_str(set.str(step.tool_name)),
-                opt_str(set.str(step.session)),
-                opt_str(set.str(step.user)),
-                opt_str(set.str(step.agent_name)),
-                step.tokens.input.map(|v| v as i64),
-                step.tokens.output.map(|v| v as i64),
+            let n = self.span.execute(&[
+                trace_hex.as_str().into(),
+                span_hex.as_str().into(),
+                (!s.parent_span_id.is_none())
+                    .then(|| parent_hex.as_str())
+                    .into(),
+                set.str(s.name).into(),
+                step.kind.as_str().into(),
+                opt_str(set.str(step.model)).into(),
+                opt_str(set.str(step.provider)).into(),
+                opt_str(set.str(step.tool_name)).into(),
+                opt_str(set.str(step.session)).into(),
+                opt_str(set.str(step.user)).into(),
+                opt_str(set.str(step.agent_name)).into(),
+                step.tokens.input.map(|v| v as i64).into(),
+                step.tokens.output.map(|v| v as i64).into(),
                 matches!(step.cost_source, CostSource::Provided | CostSource::Priced)
-                    .then_some(step.cost_usd),
-                step.outcome.as_str(),
-                opt_str(set.str(step.reason)),
-                s.start as i64,
-                s.end as i64,
-                s.kind.as_str(),
-                s.status.as_str(),
-                set.str(s.status_message),
-                set.str(s.trace_state),
-                s.flags,
-                rid,
-                sid,
-                s.dropped[0],
-                s.dropped[1],
-                s.dropped[2],
-                attrs,
+                    .then_some(step.cost_usd)
+                    .into(),
+                step.outcome.as_str().into(),
+                opt_str(set.str(step.reason)).into(),
+                Value::Int(s.start as i64),
+                Value::Int(s.end as i64),
+                s.kind.as_str().into(),
+                s.status.as_str().into(),
+                set.str(s.status_message).into(),
+                set.str(s.trace_state).into(),
+                Value::Int(s.flags.into()),
+                Value::Int(rid),
+                Value::Int(sid),
+                Value::Int(s.dropped[0].into()),
+                Value::Int(s.dropped[1].into()),
+                Value::Int(s.dropped[2].into()),
+                attrs.into(),
             ])?;
             if n == 0 {
                 continue;
@@ -413,39 +420,46 @@ impl<'c, 's> Writer<'c, 's> {
         }
         if let Some(rowid) = first_row {
             let (names, tools, messages) = self.doc.columns(set);
-            self.text.execute(params![rowid, names, tools, messages])?;
+            self.text.execute(&[
+                Value::Int(rowid),
+                names.into(),
+                tools.into(),
+                messages.into(),
+            ])?;
         }
-        self.trace.execute(params![
-            trace_hex.as_str(),
-            set.str(tr.root_name),
-            set.str(tr.service),
-            opt_str(set.str(tr.session)),
-            opt_str(set.str(tr.user)),
-            opt_str(set.str(tr.agent_name)),
-            tr.start as i64,
-            tr.end as i64,
-            tr.duration_ns() as f64 / 1e6,
-            tr.span_count,
-            tr.error_count,
-            tr.warning_count,
-            tr.llm_calls,
-            tr.tool_calls,
-            tr.tokens.input.map(|v| v as i64),
-            tr.tokens.output.map(|v| v as i64),
-            tr.tokens.cache_read.map(|v| v as i64),
-            tr.tokens.cache_write.map(|v| v as i64),
-            tr.tokens.reasoning.map(|v| v as i64),
-            tr.cost(),
-            tr.cost_is_partial(),
-            tr.billable_steps,
-            tr.unpriced_steps,
-            tr.integrity.orphans,
-            tr.integrity.cycles,
-            tr.integrity.clock_skew,
-            tr.integrity.unfinished,
-            tr.integrity.duplicates,
-            tr.integrity.dropped as i64,
-            tr.outcome().as_str(),
+        let count = |n: u32| Value::Int(n.into());
+        let tokens = |t: Option<u64>| Value::from(t.map(|v| v as i64));
+        self.trace.execute(&[
+            trace_hex.as_str().into(),
+            set.str(tr.root_name).into(),
+            set.str(tr.service).into(),
+            opt_str(set.str(tr.session)).into(),
+            opt_str(set.str(tr.user)).into(),
+            opt_str(set.str(tr.agent_name)).into(),
+            Value::Int(tr.start as i64),
+            Value::Int(tr.end as i64),
+            Value::Real(tr.duration_ns() as f64 / 1e6),
+            count(tr.span_count),
+            count(tr.error_count),
+            count(tr.warning_count),
+            count(tr.llm_calls),
+            count(tr.tool_calls),
+            tokens(tr.tokens.input),
+            tokens(tr.tokens.output),
+            tokens(tr.tokens.cache_read),
+            tokens(tr.tokens.cache_write),
+            tokens(tr.tokens.reasoning),
+            tr.cost().into(),
+            Value::Int(tr.cost_is_partial().into()),
+            count(tr.billable_steps),
+            count(tr.unpriced_steps),
+            count(tr.integrity.orphans),
+            count(tr.integrity.cycles),
+            count(tr.integrity.clock_skew),
+            count(tr.integrity.unfinished),
+            count(tr.integrity.duplicates),
+            Value::Int(tr.integrity.dropped as i64),
+            tr.outcome().as_str().into(),
         ])?;
         Ok(written)
     }
