@@ -127,10 +127,34 @@ fn reimport_changes_nothing_and_traces_merge_across_imports() {
         )
         .expect("trace row");
     assert_eq!(error_count, 3, "aggregates cover spans from both imports");
+    // Each import wrote a full-text document for its part of trace B.
+    let docs = |q: &str| -> Vec<(i64, String)> {
+        conn.prepare(
+            "SELECT trace_text.rowid, s.trace_id FROM trace_text JOIN spans s ON s.id = trace_text.rowid WHERE trace_text MATCH ?1 ORDER BY 1",
+        )
+        .expect("prepare")
+        .query_map([q], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("match")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+    };
+    let b_id = b.id.to_string();
+    let first_part = docs("tool_name: refund_payment");
+    let second_part = docs("name: post");
+    assert!(first_part.iter().any(|(_, t)| *t == b_id), "{first_part:?}");
+    assert!(
+        second_part.iter().any(|(_, t)| *t == b_id),
+        "{second_part:?}"
+    );
     let again = import_files(&db, &["folder"]);
     assert_eq!(again.spans_written, 0);
     assert_eq!(count("SELECT count(*) FROM spans"), spans_before);
     assert_eq!(count("SELECT count(*) FROM events"), events_before);
+    assert_eq!(
+        docs("name: post"),
+        second_part,
+        "no documents for nothing new"
+    );
     assert!(events_before > 0, "the fixture has events");
 }
 

@@ -7,8 +7,8 @@ pub mod import;
 mod migrate;
 mod phoenix;
 mod read;
-mod static_insert;
 pub mod schema;
+mod static_insert;
 mod text;
 mod write;
 

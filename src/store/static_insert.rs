@@ -196,7 +196,12 @@ mod tests {
             // A fresh string each time, dropped after the call.
             let key = format!("key-{i}");
             let n = ins
-                .execute(&[key.as_str().into(), Value::Int(i), Value::Real(0.5), Value::Null])
+                .execute(&[
+                    key.as_str().into(),
+                    Value::Int(i),
+                    Value::Real(0.5),
+                    Value::Null,
+                ])
                 .expect("insert");
             assert_eq!(n, 1);
         }
