@@ -227,9 +227,17 @@ struct Writer<'c, 's> {
     set: &'s TraceSet,
     span: StaticInsert<'c>,
     text: StaticInsert<'c>,
+    event: StaticInsert<'c>,
+    link: StaticInsert<'c>,
+    /// Reused buffer for event and link attribute JSON.
+    json: Vec<u8>,
     trace: StaticInsert<'c>,
     resource_ids: FxHashMap<u32, i64>,
     scope_ids: FxHashMap<u32, i64>,
+    /// Store ids by content: many resource and scope entries of a set are the same
+    /// (one per batch of spans a sender exported), and each is looked up once.
+    resource_rows: FxHashMap<(Sym, String, u32), i64>,
+    scope_rows: FxHashMap<(Sym, Sym, String, u32), i64>,
     doc: TraceDoc,
 }
 
@@ -285,6 +293,15 @@ impl<'c, 's> Writer<'c, 's> {
                 conn,
                 "INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, model, provider, tool_name, session_id, user_id, agent_name, input_tokens, output_tokens, cost_usd, status, status_reason, start_ns, end_ns, span_kind, status_code, status_message, trace_state, flags, resource_id, scope_id, dropped_attributes, dropped_events, dropped_links, attributes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)",
             )?,
+            event: StaticInsert::new(
+                conn,
+                "INSERT INTO events (span_rowid, idx, time_ns, name, attributes, dropped_attributes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?,
+            link: StaticInsert::new(
+                conn,
+                "INSERT INTO links (span_rowid, idx, trace_id, span_id, trace_state, flags, attributes, dropped_attributes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?,
+            json: Vec::new(),
             text: StaticInsert::new(
                 conn,
                 "INSERT INTO trace_text (rowid, name, tool_name, messages) VALUES (?1, ?2, ?3, ?4)",
@@ -295,6 +312,8 @@ impl<'c, 's> Writer<'c, 's> {
             )?,
             resource_ids: FxHashMap::default(),
             scope_ids: FxHashMap::default(),
+            resource_rows: FxHashMap::default(),
+            scope_rows: FxHashMap::default(),
             doc: TraceDoc::default(),
         })
     }
@@ -305,13 +324,24 @@ impl<'c, 's> Writer<'c, 's> {
         }
         let set = self.set;
         let res = &set.resources[r as usize];
-        let attrs = codec::encode(&set.strings, &set.attrs[res.attrs.range()]);
-        let id = row_id(
-            self.conn,
-            "INSERT OR IGNORE INTO resources (service, attributes, dropped_attributes) VALUES (?1, ?2, ?3)",
-            "SELECT id FROM resources WHERE service = ?1 AND attributes = ?2 AND dropped_attributes = ?3",
-            params![set.str(res.service), attrs, res.dropped],
-        )?;
+        let key = (
+            res.service,
+            codec::encode(&set.strings, &set.attrs[res.attrs.range()]),
+            res.dropped,
+        );
+        let id = match self.resource_rows.get(&key) {
+            Some(&id) => id,
+            None => {
+                let id = row_id(
+                    self.conn,
+                    "INSERT OR IGNORE INTO resources (service, attributes, dropped_attributes) VALUES (?1, ?2, ?3)",
+                    "SELECT id FROM resources WHERE service = ?1 AND attributes = ?2 AND dropped_attributes = ?3",
+                    params![set.str(res.service), key.1, res.dropped],
+                )?;
+                self.resource_rows.insert(key, id);
+                id
+            }
+        };
         self.resource_ids.insert(r, id);
         Ok(id)
     }
@@ -322,13 +352,25 @@ impl<'c, 's> Writer<'c, 's> {
         }
         let set = self.set;
         let sc = &set.scopes[s as usize];
-        let attrs = codec::encode(&set.strings, &set.attrs[sc.attrs.range()]);
-        let id = row_id(
-            self.conn,
-            "INSERT OR IGNORE INTO scopes (name, version, attributes, dropped_attributes) VALUES (?1, ?2, ?3, ?4)",
-            "SELECT id FROM scopes WHERE name = ?1 AND version = ?2 AND attributes = ?3 AND dropped_attributes = ?4",
-            params![set.str(sc.name), set.str(sc.version), attrs, sc.dropped],
-        )?;
+        let key = (
+            sc.name,
+            sc.version,
+            codec::encode(&set.strings, &set.attrs[sc.attrs.range()]),
+            sc.dropped,
+        );
+        let id = match self.scope_rows.get(&key) {
+            Some(&id) => id,
+            None => {
+                let id = row_id(
+                    self.conn,
+                    "INSERT OR IGNORE INTO scopes (name, version, attributes, dropped_attributes) VALUES (?1, ?2, ?3, ?4)",
+                    "SELECT id FROM scopes WHERE name = ?1 AND version = ?2 AND attributes = ?3 AND dropped_attributes = ?4",
+                    params![set.str(sc.name), set.str(sc.version), key.2, sc.dropped],
+                )?;
+                self.scope_rows.insert(key, id);
+                id
+            }
+        };
         self.scope_ids.insert(s, id);
         Ok(id)
     }
@@ -393,30 +435,32 @@ impl<'c, 's> Writer<'c, 's> {
             let rowid = self.conn.last_insert_rowid();
             first_row.get_or_insert(rowid);
             self.doc.add(s.name, step.tool_name, messages);
+            let mut json = std::mem::take(&mut self.json);
             for (k, ev) in set.span_events(s).iter().enumerate() {
-                self.conn.prepare_cached("INSERT INTO events (span_rowid, idx, time_ns, name, attributes, dropped_attributes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
-                    .execute(params![
-                        rowid,
-                        k as i64,
-                        ev.time as i64,
-                        set.str(ev.name),
-                        codec::encode(&set.strings, &set.attrs[ev.attrs.range()]),
-                        ev.dropped
-                    ])?;
+                codec::encode_into(&mut json, &set.strings, &set.attrs[ev.attrs.range()]);
+                self.event.execute(&[
+                    Value::Int(rowid),
+                    Value::Int(k as i64),
+                    Value::Int(ev.time as i64),
+                    set.str(ev.name).into(),
+                    std::str::from_utf8(&json).unwrap_or("{}").into(),
+                    Value::Int(ev.dropped.into()),
+                ])?;
             }
             for (k, l) in set.span_links(s).iter().enumerate() {
-                self.conn.prepare_cached("INSERT INTO links (span_rowid, idx, trace_id, span_id, trace_state, flags, attributes, dropped_attributes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?
-                    .execute(params![
-                        rowid,
-                        k as i64,
-                        l.trace_id.hex().as_str(),
-                        l.span_id.hex().as_str(),
-                        set.str(l.trace_state),
-                        l.flags,
-                        codec::encode(&set.strings, &set.attrs[l.attrs.range()]),
-                        l.dropped
-                    ])?;
+                codec::encode_into(&mut json, &set.strings, &set.attrs[l.attrs.range()]);
+                self.link.execute(&[
+                    Value::Int(rowid),
+                    Value::Int(k as i64),
+                    l.trace_id.hex().as_str().into(),
+                    l.span_id.hex().as_str().into(),
+                    set.str(l.trace_state).into(),
+                    Value::Int(l.flags.into()),
+                    std::str::from_utf8(&json).unwrap_or("{}").into(),
+                    Value::Int(l.dropped.into()),
+                ])?;
             }
+            self.json = json;
         }
         if let Some(rowid) = first_row {
             let (names, tools, messages) = self.doc.columns(set);
