@@ -131,7 +131,6 @@ CREATE TABLE links (
 );
 CREATE VIRTUAL TABLE trace_text USING fts5 (name, tool_name, messages, content = '', detail = full, columnsize = 0);
 INSERT INTO trace_text (trace_text, rank) VALUES ('hashsize', 16777216);
-INSERT INTO trace_text (trace_text, rank) VALUES ('automerge', 16);
 "#;
 
 /// Creates the current schema in an empty database.
