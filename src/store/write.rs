@@ -151,7 +151,9 @@ impl Encoded {
         text.clear();
         ends.clear();
         let mut buf = Vec::with_capacity(4096);
+        let mut seen = super::text::Seen::default();
         for &t in traces {
+            seen.clear();
             for &i in set.trace_spans(&set.traces[t as usize]) {
                 let attrs = set.span_attrs(&set.spans[i as usize]);
                 codec::encode_into(&mut buf, &set.strings, attrs);
@@ -161,7 +163,7 @@ impl Encoded {
                     if keys.contains(&a.key)
                         && let Some(v) = a.value.as_str(&set.strings)
                     {
-                        super::text::push_searchable(text, v);
+                        seen.push(text, v);
                     }
                 }
                 ends.push(text.len());
