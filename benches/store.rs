@@ -120,6 +120,14 @@ fn floors(dump: &Path, dir: &Path) -> impl Fn(bool) -> f64 {
     }
 }
 
+/// One import round and the floor written just before it, in seconds.
+struct Round {
+    import_s: f64,
+    load_s: f64,
+    write_s: f64,
+    floor_fts: f64,
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let small = args.iter().any(|a| a == "--small");
@@ -168,23 +176,28 @@ fn main() {
                 .map_or(0.0, |(_, v)| *v)
         };
         let (load_s, write_s) = (phase("load"), phase("write") + phase("checkpoint"));
-        rounds.push((import_s, load_s, write_s, floor_fts));
+        rounds.push(Round {
+            import_s,
+            load_s,
+            write_s,
+            floor_fts,
+        });
         last = Some(report);
     }
     drop(floor);
     let report = last.expect("a round");
     let spans = report.spans_read as f64;
     let size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0) as f64;
-    let median = |f: &dyn Fn(&(f64, f64, f64, f64)) -> f64| {
+    let median = |f: &dyn Fn(&Round) -> f64| {
         let mut v: Vec<f64> = rounds.iter().map(f).collect();
         pct(&mut v, 0.5)
     };
-    let import_s = median(&|r| r.0);
-    let load_s = median(&|r| r.1);
-    let write_s = median(&|r| r.2);
-    let floor_fts = median(&|r| r.3);
-    let ratio = median(&|r| r.2 / r.3.max(1e-9));
-    let writes: Vec<String> = rounds.iter().map(|r| format!("{:.2}", r.2)).collect();
+    let import_s = median(&|r| r.import_s);
+    let load_s = median(&|r| r.load_s);
+    let write_s = median(&|r| r.write_s);
+    let floor_fts = median(&|r| r.floor_fts);
+    let ratio = median(&|r| r.write_s / r.floor_fts.max(1e-9));
+    let writes: Vec<String> = rounds.iter().map(|r| format!("{:.2}", r.write_s)).collect();
     println!(
         "agtrace store benchmark: {} spans in {traces} traces; medians of {ROUNDS} rounds",
         report.spans_written
