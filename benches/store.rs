@@ -33,40 +33,38 @@ fn pct(v: &mut [f64], p: f64) -> f64 {
 fn floors(dump: &Path, dir: &Path) -> impl Fn(bool) -> f64 {
     let set = agtrace::source::load(&[Input::Path(dump.to_path_buf())], &LoadOptions::default())
         .expect("load");
-    // Per trace: its spans' attribute JSON and its full-text document.
-    let traces: Vec<(Vec<String>, String)> = set
-        .traces
-        .iter()
-        .map(|t| {
-            let mut doc = String::new();
-            let rows = set
-                .trace_spans(t)
-                .iter()
-                .map(|&i| {
-                    let s = &set.spans[i as usize];
-                    let attrs = set.span_attrs(s);
-                    doc.push_str(set.str(s.name));
-                    for a in attrs {
-                        if MESSAGE_KEYS.contains(&set.str(a.key))
-                            && let Some(v) = a.value.as_str(&set.strings)
-                        {
-                            doc.push('\n');
-                            doc.push_str(v);
-                        }
-                    }
+    // Per trace: its spans' attribute JSON and its full-text document, packed in two
+    // buffers so that holding them costs the imports timed beside them little.
+    let (mut rows, mut docs, mut per_trace) = (Packed::default(), Packed::default(), Vec::new());
+    let mut doc = String::new();
+    for t in &set.traces {
+        doc.clear();
+        for &i in set.trace_spans(t) {
+            let s = &set.spans[i as usize];
+            let attrs = set.span_attrs(s);
+            doc.push_str(set.str(s.name));
+            for a in attrs {
+                if MESSAGE_KEYS.contains(&set.str(a.key))
+                    && let Some(v) = a.value.as_str(&set.strings)
+                {
                     doc.push('\n');
-                    serde_json::Value::Object(
-                        attrs
-                            .iter()
-                            .map(|a| (set.str(a.key).to_owned(), a.value.to_json(&set.strings)))
-                            .collect(),
-                    )
-                    .to_string()
-                })
-                .collect();
-            (rows, doc)
-        })
-        .collect();
+                    doc.push_str(v);
+                }
+            }
+            doc.push('\n');
+            rows.push(
+                &serde_json::Value::Object(
+                    attrs
+                        .iter()
+                        .map(|a| (set.str(a.key).to_owned(), a.value.to_json(&set.strings)))
+                        .collect(),
+                )
+                .to_string(),
+            );
+        }
+        docs.push(&doc);
+        per_trace.push(set.trace_spans(t).len());
+    }
     drop(set);
     let dir = dir.to_path_buf();
     move |fts: bool| -> f64 {
@@ -82,8 +80,8 @@ fn floors(dump: &Path, dir: &Path) -> impl Fn(bool) -> f64 {
         )
         .expect("schema");
         let t = Instant::now();
-        let mut traces = traces.iter().peekable();
-        while traces.peek().is_some() {
+        let (mut trace, mut row) = (0, 0);
+        while trace < per_trace.len() {
             let tx = conn.unchecked_transaction().expect("begin");
             {
                 let mut ins = tx
@@ -93,18 +91,19 @@ fn floors(dump: &Path, dir: &Path) -> impl Fn(bool) -> f64 {
                     .prepare_cached("INSERT INTO trace_text (rowid, text) VALUES (?1, ?2)")
                     .expect("prepare");
                 let mut spans = 0;
-                while spans < agtrace::store::import::BATCH_SPANS
-                    && let Some((rows, doc)) = traces.next()
-                {
+                while spans < agtrace::store::import::BATCH_SPANS && trace < per_trace.len() {
                     let mut first = None;
-                    for json in rows {
-                        ins.execute([json]).expect("insert");
+                    for _ in 0..per_trace[trace] {
+                        ins.execute([rows.get(row)]).expect("insert");
                         first.get_or_insert(tx.last_insert_rowid());
+                        row += 1;
                     }
-                    spans += rows.len();
+                    spans += per_trace[trace];
                     if fts && let Some(first) = first {
-                        txt.execute(rusqlite::params![first, doc]).expect("insert");
+                        txt.execute(rusqlite::params![first, docs.get(trace)])
+                            .expect("insert");
                     }
+                    trace += 1;
                 }
             }
             tx.commit().expect("commit");
@@ -117,6 +116,25 @@ fn floors(dump: &Path, dir: &Path) -> impl Fn(bool) -> f64 {
             let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
         }
         secs
+    }
+}
+
+/// Strings back to back in one buffer.
+#[derive(Default)]
+struct Packed {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Packed {
+    fn push(&mut self, s: &str) {
+        self.text.push_str(s);
+        self.ends.push(self.text.len());
+    }
+
+    fn get(&self, i: usize) -> &str {
+        let from = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[from..self.ends[i]]
     }
 }
 
