@@ -223,6 +223,49 @@ fn opt_str(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
 }
 
+/// Store ids of rows unique by their content (resources, scopes), by the set's index
+/// and by content: many entries of a set are the same resource (one per batch of spans
+/// its sender exported), and each distinct one is looked up in the store once.
+struct RowIds<K> {
+    by_index: FxHashMap<u32, i64>,
+    by_content: FxHashMap<K, i64>,
+}
+
+impl<K> Default for RowIds<K> {
+    fn default() -> Self {
+        RowIds {
+            by_index: FxHashMap::default(),
+            by_content: FxHashMap::default(),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq> RowIds<K> {
+    /// The id of entry `index`, whose content `key` gives; `store` finds or inserts
+    /// the row for content not seen yet.
+    fn id(
+        &mut self,
+        index: u32,
+        key: impl FnOnce() -> K,
+        store: impl FnOnce(&K) -> rusqlite::Result<i64>,
+    ) -> rusqlite::Result<i64> {
+        if let Some(&id) = self.by_index.get(&index) {
+            return Ok(id);
+        }
+        let key = key();
+        let id = match self.by_content.get(&key) {
+            Some(&id) => id,
+            None => {
+                let id = store(&key)?;
+                self.by_content.insert(key, id);
+                id
+            }
+        };
+        self.by_index.insert(index, id);
+        Ok(id)
+    }
+}
+
 /// Prepared statements and the store ids of resources and scopes already written.
 struct Writer<'c, 's> {
     conn: &'c Connection,
@@ -234,12 +277,8 @@ struct Writer<'c, 's> {
     /// Reused buffer for event and link attribute JSON.
     json: Vec<u8>,
     trace: StaticInsert<'c>,
-    resource_ids: FxHashMap<u32, i64>,
-    scope_ids: FxHashMap<u32, i64>,
-    /// Store ids by content: many resource and scope entries of a set are the same
-    /// (one per batch of spans a sender exported), and each is looked up once.
-    resource_rows: FxHashMap<(Sym, String, u32), i64>,
-    scope_rows: FxHashMap<(Sym, Sym, String, u32), i64>,
+    resources: RowIds<(Sym, String, u32)>,
+    scopes: RowIds<(Sym, Sym, String, u32)>,
     doc: TraceDoc,
 }
 
@@ -312,69 +351,50 @@ impl<'c, 's> Writer<'c, 's> {
                 conn,
                 "INSERT OR REPLACE INTO traces (trace_id, root_name, service, session_id, user_id, agent_name, start_ns, end_ns, duration_ms, span_count, error_count, warning_count, llm_calls, tool_calls, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd, cost_partial, billable_steps, unpriced_steps, orphan_count, cycle_count, clock_skew_count, unfinished_count, duplicate_count, dropped_count, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)",
             )?,
-            resource_ids: FxHashMap::default(),
-            scope_ids: FxHashMap::default(),
-            resource_rows: FxHashMap::default(),
-            scope_rows: FxHashMap::default(),
+            resources: RowIds::default(),
+            scopes: RowIds::default(),
             doc: TraceDoc::default(),
         })
     }
 
     fn resource_id(&mut self, r: u32) -> rusqlite::Result<i64> {
-        if let Some(&id) = self.resource_ids.get(&r) {
-            return Ok(id);
-        }
-        let set = self.set;
-        let res = &set.resources[r as usize];
-        let key = (
-            res.service,
-            codec::encode(&set.strings, &set.attrs[res.attrs.range()]),
-            res.dropped,
-        );
-        let id = match self.resource_rows.get(&key) {
-            Some(&id) => id,
-            None => {
-                let id = row_id(
-                    self.conn,
+        let (set, conn) = (self.set, self.conn);
+        self.resources.id(
+            r,
+            || {
+                let res = &set.resources[r as usize];
+                let attrs = codec::encode(&set.strings, &set.attrs[res.attrs.range()]);
+                (res.service, attrs, res.dropped)
+            },
+            |(service, attrs, dropped)| {
+                row_id(
+                    conn,
                     "INSERT OR IGNORE INTO resources (service, attributes, dropped_attributes) VALUES (?1, ?2, ?3)",
                     "SELECT id FROM resources WHERE service = ?1 AND attributes = ?2 AND dropped_attributes = ?3",
-                    params![set.str(res.service), key.1, res.dropped],
-                )?;
-                self.resource_rows.insert(key, id);
-                id
-            }
-        };
-        self.resource_ids.insert(r, id);
-        Ok(id)
+                    params![set.str(*service), attrs, dropped],
+                )
+            },
+        )
     }
 
     fn scope_id(&mut self, s: u32) -> rusqlite::Result<i64> {
-        if let Some(&id) = self.scope_ids.get(&s) {
-            return Ok(id);
-        }
-        let set = self.set;
-        let sc = &set.scopes[s as usize];
-        let key = (
-            sc.name,
-            sc.version,
-            codec::encode(&set.strings, &set.attrs[sc.attrs.range()]),
-            sc.dropped,
-        );
-        let id = match self.scope_rows.get(&key) {
-            Some(&id) => id,
-            None => {
-                let id = row_id(
-                    self.conn,
+        let (set, conn) = (self.set, self.conn);
+        self.scopes.id(
+            s,
+            || {
+                let sc = &set.scopes[s as usize];
+                let attrs = codec::encode(&set.strings, &set.attrs[sc.attrs.range()]);
+                (sc.name, sc.version, attrs, sc.dropped)
+            },
+            |(name, version, attrs, dropped)| {
+                row_id(
+                    conn,
                     "INSERT OR IGNORE INTO scopes (name, version, attributes, dropped_attributes) VALUES (?1, ?2, ?3, ?4)",
                     "SELECT id FROM scopes WHERE name = ?1 AND version = ?2 AND attributes = ?3 AND dropped_attributes = ?4",
-                    params![set.str(sc.name), set.str(sc.version), key.2, sc.dropped],
-                )?;
-                self.scope_rows.insert(key, id);
-                id
-            }
-        };
-        self.scope_ids.insert(s, id);
-        Ok(id)
+                    params![set.str(*name), set.str(*version), attrs, dropped],
+                )
+            },
+        )
     }
 
     /// Writes one trace: its new spans (with events and links), the full-text document
