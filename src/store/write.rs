@@ -288,6 +288,8 @@ struct Writer<'c, 's> {
 struct TraceDoc {
     names: Vec<Sym>,
     tools: Vec<Sym>,
+    /// Names and tool names already in `names` or `tools` (a trace can have many).
+    seen: rustc_hash::FxHashSet<(bool, Sym)>,
     messages: String,
     name_text: String,
     tool_text: String,
@@ -297,14 +299,15 @@ impl TraceDoc {
     fn clear(&mut self) {
         self.names.clear();
         self.tools.clear();
+        self.seen.clear();
         self.messages.clear();
     }
 
     fn add(&mut self, name: Sym, tool: Sym, messages: &str) {
-        if !self.names.contains(&name) {
+        if self.seen.insert((false, name)) {
             self.names.push(name);
         }
-        if !tool.is_empty() && !self.tools.contains(&tool) {
+        if !tool.is_empty() && self.seen.insert((true, tool)) {
             self.tools.push(tool);
         }
         self.messages.push_str(messages);
