@@ -96,17 +96,19 @@ fn push_object<'a>(
     out.push(b'}');
 }
 
-/// Encodes attributes as one JSON object into `out` (cleared first).
-pub fn encode_into(out: &mut Vec<u8>, strings: &Interner, attrs: &[Attr]) {
+/// Encodes attributes as one JSON object into `out` (cleared first) and returns it as
+/// text; `out` is a buffer reused from call to call.
+pub fn encode_into<'b>(out: &'b mut Vec<u8>, strings: &Interner, attrs: &[Attr]) -> &'b str {
     out.clear();
     push_object(out, strings, attrs.iter().map(|a| (a.key, &a.value)));
+    // The encoder writes only JSON built from `str`s, so this always holds.
+    std::str::from_utf8(out).unwrap_or("{}")
 }
 
 /// Encodes attributes as one JSON object.
 pub fn encode(strings: &Interner, attrs: &[Attr]) -> String {
     let mut out = Vec::with_capacity(64 * attrs.len() + 2);
-    encode_into(&mut out, strings, attrs);
-    String::from_utf8(out).unwrap_or_default()
+    encode_into(&mut out, strings, attrs).to_owned()
 }
 
 /// Decodes an attribute object into the batch's attribute arena. Text that is not

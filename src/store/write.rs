@@ -156,8 +156,7 @@ impl Encoded {
             seen.clear();
             for &i in set.trace_spans(&set.traces[t as usize]) {
                 let attrs = set.span_attrs(&set.spans[i as usize]);
-                codec::encode_into(&mut buf, &set.strings, attrs);
-                text.push_str(std::str::from_utf8(&buf).unwrap_or("{}"));
+                text.push_str(codec::encode_into(&mut buf, &set.strings, attrs));
                 ends.push(text.len());
                 for a in attrs {
                     if keys.contains(&a.key)
@@ -274,9 +273,9 @@ struct Writer<'c, 's> {
     text: StaticInsert<'c>,
     event: StaticInsert<'c>,
     link: StaticInsert<'c>,
+    trace: StaticInsert<'c>,
     /// Reused buffer for event and link attribute JSON.
     json: Vec<u8>,
-    trace: StaticInsert<'c>,
     resources: RowIds<(Sym, String, u32)>,
     scopes: RowIds<(Sym, Sym, String, u32)>,
     doc: TraceDoc,
@@ -460,20 +459,21 @@ impl<'c, 's> Writer<'c, 's> {
             let rowid = self.conn.last_insert_rowid();
             first_row.get_or_insert(rowid);
             self.doc.add(s.name, step.tool_name, messages);
-            let mut json = std::mem::take(&mut self.json);
             for (k, ev) in set.span_events(s).iter().enumerate() {
-                codec::encode_into(&mut json, &set.strings, &set.attrs[ev.attrs.range()]);
+                let attrs =
+                    codec::encode_into(&mut self.json, &set.strings, &set.attrs[ev.attrs.range()]);
                 self.event.execute(&[
                     Value::Int(rowid),
                     Value::Int(k as i64),
                     Value::Int(ev.time as i64),
                     set.str(ev.name).into(),
-                    std::str::from_utf8(&json).unwrap_or("{}").into(),
+                    attrs.into(),
                     Value::Int(ev.dropped.into()),
                 ])?;
             }
             for (k, l) in set.span_links(s).iter().enumerate() {
-                codec::encode_into(&mut json, &set.strings, &set.attrs[l.attrs.range()]);
+                let attrs =
+                    codec::encode_into(&mut self.json, &set.strings, &set.attrs[l.attrs.range()]);
                 self.link.execute(&[
                     Value::Int(rowid),
                     Value::Int(k as i64),
@@ -481,11 +481,10 @@ impl<'c, 's> Writer<'c, 's> {
                     l.span_id.hex().as_str().into(),
                     set.str(l.trace_state).into(),
                     Value::Int(l.flags.into()),
-                    std::str::from_utf8(&json).unwrap_or("{}").into(),
+                    attrs.into(),
                     Value::Int(l.dropped.into()),
                 ])?;
             }
-            self.json = json;
         }
         if let Some(rowid) = first_row {
             let (names, tools, messages) = self.doc.columns(set);
