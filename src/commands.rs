@@ -2,8 +2,10 @@
 
 use crate::cli::{Cli, Command, LoadArgs, LsArgs, ShowArgs, SortArg};
 use crate::model::TraceSet;
-use crate::query::{SortKey, TraceQuery, short_id_len};
-use crate::render::{self, Style, format, sanitize};
+use crate::model::short_id_len;
+use crate::query::{SortKey, TraceQuery};
+use crate::render::{self, Style, format};
+use crate::sanitize::sanitize;
 use crate::source::{self, Input, LoadOptions};
 use std::io::{self, IsTerminal as _, Write};
 use std::path::Path;
@@ -204,7 +206,7 @@ fn load_options(args: &LoadArgs) -> Result<LoadOptions, CommandError> {
 fn load(inputs: &[Input], args: &LoadArgs) -> Result<TraceSet, CommandError> {
     let opts = load_options(args)?;
     let started = std::time::Instant::now();
-    let set = source::load(inputs, &opts)?;
+    let set = crate::input::load(inputs, &opts)?;
     let mut err = io::stderr().lock();
     for w in &set.warnings {
         let _ = writeln!(err, "agtrace: warning: {}", sanitize(&w.to_string()));
@@ -247,7 +249,7 @@ fn peak_rss_kb() -> Option<u64> {
 
 fn ls(a: LsArgs) -> Result<(), CommandError> {
     let slower_than = match &a.slow {
-        Some(s) => Some(format::parse_duration(s).ok_or_else(|| {
+        Some(s) => Some(crate::query::parse_duration(s).ok_or_else(|| {
             CommandError::Usage(format!(
                 "--slow {s:?}: expected a duration such as 2s, 500ms or 1.5m"
             ))

@@ -20,9 +20,11 @@
 pub mod cli;
 pub mod commands;
 pub mod decode;
+pub mod input;
 pub mod model;
 pub mod query;
 pub mod render;
+pub mod sanitize;
 pub mod semconv;
 pub mod source;
 pub mod store;

@@ -23,7 +23,7 @@ fn main() -> ExitCode {
                 let msg = anyhow::Error::from(e);
                 eprintln!(
                     "agtrace: {}",
-                    agtrace::render::sanitize_multiline(&msg.to_string())
+                    agtrace::sanitize::sanitize_multiline(&msg.to_string())
                 );
             }
             ExitCode::from(code)

@@ -3,7 +3,8 @@
 //! opening never writes; bad files get clear messages; Phoenix's layout reads.
 
 mod common;
-use agtrace::source::{Input, LoadError, LoadOptions, load};
+use agtrace::input::load;
+use agtrace::source::{Input, LoadError, LoadOptions};
 use agtrace::store::{StoreError, import};
 use common::{canonical, fixture};
 use rusqlite::Connection;

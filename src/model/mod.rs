@@ -325,3 +325,25 @@ impl TraceSet {
             .collect()
     }
 }
+
+/// The shortest prefix length (at least 8 hex digits) at which every trace id in the set
+/// is unique, so short ids in listings can be pasted back into `show`.
+pub fn short_id_len(set: &TraceSet) -> usize {
+    let mut ids: Vec<[u8; 16]> = set.traces.iter().map(|t| t.id.0).collect();
+    ids.sort_unstable();
+    let mut need = 8;
+    for w in ids.windows(2) {
+        let common_nibbles = common_prefix_nibbles(&w[0], &w[1]);
+        need = need.max(common_nibbles + 1);
+    }
+    need.min(32)
+}
+
+fn common_prefix_nibbles(a: &[u8; 16], b: &[u8; 16]) -> usize {
+    for i in 0..16 {
+        if a[i] != b[i] {
+            return 2 * i + usize::from(a[i] >> 4 == b[i] >> 4);
+        }
+    }
+    32
+}

@@ -7,8 +7,8 @@
 //! and bare words (fuzzy match on span, tool and model names, or an id prefix).
 //! Values may use `*` as a wildcard; matching ignores case.
 
+use super::parse_duration;
 use crate::model::{Outcome, StepKind, Sym, TraceSet};
-use crate::render::format::parse_duration;
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 use std::cell::RefCell;

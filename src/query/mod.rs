@@ -81,25 +81,38 @@ impl TraceQuery {
     }
 }
 
-/// The shortest prefix length (at least 8 hex digits) at which every trace id in the set
-/// is unique, so short ids in listings can be pasted back into `show`.
-pub fn short_id_len(set: &TraceSet) -> usize {
-    let mut ids: Vec<[u8; 16]> = set.traces.iter().map(|t| t.id.0).collect();
-    ids.sort_unstable();
-    let mut need = 8;
-    for w in ids.windows(2) {
-        let common_nibbles = common_prefix_nibbles(&w[0], &w[1]);
-        need = need.max(common_nibbles + 1);
-    }
-    need.min(32)
+/// Parses a duration such as `2s`, `500ms`, `1.5m`, `250us`, `90` (seconds).
+pub fn parse_duration(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let v: f64 = num.parse().ok()?;
+    let mult = match unit.trim() {
+        "" | "s" | "sec" | "secs" => 1e9,
+        "ms" => 1e6,
+        "us" | "µs" => 1e3,
+        "ns" => 1.0,
+        "m" | "min" => 60e9,
+        "h" => 3600e9,
+        _ => return None,
+    };
+    let ns = v * mult;
+    (ns.is_finite() && ns >= 0.0 && ns < u64::MAX as f64).then_some(ns as u64)
 }
 
-fn common_prefix_nibbles(a: &[u8; 16], b: &[u8; 16]) -> usize {
-    for i in 0..16 {
-        if a[i] != b[i] {
-            return 2 * i + usize::from(a[i] >> 4 == b[i] >> 4);
-        }
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("2s"), Some(2_000_000_000));
+        assert_eq!(parse_duration("500ms"), Some(500_000_000));
+        assert_eq!(parse_duration("1.5m"), Some(90_000_000_000));
+        assert_eq!(parse_duration("fast"), None);
     }
-    32
 }
+
 pub mod filter;

@@ -69,27 +69,6 @@ pub fn cost_compact(usd: Option<f64>, partial: bool, billable: bool) -> String {
     }
 }
 
-/// Parses a duration such as `2s`, `500ms`, `1.5m`, `250us`, `90` (seconds).
-pub fn parse_duration(s: &str) -> Option<u64> {
-    let s = s.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let v: f64 = num.parse().ok()?;
-    let mult = match unit.trim() {
-        "" | "s" | "sec" | "secs" => 1e9,
-        "ms" => 1e6,
-        "us" | "µs" => 1e3,
-        "ns" => 1.0,
-        "m" | "min" => 60e9,
-        "h" => 3600e9,
-        _ => return None,
-    };
-    let ns = v * mult;
-    (ns.is_finite() && ns >= 0.0 && ns < u64::MAX as f64).then_some(ns as u64)
-}
-
 /// Unix nanoseconds as `YYYY-MM-DD HH:MM:SS.mmm` in UTC (`-` for 0).
 pub fn timestamp(unix_ns: u64) -> String {
     if unix_ns == 0 {
@@ -173,10 +152,6 @@ mod tests {
         assert_eq!(duration(450_000_000), "450ms");
         assert_eq!(duration(3_210_000_000), "3.21s");
         assert_eq!(duration(125_000_000_000), "2m05s");
-        assert_eq!(parse_duration("2s"), Some(2_000_000_000));
-        assert_eq!(parse_duration("500ms"), Some(500_000_000));
-        assert_eq!(parse_duration("1.5m"), Some(90_000_000_000));
-        assert_eq!(parse_duration("fast"), None);
     }
 
     #[test]

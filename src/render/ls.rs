@@ -1,9 +1,10 @@
 //! `agtrace ls`: one row per trace, as a table or as JSON Lines.
 
 use super::format::{cost, duration, pad, pad_left, timestamp, tokens, truncate, width};
-use super::{Paint, Style, opt_str, sanitize, status_cell, write_json_line};
+use super::{Paint, Style, opt_str, status_cell, write_json_line};
+use crate::model::short_id_len;
 use crate::model::{Outcome, Trace, TraceSet};
-use crate::query::short_id_len;
+use crate::sanitize::sanitize;
 use serde_json::json;
 use std::io::{self, Write};
 

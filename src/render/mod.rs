@@ -4,11 +4,10 @@
 
 pub mod format;
 pub mod ls;
-mod sanitize;
+
 pub mod show;
 pub mod style;
 
-pub use sanitize::{sanitize, sanitize_multiline};
 pub use style::{Paint, Style};
 
 use crate::model::Outcome;

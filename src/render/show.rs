@@ -3,8 +3,9 @@
 //! session turn by turn, or one step in full; each also as JSON Lines.
 
 use super::format::{cost, duration, pad, pad_left, timestamp, tokens, truncate, width};
-use super::{Paint, Style, opt_str, sanitize, sanitize_multiline, status_cell, write_json_line};
+use super::{Paint, Style, opt_str, status_cell, write_json_line};
 use crate::model::{CostSource, Marks, NONE, Outcome, Span, Step, StepKind, Trace, TraceSet};
+use crate::sanitize::{sanitize, sanitize_multiline};
 use crate::semconv::messages::{Conversation, Part, conversation};
 use serde_json::{Map, Value, json};
 use std::io::{self, Write};

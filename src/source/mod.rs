@@ -5,7 +5,7 @@
 mod decompress;
 mod sniff;
 
-pub use sniff::{Format, describe_non_trace, sniff_format};
+pub use sniff::{Format, SQLITE_MAGIC, describe_non_trace, is_sqlite, sniff_format};
 
 use crate::decode::{self, DecodeError, Decoded};
 use crate::model::{Batch, Position, TraceSet, Warning};
@@ -62,9 +62,10 @@ pub enum LoadError {
         /// What it looks like instead.
         what: String,
     },
-    /// A SQLite store could not be read.
+    /// A SQLite store could not be read (the store reader's own error, which names
+    /// the file).
     #[error(transparent)]
-    Store(Box<crate::store::StoreError>),
+    Store(Box<dyn std::error::Error + Send + Sync>),
     /// The input is broken before any span could be read.
     #[error("{name}: {source}")]
     Decode {
@@ -116,7 +117,14 @@ pub struct LoadOptions {
     pub stream_min_bytes: u64,
     /// Size of one piece when decoding from a file.
     pub piece_bytes: u64,
+    /// Reads a SQLite file met among the inputs (named or inside a folder). Sources do
+    /// not know stores: the input layer ([`crate::input`]) supplies the store reader,
+    /// and without one a SQLite file is refused like any other non-trace file.
+    pub stores: Option<StoreReader>,
 }
+
+/// A reader of SQLite trace stores: the file and its source index in, one batch out.
+pub type StoreReader = fn(&Path, u32) -> Result<Batch, Box<dyn std::error::Error + Send + Sync>>;
 
 impl Default for LoadOptions {
     fn default() -> Self {
@@ -129,6 +137,7 @@ impl Default for LoadOptions {
             progress: None,
             stream_min_bytes: decode::otlp_json::STREAM_MIN_BYTES,
             piece_bytes: decode::otlp_json::PIECE_BYTES,
+            stores: None,
         }
     }
 }
@@ -271,8 +280,8 @@ fn load_file(
     source: u32,
     opts: &LoadOptions,
 ) -> Result<Decoded, LoadError> {
-    if crate::store::is_sqlite(path) {
-        let batch = crate::store::load(path, source).map_err(|e| LoadError::Store(Box::new(e)))?;
+    if let Some(read_store) = opts.stores.filter(|_| is_sqlite(path)) {
+        let batch = read_store(path, source).map_err(LoadError::Store)?;
         if let Some(p) = &opts.progress {
             p.spans.fetch_add(
                 batch.spans.len() as u64,

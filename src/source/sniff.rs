@@ -30,6 +30,9 @@ pub fn sniff_format(buf: &[u8]) -> Format {
 /// A short phrase naming what a non-trace input looks like ("a Jaeger JSON export").
 pub fn describe_non_trace(buf: &[u8]) -> String {
     let head = &buf[..buf.len().min(64 * 1024)];
+    if head.starts_with(SQLITE_MAGIC) {
+        return "a SQLite database".into();
+    }
     let text = String::from_utf8_lossy(head);
     let has = |s: &str| text.contains(s);
     let first = text.trim_start().chars().next();
@@ -64,9 +67,21 @@ pub fn describe_non_trace(buf: &[u8]) -> String {
         let line: String = text.lines().next().unwrap_or("").chars().take(60).collect();
         return format!(
             "a text file (it starts with \"{}\")",
-            crate::render::sanitize(&line)
+            crate::sanitize::sanitize(&line)
         );
     }
     let hex: Vec<String> = head.iter().take(8).map(|b| format!("{b:02x}")).collect();
     format!("binary data (first bytes {})", hex.join(" "))
+}
+
+/// The first bytes of every SQLite database file.
+pub const SQLITE_MAGIC: &[u8] = b"SQLite format 3\0";
+
+/// True when the file starts like a SQLite database.
+pub fn is_sqlite(path: &std::path::Path) -> bool {
+    use std::io::Read as _;
+    let mut head = [0u8; 16];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| head == SQLITE_MAGIC)
 }

@@ -35,7 +35,10 @@ fn open_for_write(
     prices: &crate::semconv::PriceTable,
 ) -> Result<Connection, StoreError> {
     let e = |x| StoreError::sqlite(db, x);
-    if db.exists() && std::fs::metadata(db).is_ok_and(|m| m.len() > 0) && !super::is_sqlite(db) {
+    if db.exists()
+        && std::fs::metadata(db).is_ok_and(|m| m.len() > 0)
+        && !crate::source::is_sqlite(db)
+    {
         return Err(StoreError::NotAStore {
             path: db.display().to_string(),
         });
@@ -90,7 +93,12 @@ pub fn import(
     let started = std::time::Instant::now();
     let conn = open_for_write(db, &opts.prices)?;
     let e = |x| StoreError::sqlite(db, x);
-    let mut set = crate::source::load(inputs, opts).map_err(|x| StoreError::Load(Box::new(x)))?;
+    // Other stores among the inputs are read as sources too.
+    let opts = LoadOptions {
+        stores: Some(|path, source| super::load(path, source).map_err(|e| Box::new(e) as _)),
+        ..opts.clone()
+    };
+    let mut set = crate::source::load(inputs, &opts).map_err(|x| StoreError::Load(Box::new(x)))?;
     let mut report = ImportReport {
         spans_read: set.spans.len() as u64,
         warnings: set.warnings.iter().map(|w| w.to_string()).collect(),

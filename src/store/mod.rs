@@ -24,11 +24,12 @@ pub fn all_agtrace_stores(inputs: &[crate::source::Input]) -> Option<Vec<std::pa
     let mut out = Vec::new();
     for i in inputs {
         match i {
-            crate::source::Input::Path(p) if p.is_file() && is_sqlite(p) => match open_read_only(p)
-            {
-                Ok((_, Flavor::Agtrace)) => out.push(p.clone()),
-                _ => return None,
-            },
+            crate::source::Input::Path(p) if p.is_file() && crate::source::is_sqlite(p) => {
+                match open_read_only(p) {
+                    Ok((_, Flavor::Agtrace)) => out.push(p.clone()),
+                    _ => return None,
+                }
+            }
             _ => return None,
         }
     }
@@ -37,18 +38,6 @@ pub fn all_agtrace_stores(inputs: &[crate::source::Input]) -> Option<Vec<std::pa
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
-
-/// The first bytes of every SQLite database file.
-pub const MAGIC: &[u8] = b"SQLite format 3\0";
-
-/// True when the file starts like a SQLite database.
-pub fn is_sqlite(path: &Path) -> bool {
-    use std::io::Read as _;
-    let mut head = [0u8; 16];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut head))
-        .is_ok_and(|()| head == MAGIC)
-}
 
 /// What went wrong with a store.
 #[derive(Debug, thiserror::Error)]

@@ -396,7 +396,7 @@ impl App {
                 None
             }
             Err(e) => {
-                self.status = crate::render::sanitize(&e.to_string()).into_owned();
+                self.status = crate::sanitize::sanitize(&e.to_string()).into_owned();
                 None
             }
         }
@@ -406,13 +406,13 @@ impl App {
     fn leave_store_mode(&mut self) {
         if let Some(path) = self.store.take() {
             let opts = crate::source::LoadOptions::default();
-            match crate::source::load(&[crate::source::Input::Path(path)], &opts) {
+            match crate::input::load(&[crate::source::Input::Path(path)], &opts) {
                 Ok(set) => {
                     self.set = set;
                     self.loaded = None;
                     self.status = "read every span of the store for the filter".into();
                 }
-                Err(e) => self.status = crate::render::sanitize(&e.to_string()).into_owned(),
+                Err(e) => self.status = crate::sanitize::sanitize(&e.to_string()).into_owned(),
             }
         }
     }
@@ -1139,7 +1139,7 @@ impl App {
         self.screens.push(Screen::Session(s));
         self.status = format!(
             "session {} ({} turns)",
-            crate::render::sanitize(self.set.str(s)),
+            crate::sanitize::sanitize(self.set.str(s)),
             self.session_rows.len()
         );
     }
@@ -1352,7 +1352,7 @@ impl App {
         let reason = {
             let set = self.tset();
             let st = set.step(target);
-            crate::render::sanitize(set.str(st.reason)).into_owned()
+            crate::sanitize::sanitize(set.str(st.reason)).into_owned()
         };
         self.status = if reason.is_empty() || what != "failure" {
             format!("{what} {k}/{}", list.len())
@@ -1407,7 +1407,7 @@ impl App {
                     after as i64 - before as i64
                 );
             }
-            Err(e) => self.status = crate::render::sanitize(&e.to_string()).into_owned(),
+            Err(e) => self.status = crate::sanitize::sanitize(&e.to_string()).into_owned(),
         }
     }
 

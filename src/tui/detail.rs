@@ -6,7 +6,7 @@ use super::theme::Theme;
 use crate::model::{CostSource, TraceSet};
 use crate::render::format::{cost, duration, timestamp, tokens};
 use crate::render::show::{detail_json, mark_labels, step_reason, tool_io};
-use crate::render::{sanitize, sanitize_multiline};
+use crate::sanitize::{sanitize, sanitize_multiline};
 use crate::semconv::messages::{Part, conversation};
 use ratatui::text::{Line, Span};
 use serde_json::Value;

@@ -64,19 +64,19 @@ pub fn apply_start(app: &mut App, start: &Start) {
                     crossterm::event::KeyCode::Enter,
                 ));
             }
-            None => app.status = format!("no session {}", crate::render::sanitize(s)),
+            None => app.status = format!("no session {}", crate::sanitize::sanitize(s)),
         }
     }
     if let Some(t) = &start.trace {
         let found = app.set.find_traces(t);
         match found.as_slice() {
             [one] => app.open_trace(*one),
-            [] => app.status = format!("no trace id starts with {}", crate::render::sanitize(t)),
+            [] => app.status = format!("no trace id starts with {}", crate::sanitize::sanitize(t)),
             many => {
                 app.status = format!(
                     "{} traces start with {}",
                     many.len(),
-                    crate::render::sanitize(t)
+                    crate::sanitize::sanitize(t)
                 )
             }
         }
@@ -128,7 +128,7 @@ pub fn run(
                     }
                 }
                 Some(p) => summaries(&Default::default(), p),
-                None => crate::source::load(&inputs, &opts),
+                None => crate::input::load(&inputs, &opts),
             };
             let _ = tx.send(Event::Loaded(Box::new(r)));
         });
@@ -252,7 +252,7 @@ fn handle(
                     app.partial = false;
                     app.status = format!(
                         "only the newest traces are listed: {}",
-                        crate::render::sanitize(&e.to_string())
+                        crate::sanitize::sanitize(&e.to_string())
                     );
                 }
             }

@@ -15,7 +15,7 @@ use super::theme::{Theme, badge, glyph};
 use crate::model::{CostSource, Outcome, TraceSet};
 use crate::query::filter::fuzzy_indices;
 use crate::render::format::{cost_compact as cost, duration, timestamp, tokens, truncate, width};
-use crate::render::sanitize;
+use crate::sanitize::sanitize;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::style::{Modifier, Style};

@@ -1,8 +1,9 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use agtrace::input::load;
 use agtrace::model::{AttrValue, Interner, TraceSet};
-use agtrace::source::{Input, LoadError, LoadOptions, load};
+use agtrace::source::{Input, LoadError, LoadOptions};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
