@@ -9,8 +9,8 @@
 #[path = "support/gen.rs"]
 mod generator;
 
+use agtrace::semconv::keys::MESSAGE_KEYS;
 use agtrace::source::{Input, LoadOptions};
-use agtrace::store::MESSAGE_KEYS;
 use agtrace::tui::app::App;
 use agtrace::tui::theme::Theme;
 use agtrace::tui::view::render;
@@ -244,13 +244,11 @@ fn main() {
         let mut firsts = Vec::new();
         for _ in 0..5 {
             let t = Instant::now();
-            let f = agtrace::store::SummaryFilter {
-                newest,
-                ..Default::default()
-            };
-            let set = agtrace::store::load_summaries(&db, &f).expect("summaries");
-            let mut app = App::with_set(set, "store".into());
-            app.store = Some(db.clone());
+            let set = agtrace::store::load_summaries(&db, &Default::default(), newest)
+                .expect("summaries");
+            let mut app = App::loading("store".into());
+            app.shared.store_mode = true;
+            app.loaded(set);
             let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
             term.draw(|f| render(&mut app, f, &Theme::plain()))
                 .expect("draw");
@@ -264,7 +262,7 @@ fn main() {
     }
 
     // Session lookups: the session's traces with all their spans.
-    let set = agtrace::store::load_summaries(&db, &Default::default()).expect("summaries");
+    let set = agtrace::store::load_summaries(&db, &Default::default(), None).expect("summaries");
     let sessions: Vec<String> = set
         .sessions
         .keys()

@@ -120,16 +120,17 @@ fn main() {
     for a in actions {
         let ms = frame(&mut term, &mut app, &theme, Some(a));
         if ms > slowest.0 {
-            slowest = (ms, format!("{a:?} ({})", app.status));
+            slowest = (ms, format!("{a:?} ({})", app.shared.status));
         }
         list_rebuild.push(ms);
     }
     if std::env::args().any(|a| a == "--sort-detail") {
-        use agtrace::tui::app::SortCol;
-        for col in SortCol::ALL {
-            app.sort = col;
+        use agtrace::analysis::list::SortKey;
+        for col in SortKey::ALL {
+            app.shared.query.sort = col;
             let t = Instant::now();
-            app.rebuild_list();
+            let q = app.shared.query.clone();
+            let _ = q.run(&app.shared.set);
             let r = t.elapsed().as_secs_f64() * 1e3;
             let t = Instant::now();
             term.draw(|f| render(&mut app, f, &theme)).expect("draw");
@@ -139,7 +140,7 @@ fn main() {
             );
         }
     }
-    println!("\ntrace list ({} traces)", app.set.traces.len());
+    println!("\ntrace list ({} traces)", app.shared.set.traces.len());
     Stats(list).report("move / page / jump (key + frame)");
     Stats(list_rebuild).report("sort / failed / slow / group");
     println!("  slowest: {:.1} ms on {}", slowest.0, slowest.1);
@@ -147,7 +148,7 @@ fn main() {
     // Filters over every span.
     println!(
         "\nfilters over {} spans (apply + first frame)",
-        app.set.spans.len()
+        app.shared.set.spans.len()
     );
     for f in [
         "kind:tool",
@@ -167,7 +168,7 @@ fn main() {
             "  {:<40} {:>8.1} ms  ({} traces match)",
             if f.is_empty() { "(clear)" } else { f },
             t.elapsed().as_secs_f64() * 1e3,
-            app.totals.traces
+            app.list().totals.traces
         );
     }
 
@@ -177,7 +178,7 @@ fn main() {
     term.draw(|f| render(&mut app, f, &theme)).expect("draw");
     println!(
         "\nopen the {}-span trace: {:.1} ms",
-        app.tree.order.len(),
+        app.trace().map_or(0, |t| t.outline.order.len()),
         t.elapsed().as_secs_f64() * 1e3
     );
     let mut tree = Vec::new();
@@ -235,7 +236,10 @@ fn main() {
         ));
         folds.push(frame(&mut term, &mut app, &theme, Some(Action::ExpandAll)));
     }
-    println!("\nspan tree ({} spans)", app.tree.order.len());
+    println!(
+        "\nspan tree ({} spans)",
+        app.trace().map_or(0, |t| t.outline.order.len())
+    );
     Stats(tree).report("move / page / fold / jump / tabs");
     Stats(folds).report("collapse all / expand all");
     println!("\nfilters inside the big trace (apply + frame)");
@@ -247,7 +251,7 @@ fn main() {
             "  {:<40} {:>8.1} ms  ({} spans match)",
             if f.is_empty() { "(clear)" } else { f },
             t.elapsed().as_secs_f64() * 1e3,
-            app.tree.matches.len()
+            app.trace().map_or(0, |t| t.matches.len())
         );
     }
     app.apply_filter_text("kind:llm");

@@ -1,6 +1,7 @@
 //! The command line: subcommands and flags (clap derive).
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use crate::analysis::list::SortKey;
+use clap::{Args, Parser, Subcommand};
 
 /// agtrace: explore traces of AI agents in the terminal.
 #[derive(Debug, Parser)]
@@ -80,9 +81,9 @@ pub struct LsArgs {
     /// Only traces at least this long (e.g. 2s, 500ms, 1.5m).
     #[arg(long, value_name = "DURATION")]
     pub slow: Option<String>,
-    /// Sort order (largest first).
-    #[arg(long, value_enum, default_value_t = SortArg::Start)]
-    pub sort: SortArg,
+    /// Sort order: largest (newest) first, names A to Z; ties newest first.
+    #[arg(long, value_enum, default_value_t = SortKey::Start)]
+    pub sort: SortKey,
     /// At most N rows.
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
@@ -121,21 +122,4 @@ pub struct ShowArgs {
     pub depth: Option<u32>,
     #[command(flatten)]
     pub load: LoadArgs,
-}
-
-/// `--sort` keys.
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum SortArg {
-    /// Start time, newest first.
-    Start,
-    /// Duration, longest first.
-    Duration,
-    /// Span count, largest first.
-    Spans,
-    /// Error count, largest first.
-    Errors,
-    /// Tokens (input + output), largest first.
-    Tokens,
-    /// Cost, largest first (unknown last).
-    Cost,
 }

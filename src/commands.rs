@@ -1,10 +1,13 @@
 //! Running the subcommands: resolve sources, load, query, print, and pick the exit code.
 
-use crate::cli::{Cli, Command, LoadArgs, LsArgs, ShowArgs, SortArg};
+use crate::analysis::list::TraceListQuery;
+use crate::cli::{Cli, Command, LoadArgs, LsArgs, ShowArgs};
+use crate::format;
+use crate::input::Opened;
 use crate::model::TraceSet;
 use crate::model::short_id_len;
-use crate::query::{SortKey, TraceQuery};
-use crate::render::{self, Style, format};
+use crate::query::filter::Filter;
+use crate::render::{self, Style};
 use crate::sanitize::sanitize;
 use crate::source::{self, Input, LoadOptions};
 use std::io::{self, IsTerminal as _, Write};
@@ -104,7 +107,7 @@ fn open(a: crate::cli::OpenArgs) -> Result<(), CommandError> {
         session: a.session,
         filter: a.filter,
     };
-    match crate::tui::run(inputs, opts, start, label) {
+    match crate::tui::run(Opened::classify(inputs), opts, start, label) {
         Ok(warnings) => {
             let mut err = io::stderr().lock();
             for w in warnings {
@@ -113,6 +116,7 @@ fn open(a: crate::cli::OpenArgs) -> Result<(), CommandError> {
             Ok(())
         }
         Err(crate::tui::RunError::Load(e)) => Err(CommandError::Load(e)),
+        Err(crate::tui::RunError::Keys(e)) => Err(CommandError::Usage(e.to_string())),
         Err(e) => Err(CommandError::Io(io::Error::other(e.to_string()))),
     }
 }
@@ -247,50 +251,46 @@ fn peak_rss_kb() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn ls(a: LsArgs) -> Result<(), CommandError> {
-    let slower_than = match &a.slow {
-        Some(s) => Some(crate::query::parse_duration(s).ok_or_else(|| {
+/// The trace-list query `ls` asks for: `--filter`, with `--failed`, `--slow` and
+/// `--session` as the filter terms they stand for.
+fn ls_query(a: &LsArgs) -> Result<TraceListQuery, CommandError> {
+    let usage = |e: crate::query::filter::FilterError| CommandError::Usage(e.to_string());
+    let mut filter = match &a.filter {
+        Some(f) => Filter::parse(f).map_err(usage)?,
+        None => Filter::default(),
+    };
+    if a.failed {
+        filter = filter.and_failed();
+    }
+    if let Some(s) = &a.slow {
+        let ns = crate::query::parse_duration(s).ok_or_else(|| {
             CommandError::Usage(format!(
                 "--slow {s:?}: expected a duration such as 2s, 500ms or 1.5m"
             ))
-        })?),
-        None => None,
-    };
-    let query = TraceQuery {
-        failed: a.failed,
-        slower_than,
-        sort: match a.sort {
-            SortArg::Start => SortKey::Start,
-            SortArg::Duration => SortKey::Duration,
-            SortArg::Spans => SortKey::Spans,
-            SortArg::Errors => SortKey::Errors,
-            SortArg::Tokens => SortKey::Tokens,
-            SortArg::Cost => SortKey::Cost,
-        },
+        })?;
+        filter = filter.and_min_duration(ns);
+    }
+    if let Some(s) = &a.session {
+        filter = filter.and_session(s);
+    }
+    Ok(TraceListQuery {
+        filter,
+        sort: a.sort,
+        descending: a.sort.descending_by_default(),
         limit: a.limit,
-        session: a.session.clone(),
-        filter: match &a.filter {
-            Some(f) => Some(
-                crate::query::filter::Filter::parse(f)
-                    .map_err(|e| CommandError::Usage(e.to_string()))?,
-            ),
-            None => None,
-        },
-    };
-    let inputs = inputs_from(&a.sources)?;
-    // One agtrace store and no span-level filter: list from its traces table, without
-    // reading any span.
-    let set = match crate::store::all_agtrace_stores(&inputs) {
-        Some(stores) if stores.len() == 1 && query.filter.is_none() => {
-            let f = crate::store::SummaryFilter {
-                session: query.session.clone(),
-                failed: query.failed,
-                slower_than: query.slower_than,
-                newest: None,
-            };
-            crate::store::load_summaries(&stores[0], &f)?
+    })
+}
+
+fn ls(a: LsArgs) -> Result<(), CommandError> {
+    let query = ls_query(&a)?;
+    let opened = Opened::classify(inputs_from(&a.sources)?);
+    // One agtrace store and a filter its traces table answers: list from that table,
+    // without reading any span.
+    let set = match &opened {
+        Opened::Store(db) if query.filter.decidable_on_summaries() => {
+            crate::store::load_summaries(db, &query.filter, None)?
         }
-        _ => load(&inputs, &a.load)?,
+        _ => load(&opened.inputs(), &a.load)?,
     };
     let rows = query.run(&set);
     let stdout = io::stdout();
@@ -337,11 +337,10 @@ fn show(a: ShowArgs) -> Result<(), CommandError> {
             sanitize(d)
         )));
     }
-    let inputs = inputs_from(&sources)?;
-    let set = match crate::store::all_agtrace_stores(&inputs) {
+    let set = match Opened::classify(inputs_from(&sources)?) {
         // One store: read only the traces asked for.
-        Some(stores) if stores.len() == 1 => store_subset(&stores[0], &a, prefix.as_deref())?,
-        _ => load(&inputs, &a.load)?,
+        Opened::Store(db) => store_subset(&db, &a, prefix.as_deref())?,
+        Opened::Dumps(inputs) => load(&inputs, &a.load)?,
     };
     let style = Style::detect();
     let opts = render::show::ShowOptions {
@@ -380,7 +379,7 @@ fn show(a: ShowArgs) -> Result<(), CommandError> {
     if let Some(d) = &a.detail {
         let span = pick_span(&set, d, trace_idx)?;
         if a.json {
-            render::write_json_line(&mut out, &render::show::detail_json(&set, span))?;
+            render::write_json_line(&mut out, &crate::analysis::json::detail_json(&set, span))?;
         } else {
             render::show::write_detail(&mut out, &set, span, &style)?;
         }
@@ -419,13 +418,13 @@ fn store_subset(db: &Path, a: &ShowArgs, prefix: Option<&str>) -> Result<TraceSe
     }
     match prefix {
         Some(p) => {
-            let summaries = crate::store::load_summaries(db, &Default::default())?;
+            let summaries = crate::store::load_summaries(db, &Filter::default(), None)?;
             let t = pick_trace(&summaries, p)?;
             let id = summaries.traces[t as usize].id.to_string();
             Ok(crate::store::load_trace_by_id(db, &id, &prices)?)
         }
         None => {
-            let summaries = crate::store::load_summaries(db, &Default::default())?;
+            let summaries = crate::store::load_summaries(db, &Filter::default(), None)?;
             match (summaries.traces.len(), &a.detail) {
                 (1, _) => {
                     let id = summaries.traces[0].id.to_string();

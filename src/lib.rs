@@ -17,9 +17,11 @@
 //! assert_eq!(set.str(set.traces[0].root_name), "invoke_agent");
 //! ```
 
+pub mod analysis;
 pub mod cli;
 pub mod commands;
 pub mod decode;
+pub mod format;
 pub mod input;
 pub mod model;
 pub mod query;

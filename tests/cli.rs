@@ -652,7 +652,8 @@ fn show_detail_prints_one_step_in_full() {
         .stdout
         .clone();
     let text = String::from_utf8(out).expect("utf8");
-    assert!(text.contains("kind tool (by gen_ai.operation.name)"));
+    // The summary is the explorer's Summary tab: one aligned field per line.
+    assert!(text.contains("kind          tool (by gen_ai.operation.name)"));
     assert!(text.contains("── tool call"));
     assert!(
         text.contains("\"order_id\": \"8812\""),
@@ -672,7 +673,7 @@ fn show_detail_prints_one_step_in_full() {
     let text = String::from_utf8(out).expect("utf8");
     assert!(text.contains("── messages"));
     assert!(text.contains("[user]") && text.contains("My order 8812 was charged twice"));
-    assert!(text.contains("cache read 4.10k"));
+    assert!(text.contains("  cache       read 4.10k"));
     let out = agtrace()
         .args([
             "show",

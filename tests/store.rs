@@ -648,7 +648,7 @@ fn attributes_and_text_are_queryable_in_sql() {
                     .span_attrs(&direct.spans[i as usize])
                     .iter()
                     .any(|a| {
-                        agtrace::store::MESSAGE_KEYS.contains(&direct.str(a.key))
+                        agtrace::semconv::keys::MESSAGE_KEYS.contains(&direct.str(a.key))
                             && a.value
                                 .as_str(&direct.strings)
                                 .is_some_and(|v| v.to_lowercase().contains("refund"))

@@ -108,14 +108,15 @@ fn explore(t: &Tmux) {
     t.keys(&["/"]);
     t.typed("tool:refund*");
     t.keys(&["Enter"]);
-    let pane = t.wait_for("1 matches");
+    let pane = t.wait_for("1 match");
     assert!(pane.contains("execute_tool refund_payment"), "{pane}");
     // f on the list keeps failed traces only.
     t.keys(&["Escape"]);
     t.keys(&["Escape"]);
     t.wait_for("4 traces");
     t.keys(&["f"]);
-    t.wait_for("[failed only]");
+    // Failed-only is the filter term status:error, shown in the header.
+    t.wait_for("[status:error]");
     let pane = t.wait_for("1/4 traces");
     assert!(!pane.contains("RAGChain"), "{pane}");
     // q leaves the explorer and the shell works again (terminal restored).
@@ -124,7 +125,7 @@ fn explore(t: &Tmux) {
     t.keys(&["Enter"]);
     let pane = t.wait_for("shell-ok-42");
     assert!(
-        !pane.contains("failed only"),
+        !pane.contains("[status:error]"),
         "the alternate screen was left: {pane}"
     );
 }

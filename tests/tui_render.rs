@@ -30,7 +30,7 @@ fn both(name: &str, mut setup: impl FnMut() -> App) {
 }
 
 fn open_b(a: &mut App) {
-    let t = a.set.find_traces("0af7")[0];
+    let t = a.shared.set.find_traces("0af7")[0];
     a.open_trace(t);
 }
 
@@ -52,7 +52,7 @@ fn trace_view_summary() {
 fn trace_view_messages_of_an_llm_call() {
     both("trace_messages", || {
         let mut a = app("agent-incident.otlp.json");
-        a.open_trace(a.set.find_traces("5b8e")[0]);
+        a.open_trace(a.shared.set.find_traces("5b8e")[0]);
         a.update(Action::Bottom);
         a.update(Action::Tab(2));
         a
@@ -143,7 +143,7 @@ fn integrity_and_hostile_text_render_safely() {
 #[test]
 fn loading_screen() {
     let mut a = App::loading("big.json".into());
-    if let Some(p) = &mut a.loading {
+    if let Some(p) = &mut a.shared.loading {
         p.bytes = 123_400_000;
         p.spans = 45_000;
         p.phase = "decoding".into();

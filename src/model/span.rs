@@ -147,6 +147,24 @@ impl Marks {
     pub fn set(&mut self, flag: u8) {
         self.0 |= flag;
     }
+
+    /// Every mark with its short label, in display order.
+    pub const LABELS: [(u8, &'static str); 5] = [
+        (Marks::ORPHAN, "orphan"),
+        (Marks::CYCLE_BROKEN, "cycle-broken"),
+        (Marks::CLOCK_SKEW, "clock-skew"),
+        (Marks::UNFINISHED, "unfinished"),
+        (Marks::DUPLICATE, "duplicate"),
+    ];
+
+    /// Short labels of the marks that are set.
+    pub fn labels(self) -> Vec<&'static str> {
+        Marks::LABELS
+            .iter()
+            .filter(|(f, _)| self.has(*f))
+            .map(|(_, l)| *l)
+            .collect()
+    }
 }
 
 /// Sentinel for "no index".

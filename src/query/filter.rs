@@ -69,6 +69,8 @@ enum Pred {
     Cost(Cmp, f64),
     Attr(String, Option<Pattern>),
     Fuzzy(String),
+    /// This session id exactly (from `--session`), as a store's index looks it up.
+    SessionIs(String),
 }
 
 /// A case-insensitive glob (`*` matches anything).
@@ -120,6 +122,9 @@ impl Pattern {
 struct Term {
     negate: bool,
     pred: Pred,
+    /// The term as written (quoted again where it holds spaces), so a filter changed
+    /// by a toggle can be shown as text.
+    text: String,
 }
 
 /// A parsed filter: an or of and-groups.
@@ -128,6 +133,18 @@ pub struct Filter {
     groups: Vec<Vec<Term>>,
     /// The text it was parsed from.
     pub source: String,
+}
+
+/// A token as it must be written to parse back the same (quoted when it holds spaces).
+fn quote(tok: &str) -> String {
+    if tok.contains(char::is_whitespace) {
+        match tok.split_once(':') {
+            Some((k, v)) if !k.contains(char::is_whitespace) => format!("{k}:\"{v}\""),
+            _ => format!("\"{tok}\""),
+        }
+    } else {
+        tok.to_owned()
+    }
 }
 
 fn tokenize(s: &str) -> Vec<String> {
@@ -183,6 +200,7 @@ fn parse_term(tok: &str) -> Result<Term, FilterError> {
             return Ok(Term {
                 negate,
                 pred: numeric(k, cmp, v).ok_or_else(|| err("expected dur, tokens or cost with a number, e.g. dur>2s, tokens>10k, cost>0.05"))?,
+                text: String::new(),
             });
         }
     }
@@ -197,12 +215,17 @@ fn parse_term(tok: &str) -> Result<Term, FilterError> {
         return Ok(Term {
             negate,
             pred: Pred::Attr(k.to_owned(), v),
+            text: String::new(),
         });
     }
     if let Some((k, v)) = body.split_once('=')
         && let Some(p) = numeric(k, Cmp::Eq, v)
     {
-        return Ok(Term { negate, pred: p });
+        return Ok(Term {
+            negate,
+            pred: p,
+            text: String::new(),
+        });
     }
     if let Some((k, v)) = body.split_once(':') {
         let pred = match k.to_ascii_lowercase().as_str() {
@@ -232,11 +255,16 @@ fn parse_term(tok: &str) -> Result<Term, FilterError> {
                 ));
             }
         };
-        return Ok(Term { negate, pred });
+        return Ok(Term {
+            negate,
+            pred,
+            text: String::new(),
+        });
     }
     Ok(Term {
         negate,
         pred: Pred::Fuzzy(body.to_owned()),
+        text: String::new(),
     })
 }
 
@@ -262,7 +290,9 @@ impl Filter {
                 continue;
             }
             if let Some(g) = groups.last_mut() {
-                g.push(parse_term(&tok)?);
+                let mut term = parse_term(&tok)?;
+                term.text = quote(&tok);
+                g.push(term);
             }
         }
         groups.retain(|g| !g.is_empty());
@@ -301,6 +331,170 @@ impl Filter {
 
     fn term_count(&self) -> usize {
         self.groups.iter().map(Vec::len).sum()
+    }
+
+    /// Rewrites `source` from the terms (after a structural change).
+    fn rewrite_source(&mut self) {
+        let groups: Vec<String> = self
+            .groups
+            .iter()
+            .map(|g| {
+                g.iter()
+                    .map(|t| t.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        self.source = groups.join(" | ");
+    }
+
+    /// This filter and also `term` (added to every or-group).
+    fn and_term(mut self, term: Term) -> Filter {
+        if self.groups.is_empty() {
+            self.groups.push(Vec::new());
+        }
+        for g in &mut self.groups {
+            g.push(term.clone());
+        }
+        self.rewrite_source();
+        self
+    }
+
+    /// This filter and also the terms of `text`; an error names the bad term.
+    pub fn and(self, text: &str) -> Result<Filter, FilterError> {
+        let extra = Filter::parse(text)?;
+        let mut out = self;
+        for g in extra.groups {
+            for t in g {
+                out = out.and_term(t);
+            }
+        }
+        Ok(out)
+    }
+
+    /// This filter and only failed steps (`status:error`): what "failed only" means.
+    pub fn and_failed(self) -> Filter {
+        self.and_term(Term {
+            negate: false,
+            pred: Pred::Status(Outcome::Error),
+            text: "status:error".into(),
+        })
+    }
+
+    /// This filter and only spans at least `ns` long (`dur>=…`): what "slow" means.
+    pub fn and_min_duration(self, ns: u64) -> Filter {
+        self.and_term(Term {
+            negate: false,
+            pred: Pred::Duration(Cmp::Ge, ns),
+            text: format!("dur>={}", crate::format::duration(ns)),
+        })
+    }
+
+    /// This filter and only the session with exactly this id (`session:ID`, no
+    /// wildcards).
+    pub fn and_session(self, id: &str) -> Filter {
+        self.and_term(Term {
+            negate: false,
+            pred: Pred::SessionIs(id.to_owned()),
+            text: quote(&format!("session:{id}")),
+        })
+    }
+
+    /// True when every or-group requires a failed step (`status:error`).
+    pub fn is_failed_only(&self) -> bool {
+        !self.groups.is_empty()
+            && self.groups.iter().all(|g| {
+                g.iter()
+                    .any(|t| !t.negate && t.pred == Pred::Status(Outcome::Error))
+            })
+    }
+
+    /// The slow threshold when every or-group holds the same `dur>=…` term.
+    pub fn min_duration(&self) -> Option<u64> {
+        let per_group: Vec<Option<u64>> = self
+            .groups
+            .iter()
+            .map(|g| {
+                g.iter().find_map(|t| match t.pred {
+                    Pred::Duration(Cmp::Ge, ns) if !t.negate => Some(ns),
+                    _ => None,
+                })
+            })
+            .collect();
+        match per_group.first() {
+            Some(Some(ns)) if per_group.iter().all(|x| *x == Some(*ns)) => Some(*ns),
+            _ => None,
+        }
+    }
+
+    /// This filter without `status:error` terms.
+    pub fn without_failed(self) -> Filter {
+        self.without(|t| !t.negate && t.pred == Pred::Status(Outcome::Error))
+    }
+
+    /// This filter without `dur>=…` terms.
+    pub fn without_min_duration(self) -> Filter {
+        self.without(|t| !t.negate && matches!(t.pred, Pred::Duration(Cmp::Ge, _)))
+    }
+
+    fn without(mut self, drop: impl Fn(&Term) -> bool) -> Filter {
+        for g in &mut self.groups {
+            g.retain(|t| !drop(t));
+        }
+        self.groups.retain(|g| !g.is_empty());
+        self.rewrite_source();
+        self
+    }
+
+    /// True when a trace-summary row (no spans: a store's traces table) is enough to
+    /// decide every term; otherwise the spans must be read.
+    pub fn decidable_on_summaries(&self) -> bool {
+        self.groups
+            .iter()
+            .flatten()
+            .all(|t| !t.negate && trace_level_known(&t.pred))
+    }
+
+    /// Conditions a trace-summary query can apply before reading rows (all must hold).
+    /// A superset of the matches: the exact test runs after, in memory.
+    pub fn summary_conditions(&self) -> Vec<TraceCond> {
+        let [group] = self.groups.as_slice() else {
+            return Vec::new();
+        };
+        group
+            .iter()
+            .filter(|t| !t.negate)
+            .filter_map(|t| match &t.pred {
+                Pred::Status(Outcome::Error) => Some(TraceCond::Failed),
+                Pred::SessionIs(s) => Some(TraceCond::Session(s.clone())),
+                Pred::Duration(Cmp::Ge | Cmp::Gt, ns) => Some(TraceCond::MinDuration(*ns)),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// A condition on whole traces that a store can check in SQL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TraceCond {
+    /// The trace has a failed step.
+    Failed,
+    /// The trace's session id is exactly this.
+    Session(String),
+    /// The trace lasts at least this long (ns).
+    MinDuration(u64),
+}
+
+/// Whether a term reads the same on a trace summary as "some span of the trace
+/// matches" (so a store's traces table answers it exactly): status, trace id,
+/// session, agent, and a lower bound on duration (no span outlasts its trace, and
+/// the root spans the trace).
+fn trace_level_known(p: &Pred) -> bool {
+    match p {
+        Pred::Status(_) | Pred::TraceId(_) | Pred::SessionIs(_) => true,
+        Pred::Duration(c, _) => matches!(c, Cmp::Ge | Cmp::Gt),
+        Pred::Text(f, _) => matches!(f, Field::Session | Field::Agent),
+        _ => false,
     }
 }
 
@@ -343,10 +537,42 @@ impl Matcher<'_> {
             return true;
         }
         let tr = &self.set.traces[t as usize];
-        self.set
-            .trace_spans(tr)
-            .iter()
-            .any(|&i| self.span_matches(i))
+        let spans = self.set.trace_spans(tr);
+        if spans.is_empty() && tr.span_count > 0 {
+            // A summary without spans (a store's traces table): decide on the trace.
+            return self.summary_matches(tr);
+        }
+        spans.iter().any(|&i| self.span_matches(i))
+    }
+
+    /// Trace-level reading of the filter for a summary row (see
+    /// [`Filter::decidable_on_summaries`]); terms that need spans do not match.
+    fn summary_matches(&self, tr: &crate::model::Trace) -> bool {
+        self.filter.groups.iter().any(|g| {
+            g.iter()
+                .all(|t| self.summary_term(&t.pred, tr).unwrap_or(false) != t.negate)
+        })
+    }
+
+    fn summary_term(&self, p: &Pred, tr: &crate::model::Trace) -> Option<bool> {
+        let set = self.set;
+        Some(match p {
+            Pred::Status(Outcome::Error) => tr.error_count > 0,
+            Pred::Status(Outcome::Warning) => tr.warning_count > 0,
+            Pred::Status(Outcome::Ok) => tr.span_count > tr.error_count + tr.warning_count,
+            Pred::TraceId(prefix) => hex_starts_with(&tr.id.0, prefix),
+            Pred::Duration(c, v) => c.holds(tr.duration_ns(), *v),
+            Pred::Text(f, pat) => {
+                let sym = match f {
+                    Field::Session => tr.session,
+                    Field::Agent => tr.agent_name,
+                    _ => return None,
+                };
+                !sym.is_empty() && pat.matches(set.str(sym))
+            }
+            Pred::SessionIs(id) => set.str(tr.session) == id,
+            _ => return None,
+        })
     }
 
     fn sym_test(&self, term: usize, sym: Sym, test: impl Fn(&str) -> bool) -> bool {
@@ -433,6 +659,14 @@ impl Matcher<'_> {
                             .is_none_or(|p| p.matches(&a.value.display(&set.strings)))
                 })
             }
+            Pred::SessionIs(id) => {
+                let sym = if step.session.is_empty() {
+                    tr.session
+                } else {
+                    step.session
+                };
+                set.str(sym) == id
+            }
             Pred::Fuzzy(word) => {
                 let hex = word.len() >= 4 && word.chars().all(|c| c.is_ascii_hexdigit());
                 if hex {
@@ -502,6 +736,34 @@ mod tests {
         assert!(Filter::parse("kind:robot").is_err());
         assert!(Filter::parse("dur>soon").is_err());
         assert!(Filter::parse("").expect("empty").is_empty());
+    }
+
+    #[test]
+    fn toggles_are_terms_and_rewrite_the_text() {
+        let f = Filter::parse("kind:tool | refund").expect("parses");
+        let f = f.and_failed().and_min_duration(2_000_000_000);
+        assert_eq!(
+            f.source,
+            "kind:tool status:error dur>=2.00s | refund status:error dur>=2.00s"
+        );
+        assert!(f.is_failed_only());
+        assert_eq!(f.min_duration(), Some(2_000_000_000));
+        assert_eq!(Filter::parse(&f.source).expect("reparses"), f);
+        let f = f.without_failed().without_min_duration();
+        assert_eq!(f.source, "kind:tool | refund");
+        assert!(!f.is_failed_only());
+        let s = Filter::default().and_session("conv 88*");
+        assert_eq!(s.source, "session:\"conv 88*\"");
+        assert_eq!(
+            s.summary_conditions(),
+            vec![TraceCond::Session("conv 88*".into())]
+        );
+        assert!(s.decidable_on_summaries());
+        assert!(
+            !Filter::parse("kind:tool")
+                .expect("parses")
+                .decidable_on_summaries()
+        );
     }
 
     #[test]

@@ -1,11 +1,11 @@
 //! `agtrace ls`: one row per trace, as a table or as JSON Lines.
 
-use super::format::{cost, duration, pad, pad_left, timestamp, tokens, truncate, width};
-use super::{Paint, Style, opt_str, status_cell, write_json_line};
+use super::{Paint, Style, status_cell, write_json_line};
+use crate::analysis::json::trace_json;
+use crate::format::{cost, duration, pad, pad_left, timestamp, tokens, truncate, width};
 use crate::model::short_id_len;
 use crate::model::{Outcome, Trace, TraceSet};
 use crate::sanitize::sanitize;
-use serde_json::json;
 use std::io::{self, Write};
 
 /// The trace's display name: root name, else agent name, else a marker.
@@ -86,39 +86,6 @@ pub fn write_table(
         writeln!(out, "{}", line.trim_end())?;
     }
     Ok(())
-}
-
-/// The JSON object for one trace (field names are a stable, documented interface).
-pub fn trace_json(set: &TraceSet, tr: &Trace) -> serde_json::Value {
-    let ig = &tr.integrity;
-    json!({
-        "trace_id": tr.id.to_string(),
-        "root_name": set.str(tr.root_name),
-        "agent_name": opt_str(set.str(tr.agent_name)),
-        "service": set.str(tr.service),
-        "session_id": opt_str(set.str(tr.session)),
-        "start_unix_nano": tr.start,
-        "end_unix_nano": tr.end,
-        "duration_ms": tr.duration_ns() as f64 / 1e6,
-        "span_count": tr.span_count,
-        "error_count": tr.error_count,
-        "warning_count": tr.warning_count,
-        "status": tr.outcome().as_str(),
-        "llm_calls": tr.llm_calls,
-        "tool_calls": tr.tool_calls,
-        "input_tokens": tr.tokens.input,
-        "output_tokens": tr.tokens.output,
-        "cache_read_tokens": tr.tokens.cache_read,
-        "cache_write_tokens": tr.tokens.cache_write,
-        "reasoning_tokens": tr.tokens.reasoning,
-        "cost_usd": tr.cost(),
-        "cost_partial": tr.cost_is_partial(),
-        "orphan_count": ig.orphans,
-        "clock_skew_count": ig.clock_skew,
-        "unfinished_count": ig.unfinished,
-        "cycle_count": ig.cycles,
-        "duplicate_count": ig.duplicates,
-    })
 }
 
 /// Writes one JSON object per trace.

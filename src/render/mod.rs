@@ -2,7 +2,7 @@
 //! and sanitizing of untrusted text. Printers write to any `io::Write`; they never
 //! touch the terminal beyond that.
 
-pub mod format;
+pub mod cells;
 pub mod ls;
 
 pub mod show;
@@ -36,15 +36,6 @@ pub fn write_json_line(
     }
 }
 
-/// A string for JSON output: `null` when empty.
-pub fn opt_str(s: &str) -> serde_json::Value {
-    if s.is_empty() {
-        serde_json::Value::Null
-    } else {
-        s.into()
-    }
-}
-
 /// A status as glyph + word (terminal) or word alone (pipe), colored.
 pub fn status_cell(style: &Style, o: Outcome) -> String {
     let (glyph, paint) = match o {
@@ -57,6 +48,6 @@ pub fn status_cell(style: &Style, o: Outcome) -> String {
     } else {
         o.as_str().to_owned()
     };
-    let padded = format::pad(&text, if style.unicode { 9 } else { 7 });
+    let padded = crate::format::pad(&text, if style.unicode { 9 } else { 7 });
     style.paint(&padded, paint)
 }

@@ -348,6 +348,57 @@ impl KeyIndex {
     }
 }
 
+/// The attribute names a field is read from, best first (a lookup, not a scan).
+pub fn names_of(field: Field) -> &'static [&'static str] {
+    static BY_FIELD: std::sync::OnceLock<[&'static [&'static str]; FIELD_COUNT]> =
+        std::sync::OnceLock::new();
+    BY_FIELD.get_or_init(|| {
+        let mut by: [&'static [&'static str]; FIELD_COUNT] = [&[]; FIELD_COUNT];
+        for (f, names) in TABLE {
+            by[*f as usize] = names;
+        }
+        by
+    })[field as usize]
+}
+
+/// Attribute-key prefixes of the GenAI conventions agtrace reads (OpenTelemetry GenAI,
+/// OpenInference, OpenLLMetry, Vercel AI SDK, LangSmith, Langfuse).
+const GENAI_PREFIXES: &[&str] = &[
+    "gen_ai.",
+    "llm.",
+    "openinference.",
+    "ai.",
+    "traceloop.",
+    "langsmith.",
+    "langfuse.",
+    "input.",
+    "output.",
+    "tool.",
+    "retrieval.",
+    "embedding.",
+    "session.",
+    "user.",
+];
+
+/// True for keys of a GenAI convention: views list these attributes first.
+pub fn is_genai_key(k: &str) -> bool {
+    GENAI_PREFIXES.iter().any(|p| k.starts_with(p))
+}
+
+/// Attributes that hold message or tool payload text (what a full-text search over
+/// conversations should see).
+pub const MESSAGE_KEYS: &[&str] = &[
+    "gen_ai.input.messages",
+    "gen_ai.output.messages",
+    "gen_ai.system_instructions",
+    "input.value",
+    "output.value",
+    "gen_ai.prompt",
+    "gen_ai.completion",
+    "gen_ai.tool.call.arguments",
+    "gen_ai.tool.call.result",
+];
+
 /// Values that emitters write when they have nothing to say (ADK, pydantic-ai).
 pub fn is_placeholder(v: &AttrValue, strings: &Interner) -> bool {
     match v {
@@ -357,5 +408,18 @@ pub fn is_placeholder(v: &AttrValue, strings: &Interner) -> bool {
             matches!(s, "" | "{}" | "<not specified>" | "N/A" | "(merged tools)")
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_has_names_and_lookups_match_the_table() {
+        for (f, names) in TABLE {
+            assert_eq!(names_of(*f), *names, "{f:?}");
+        }
+        assert!(is_genai_key("gen_ai.request.model") && !is_genai_key("http.method"));
     }
 }

@@ -627,3 +627,22 @@ fn aggregate(set: &mut TraceSet, session_rank: &[u8]) {
     }
     set.sessions = sessions;
 }
+
+/// Tool arguments and result of a step, as JSON values (strings holding JSON parsed).
+pub fn tool_io(
+    set: &TraceSet,
+    s: &crate::model::Span,
+) -> (Option<serde_json::Value>, Option<serde_json::Value>) {
+    use serde_json::Value;
+    let get = |names: &[&str]| {
+        names.iter().find_map(|k| {
+            set.span_attr(s, k).map(|v| match v.as_str(&set.strings) {
+                Some(t) => serde_json::from_str(t).unwrap_or_else(|_| Value::String(t.to_owned())),
+                None => v.to_json(&set.strings),
+            })
+        })
+    };
+    let args = get(keys::names_of(keys::Field::ToolArgs));
+    let result = get(keys::names_of(keys::Field::ToolResult));
+    (args, result)
+}

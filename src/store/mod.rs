@@ -13,10 +13,7 @@ mod text;
 mod write;
 
 pub use import::{ImportReport, import};
-pub use read::{
-    SummaryFilter, load, load_summaries, load_trace_by_id, load_traces_by_id, session_trace_ids,
-};
-pub use write::MESSAGE_KEYS;
+pub use read::{load, load_summaries, load_trace_by_id, load_traces_by_id, session_trace_ids};
 
 /// True when every input is an agtrace store (they can then be listed from their
 /// traces tables without loading spans).

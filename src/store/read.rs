@@ -6,6 +6,7 @@ use crate::model::{
     Batch, Event, Link, Resource, Scope, Span, SpanId, SpanKind, StatusCode, Tokens, Trace,
     TraceId, TraceSet, decode_id,
 };
+use crate::query::filter::{Filter, TraceCond};
 use rusqlite::{Connection, params_from_iter};
 use rustc_hash::FxHashMap;
 use std::path::Path;
@@ -49,7 +50,15 @@ pub fn load_traces(conn: &Connection, ids: &[String], source: u32) -> rusqlite::
 /// Only the traces table: every trace with its stored aggregates and no spans, so a
 /// listing of a million-span store reads one small row per trace. Spans are loaded per
 /// trace with [`load_trace_by_id`] when one is opened.
-pub fn load_summaries(path: &Path, sql_filter: &SummaryFilter) -> Result<TraceSet, StoreError> {
+///
+/// The filter's trace-level conditions ([`Filter::summary_conditions`]) narrow the rows
+/// in SQL; `newest` keeps only that many traces by start time (a first screen of a
+/// large store). The exact filter is the caller's to run on the result.
+pub fn load_summaries(
+    path: &Path,
+    filter: &Filter,
+    newest: Option<usize>,
+) -> Result<TraceSet, StoreError> {
     let (conn, flavor) = open_read_only(path)?;
     let e = |x| StoreError::sqlite(path, x);
     if flavor != Flavor::Agtrace {
@@ -67,22 +76,24 @@ pub fn load_summaries(path: &Path, sql_filter: &SummaryFilter) -> Result<TraceSe
     );
     let mut conds: Vec<String> = Vec::new();
     let mut args: Vec<rusqlite::types::Value> = Vec::new();
-    if let Some(s) = &sql_filter.session {
-        conds.push("session_id = ?".into());
-        args.push(s.clone().into());
-    }
-    if sql_filter.failed {
-        conds.push("status = 'error'".into());
-    }
-    if let Some(ns) = sql_filter.slower_than {
-        conds.push("end_ns - start_ns >= ?".into());
-        args.push((ns as i64).into());
+    for c in filter.summary_conditions() {
+        match c {
+            TraceCond::Session(s) => {
+                conds.push("session_id = ?".into());
+                args.push(s.into());
+            }
+            TraceCond::Failed => conds.push("status = 'error'".into()),
+            TraceCond::MinDuration(ns) => {
+                conds.push("end_ns - start_ns >= ?".into());
+                args.push((ns.min(i64::MAX as u64) as i64).into());
+            }
+        }
     }
     if !conds.is_empty() {
         sql.push_str(" WHERE ");
         sql.push_str(&conds.join(" AND "));
     }
-    if let Some(n) = sql_filter.newest {
+    if let Some(n) = newest {
         sql.push_str(" ORDER BY start_ns DESC LIMIT ?");
         args.push((n as i64).into());
     }
@@ -144,20 +155,6 @@ pub fn load_summaries(path: &Path, sql_filter: &SummaryFilter) -> Result<TraceSe
         list.sort_by_key(|&t| set.traces[t as usize].start);
     }
     Ok(set)
-}
-
-/// Conditions a summary listing can apply in SQL.
-#[derive(Clone, Debug, Default)]
-pub struct SummaryFilter {
-    /// Only this session.
-    pub session: Option<String>,
-    /// Only failed traces.
-    pub failed: bool,
-    /// Only traces at least this long (ns).
-    pub slower_than: Option<u64>,
-    /// Only the newest this many traces (by start time): a first screen of a large
-    /// store, before the rest.
-    pub newest: Option<usize>,
 }
 
 /// The spans of one trace (hex id), fully derived, as a set of its own.

@@ -14,19 +14,6 @@ use std::sync::mpsc;
 /// Spans per transaction.
 pub const BATCH_SPANS: usize = 20_000;
 
-/// Attributes whose text goes into the full-text index as message text.
-pub const MESSAGE_KEYS: &[&str] = &[
-    "gen_ai.input.messages",
-    "gen_ai.output.messages",
-    "gen_ai.system_instructions",
-    "input.value",
-    "output.value",
-    "gen_ai.prompt",
-    "gen_ai.completion",
-    "gen_ai.tool.call.arguments",
-    "gen_ai.tool.call.result",
-];
-
 /// What one committed batch did.
 #[derive(Debug, Clone, Copy)]
 pub struct BatchDone {
@@ -130,7 +117,7 @@ fn plan(set: &TraceSet) -> Vec<Vec<u32>> {
 }
 
 fn message_keys(set: &TraceSet) -> Vec<Sym> {
-    MESSAGE_KEYS
+    crate::semconv::keys::MESSAGE_KEYS
         .iter()
         .filter_map(|k| set.strings.lookup(k))
         .collect()

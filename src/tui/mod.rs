@@ -6,14 +6,21 @@
 
 pub mod app;
 pub mod detail;
+pub mod jobs;
 pub mod keymap;
+mod popup;
+pub mod screens;
+pub mod shared;
 pub mod theme;
 pub mod view;
+mod widgets;
 
+use crate::input::Opened;
 use crate::model::TraceSet;
-use crate::source::{Input, LoadError, LoadOptions, LoadProgress};
-use app::{App, Mode};
+use crate::source::{LoadError, LoadOptions, LoadProgress};
+use app::{App, Popup};
 use crossterm::event::{self, Event as CtEvent, KeyEventKind, MouseButton, MouseEventKind};
+use jobs::{JobDone, Jobs, SqliteStore};
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -32,48 +39,29 @@ pub struct Start {
 enum Event {
     Term(CtEvent),
     Loaded(Box<Result<TraceSet, LoadError>>),
-    /// Store mode: the newest traces, shown while the rest are read.
-    FirstPage(Box<TraceSet>),
-    /// Store mode: the whole trace list, after a first page.
-    Complete(Box<Result<TraceSet, LoadError>>),
+    /// A background read finished.
+    Job(Box<JobDone>),
     Tick,
 }
 
-/// Store mode: traces on the first screen of a large store, read before the rest.
-const FIRST_PAGE: usize = 2_000;
-
-/// Applies the start options once data is there.
+/// Applies the start options once data is there: direct actions, not simulated keys.
 pub fn apply_start(app: &mut App, start: &Start) {
     if let Some(f) = &start.filter {
         app.apply_filter_text(f);
     }
     if let Some(s) = &start.session {
-        app.mode = Mode::Normal;
-        match app
-            .set
-            .strings
-            .lookup(s)
-            .filter(|sym| app.set.sessions.contains_key(sym))
-        {
-            Some(_) => {
-                app.mode = Mode::Filter {
-                    input: s.clone(),
-                    previous: String::new(),
-                };
-                app.filter_key(crossterm::event::KeyEvent::from(
-                    crossterm::event::KeyCode::Enter,
-                ));
-            }
-            None => app.status = format!("no session {}", crate::sanitize::sanitize(s)),
-        }
+        app.open_session_by_id(s);
     }
     if let Some(t) = &start.trace {
-        let found = app.set.find_traces(t);
+        let found = app.shared.set.find_traces(t);
         match found.as_slice() {
             [one] => app.open_trace(*one),
-            [] => app.status = format!("no trace id starts with {}", crate::sanitize::sanitize(t)),
+            [] => {
+                app.shared.status =
+                    format!("no trace id starts with {}", crate::sanitize::sanitize(t))
+            }
             many => {
-                app.status = format!(
+                app.shared.status = format!(
                     "{} traces start with {}",
                     many.len(),
                     crate::sanitize::sanitize(t)
@@ -86,52 +74,43 @@ pub fn apply_start(app: &mut App, start: &Start) {
 /// Runs the explorer until the user quits. Load errors end it with the error (after
 /// the terminal is restored); load warnings are returned for printing afterwards.
 pub fn run(
-    inputs: Vec<Input>,
+    opened: Opened,
     mut opts: LoadOptions,
     start: Start,
     label: String,
 ) -> Result<Vec<String>, RunError> {
+    // A bad keys file is reported before the terminal is taken over.
+    let keymap = keymap::Keymap::load_user().map_err(RunError::Keys)?;
     let progress = Arc::new(LoadProgress::default());
     opts.progress = Some(progress.clone());
-    // One agtrace store: list it from its traces table and read a trace's spans only
-    // when it is opened, so a store of any size opens at once.
-    let store = crate::store::all_agtrace_stores(&inputs)
-        .filter(|s| s.len() == 1)
-        .and_then(|s| s.into_iter().next());
     let (tx, rx) = mpsc::channel::<Event>();
-    {
-        let tx = tx.clone();
-        let store = store.clone();
-        // The start options look for a trace, session or filter in the whole list.
-        let staged = start.trace.is_none() && start.session.is_none() && start.filter.is_none();
-        std::thread::spawn(move || {
-            let summaries = |f: &crate::store::SummaryFilter, p: &std::path::Path| {
-                crate::store::load_summaries(p, f).map_err(|e| LoadError::Store(Box::new(e)))
-            };
-            let r = match &store {
-                Some(p) if staged => {
-                    // A large store shows its newest traces first, then all of them.
-                    let first = crate::store::SummaryFilter {
-                        newest: Some(FIRST_PAGE),
-                        ..Default::default()
-                    };
-                    match summaries(&first, p) {
-                        Ok(page) if page.traces.len() >= FIRST_PAGE => {
-                            if tx.send(Event::FirstPage(Box::new(page))).is_err() {
-                                return;
-                            }
-                            let all = summaries(&Default::default(), p);
-                            let _ = tx.send(Event::Complete(Box::new(all)));
-                            return;
-                        }
-                        other => other,
-                    }
-                }
-                Some(p) => summaries(&Default::default(), p),
-                None => crate::input::load(&inputs, &opts),
-            };
-            let _ = tx.send(Event::Loaded(Box::new(r)));
-        });
+    let deliver_tx = std::sync::Mutex::new(tx.clone());
+    let jobs = Jobs::with_deliver(Arc::new(move |done| {
+        if let Ok(tx) = deliver_tx.lock() {
+            let _ = tx.send(Event::Job(Box::new(done)));
+        }
+    }));
+    let mut app = App::loading(label);
+    app.jobs = jobs;
+    app.shared.keymap = keymap;
+    match opened {
+        // One store: list it from its traces table (newest first, then all) and read
+        // a trace's spans only when it is opened, so a store of any size opens at once.
+        Opened::Store(path) => {
+            let store = Arc::new(SqliteStore {
+                path,
+                prices: opts.prices.clone(),
+            });
+            let staged = start.trace.is_none() && start.session.is_none() && start.filter.is_none();
+            app.start_store(store, staged);
+        }
+        Opened::Dumps(inputs) => {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let r = crate::input::load(&inputs, &opts);
+                let _ = tx.send(Event::Loaded(Box::new(r)));
+            });
+        }
     }
     {
         let tx = tx.clone();
@@ -159,12 +138,17 @@ pub fn run(
         });
     }
     let theme = theme::Theme::detect();
-    let mut app = App::loading(label);
-    app.store = store;
     let result = event_loop(&mut terminal, &mut app, &rx, &progress, &start, &theme);
     let _ = crossterm::execute!(std::io::stdout(), event::DisableMouseCapture);
     ratatui::restore();
-    result.map(|()| app.set.warnings.iter().map(|w| w.to_string()).collect())
+    result.map(|()| {
+        app.shared
+            .set
+            .warnings
+            .iter()
+            .map(|w| w.to_string())
+            .collect()
+    })
 }
 
 /// Why the explorer stopped with an error.
@@ -176,6 +160,9 @@ pub enum RunError {
     /// The input could not be loaded.
     #[error(transparent)]
     Load(#[from] LoadError),
+    /// The user's keys file is bad.
+    #[error("keys: {0}")]
+    Keys(#[source] keymap::KeymapError),
 }
 
 fn event_loop(
@@ -200,13 +187,13 @@ fn event_loop(
             dirty |= handle(app, ev, progress, start)?;
             next = rx.try_recv().ok();
         }
-        if let Some(text) = app.clipboard.take() {
+        if let Some(text) = app.shared.clipboard.take() {
             let _ = crossterm::execute!(
                 std::io::stdout(),
                 crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
             );
         }
-        if app.quit {
+        if app.shared.quit {
             return Ok(());
         }
     }
@@ -221,10 +208,10 @@ fn handle(
 ) -> Result<bool, RunError> {
     match ev {
         Event::Tick => {
-            let Some(p) = &mut app.loading else {
+            let Some(p) = &mut app.shared.loading else {
                 return Ok(false);
             };
-            let now = app::Progress {
+            let now = shared::Progress {
                 bytes: progress.bytes.load(std::sync::atomic::Ordering::Relaxed),
                 spans: progress.spans.load(std::sync::atomic::Ordering::Relaxed),
                 phase: progress.phase_name().to_owned(),
@@ -239,32 +226,28 @@ fn handle(
             apply_start(app, start);
             Ok(true)
         }
-        Event::FirstPage(set) => {
-            app.partial = true;
-            app.loaded(*set);
-            Ok(true)
-        }
-        Event::Complete(r) => {
-            match *r {
-                Ok(set) => app.complete(set),
-                // The first page stays usable; say why the rest is missing.
-                Err(e) => {
-                    app.partial = false;
-                    app.status = format!(
-                        "only the newest traces are listed: {}",
-                        crate::sanitize::sanitize(&e.to_string())
-                    );
-                }
+        Event::Job(done) => {
+            let first = app.shared.loading.is_some();
+            app.job_done(*done);
+            if first && app.shared.loading.is_none() {
+                apply_start(app, start);
             }
             Ok(true)
         }
         Event::Term(CtEvent::Key(k)) if k.kind != KeyEventKind::Release => {
-            if matches!(app.mode, Mode::Filter { .. }) {
+            if matches!(app.popup, Some(Popup::Filter { .. })) {
                 app.filter_key(k);
-            } else if let Some(a) = keymap::resolve(k) {
-                app.update(a);
             } else {
-                return Ok(false);
+                let ctx = app
+                    .screens
+                    .last()
+                    .map_or(keymap::Context::List, |s| s.context());
+                match app.shared.keymap.resolve(ctx, k) {
+                    Some(a) => app.update(a),
+                    // Any key closes help, even an unbound one.
+                    None if app.popup == Some(Popup::Help) => app.popup = None,
+                    None => return Ok(false),
+                }
             }
             Ok(true)
         }

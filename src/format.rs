@@ -1,4 +1,5 @@
-//! Human formatting of durations, timestamps, counts and text widths.
+//! Human formatting of durations, timestamps, token counts, costs and text widths: a
+//! leaf module, so the analysis layer and every view word numbers the same way.
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 

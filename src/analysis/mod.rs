@@ -1,0 +1,9 @@
+//! The terminal-free picture of a trace that every view shares: the outline (tree
+//! order, subtree totals, failure origins, critical path), the detail of a step as
+//! typed sections, the JSON forms, and the trace-list query. `render/` prints it,
+//! `tui/` draws it; neither computes what a trace means.
+
+pub mod detail;
+pub mod json;
+pub mod list;
+pub mod outline;

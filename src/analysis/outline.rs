@@ -1,0 +1,278 @@
+//! The outline of one trace: its spans in tree order with what every view derives from
+//! the tree — subtree totals, failure origins with the ancestors they propagated to,
+//! and the critical path. Built once per trace (iteratively, whatever the depth) and
+//! shared by `show`, the explorer and the findings.
+
+use crate::model::{NONE, Outcome, TraceSet};
+use rustc_hash::FxHashMap;
+
+/// Totals of a subtree, the span itself included (shown on collapsed nodes and used
+/// for a parent's "subtree" cells).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SubtreeTotals {
+    /// Spans in the subtree.
+    pub spans: u32,
+    /// Wall time from the earliest start to the latest end in the subtree (ns).
+    pub covered_ns: u64,
+    /// Input tokens of its billable leaves.
+    pub input_tokens: u64,
+    /// Output tokens of its billable leaves.
+    pub output_tokens: u64,
+    /// Known cost of its billable leaves.
+    pub cost: f64,
+    /// Billable leaves in the subtree.
+    pub billable: u32,
+    /// Billable leaves whose cost is unknown (the cost is then a lower bound).
+    pub unpriced: u32,
+    /// Failed steps.
+    pub errors: u32,
+}
+
+impl SubtreeTotals {
+    /// The subtree's cost: `None` when nothing in it could be priced.
+    pub fn cost(&self) -> Option<f64> {
+        (self.billable > self.unpriced).then_some(self.cost)
+    }
+
+    /// True when some billable leaves could not be priced.
+    pub fn cost_is_partial(&self) -> bool {
+        self.unpriced > 0 && self.billable > self.unpriced
+    }
+}
+
+/// A failure origin: a failed span with no failed descendant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailureOrigin {
+    /// The failed span (arena index).
+    pub span: u32,
+    /// The failed ancestors it propagated to, nearest first (each also failed).
+    pub propagated_to: Vec<u32>,
+}
+
+/// The outline of one trace.
+#[derive(Clone, Debug, Default)]
+pub struct TraceOutline {
+    /// The trace (index in its set).
+    pub trace: u32,
+    /// Span indices in pre-order (children by start time).
+    pub order: Vec<u32>,
+    /// Pre-order position of each span.
+    pub pos: FxHashMap<u32, u32>,
+    /// Depth of each position (0 = a root).
+    pub depth: Vec<u32>,
+    /// Position just after each position's subtree.
+    pub subtree_end: Vec<u32>,
+    /// Whether each position is the last child of its parent (or the last root).
+    pub last_child: Vec<bool>,
+    /// Totals of each position's subtree.
+    pub totals: Vec<SubtreeTotals>,
+    /// Failure origins in pre-order.
+    pub origins: Vec<FailureOrigin>,
+    /// Whether each position lies on the critical path.
+    pub critical: Vec<bool>,
+}
+
+impl TraceOutline {
+    /// Builds the outline of trace `t` of `set`.
+    pub fn build(set: &TraceSet, t: u32) -> TraceOutline {
+        let Some(tr) = set.traces.get(t as usize) else {
+            return TraceOutline::default();
+        };
+        let order: Vec<u32> = set.trace_spans(tr).to_vec();
+        let n = order.len();
+        let pos: FxHashMap<u32, u32> = order
+            .iter()
+            .enumerate()
+            .map(|(p, &i)| (i, p as u32))
+            .collect();
+        let depth: Vec<u32> = order.iter().map(|&i| set.spans[i as usize].depth).collect();
+        let parent_pos: Vec<Option<usize>> = order
+            .iter()
+            .map(|&i| {
+                let par = set.spans[i as usize].parent;
+                (par != NONE)
+                    .then(|| pos.get(&par).map(|&x| x as usize))
+                    .flatten()
+            })
+            .collect();
+        let subtree_end = subtree_ends(&depth);
+        let last_child = last_children(&depth);
+        let (totals, origins) = totals_and_origins(set, &order, &parent_pos);
+        let mut critical = vec![false; n];
+        for i in critical_path(set, tr.root) {
+            if let Some(&p) = pos.get(&i) {
+                critical[p as usize] = true;
+            }
+        }
+        TraceOutline {
+            trace: t,
+            order,
+            pos,
+            depth,
+            subtree_end,
+            last_child,
+            totals,
+            origins,
+            critical,
+        }
+    }
+
+    /// The pre-order position of a span of this trace.
+    pub fn position(&self, span: u32) -> Option<usize> {
+        self.pos.get(&span).map(|&p| p as usize)
+    }
+
+    /// The subtree totals of a span of this trace.
+    pub fn totals_of(&self, span: u32) -> SubtreeTotals {
+        self.position(span)
+            .and_then(|p| self.totals.get(p).copied())
+            .unwrap_or_default()
+    }
+
+    /// The failure origin spans, in pre-order.
+    pub fn origin_spans(&self) -> Vec<u32> {
+        self.origins.iter().map(|o| o.span).collect()
+    }
+
+    /// The first failure origin, else the first span with a warning: the step that
+    /// best explains the trace's outcome.
+    pub fn explaining_span(&self, set: &TraceSet) -> Option<u32> {
+        self.origins.first().map(|o| o.span).or_else(|| {
+            self.order
+                .iter()
+                .copied()
+                .find(|&i| set.step(i).outcome == Outcome::Warning)
+        })
+    }
+}
+
+/// For each pre-order position, the position after its subtree (where the depth
+/// returns to its level or above).
+fn subtree_ends(depth: &[u32]) -> Vec<u32> {
+    let n = depth.len();
+    let mut end = vec![n as u32; n];
+    let mut stack: Vec<usize> = Vec::new();
+    for (p, &d) in depth.iter().enumerate() {
+        while let Some(&top) = stack.last() {
+            if depth[top] >= d {
+                end[top] = p as u32;
+                stack.pop();
+            } else {
+                break;
+            }
+        }
+        stack.push(p);
+    }
+    end
+}
+
+/// A position is the last child when no later position at its depth comes before a
+/// shallower one.
+fn last_children(depth: &[u32]) -> Vec<bool> {
+    let mut last = vec![false; depth.len()];
+    let mut later: Vec<bool> = Vec::new();
+    for (p, &d) in depth.iter().enumerate().rev() {
+        let d = d as usize;
+        if later.len() <= d {
+            later.resize(d + 1, false);
+        }
+        last[p] = !later[d];
+        later[d] = true;
+        later.truncate(d + 1);
+    }
+    last
+}
+
+/// Subtree totals (bottom-up) and failure origins with their propagation chains.
+fn totals_and_origins(
+    set: &TraceSet,
+    order: &[u32],
+    parent_pos: &[Option<usize>],
+) -> (Vec<SubtreeTotals>, Vec<FailureOrigin>) {
+    let n = order.len();
+    let mut totals = vec![SubtreeTotals::default(); n];
+    let mut extent: Vec<(u64, u64)> = vec![(u64::MAX, 0); n];
+    let mut failed_below = vec![false; n];
+    let mut origin_pos = Vec::new();
+    for p in (0..n).rev() {
+        let i = order[p];
+        let span = &set.spans[i as usize];
+        let step = set.step(i);
+        let t = &mut totals[p];
+        t.spans += 1;
+        if step.billable_leaf {
+            t.input_tokens += step.tokens.input.unwrap_or(0);
+            t.output_tokens += step.tokens.output.unwrap_or(0);
+            t.billable += 1;
+            match step.cost() {
+                Some(c) => t.cost += c,
+                None => t.unpriced += 1,
+            }
+        }
+        let e = &mut extent[p];
+        e.0 = e.0.min(span.start);
+        if span.is_finished() {
+            e.1 = e.1.max(span.end);
+        }
+        let e = *e;
+        t.covered_ns = e.1.saturating_sub(e.0.min(e.1));
+        let failed = step.outcome == Outcome::Error;
+        if failed {
+            t.errors += 1;
+            if !failed_below[p] {
+                origin_pos.push(p);
+            }
+        }
+        let mine = *t;
+        if let Some(pp) = parent_pos[p] {
+            let pt = &mut totals[pp];
+            pt.spans += mine.spans;
+            pt.input_tokens += mine.input_tokens;
+            pt.output_tokens += mine.output_tokens;
+            pt.cost += mine.cost;
+            pt.billable += mine.billable;
+            pt.unpriced += mine.unpriced;
+            pt.errors += mine.errors;
+            let pe = &mut extent[pp];
+            pe.0 = pe.0.min(e.0);
+            pe.1 = pe.1.max(e.1);
+            failed_below[pp] |= failed || failed_below[p];
+        }
+    }
+    origin_pos.reverse();
+    let origins = origin_pos
+        .into_iter()
+        .map(|p| {
+            let mut propagated_to = Vec::new();
+            let mut cur = parent_pos[p];
+            while let Some(pp) = cur {
+                if set.step(order[pp]).outcome != Outcome::Error {
+                    break;
+                }
+                propagated_to.push(order[pp]);
+                cur = parent_pos[pp];
+            }
+            FailureOrigin {
+                span: order[p],
+                propagated_to,
+            }
+        })
+        .collect();
+    (totals, origins)
+}
+
+/// The critical path: from the main root, follow the child that ends last.
+fn critical_path(set: &TraceSet, root: u32) -> Vec<u32> {
+    let mut path = Vec::new();
+    let mut cur = root;
+    while cur != NONE && (cur as usize) < set.spans.len() && path.len() <= set.spans.len() {
+        path.push(cur);
+        cur = set
+            .children_of(&set.spans[cur as usize])
+            .iter()
+            .copied()
+            .max_by_key(|&c| set.spans[c as usize].end)
+            .unwrap_or(NONE);
+    }
+    path
+}

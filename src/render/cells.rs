@@ -1,0 +1,93 @@
+//! The cells every span row shows — duration, tokens, cost, model or tool — and the
+//! waterfall bar, each computed by one function so `show` and the explorer print the
+//! same text for the same span.
+
+use crate::analysis::outline::SubtreeTotals;
+use crate::format::{cost_compact, duration, tokens};
+use crate::model::{CostSource, Span, Step, StepKind, Trace, TraceSet};
+use crate::sanitize::sanitize;
+
+/// A span's own duration; `?` while unfinished.
+pub fn duration_cell(span: &Span) -> String {
+    if span.is_finished() {
+        duration(span.duration_ns())
+    } else {
+        "?".into()
+    }
+}
+
+/// `in→out` tokens; empty when neither is known.
+pub fn tokens_cell(input: Option<u64>, output: Option<u64>) -> String {
+    if input.is_none() && output.is_none() {
+        return String::new();
+    }
+    format!("{}→{}", tokens(input), tokens(output))
+}
+
+/// A step's own tokens.
+pub fn step_tokens_cell(step: &Step) -> String {
+    tokens_cell(step.tokens.input, step.tokens.output)
+}
+
+/// A step's own cost: empty when nothing is billable, `?` when unknown; at most 8 cells.
+pub fn step_cost_cell(step: &Step) -> String {
+    match step.cost_source {
+        CostSource::None => String::new(),
+        CostSource::Unknown => "?".into(),
+        _ => cost_compact(step.cost(), false, true),
+    }
+}
+
+/// A collapsed subtree's tokens and cost (empty cells when the subtree has none); the
+/// cost ends in `+` when some of it could not be priced.
+pub fn subtree_cells(t: &SubtreeTotals) -> (String, String) {
+    let tok = if t.input_tokens + t.output_tokens > 0 {
+        tokens_cell(Some(t.input_tokens), Some(t.output_tokens))
+    } else {
+        String::new()
+    };
+    let cst = if t.billable > 0 {
+        cost_compact(t.cost(), t.cost_is_partial(), true)
+    } else {
+        String::new()
+    };
+    (tok, cst)
+}
+
+/// The model (for model calls) or tool name (for tool calls) shown on a row, sanitized.
+pub fn model_or_tool(set: &TraceSet, step: &Step) -> String {
+    let s = match step.kind {
+        StepKind::Tool => set.str(step.tool_name),
+        _ if !step.model.is_empty() => set.str(step.model),
+        _ => set.str(step.tool_name),
+    };
+    sanitize(s).into_owned()
+}
+
+/// The characters a waterfall bar is drawn with.
+#[derive(Clone, Copy, Debug)]
+pub struct BarGlyphs {
+    /// Where the span runs.
+    pub fill: char,
+    /// Elsewhere on the trace's time axis.
+    pub empty: char,
+}
+
+/// A waterfall bar of `w` cells: where the span sits inside the trace's time range (an
+/// unfinished span gets one cell at its start).
+pub fn bar(trace: &Trace, s: &Span, w: usize, g: BarGlyphs) -> String {
+    let total = trace.duration_ns().max(1) as f64;
+    let start = s.start.saturating_sub(trace.start) as f64 / total;
+    let end = if s.is_finished() {
+        s.end.saturating_sub(trace.start) as f64 / total
+    } else {
+        start
+    };
+    let a = ((start * w as f64).floor() as usize).min(w.saturating_sub(1));
+    let b = ((end * w as f64).ceil() as usize).clamp(a + 1, w.max(a + 1));
+    let mut out = String::with_capacity(w * 3);
+    out.extend(std::iter::repeat_n(g.empty, a));
+    out.extend(std::iter::repeat_n(g.fill, b - a));
+    out.extend(std::iter::repeat_n(g.empty, w.saturating_sub(b)));
+    out
+}

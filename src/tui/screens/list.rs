@@ -1,0 +1,433 @@
+//! The trace list: one row per trace (or session heading when grouped), ordered and
+//! filtered by the shared trace-list query, with totals for the header.
+
+use super::Nav;
+use crate::model::{Outcome, Sym, TraceSet};
+use crate::tui::keymap::Action;
+use crate::tui::shared::{Shared, clamp_offset, find_in_ring, step};
+use rustc_hash::FxHashMap;
+
+/// A row of the trace list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListRow {
+    /// A trace.
+    Trace(u32),
+    /// A session heading (in group-by-session mode), with its trace count.
+    Session(Sym, u32),
+}
+
+/// Totals shown in the trace list header.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ListTotals {
+    /// Traces listed.
+    pub traces: usize,
+    /// Spans in them.
+    pub spans: u64,
+    /// Failed steps in them.
+    pub errors: u64,
+    /// Input tokens.
+    pub input_tokens: u64,
+    /// Output tokens.
+    pub output_tokens: u64,
+    /// Known cost.
+    pub cost: f64,
+}
+
+/// The trace list screen.
+#[derive(Debug, Default)]
+pub struct ListScreen {
+    /// The rows.
+    pub rows: Vec<ListRow>,
+    /// Selected row.
+    pub sel: usize,
+    /// First visible row.
+    pub offset: usize,
+    /// Expanded session groups.
+    pub expanded: Vec<Sym>,
+    /// Totals over the listed traces.
+    pub totals: ListTotals,
+}
+
+impl ListScreen {
+    /// Recomputes the rows from the query (after a filter, sort or grouping change),
+    /// keeping the selected row when it stays listed.
+    pub fn rebuild(&mut self, sh: &Shared) {
+        let selected = self.rows.get(self.sel).copied();
+        let set = &sh.set;
+        let traces = sh.query.run(set);
+        self.totals = totals(set, &traces);
+        self.rows = if sh.group_sessions {
+            grouped(set, &traces, &self.expanded)
+        } else {
+            traces.into_iter().map(ListRow::Trace).collect()
+        };
+        self.sel = selected
+            .and_then(|r| self.rows.iter().position(|x| *x == r))
+            .unwrap_or(0)
+            .min(self.rows.len().saturating_sub(1));
+        self.clamp(sh);
+    }
+
+    /// Rebuilds for a new set, keeping the selected trace (or session) and the
+    /// expanded sessions by id rather than by index.
+    pub fn rebuild_for_new_set(&mut self, old: &TraceSet, sh: &Shared) {
+        let selected = match self.rows.get(self.sel) {
+            Some(ListRow::Trace(t)) => Some(Ok(old.traces[*t as usize].id)),
+            Some(ListRow::Session(s, _)) => Some(Err(old.str(*s).to_owned())),
+            None => None,
+        };
+        self.expanded = self
+            .expanded
+            .iter()
+            .filter_map(|&s| sh.set.strings.lookup(old.str(s)))
+            .collect();
+        self.rows.clear();
+        self.sel = 0;
+        self.rebuild(sh);
+        let found = self.rows.iter().position(|row| match (row, &selected) {
+            (ListRow::Trace(t), Some(Ok(id))) => sh.set.traces[*t as usize].id == *id,
+            (ListRow::Session(s, _), Some(Err(name))) => sh.set.str(*s) == name,
+            _ => false,
+        });
+        self.sel = found.unwrap_or(0);
+        self.clamp(sh);
+    }
+
+    /// Keeps the selection on screen.
+    pub fn clamp(&mut self, sh: &Shared) {
+        clamp_offset(&mut self.offset, self.sel, sh.page(), self.rows.len());
+    }
+
+    /// The trace of the selected row, if it is a trace.
+    pub fn selected_trace(&self) -> Option<u32> {
+        match self.rows.get(self.sel) {
+            Some(ListRow::Trace(t)) => Some(*t),
+            _ => None,
+        }
+    }
+
+    /// The session of the selected row (a heading, or a trace's session).
+    pub fn selected_session(&self, set: &TraceSet) -> Sym {
+        match self.rows.get(self.sel) {
+            Some(ListRow::Trace(t)) => set.traces[*t as usize].session,
+            Some(ListRow::Session(s, _)) => *s,
+            None => Sym::EMPTY,
+        }
+    }
+
+    /// Applies an action; returns where to go.
+    pub fn handle(&mut self, action: Action, sh: &mut Shared) -> Nav {
+        let page = sh.page() as isize;
+        match action {
+            Action::Down | Action::NextMatch => self.move_by(1, sh),
+            Action::Up | Action::PrevMatch => self.move_by(-1, sh),
+            Action::PageDown => self.move_by(page - 1, sh),
+            Action::PageUp => self.move_by(1 - page, sh),
+            Action::Top => self.move_by(isize::MIN / 2, sh),
+            Action::Bottom => self.move_by(isize::MAX / 2, sh),
+            Action::Enter | Action::Right => return self.enter(sh),
+            Action::NextFailure | Action::PrevFailure => {
+                self.jump_failure(action == Action::NextFailure, sh)
+            }
+            Action::Copy => self.copy(sh),
+            Action::Sort | Action::ReverseSort => self.sort(action == Action::Sort, sh),
+            Action::GroupSessions => {
+                sh.group_sessions = !sh.group_sessions;
+                sh.status = format!(
+                    "group by session {}",
+                    if sh.group_sessions { "on" } else { "off" }
+                );
+                self.rebuild(sh);
+            }
+            _ => {}
+        }
+        Nav::Stay
+    }
+
+    fn move_by(&mut self, d: isize, sh: &Shared) {
+        step(&mut self.sel, self.rows.len(), d);
+        self.clamp(sh);
+    }
+
+    fn enter(&mut self, sh: &Shared) -> Nav {
+        match self.rows.get(self.sel).copied() {
+            Some(ListRow::Trace(t)) => Nav::OpenTrace(t),
+            Some(ListRow::Session(s, _)) => {
+                if let Some(k) = self.expanded.iter().position(|x| *x == s) {
+                    self.expanded.remove(k);
+                } else {
+                    self.expanded.push(s);
+                }
+                self.rebuild(sh);
+                Nav::Stay
+            }
+            None => Nav::Stay,
+        }
+    }
+
+    fn jump_failure(&mut self, forward: bool, sh: &mut Shared) {
+        let set = &sh.set;
+        let found = find_in_ring(
+            self.sel,
+            self.rows.len(),
+            forward,
+            |i| matches!(self.rows[i], ListRow::Trace(t) if set.traces[t as usize].outcome() == Outcome::Error),
+        );
+        match found {
+            Some(i) => {
+                self.sel = i;
+                self.clamp(sh);
+            }
+            None => sh.status = "no failed trace".into(),
+        }
+    }
+
+    fn copy(&self, sh: &mut Shared) {
+        let (what, text) = match self.rows.get(self.sel) {
+            Some(ListRow::Trace(t)) => ("trace id", sh.set.traces[*t as usize].id.to_string()),
+            Some(ListRow::Session(s, _)) => ("session id", sh.set.str(*s).to_owned()),
+            None => return,
+        };
+        super::put_on_clipboard(sh, what, text);
+    }
+
+    fn sort(&mut self, next: bool, sh: &mut Shared) {
+        let q = &mut sh.query;
+        if next {
+            q.sort = q.sort.next();
+            q.descending = q.sort.descending_by_default();
+        } else {
+            q.descending = !q.descending;
+        }
+        sh.status = format!(
+            "sorted by {} {}",
+            q.sort.title(),
+            if q.descending { "↓" } else { "↑" }
+        );
+        self.rebuild(sh);
+    }
+}
+
+fn totals(set: &TraceSet, traces: &[u32]) -> ListTotals {
+    let mut t = ListTotals {
+        traces: traces.len(),
+        ..ListTotals::default()
+    };
+    for &i in traces {
+        let tr = &set.traces[i as usize];
+        t.spans += u64::from(tr.span_count);
+        t.errors += u64::from(tr.error_count);
+        t.input_tokens += tr.tokens.input.unwrap_or(0);
+        t.output_tokens += tr.tokens.output.unwrap_or(0);
+        t.cost += tr.cost().unwrap_or(0.0);
+    }
+    t
+}
+
+/// Session headings (in the order their first trace is listed), each followed by its
+/// traces in time order when expanded; traces without a session stay single rows.
+fn grouped(set: &TraceSet, traces: &[u32], expanded: &[Sym]) -> Vec<ListRow> {
+    let mut rows = Vec::new();
+    let mut members: FxHashMap<Sym, Vec<u32>> = FxHashMap::default();
+    let mut order: Vec<Result<Sym, u32>> = Vec::new();
+    for &t in traces {
+        let s = set.traces[t as usize].session;
+        if s.is_empty() {
+            order.push(Err(t));
+        } else {
+            let e = members.entry(s).or_default();
+            if e.is_empty() {
+                order.push(Ok(s));
+            }
+            e.push(t);
+        }
+    }
+    for o in order {
+        match o {
+            Ok(s) => {
+                let mut m = members.remove(&s).unwrap_or_default();
+                rows.push(ListRow::Session(s, m.len() as u32));
+                if expanded.contains(&s) {
+                    m.sort_by_key(|&t| set.traces[t as usize].start);
+                    rows.extend(m.into_iter().map(ListRow::Trace));
+                }
+            }
+            Err(t) => rows.push(ListRow::Trace(t)),
+        }
+    }
+    rows
+}
+
+// ------------------------------------------------------------------------- drawing
+
+use crate::format::{cost_compact as cost, duration, timestamp, tokens};
+use crate::sanitize::sanitize;
+use crate::tui::theme::{Theme, glyph};
+use crate::tui::widgets::{highlighted, pad, pad_left};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// Column widths of the trace list for a terminal width.
+struct Columns {
+    wide: bool,
+    start: usize,
+    name: usize,
+    session: usize,
+    dur: usize,
+    steps: usize,
+    err: usize,
+    tok: usize,
+    cost: usize,
+}
+
+impl Columns {
+    fn for_width(w: usize) -> Columns {
+        let wide = w >= 100;
+        // Narrow terminals drop the date, the session and the step counts.
+        let (start, dur, steps, err, tok, cost) = if wide {
+            (14, 7, 7, 5, 11, 9)
+        } else {
+            (8, 7, 0, 4, 11, 8)
+        };
+        let fixed = 2 + start + dur + steps + err + tok + cost + 7;
+        let flex = w.saturating_sub(fixed);
+        let session = if wide { (flex / 3).min(18) } else { 0 };
+        Columns {
+            wide,
+            start,
+            name: flex.saturating_sub(session + 1),
+            session,
+            dur,
+            steps,
+            err,
+            tok,
+            cost,
+        }
+    }
+
+    fn header(&self) -> String {
+        let mut head = format!("  {} {} ", pad("START", self.start), pad("NAME", self.name));
+        if self.session > 0 {
+            head.push_str(&format!("{} ", pad("SESSION", self.session)));
+        }
+        head.push_str(&format!("{} ", pad_left("DUR", self.dur)));
+        if self.steps > 0 {
+            head.push_str(&format!("{} ", pad_left("LLM/TL", self.steps)));
+        }
+        head.push_str(&format!(
+            "{} {} {}",
+            pad_left("ERR", self.err),
+            pad_left("TOKENS", self.tok),
+            pad_left("COST", self.cost)
+        ));
+        head
+    }
+}
+
+impl ListScreen {
+    /// Draws the list into `area`.
+    pub fn draw(&mut self, frame: &mut Frame, area: Rect, sh: &mut Shared, theme: &Theme) {
+        sh.layout.body_rows = area.height.saturating_sub(1);
+        sh.layout.body_top = area.y + 1;
+        sh.layout.body_x = (area.x, area.x + area.width);
+        let cols = Columns::for_width(area.width as usize);
+        let mut lines = vec![Line::styled(cols.header(), theme.title())];
+        let words = sh.query.filter.fuzzy_words();
+        let end = (self.offset + sh.page()).min(self.rows.len());
+        for (k, row) in self.rows[self.offset.min(end)..end].iter().enumerate() {
+            let line = match *row {
+                ListRow::Session(s, n) => {
+                    session_heading(&sh.set, s, n, self.expanded.contains(&s), theme)
+                }
+                ListRow::Trace(t) => trace_line(&sh.set, t, &cols, &words, theme),
+            };
+            lines.push(if self.offset + k == self.sel {
+                line.style(theme.selected(true))
+            } else {
+                line
+            });
+        }
+        if self.rows.is_empty() {
+            lines.push(Line::styled(
+                if sh.set.traces.is_empty() {
+                    "  no traces in the input"
+                } else {
+                    "  nothing matches (Esc clears the filters)"
+                },
+                theme.dim(),
+            ));
+        }
+        frame.render_widget(Paragraph::new(lines), area);
+    }
+}
+
+fn session_heading(set: &TraceSet, s: Sym, n: u32, open: bool, theme: &Theme) -> Line<'static> {
+    Line::from(vec![
+        Span::raw(if open { "▾ " } else { "▸ " }),
+        Span::styled(format!("session {}", sanitize(set.str(s))), theme.title()),
+        Span::styled(
+            format!(
+                "  ({})",
+                crate::tui::shared::plural(n as usize, "trace", "traces")
+            ),
+            theme.dim(),
+        ),
+    ])
+}
+
+fn trace_line(set: &TraceSet, t: u32, c: &Columns, words: &[&str], theme: &Theme) -> Line<'static> {
+    let tr = &set.traces[t as usize];
+    let o = tr.outcome();
+    let stamp = timestamp(tr.start);
+    let start = stamp.get(if c.wide { 5 } else { 11 }..19).unwrap_or(&stamp);
+    let name = sanitize(set.str(tr.display_name())).into_owned();
+    let mut spans = vec![
+        Span::styled(format!("{} ", glyph(o)), theme.outcome(o)),
+        Span::raw(format!("{} ", pad(start, c.start))),
+    ];
+    spans.extend(highlighted(
+        &pad(&name, c.name),
+        words,
+        Style::default(),
+        theme,
+    ));
+    if c.session > 0 {
+        spans.push(Span::styled(
+            format!(" {}", pad(&sanitize(set.str(tr.session)), c.session)),
+            theme.dim(),
+        ));
+    }
+    spans.push(Span::raw(format!(
+        " {} ",
+        pad_left(&duration(tr.duration_ns()), c.dur)
+    )));
+    if c.steps > 0 {
+        spans.push(Span::raw(format!(
+            "{} ",
+            pad_left(&format!("{}/{}", tr.llm_calls, tr.tool_calls), c.steps)
+        )));
+    }
+    let err = if tr.error_count > 0 {
+        tr.error_count.to_string()
+    } else if tr.warning_count > 0 {
+        format!("{}w", tr.warning_count)
+    } else {
+        "·".into()
+    };
+    spans.push(Span::styled(pad_left(&err, c.err), theme.outcome(o)));
+    spans.push(Span::raw(format!(
+        " {} {}",
+        pad_left(
+            &format!("{}/{}", tokens(tr.tokens.input), tokens(tr.tokens.output)),
+            c.tok
+        ),
+        pad_left(
+            &cost(tr.cost(), tr.cost_is_partial(), tr.billable_steps > 0),
+            c.cost
+        )
+    )));
+    Line::from(spans)
+}

@@ -1,0 +1,176 @@
+//! The explorer's screens. Each owns its state (rows, selection, scroll), handles its
+//! own actions and draws itself; the [`Screen`] enum is the only place that lists
+//! them, so a new screen is one file here plus one variant.
+
+pub mod list;
+pub mod session;
+pub mod trace;
+mod trace_view;
+
+use super::keymap::{Action, Context};
+use super::shared::Shared;
+use super::theme::Theme;
+use crate::model::Sym;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+/// Where a screen's action leads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Nav {
+    /// Nowhere: the screen handled it.
+    Stay,
+    /// Open this trace (index in the shared set).
+    OpenTrace(u32),
+    /// Open this session.
+    OpenSession(Sym),
+}
+
+/// Which screen, without its state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScreenKind {
+    /// All traces.
+    List,
+    /// One trace: tree and detail pane.
+    Trace,
+    /// The traces of one session.
+    Session,
+}
+
+/// A screen on the navigation stack.
+pub enum Screen {
+    /// All traces.
+    List(list::ListScreen),
+    /// One trace.
+    Trace(Box<trace::TraceScreen>),
+    /// One session.
+    Session(session::SessionScreen),
+}
+
+impl Screen {
+    /// Which screen this is.
+    pub fn kind(&self) -> ScreenKind {
+        match self {
+            Screen::List(_) => ScreenKind::List,
+            Screen::Trace(_) => ScreenKind::Trace,
+            Screen::Session(_) => ScreenKind::Session,
+        }
+    }
+
+    /// The keymap context of the screen.
+    pub fn context(&self) -> Context {
+        match self {
+            Screen::List(_) | Screen::Session(_) => Context::List,
+            Screen::Trace(_) => Context::Trace,
+        }
+    }
+
+    /// Applies an action the router did not take.
+    pub fn handle(&mut self, action: Action, sh: &mut Shared) -> Nav {
+        match self {
+            Screen::List(s) => s.handle(action, sh),
+            Screen::Trace(s) => s.handle(action, sh),
+            Screen::Session(s) => s.handle(action, sh),
+        }
+    }
+
+    /// The query changed: recompute what depends on it.
+    pub fn refilter(&mut self, sh: &Shared) {
+        match self {
+            Screen::List(s) => s.rebuild(sh),
+            Screen::Trace(s) => s.rebuild_rows(sh),
+            Screen::Session(_) => {}
+        }
+    }
+
+    /// The session the selection belongs to (`v` opens it).
+    pub fn selected_session(&self, sh: &Shared) -> Sym {
+        match self {
+            Screen::List(s) => s.selected_session(&sh.set),
+            Screen::Trace(s) => sh
+                .set
+                .traces
+                .get(s.summary as usize)
+                .map_or(Sym::EMPTY, |t| t.session),
+            Screen::Session(_) => Sym::EMPTY,
+        }
+    }
+
+    /// The keys worth showing in the status bar here: an action (and its opposite,
+    /// shown as `a/b`) with what they do.
+    pub fn hints(&self) -> &'static [(Action, Option<Action>, &'static str)] {
+        use Action::*;
+        match self {
+            Screen::List(_) => &[
+                (Down, Some(Up), "move"),
+                (Enter, None, "open"),
+                (Filter, None, "filter"),
+                (ToggleFailed, None, "failed"),
+                (ToggleSlow, None, "slow"),
+                (NextFailure, None, "next failure"),
+                (Sort, None, "sort"),
+                (GroupSessions, None, "sessions"),
+                (Help, None, "help"),
+                (Quit, None, "quit"),
+            ],
+            Screen::Session(_) => &[
+                (Down, Some(Up), "move"),
+                (Enter, None, "open turn"),
+                (NextFailure, None, "failed turn"),
+                (Back, None, "back"),
+                (Help, None, "help"),
+            ],
+            Screen::Trace(_) => &[
+                (Down, Some(Up), "move"),
+                (Left, Some(Right), "fold"),
+                (NextFailure, Some(PrevFailure), "failure"),
+                (Filter, None, "filter"),
+                (NextMatch, Some(PrevMatch), "match"),
+                (SwitchPane, None, "pane"),
+                (NextTab, None, "tabs"),
+                (Copy, None, "copy"),
+                (Back, None, "back"),
+            ],
+        }
+    }
+
+    /// Draws the screen's body into `area`.
+    pub fn draw(&mut self, frame: &mut Frame, area: Rect, sh: &mut Shared, theme: &Theme) {
+        match self {
+            Screen::List(s) => s.draw(frame, area, sh, theme),
+            Screen::Trace(s) => trace_view::draw(s, frame, area, sh, theme),
+            Screen::Session(s) => s.draw(frame, area, sh, theme),
+        }
+    }
+
+    /// Selects the row under a click at body row `row`.
+    pub fn click(&mut self, row: usize) {
+        match self {
+            Screen::List(s) => {
+                if s.offset + row < s.rows.len() {
+                    s.sel = s.offset + row;
+                }
+            }
+            Screen::Session(s) => {
+                if s.offset + row < s.rows.len() {
+                    s.sel = s.offset + row;
+                }
+            }
+            Screen::Trace(s) => {
+                if s.offset + row < s.rows.len() {
+                    s.sel = s.offset + row;
+                    s.focus = trace::Focus::Tree;
+                    s.detail_scroll = 0;
+                }
+            }
+        }
+    }
+}
+
+/// Puts text on the clipboard and says so.
+pub fn put_on_clipboard(sh: &mut Shared, what: &str, text: String) {
+    sh.status = format!(
+        "copied {what} ({} chars) to the clipboard",
+        text.chars().count()
+    );
+    sh.clipboard = Some(text);
+}

@@ -1,0 +1,203 @@
+//! The session view: every trace (turn) of one conversation in time order.
+
+use super::Nav;
+use crate::model::{Outcome, Sym, TraceSet};
+use crate::tui::keymap::Action;
+use crate::tui::shared::{Shared, clamp_offset, find_in_ring, step};
+
+/// The session screen.
+#[derive(Debug)]
+pub struct SessionScreen {
+    /// The session id.
+    pub session: Sym,
+    /// Its traces, in start order.
+    pub rows: Vec<u32>,
+    /// Selected turn.
+    pub sel: usize,
+    /// First visible turn.
+    pub offset: usize,
+    /// Per turn: why it failed or warned (its explaining step's reason), sanitized.
+    pub reasons: Vec<String>,
+}
+
+impl SessionScreen {
+    /// The turns of session `s`.
+    pub fn new(set: &TraceSet, s: Sym) -> SessionScreen {
+        let rows = set.sessions.get(&s).cloned().unwrap_or_default();
+        let reasons = rows.iter().map(|&t| turn_reason(set, t)).collect();
+        SessionScreen {
+            session: s,
+            rows,
+            sel: 0,
+            offset: 0,
+            reasons,
+        }
+    }
+
+    /// Applies an action; returns where to go.
+    pub fn handle(&mut self, action: Action, sh: &mut Shared) -> Nav {
+        let page = sh.page() as isize;
+        match action {
+            Action::Down | Action::NextMatch => self.move_by(1, sh),
+            Action::Up | Action::PrevMatch => self.move_by(-1, sh),
+            Action::PageDown => self.move_by(page - 1, sh),
+            Action::PageUp => self.move_by(1 - page, sh),
+            Action::Top => self.move_by(isize::MIN / 2, sh),
+            Action::Bottom => self.move_by(isize::MAX / 2, sh),
+            Action::Enter | Action::Right => {
+                if let Some(&t) = self.rows.get(self.sel) {
+                    return Nav::OpenTrace(t);
+                }
+            }
+            Action::NextFailure | Action::PrevFailure => {
+                let set = &sh.set;
+                let hit = |i: usize| set.traces[self.rows[i] as usize].outcome() == Outcome::Error;
+                match find_in_ring(
+                    self.sel,
+                    self.rows.len(),
+                    action == Action::NextFailure,
+                    hit,
+                ) {
+                    Some(i) => {
+                        self.sel = i;
+                        self.clamp(sh);
+                    }
+                    None => sh.status = "no failed turn".into(),
+                }
+            }
+            Action::Copy => {
+                if let Some(&t) = self.rows.get(self.sel) {
+                    let id = sh.set.traces[t as usize].id.to_string();
+                    super::put_on_clipboard(sh, "trace id", id);
+                }
+            }
+            _ => {}
+        }
+        Nav::Stay
+    }
+
+    fn move_by(&mut self, d: isize, sh: &Shared) {
+        step(&mut self.sel, self.rows.len(), d);
+        self.clamp(sh);
+    }
+
+    fn clamp(&mut self, sh: &Shared) {
+        clamp_offset(&mut self.offset, self.sel, sh.page(), self.rows.len());
+    }
+}
+
+/// The reason of a turn's first failure origin (or first warning), sanitized.
+fn turn_reason(set: &TraceSet, t: u32) -> String {
+    let outline = crate::analysis::outline::TraceOutline::build(set, t);
+    match outline.explaining_span(set) {
+        Some(i) => {
+            let st = set.step(i);
+            sanitize(crate::analysis::detail::step_reason(
+                set,
+                &set.spans[i as usize],
+                &st,
+            ))
+            .into_owned()
+        }
+        None => String::new(),
+    }
+}
+
+// ------------------------------------------------------------------------- drawing
+
+use crate::format::{cost_compact as cost, duration, timestamp, tokens};
+use crate::sanitize::sanitize;
+use crate::tui::theme::{Theme, glyph};
+use crate::tui::widgets::{pad, pad_left};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+impl SessionScreen {
+    /// Draws the turns into `area`.
+    pub fn draw(&mut self, frame: &mut Frame, area: Rect, sh: &mut Shared, theme: &Theme) {
+        sh.layout.body_rows = area.height.saturating_sub(2);
+        sh.layout.body_top = area.y + 2;
+        sh.layout.body_x = (area.x, area.x + area.width);
+        let set = &sh.set;
+        // Name takes what the fixed columns and a short outcome leave.
+        let name_w = (area.width as usize)
+            .saturating_sub(2 + 5 + 15 + 8 + 12 + 10 + 2 + 16)
+            .clamp(8, 40);
+        let mut lines = vec![
+            self.heading(set, theme),
+            Line::styled(
+                format!(
+                    "  {:>4} {:<14} {} {:>7} {:>11} {:>9}  OUTCOME",
+                    "TURN",
+                    "START",
+                    pad("NAME", name_w),
+                    "DUR",
+                    "TOKENS",
+                    "COST"
+                ),
+                theme.title(),
+            ),
+        ];
+        let end = (self.offset + sh.layout.body_rows as usize).min(self.rows.len());
+        for k in self.offset.min(end)..end {
+            let tr = &set.traces[self.rows[k] as usize];
+            let o = tr.outcome();
+            let stamp = timestamp(tr.start);
+            let start = stamp.get(5..19).unwrap_or(&stamp);
+            let line = Line::from(vec![
+                Span::styled(format!("{} ", glyph(o)), theme.outcome(o)),
+                Span::raw(format!(
+                    "{:>4} {} {} {} {} {}  ",
+                    k + 1,
+                    pad(start, 14),
+                    pad(&sanitize(set.str(tr.display_name())), name_w),
+                    pad_left(&duration(tr.duration_ns()), 7),
+                    pad_left(
+                        &format!("{}/{}", tokens(tr.tokens.input), tokens(tr.tokens.output)),
+                        11
+                    ),
+                    pad_left(
+                        &cost(tr.cost(), tr.cost_is_partial(), tr.billable_steps > 0),
+                        9
+                    ),
+                )),
+                Span::styled(
+                    format!("{} {}", o.as_str(), self.reasons[k]),
+                    theme.outcome(o),
+                ),
+            ]);
+            lines.push(if k == self.sel {
+                line.style(theme.selected(true))
+            } else {
+                line
+            });
+        }
+        frame.render_widget(Paragraph::new(lines), area);
+    }
+
+    fn heading(&self, set: &TraceSet, theme: &Theme) -> Line<'static> {
+        let (tin, tout, c) = self.rows.iter().fold((0u64, 0u64, 0.0), |acc, &t| {
+            let tr = &set.traces[t as usize];
+            (
+                acc.0 + tr.tokens.input.unwrap_or(0),
+                acc.1 + tr.tokens.output.unwrap_or(0),
+                acc.2 + tr.cost().unwrap_or(0.0),
+            )
+        });
+        Line::from(vec![
+            Span::styled(
+                format!("session {}", sanitize(set.str(self.session))),
+                theme.title(),
+            ),
+            Span::raw(format!(
+                "  {} turns · {}/{} tokens · {}",
+                self.rows.len(),
+                tokens(Some(tin)),
+                tokens(Some(tout)),
+                cost(Some(c), false, true)
+            )),
+        ])
+    }
+}

@@ -1,0 +1,429 @@
+//! The trace view: the span tree (collapsible, filtered with ancestors kept) beside
+//! the detail pane's tabs. What the tree means — order, totals, failure origins,
+//! critical path — comes from the trace's [`TraceOutline`].
+
+use super::Nav;
+use crate::analysis::detail::{Section, SectionKind, section};
+use crate::analysis::outline::TraceOutline;
+use crate::model::{NONE, TraceSet};
+use crate::tui::keymap::Action;
+use crate::tui::shared::{Shared, clamp_offset, step};
+
+/// Which pane has the keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    /// The span tree.
+    Tree,
+    /// The detail pane.
+    Detail,
+}
+
+/// A row of the flattened span tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TreeRow {
+    /// Span index.
+    pub span: u32,
+    /// Depth in the tree.
+    pub depth: u32,
+    /// The last visible child of its parent (for tree guides).
+    pub last: bool,
+    /// Shown only as the ancestor of a match (dimmed).
+    pub dim: bool,
+    /// Has visible children.
+    pub has_children: bool,
+    /// Collapsed.
+    pub collapsed: bool,
+}
+
+/// The trace screen.
+pub struct TraceScreen {
+    /// The trace's index in the shared set (a summary in store mode).
+    pub summary: u32,
+    /// Store mode: the trace's own spans.
+    pub local: Option<TraceSet>,
+    /// The outline of the trace (indices into [`TraceScreen::tset`]).
+    pub outline: TraceOutline,
+    /// Collapsed flag, by outline position.
+    pub collapsed: Vec<bool>,
+    /// The visible rows.
+    pub rows: Vec<TreeRow>,
+    /// Selected row.
+    pub sel: usize,
+    /// First visible row.
+    pub offset: usize,
+    /// Matching spans, in pre-order (for n/N).
+    pub matches: Vec<u32>,
+    /// Whether the critical path is highlighted.
+    pub show_critical: bool,
+    /// Pane with the keys.
+    pub focus: Focus,
+    /// Detail tab.
+    pub tab: SectionKind,
+    /// Detail scroll.
+    pub detail_scroll: u16,
+    detail: Option<(u32, Section)>,
+}
+
+impl TraceScreen {
+    /// Opens trace `summary` of the shared set; `local` holds its spans in store mode
+    /// (its trace 0). Lands on the first filter match, else the first failure origin.
+    pub fn open(sh: &Shared, summary: u32, local: Option<TraceSet>) -> TraceScreen {
+        let t = if local.is_some() { 0 } else { summary };
+        let set = local.as_ref().unwrap_or(&sh.set);
+        let outline = TraceOutline::build(set, t);
+        let n = outline.order.len();
+        let mut screen = TraceScreen {
+            summary,
+            local,
+            outline,
+            collapsed: vec![false; n],
+            rows: Vec::new(),
+            sel: 0,
+            offset: 0,
+            matches: Vec::new(),
+            show_critical: false,
+            focus: Focus::Tree,
+            tab: SectionKind::Summary,
+            detail_scroll: 0,
+            detail: None,
+        };
+        screen.rebuild_rows(sh);
+        let first = screen
+            .matches
+            .first()
+            .copied()
+            .or_else(|| screen.outline.origins.first().map(|o| o.span));
+        if let Some(s) = first {
+            screen.select_span(s, sh);
+        }
+        screen
+    }
+
+    /// The set the tree reads.
+    pub fn tset<'a>(&'a self, sh: &'a Shared) -> &'a TraceSet {
+        self.local.as_ref().unwrap_or(&sh.set)
+    }
+
+    /// The selected span.
+    pub fn selected_span(&self) -> Option<u32> {
+        self.rows.get(self.sel).map(|r| r.span)
+    }
+
+    /// The selected span's detail section for the current tab (built once per span
+    /// and tab, not per frame).
+    pub fn detail_section(&mut self, sh: &Shared) -> Option<&Section> {
+        let i = self.selected_span()?;
+        let fresh = self
+            .detail
+            .as_ref()
+            .is_some_and(|(s, sec)| *s == i && sec.kind == self.tab);
+        if !fresh {
+            let sec = section(self.local.as_ref().unwrap_or(&sh.set), i, self.tab);
+            self.detail = Some((i, sec));
+        }
+        self.detail.as_ref().map(|(_, s)| s)
+    }
+
+    /// Recomputes the visible rows (after collapse or filter changes), keeping the
+    /// selected span when it stays visible.
+    pub fn rebuild_rows(&mut self, sh: &Shared) {
+        let selected = self.selected_span();
+        let set = self.local.as_ref().unwrap_or(&sh.set);
+        let o = &self.outline;
+        let n = o.order.len();
+        let filter = &sh.query.filter;
+        let active = !filter.is_empty();
+        let mut keep = vec![!active; n];
+        let mut is_match = vec![false; n];
+        self.matches.clear();
+        if active {
+            let m = filter.matcher(set);
+            for p in 0..n {
+                if m.span_matches(o.order[p]) {
+                    is_match[p] = true;
+                    keep[p] = true;
+                    self.matches.push(o.order[p]);
+                }
+            }
+            // Ancestors of matches stay, dimmed.
+            for p in (0..n).rev() {
+                let par = set.spans[o.order[p] as usize].parent;
+                if keep[p]
+                    && par != NONE
+                    && let Some(pp) = o.position(par)
+                {
+                    keep[pp] = true;
+                }
+            }
+        }
+        self.rows = visible_rows(o, &keep, &is_match, &self.collapsed, active);
+        self.sel = selected
+            .and_then(|s| self.rows.iter().position(|r| r.span == s))
+            .unwrap_or(0);
+        self.clamp(sh);
+    }
+
+    fn clamp(&mut self, sh: &Shared) {
+        clamp_offset(&mut self.offset, self.sel, sh.page(), self.rows.len());
+    }
+
+    /// Selects a span, expanding its collapsed ancestors.
+    pub fn select_span(&mut self, span: u32, sh: &Shared) {
+        let set = self.local.as_ref().unwrap_or(&sh.set);
+        let mut cur = set.spans.get(span as usize).map_or(NONE, |s| s.parent);
+        let mut changed = false;
+        while cur != NONE {
+            if let Some(p) = self.outline.position(cur)
+                && self.collapsed[p]
+            {
+                self.collapsed[p] = false;
+                changed = true;
+            }
+            cur = set.spans[cur as usize].parent;
+        }
+        if changed {
+            self.rebuild_rows(sh);
+        }
+        if let Some(r) = self.rows.iter().position(|r| r.span == span) {
+            self.sel = r;
+            self.detail_scroll = 0;
+            self.clamp(sh);
+        }
+    }
+
+    fn set_collapsed(&mut self, span: u32, collapsed: bool, sh: &Shared) {
+        if let Some(p) = self.outline.position(span) {
+            self.collapsed[p] = collapsed;
+            self.rebuild_rows(sh);
+        }
+    }
+
+    /// Applies an action; returns where to go.
+    pub fn handle(&mut self, action: Action, sh: &mut Shared) -> Nav {
+        let page = sh.page() as isize;
+        match action {
+            Action::Down => self.move_by(1, sh),
+            Action::Up => self.move_by(-1, sh),
+            Action::PageDown => self.move_by(page - 1, sh),
+            Action::PageUp => self.move_by(1 - page, sh),
+            Action::Top => self.move_by(isize::MIN / 2, sh),
+            Action::Bottom => self.move_by(isize::MAX / 2, sh),
+            Action::Enter => {
+                if let Some(r) = self.rows.get(self.sel).copied()
+                    && r.has_children
+                {
+                    self.set_collapsed(r.span, !r.collapsed, sh);
+                }
+            }
+            Action::Left => self.left(sh),
+            Action::Right => self.right(sh),
+            Action::CollapseAll | Action::ExpandAll => {
+                self.fold_all(action == Action::CollapseAll, sh)
+            }
+            Action::SwitchPane => {
+                self.focus = match self.focus {
+                    Focus::Tree => Focus::Detail,
+                    Focus::Detail => Focus::Tree,
+                }
+            }
+            Action::NextTab | Action::PrevTab | Action::Tab(_) => self.switch_tab(action),
+            Action::NextMatch | Action::PrevMatch => {
+                let list = self.matches.clone();
+                self.jump_in(&list, action == Action::NextMatch, "match", sh);
+            }
+            Action::NextFailure | Action::PrevFailure => {
+                let list = self.outline.origin_spans();
+                self.jump_in(&list, action == Action::NextFailure, "failure", sh);
+            }
+            Action::CriticalPath => {
+                self.show_critical = !self.show_critical;
+                sh.status = format!(
+                    "critical path {}",
+                    if self.show_critical {
+                        "highlighted"
+                    } else {
+                        "off"
+                    }
+                );
+            }
+            Action::Copy => self.copy(sh),
+            _ => {}
+        }
+        Nav::Stay
+    }
+
+    fn move_by(&mut self, d: isize, sh: &Shared) {
+        if self.focus == Focus::Detail {
+            self.detail_scroll =
+                (self.detail_scroll as isize + d).clamp(0, u16::MAX as isize) as u16;
+        } else {
+            step(&mut self.sel, self.rows.len(), d);
+            self.detail_scroll = 0;
+            self.clamp(sh);
+        }
+    }
+
+    fn left(&mut self, sh: &Shared) {
+        if self.focus == Focus::Detail {
+            self.focus = Focus::Tree;
+            return;
+        }
+        let Some(r) = self.rows.get(self.sel).copied() else {
+            return;
+        };
+        if r.has_children && !r.collapsed {
+            self.set_collapsed(r.span, true, sh);
+        } else {
+            let parent = self.tset(sh).spans[r.span as usize].parent;
+            if parent != NONE {
+                self.select_span(parent, sh);
+            }
+        }
+    }
+
+    fn right(&mut self, sh: &Shared) {
+        let Some(r) = self.rows.get(self.sel).copied() else {
+            return;
+        };
+        if r.collapsed {
+            self.set_collapsed(r.span, false, sh);
+        } else if r.has_children {
+            self.move_by(1, sh);
+        } else {
+            self.focus = Focus::Detail;
+        }
+    }
+
+    fn fold_all(&mut self, collapse: bool, sh: &Shared) {
+        let sel = self.selected_span();
+        for (p, c) in self.collapsed.iter_mut().enumerate() {
+            // Keep the roots open so the first level stays visible.
+            *c = collapse && self.outline.depth[p] > 0;
+        }
+        self.rebuild_rows(sh);
+        if let Some(s) = sel {
+            // The nearest visible ancestor of the old selection.
+            let set = self.local.as_ref().unwrap_or(&sh.set);
+            let mut cur = s;
+            while !self.rows.iter().any(|r| r.span == cur) && set.spans[cur as usize].parent != NONE
+            {
+                cur = set.spans[cur as usize].parent;
+            }
+            self.select_span(cur, sh);
+        }
+    }
+
+    fn switch_tab(&mut self, action: Action) {
+        let i = self.tab.index();
+        let n = SectionKind::ALL.len();
+        self.tab = match action {
+            Action::NextTab => SectionKind::ALL[(i + 1) % n],
+            Action::PrevTab => SectionKind::ALL[(i + n - 1) % n],
+            Action::Tab(k) => SectionKind::ALL[(k as usize).clamp(1, n) - 1],
+            _ => self.tab,
+        };
+        self.detail_scroll = 0;
+    }
+
+    /// Moves to the next/previous span of `list` (pre-order) after/before the selection.
+    fn jump_in(&mut self, list: &[u32], forward: bool, what: &str, sh: &mut Shared) {
+        if list.is_empty() {
+            sh.status = format!("no {what} in this trace");
+            return;
+        }
+        let pos = |s: u32| self.outline.position(s).unwrap_or(0);
+        let cur = self.selected_span().map_or(0, pos);
+        let target = if forward {
+            list.iter()
+                .copied()
+                .find(|&s| pos(s) > cur)
+                .unwrap_or(list[0])
+        } else {
+            list.iter()
+                .rev()
+                .copied()
+                .find(|&s| pos(s) < cur)
+                .unwrap_or(list[list.len() - 1])
+        };
+        self.select_span(target, sh);
+        let k = list.iter().position(|&s| s == target).map_or(0, |k| k + 1);
+        let reason = {
+            let set = self.tset(sh);
+            let st = set.step(target);
+            crate::sanitize::sanitize(crate::analysis::detail::step_reason(
+                set,
+                &set.spans[target as usize],
+                &st,
+            ))
+            .into_owned()
+        };
+        sh.status = if reason.is_empty() || what != "failure" {
+            format!("{what} {k}/{}", list.len())
+        } else {
+            format!("{what} {k}/{}: {reason}", list.len())
+        };
+    }
+
+    fn copy(&mut self, sh: &mut Shared) {
+        let Some(i) = self.selected_span() else {
+            return;
+        };
+        let (what, text) = if self.focus == Focus::Detail {
+            let text = self
+                .detail_section(sh)
+                .map(Section::text)
+                .unwrap_or_default();
+            ("detail tab", text)
+        } else {
+            (
+                "span id",
+                self.tset(sh).spans[i as usize].span_id.to_string(),
+            )
+        };
+        super::put_on_clipboard(sh, what, text);
+    }
+}
+
+/// The rows to show: kept positions in pre-order, skipping the insides of collapsed
+/// nodes; each marked last-child for the tree guides.
+fn visible_rows(
+    o: &TraceOutline,
+    keep: &[bool],
+    is_match: &[bool],
+    collapsed: &[bool],
+    active: bool,
+) -> Vec<TreeRow> {
+    let n = o.order.len();
+    let mut rows = Vec::new();
+    let mut p = 0;
+    while p < n {
+        if !keep[p] {
+            p += 1;
+            continue;
+        }
+        let end = o.subtree_end[p] as usize;
+        let has_children = (p + 1..end).any(|q| keep[q]);
+        rows.push(TreeRow {
+            span: o.order[p],
+            depth: o.depth[p],
+            last: false,
+            dim: active && !is_match[p],
+            has_children,
+            collapsed: collapsed[p] && has_children,
+        });
+        p = if collapsed[p] { end } else { p + 1 };
+    }
+    // A row is the last child when no later row at its depth comes before a
+    // shallower one.
+    let mut later: Vec<bool> = Vec::new();
+    for r in rows.iter_mut().rev() {
+        let d = r.depth as usize;
+        if later.len() <= d {
+            later.resize(d + 1, false);
+        }
+        r.last = !later[d];
+        later[d] = true;
+        later.truncate(d + 1);
+    }
+    rows
+}

@@ -1,0 +1,283 @@
+//! Drawing the trace view: a one-line trace header, the span tree with its columns
+//! and waterfall, and the detail pane's tab bar and section.
+
+use super::trace::{Focus, TraceScreen, TreeRow};
+use crate::analysis::detail::SectionKind;
+use crate::format::{cost_compact as cost, duration, tokens, width};
+use crate::model::{StepKind, TraceSet};
+use crate::render::cells::{
+    BarGlyphs, bar, duration_cell, model_or_tool, step_cost_cell, step_tokens_cell, subtree_cells,
+};
+use crate::sanitize::sanitize;
+use crate::tui::shared::Shared;
+use crate::tui::theme::{Theme, badge, glyph};
+use crate::tui::widgets::{highlighted, pad, pad_left};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+/// Draws the trace view into `area`.
+pub fn draw(s: &mut TraceScreen, frame: &mut Frame, area: Rect, sh: &mut Shared, theme: &Theme) {
+    let rows = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([Constraint::Length(1), Constraint::Min(2)])
+        .split(area);
+    frame.render_widget(Paragraph::new(header(s, sh, theme)), rows[0]);
+    let side = area.width >= 140;
+    let panes = Layout::default()
+        .direction(if side {
+            Direction::Horizontal
+        } else {
+            Direction::Vertical
+        })
+        .constraints(if side {
+            [Constraint::Percentage(60), Constraint::Percentage(40)]
+        } else {
+            [Constraint::Percentage(55), Constraint::Percentage(45)]
+        })
+        .split(rows[1]);
+    tree(s, frame, panes[0], sh, theme);
+    detail_pane(s, frame, panes[1], sh, theme);
+}
+
+fn header(s: &TraceScreen, sh: &Shared, theme: &Theme) -> Line<'static> {
+    let Some(tr) = sh.set.traces.get(s.summary as usize) else {
+        return Line::raw("");
+    };
+    let o = tr.outcome();
+    Line::from(vec![
+        Span::styled(format!("{} ", glyph(o)), theme.outcome(o)),
+        Span::styled(
+            sanitize(sh.set.str(tr.display_name())).into_owned(),
+            theme.title(),
+        ),
+        Span::styled(format!("  {}", tr.id), theme.dim()),
+        Span::raw(format!(
+            "  {} · {} spans · {}/{} llm/tool · {}/{} tok · {}",
+            duration(tr.duration_ns()),
+            tr.span_count,
+            tr.llm_calls,
+            tr.tool_calls,
+            tokens(tr.tokens.input),
+            tokens(tr.tokens.output),
+            cost(tr.cost(), tr.cost_is_partial(), tr.billable_steps > 0)
+        )),
+    ])
+}
+
+/// Column widths of the tree for a pane width.
+struct TreeColumns {
+    name: usize,
+    model: usize,
+    bar: usize,
+}
+
+impl TreeColumns {
+    const DUR: usize = 7;
+    const TOK: usize = 11;
+    const COST: usize = 8;
+
+    fn for_width(w: usize) -> TreeColumns {
+        let model = if w >= 110 {
+            18
+        } else if w >= 90 {
+            12
+        } else {
+            0
+        };
+        let bar = if w >= 100 {
+            24
+        } else if w >= 70 {
+            12
+        } else {
+            0
+        };
+        let fixed = 2 + 7 + Self::DUR + Self::TOK + Self::COST + model + bar + 6;
+        TreeColumns {
+            name: w.saturating_sub(fixed).max(8),
+            model,
+            bar,
+        }
+    }
+}
+
+/// For the first visible row: which of its ancestors still have siblings below.
+fn open_guides(rows: &[TreeRow], start: usize) -> Vec<bool> {
+    let Some(first) = rows.get(start) else {
+        return Vec::new();
+    };
+    let mut need = first.depth;
+    let mut k = start;
+    let mut stack = Vec::new();
+    while need > 0 && k > 0 {
+        k -= 1;
+        if rows[k].depth == need - 1 {
+            stack.push(!rows[k].last);
+            need -= 1;
+        }
+    }
+    stack.reverse();
+    stack
+}
+
+fn tree(s: &TraceScreen, frame: &mut Frame, area: Rect, sh: &mut Shared, theme: &Theme) {
+    sh.layout.body_rows = area.height;
+    sh.layout.body_top = area.y;
+    sh.layout.body_x = (area.x, area.x + area.width);
+    let set = s.tset(sh);
+    let cols = TreeColumns::for_width(area.width as usize);
+    let words = sh.query.filter.fuzzy_words();
+    let start = s.offset;
+    let end = (start + area.height as usize).min(s.rows.len());
+    let mut open = open_guides(&s.rows, start);
+    let mut lines = Vec::with_capacity(end.saturating_sub(start));
+    for r in start.min(end)..end {
+        let row = s.rows[r];
+        let d = row.depth as usize;
+        open.truncate(d);
+        let mut guide = String::new();
+        for &o in open.iter().skip(1) {
+            guide.push_str(if o { "│ " } else { "  " });
+        }
+        if d > 0 {
+            guide.push_str(if row.last { "└─" } else { "├─" });
+        }
+        open.push(!row.last);
+        let line = tree_line(s, set, row, &guide, &cols, &words, theme);
+        lines.push(if r == s.sel {
+            line.style(theme.selected(s.focus == Focus::Tree))
+        } else {
+            line
+        });
+    }
+    if s.rows.is_empty() {
+        lines.push(Line::styled(
+            "  no span matches (Esc clears the filters)",
+            theme.dim(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+fn tree_line(
+    s: &TraceScreen,
+    set: &TraceSet,
+    row: TreeRow,
+    guide: &str,
+    cols: &TreeColumns,
+    words: &[&str],
+    theme: &Theme,
+) -> Line<'static> {
+    let span = &set.spans[row.span as usize];
+    let step = set.step(row.span);
+    let marker = match (row.has_children, row.collapsed) {
+        (true, true) => "▸",
+        (true, false) => "▾",
+        _ => " ",
+    };
+    let pos = s.outline.position(row.span).unwrap_or(0);
+    let totals = s.outline.totals.get(pos).copied().unwrap_or_default();
+    let mut name = sanitize(set.str(span.name)).into_owned();
+    if row.collapsed {
+        name.push_str(&format!(" (+{})", totals.spans.saturating_sub(1)));
+    }
+    let base = if row.dim {
+        theme.dim()
+    } else if s.show_critical && s.outline.critical.get(pos).copied().unwrap_or(false) {
+        theme.critical()
+    } else {
+        Style::default()
+    };
+    let (tok, cst) = if row.collapsed && totals.spans > 1 {
+        subtree_cells(&totals)
+    } else {
+        (step_tokens_cell(&step), step_cost_cell(&step))
+    };
+    let label_w = cols.name.saturating_sub(width(guide) + 2);
+    let mut spans = vec![
+        Span::styled(
+            format!("{} ", glyph(step.outcome)),
+            theme.outcome(step.outcome),
+        ),
+        Span::styled(format!("{:<6} ", badge(step.kind)), theme.kind(step.kind)),
+        Span::styled(format!("{guide}{marker} "), theme.dim()),
+    ];
+    spans.extend(highlighted(&pad(&name, label_w), words, base, theme));
+    if cols.model > 0 {
+        spans.push(Span::styled(
+            format!(" {}", pad(&model_or_tool(set, &step), cols.model)),
+            if step.kind == StepKind::Tool {
+                theme.tool()
+            } else {
+                theme.dim()
+            },
+        ));
+    }
+    spans.push(Span::raw(format!(
+        " {} {} {}",
+        pad_left(&duration_cell(span), TreeColumns::DUR),
+        pad_left(&tok, TreeColumns::TOK),
+        pad_left(&cst, TreeColumns::COST)
+    )));
+    if cols.bar > 0 {
+        let tr = &set.traces[s.outline.trace as usize];
+        let glyphs = BarGlyphs {
+            fill: '█',
+            empty: ' ',
+        };
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(
+            bar(tr, span, cols.bar, glyphs),
+            theme.bar(step.outcome),
+        ));
+    }
+    Line::from(spans)
+}
+
+/// Tab titles that fit `w` cells: full titles, else short ones, else numbers only.
+fn tab_titles(active: SectionKind, w: usize, theme: &Theme) -> Vec<Span<'static>> {
+    let render = |title: fn(SectionKind) -> &'static str| -> Vec<(Style, String)> {
+        SectionKind::ALL
+            .iter()
+            .enumerate()
+            .map(|(k, t)| {
+                if *t == active {
+                    (
+                        theme.label().add_modifier(Modifier::BOLD),
+                        format!("[{} {}]", k + 1, title(*t)),
+                    )
+                } else {
+                    (theme.dim(), format!(" {} {} ", k + 1, title(*t)))
+                }
+            })
+            .collect()
+    };
+    let fits = |v: &[(Style, String)]| v.iter().map(|(_, t)| width(t)).sum::<usize>() + 2 <= w;
+    let mut titles = render(SectionKind::title);
+    if !fits(&titles) {
+        titles = render(SectionKind::short_title);
+    }
+    let mut out = vec![Span::raw(" ")];
+    out.extend(titles.into_iter().map(|(st, t)| Span::styled(t, st)));
+    out
+}
+
+fn detail_pane(s: &mut TraceScreen, frame: &mut Frame, area: Rect, sh: &Shared, theme: &Theme) {
+    let focused = s.focus == Focus::Detail;
+    let block = Block::default()
+        .borders(Borders::TOP | Borders::LEFT)
+        .border_style(if focused { theme.label() } else { theme.dim() })
+        .title(Line::from(tab_titles(s.tab, area.width as usize, theme)));
+    let scroll = s.detail_scroll;
+    let lines = match s.detail_section(sh) {
+        Some(sec) => crate::tui::detail::lines(sec, theme),
+        None => vec![Line::styled("nothing selected", theme.dim())],
+    };
+    let para = Paragraph::new(lines)
+        .block(block)
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0));
+    frame.render_widget(para, area);
+}

@@ -1,0 +1,134 @@
+//! What every screen of the explorer reads: the loaded set, the trace-list query,
+//! the status line, the keymap and the last frame's geometry.
+
+use super::keymap::Keymap;
+use crate::analysis::list::TraceListQuery;
+use crate::model::TraceSet;
+
+/// Loading progress, shown while the first screen waits.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Progress {
+    /// Bytes read so far.
+    pub bytes: u64,
+    /// Spans decoded so far.
+    pub spans: u64,
+    /// What is happening.
+    pub phase: String,
+}
+
+/// Geometry of the last frame (for paging and mouse clicks).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Layout {
+    /// Rows of the main list or tree that fit.
+    pub body_rows: u16,
+    /// Screen row of the first list/tree row.
+    pub body_top: u16,
+    /// Left and right edge of the list/tree.
+    pub body_x: (u16, u16),
+}
+
+/// The explorer's shared state.
+pub struct Shared {
+    /// What is loaded: every span (files), or trace summaries only (a store).
+    pub set: TraceSet,
+    /// Some while loading.
+    pub loading: Option<Progress>,
+    /// Input names, for the header.
+    pub source_label: String,
+    /// True when `set` holds a store's trace summaries (spans are read per trace).
+    pub store_mode: bool,
+    /// Store mode: the list shows only the newest traces while the rest are read.
+    pub partial: bool,
+    /// The trace list asked for: the filter (failed / slow are its terms), the order.
+    pub query: TraceListQuery,
+    /// Why the last filter text did not parse.
+    pub filter_error: Option<String>,
+    /// The slow threshold the `s` key filters with, ns.
+    pub slow_ns: u64,
+    /// Group the trace list by session.
+    pub group_sessions: bool,
+    /// Status bar message.
+    pub status: String,
+    /// Text to put on the clipboard (taken by the event loop).
+    pub clipboard: Option<String>,
+    /// Quit requested.
+    pub quit: bool,
+    /// Geometry of the last frame.
+    pub layout: Layout,
+    /// Key bindings.
+    pub keymap: Keymap,
+}
+
+impl Shared {
+    /// Shared state waiting for data.
+    pub fn new(source_label: String) -> Shared {
+        Shared {
+            set: TraceSet::default(),
+            loading: Some(Progress {
+                phase: "reading".into(),
+                ..Progress::default()
+            }),
+            source_label,
+            store_mode: false,
+            partial: false,
+            query: TraceListQuery::default(),
+            filter_error: None,
+            slow_ns: 1_000_000_000,
+            group_sessions: false,
+            status: String::new(),
+            clipboard: None,
+            quit: false,
+            layout: Layout {
+                body_rows: 20,
+                ..Layout::default()
+            },
+            keymap: Keymap::defaults(),
+        }
+    }
+
+    /// Rows of the body that fit, at least one.
+    pub fn page(&self) -> usize {
+        self.layout.body_rows.max(1) as usize
+    }
+}
+
+/// Keeps `sel` inside the window `[offset, offset + height)`.
+pub fn clamp_offset(offset: &mut usize, sel: usize, height: usize, len: usize) {
+    if sel < *offset {
+        *offset = sel;
+    } else if sel >= *offset + height {
+        *offset = sel + 1 - height;
+    }
+    *offset = (*offset).min(len.saturating_sub(height));
+}
+
+/// Moves a selection by `d` rows within `len`.
+pub fn step(sel: &mut usize, len: usize, d: isize) {
+    if len > 0 {
+        *sel = (*sel as isize).saturating_add(d).clamp(0, len as isize - 1) as usize;
+    }
+}
+
+/// The next index after (forward) or before `from` in a ring of `n` rows that
+/// satisfies `hit`.
+pub fn find_in_ring(
+    from: usize,
+    n: usize,
+    forward: bool,
+    hit: impl Fn(usize) -> bool,
+) -> Option<usize> {
+    (1..=n)
+        .map(|k| {
+            if forward {
+                (from + k) % n
+            } else {
+                (from + n - k % n) % n
+            }
+        })
+        .find(|&i| hit(i))
+}
+
+/// "1 trace", "2 traces".
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
