@@ -3,6 +3,7 @@
 //! opened read-only unless importing.
 
 mod codec;
+pub mod columns;
 pub mod import;
 mod migrate;
 mod phoenix;

@@ -1,6 +1,7 @@
 //! Reading an agtrace store back into spans (a [`Batch`]), all of it or only some
 //! traces, and the Phoenix store through `phoenix`.
 
+use super::columns::{SpanRead, TraceCol, select_list};
 use super::{Flavor, StoreError, codec, open_read_only};
 use crate::model::{
     Batch, Event, Link, Resource, Scope, Span, SpanId, SpanKind, StatusCode, Tokens, Trace,
@@ -71,9 +72,8 @@ pub fn load_summaries(
         sources: vec![path.display().to_string()],
         ..TraceSet::default()
     };
-    let mut sql = String::from(
-        "SELECT trace_id, root_name, service, session_id, agent_name, start_ns, end_ns, span_count, error_count, warning_count, llm_calls, tool_calls, input_tokens, output_tokens, cost_usd, cache_read_tokens, cache_write_tokens, reasoning_tokens, billable_steps, unpriced_steps, orphan_count, cycle_count, clock_skew_count, unfinished_count, duplicate_count, dropped_count FROM traces",
-    );
+    let cols: Vec<&str> = TraceCol::ALL.iter().map(|c| c.name()).collect();
+    let mut sql = format!("SELECT {} FROM traces", select_list("", &cols));
     let mut conds: Vec<String> = Vec::new();
     let mut args: Vec<rusqlite::types::Value> = Vec::new();
     for c in filter.summary_conditions() {
@@ -100,49 +100,8 @@ pub fn load_summaries(
     let mut st = conn.prepare(&sql).map_err(e)?;
     let mut rows = st.query(params_from_iter(args.iter())).map_err(e)?;
     while let Some(r) = rows.next().map_err(e)? {
-        let get_s = |i: usize| -> rusqlite::Result<String> {
-            Ok(r.get::<_, Option<String>>(i)?.unwrap_or_default())
-        };
-        let id = id16(&get_s(0).map_err(e)?);
-        let cost: Option<f64> = r.get(14).map_err(e)?;
-        let llm: u32 = r.get(10).map_err(e)?;
-        let opt = |i: usize| -> rusqlite::Result<Option<u64>> {
-            Ok(r.get::<_, Option<i64>>(i)?.map(|v| v as u64))
-        };
-        let tr = Trace {
-            id,
-            root: crate::model::NONE,
-            root_name: set.strings.intern(&get_s(1).map_err(e)?),
-            service: set.strings.intern(&get_s(2).map_err(e)?),
-            session: set.strings.intern(&get_s(3).map_err(e)?),
-            agent_name: set.strings.intern(&get_s(4).map_err(e)?),
-            start: r.get::<_, i64>(5).map_err(e)? as u64,
-            end: r.get::<_, i64>(6).map_err(e)? as u64,
-            span_count: r.get(7).map_err(e)?,
-            error_count: r.get(8).map_err(e)?,
-            warning_count: r.get(9).map_err(e)?,
-            llm_calls: llm,
-            tool_calls: r.get(11).map_err(e)?,
-            tokens: Tokens {
-                input: opt(12).map_err(e)?,
-                output: opt(13).map_err(e)?,
-                cache_read: opt(15).map_err(e)?,
-                cache_write: opt(16).map_err(e)?,
-                reasoning: opt(17).map_err(e)?,
-            },
-            cost_usd: cost.unwrap_or(0.0),
-            billable_steps: r.get(18).map_err(e)?,
-            unpriced_steps: r.get(19).map_err(e)?,
-            integrity: crate::model::Integrity {
-                orphans: r.get(20).map_err(e)?,
-                cycles: r.get(21).map_err(e)?,
-                clock_skew: r.get(22).map_err(e)?,
-                unfinished: r.get(23).map_err(e)?,
-                duplicates: r.get(24).map_err(e)?,
-                dropped: r.get::<_, i64>(25).map_err(e)? as u64,
-            },
-            ..Trace::default()
-        };
+        let tr = summary_row(r, &mut set.strings).map_err(e)?;
+        let id = tr.id;
         set.trace_index.insert(id, set.traces.len() as u32);
         set.traces.push(tr);
     }
@@ -155,6 +114,58 @@ pub fn load_summaries(
         list.sort_by_key(|&t| set.traces[t as usize].start);
     }
     Ok(set)
+}
+
+/// One row of the traces table as a trace summary (no spans).
+fn summary_row(
+    r: &rusqlite::Row<'_>,
+    strings: &mut crate::model::Interner,
+) -> rusqlite::Result<Trace> {
+    use TraceCol as C;
+    let text = |c: C| -> rusqlite::Result<String> {
+        Ok(r.get::<_, Option<String>>(c.at())?.unwrap_or_default())
+    };
+    let opt = |c: C| -> rusqlite::Result<Option<u64>> {
+        Ok(r.get::<_, Option<i64>>(c.at())?.map(|v| v as u64))
+    };
+    let int = |c: C| -> rusqlite::Result<u64> { Ok(r.get::<_, i64>(c.at())? as u64) };
+    let count = |c: C| -> rusqlite::Result<u32> { r.get(c.at()) };
+    let cost: Option<f64> = r.get(C::CostUsd.at())?;
+    Ok(Trace {
+        id: id16(&text(C::TraceId)?),
+        root: crate::model::NONE,
+        root_name: strings.intern(&text(C::RootName)?),
+        service: strings.intern(&text(C::Service)?),
+        session: strings.intern(&text(C::SessionId)?),
+        agent_name: strings.intern(&text(C::AgentName)?),
+        user: strings.intern(&text(C::UserId)?),
+        start: int(C::StartNs)?,
+        end: int(C::EndNs)?,
+        span_count: count(C::SpanCount)?,
+        error_count: count(C::ErrorCount)?,
+        warning_count: count(C::WarningCount)?,
+        llm_calls: count(C::LlmCalls)?,
+        tool_calls: count(C::ToolCalls)?,
+        tokens: Tokens {
+            input: opt(C::InputTokens)?,
+            output: opt(C::OutputTokens)?,
+            cache_read: opt(C::CacheReadTokens)?,
+            cache_write: opt(C::CacheWriteTokens)?,
+            reasoning: opt(C::ReasoningTokens)?,
+        },
+        cost_usd: cost.unwrap_or(0.0),
+        billable_steps: count(C::BillableSteps)?,
+        unpriced_steps: count(C::UnpricedSteps)?,
+        integrity: crate::model::Integrity {
+            orphans: count(C::OrphanCount)?,
+            cycles: count(C::CycleCount)?,
+            clock_skew: count(C::ClockSkewCount)?,
+            unfinished: count(C::UnfinishedCount)?,
+            duplicates: count(C::DuplicateCount)?,
+            dropped: int(C::DroppedCount)?,
+        },
+        ..Trace::default()
+    })
 }
 
 /// The spans of one trace (hex id), fully derived, as a set of its own.
@@ -269,10 +280,16 @@ fn read_spans(conn: &Connection, only: Option<&[String]>, source: u32) -> rusqli
         }
     }
     let mut scopes: FxHashMap<(String, String, String), u32> = FxHashMap::default();
+    // Both schemas select SpanRead's columns in its order; schema 1 took attributes
+    // from a joined table and kept the scope inline (three columns at ScopeId).
+    let read_cols: Vec<&str> = SpanRead::ALL.iter().map(|c| c.name()).collect();
     let span_sql = if v1 {
-        "SELECT s.id, s.trace_id, s.span_id, s.parent_span_id, s.name, s.span_kind, s.start_ns, s.end_ns, s.status_code, s.status_message, s.trace_state, s.flags, s.resource_id, s.dropped_attributes, s.dropped_events, s.dropped_links, a.attributes, s.scope_name, s.scope_version, s.scope_attributes FROM spans s LEFT JOIN attributes a ON a.span_rowid = s.id"
+        format!(
+            "SELECT {}, a.attributes, s.scope_name, s.scope_version, s.scope_attributes FROM spans s LEFT JOIN attributes a ON a.span_rowid = s.id",
+            select_list("s.", &read_cols[..SpanRead::Attributes.at()])
+        )
     } else {
-        "SELECT s.id, s.trace_id, s.span_id, s.parent_span_id, s.name, s.span_kind, s.start_ns, s.end_ns, s.status_code, s.status_message, s.trace_state, s.flags, s.resource_id, s.dropped_attributes, s.dropped_events, s.dropped_links, s.attributes, s.scope_id FROM spans s"
+        format!("SELECT {} FROM spans s", select_list("s.", &read_cols))
     };
     for chunk in chunks {
         let args: Vec<&String> = chunk.map(|c| c.iter().collect()).unwrap_or_default();
@@ -309,14 +326,19 @@ fn read_spans(conn: &Connection, only: Option<&[String]>, source: u32) -> rusqli
             ));
         }
         drop(rows);
-        let mut st = conn.prepare(&filter(span_sql, "s.trace_id", chunk))?;
+        let mut st = conn.prepare(&filter(&span_sql, "s.trace_id", chunk))?;
         let mut rows = st.query(params_from_iter(args.iter()))?;
         while let Some(r) = rows.next()? {
-            let rowid: i64 = r.get(0)?;
+            let rowid: i64 = r.get(SpanRead::Id.at())?;
             let scope = if !v1 {
-                scope_ids.get(&r.get(17)?).copied().unwrap_or(0)
+                scope_ids
+                    .get(&r.get(SpanRead::ScopeId.at())?)
+                    .copied()
+                    .unwrap_or(0)
             } else {
-                let scope_key: (String, String, String) = (r.get(17)?, r.get(18)?, r.get(19)?);
+                let at = SpanRead::ScopeId.at();
+                let scope_key: (String, String, String) =
+                    (r.get(at)?, r.get(at + 1)?, r.get(at + 2)?);
                 match scopes.get(&scope_key) {
                     Some(&s) => s,
                     None => {
@@ -360,33 +382,37 @@ fn read_spans(conn: &Connection, only: Option<&[String]>, source: u32) -> rusqli
                 });
             }
             let lk = batch.links_since(link_start);
-            let attr_text: Option<String> = r.get(16)?;
+            let attr_text: Option<String> = r.get(SpanRead::Attributes.at())?;
             let attrs = decode(&mut batch, attr_text.as_deref().unwrap_or("[]"));
-            let parent: Option<String> = r.get(3)?;
-            let name: String = r.get(4)?;
-            let kind: String = r.get(5)?;
-            let status: String = r.get(8)?;
-            let msg: String = r.get(9)?;
-            let ts: String = r.get(10)?;
-            let res_id: i64 = r.get(12)?;
+            let parent: Option<String> = r.get(SpanRead::ParentSpanId.at())?;
+            let name: String = r.get(SpanRead::Name.at())?;
+            let kind: String = r.get(SpanRead::SpanKind.at())?;
+            let status: String = r.get(SpanRead::StatusCode.at())?;
+            let msg: String = r.get(SpanRead::StatusMessage.at())?;
+            let ts: String = r.get(SpanRead::TraceState.at())?;
+            let res_id: i64 = r.get(SpanRead::ResourceId.at())?;
             let span = Span {
-                trace_id: id16(&r.get::<_, String>(1)?),
-                span_id: id8(&r.get::<_, String>(2)?),
+                trace_id: id16(&r.get::<_, String>(SpanRead::TraceId.at())?),
+                span_id: id8(&r.get::<_, String>(SpanRead::SpanId.at())?),
                 parent_span_id: parent.as_deref().map(id8).unwrap_or(SpanId::NONE),
                 name: batch.strings.intern(&name),
                 kind: SpanKind::from_name(&kind).unwrap_or_default(),
                 status: StatusCode::from_name(&status).unwrap_or_default(),
                 status_message: batch.strings.intern(&msg),
-                start: r.get::<_, i64>(6)? as u64,
-                end: r.get::<_, i64>(7)? as u64,
-                flags: r.get(11)?,
+                start: r.get::<_, i64>(SpanRead::StartNs.at())? as u64,
+                end: r.get::<_, i64>(SpanRead::EndNs.at())? as u64,
+                flags: r.get(SpanRead::Flags.at())?,
                 trace_state: batch.strings.intern(&ts),
                 resource: resources.get(&res_id).copied().unwrap_or(0),
                 scope,
                 attrs,
                 events: ev,
                 links: lk,
-                dropped: [r.get(13)?, r.get(14)?, r.get(15)?],
+                dropped: [
+                    r.get(SpanRead::DroppedAttributes.at())?,
+                    r.get(SpanRead::DroppedEvents.at())?,
+                    r.get(SpanRead::DroppedLinks.at())?,
+                ],
                 source,
                 ..Span::default()
             };

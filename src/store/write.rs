@@ -5,9 +5,17 @@
 //! names and message text of the spans this import added to it.
 
 use super::codec;
+use super::columns::{SpanCol, TraceCol, insert_sql};
 use super::static_insert::{StaticInsert, Value};
 use crate::model::{CostSource, Sym, TraceSet};
 use rusqlite::{Connection, TransactionBehavior, params};
+
+const SPAN_COLS: usize = SpanCol::ALL.len();
+const TRACE_COLS: usize = TraceCol::ALL.len();
+
+fn names<C: Copy>(cols: &[C], name: fn(C) -> &'static str) -> Vec<&'static str> {
+    cols.iter().map(|&c| name(c)).collect()
+}
 use rustc_hash::FxHashMap;
 use std::sync::mpsc;
 
@@ -321,7 +329,7 @@ impl<'c, 's> Writer<'c, 's> {
             set,
             span: StaticInsert::new(
                 conn,
-                "INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, model, provider, tool_name, session_id, user_id, agent_name, input_tokens, output_tokens, cost_usd, status, status_reason, start_ns, end_ns, span_kind, status_code, status_message, trace_state, flags, resource_id, scope_id, dropped_attributes, dropped_events, dropped_links, attributes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)",
+                &insert_sql("OR IGNORE ", "spans", &names(SpanCol::ALL, SpanCol::name)),
             )?,
             event: StaticInsert::new(
                 conn,
@@ -338,7 +346,11 @@ impl<'c, 's> Writer<'c, 's> {
             )?,
             trace: StaticInsert::new(
                 conn,
-                "INSERT OR REPLACE INTO traces (trace_id, root_name, service, session_id, user_id, agent_name, start_ns, end_ns, duration_ms, span_count, error_count, warning_count, llm_calls, tool_calls, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd, cost_partial, billable_steps, unpriced_steps, orphan_count, cycle_count, clock_skew_count, unfinished_count, duplicate_count, dropped_count, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)",
+                &insert_sql(
+                    "OR REPLACE ",
+                    "traces",
+                    &names(TraceCol::ALL, TraceCol::name),
+                ),
             )?,
             resources: RowIds::default(),
             scopes: RowIds::default(),
@@ -404,41 +416,45 @@ impl<'c, 's> Writer<'c, 's> {
             let sid = self.scope_id(s.scope)?;
             let span_hex = s.span_id.hex();
             let parent_hex = s.parent_span_id.hex();
-            let n = self.span.execute(&[
-                trace_hex.as_str().into(),
-                span_hex.as_str().into(),
-                (!s.parent_span_id.is_none())
+            let reason = opt_str(set.str(step.reason));
+            let row: [Value; SPAN_COLS] = std::array::from_fn(|k| match SpanCol::ALL[k] {
+                SpanCol::TraceId => trace_hex.as_str().into(),
+                SpanCol::SpanId => span_hex.as_str().into(),
+                SpanCol::ParentSpanId => (!s.parent_span_id.is_none())
                     .then(|| parent_hex.as_str())
                     .into(),
-                set.str(s.name).into(),
-                step.kind.as_str().into(),
-                opt_str(set.str(step.model)).into(),
-                opt_str(set.str(step.provider)).into(),
-                opt_str(set.str(step.tool_name)).into(),
-                opt_str(set.str(step.session)).into(),
-                opt_str(set.str(step.user)).into(),
-                opt_str(set.str(step.agent_name)).into(),
-                step.tokens.input.map(|v| v as i64).into(),
-                step.tokens.output.map(|v| v as i64).into(),
-                matches!(step.cost_source, CostSource::Provided | CostSource::Priced)
-                    .then_some(step.cost_usd)
-                    .into(),
-                step.outcome.as_str().into(),
-                opt_str(set.str(step.reason)).into(),
-                Value::Int(s.start as i64),
-                Value::Int(s.end as i64),
-                s.kind.as_str().into(),
-                s.status.as_str().into(),
-                set.str(s.status_message).into(),
-                set.str(s.trace_state).into(),
-                Value::Int(s.flags.into()),
-                Value::Int(rid),
-                Value::Int(sid),
-                Value::Int(s.dropped[0].into()),
-                Value::Int(s.dropped[1].into()),
-                Value::Int(s.dropped[2].into()),
-                attrs.into(),
-            ])?;
+                SpanCol::Name => set.str(s.name).into(),
+                SpanCol::Kind => step.kind.as_str().into(),
+                SpanCol::Model => opt_str(set.str(step.model)).into(),
+                SpanCol::Provider => opt_str(set.str(step.provider)).into(),
+                SpanCol::ToolName => opt_str(set.str(step.tool_name)).into(),
+                SpanCol::SessionId => opt_str(set.str(step.session)).into(),
+                SpanCol::UserId => opt_str(set.str(step.user)).into(),
+                SpanCol::AgentName => opt_str(set.str(step.agent_name)).into(),
+                SpanCol::InputTokens => step.tokens.input.map(|v| v as i64).into(),
+                SpanCol::OutputTokens => step.tokens.output.map(|v| v as i64).into(),
+                SpanCol::CostUsd => {
+                    matches!(step.cost_source, CostSource::Provided | CostSource::Priced)
+                        .then_some(step.cost_usd)
+                        .into()
+                }
+                SpanCol::Status => step.outcome.as_str().into(),
+                SpanCol::StatusReason => reason.into(),
+                SpanCol::StartNs => Value::Int(s.start as i64),
+                SpanCol::EndNs => Value::Int(s.end as i64),
+                SpanCol::SpanKind => s.kind.as_str().into(),
+                SpanCol::StatusCode => s.status.as_str().into(),
+                SpanCol::StatusMessage => set.str(s.status_message).into(),
+                SpanCol::TraceState => set.str(s.trace_state).into(),
+                SpanCol::Flags => Value::Int(s.flags.into()),
+                SpanCol::ResourceId => Value::Int(rid),
+                SpanCol::ScopeId => Value::Int(sid),
+                SpanCol::DroppedAttributes => Value::Int(s.dropped[0].into()),
+                SpanCol::DroppedEvents => Value::Int(s.dropped[1].into()),
+                SpanCol::DroppedLinks => Value::Int(s.dropped[2].into()),
+                SpanCol::Attributes => attrs.into(),
+            });
+            let n = self.span.execute(&row)?;
             if n == 0 {
                 continue;
             }
@@ -484,38 +500,40 @@ impl<'c, 's> Writer<'c, 's> {
         }
         let count = |n: u32| Value::Int(n.into());
         let tokens = |t: Option<u64>| Value::from(t.map(|v| v as i64));
-        self.trace.execute(&[
-            trace_hex.as_str().into(),
-            set.str(tr.root_name).into(),
-            set.str(tr.service).into(),
-            opt_str(set.str(tr.session)).into(),
-            opt_str(set.str(tr.user)).into(),
-            opt_str(set.str(tr.agent_name)).into(),
-            Value::Int(tr.start as i64),
-            Value::Int(tr.end as i64),
-            Value::Real(tr.duration_ns() as f64 / 1e6),
-            count(tr.span_count),
-            count(tr.error_count),
-            count(tr.warning_count),
-            count(tr.llm_calls),
-            count(tr.tool_calls),
-            tokens(tr.tokens.input),
-            tokens(tr.tokens.output),
-            tokens(tr.tokens.cache_read),
-            tokens(tr.tokens.cache_write),
-            tokens(tr.tokens.reasoning),
-            tr.cost().into(),
-            Value::Int(tr.cost_is_partial().into()),
-            count(tr.billable_steps),
-            count(tr.unpriced_steps),
-            count(tr.integrity.orphans),
-            count(tr.integrity.cycles),
-            count(tr.integrity.clock_skew),
-            count(tr.integrity.unfinished),
-            count(tr.integrity.duplicates),
-            Value::Int(tr.integrity.dropped as i64),
-            tr.outcome().as_str().into(),
-        ])?;
+        let ig = &tr.integrity;
+        let row: [Value; TRACE_COLS] = std::array::from_fn(|k| match TraceCol::ALL[k] {
+            TraceCol::TraceId => trace_hex.as_str().into(),
+            TraceCol::RootName => set.str(tr.root_name).into(),
+            TraceCol::Service => set.str(tr.service).into(),
+            TraceCol::SessionId => opt_str(set.str(tr.session)).into(),
+            TraceCol::UserId => opt_str(set.str(tr.user)).into(),
+            TraceCol::AgentName => opt_str(set.str(tr.agent_name)).into(),
+            TraceCol::StartNs => Value::Int(tr.start as i64),
+            TraceCol::EndNs => Value::Int(tr.end as i64),
+            TraceCol::DurationMs => Value::Real(tr.duration_ns() as f64 / 1e6),
+            TraceCol::SpanCount => count(tr.span_count),
+            TraceCol::ErrorCount => count(tr.error_count),
+            TraceCol::WarningCount => count(tr.warning_count),
+            TraceCol::LlmCalls => count(tr.llm_calls),
+            TraceCol::ToolCalls => count(tr.tool_calls),
+            TraceCol::InputTokens => tokens(tr.tokens.input),
+            TraceCol::OutputTokens => tokens(tr.tokens.output),
+            TraceCol::CacheReadTokens => tokens(tr.tokens.cache_read),
+            TraceCol::CacheWriteTokens => tokens(tr.tokens.cache_write),
+            TraceCol::ReasoningTokens => tokens(tr.tokens.reasoning),
+            TraceCol::CostUsd => tr.cost().into(),
+            TraceCol::CostPartial => Value::Int(tr.cost_is_partial().into()),
+            TraceCol::BillableSteps => count(tr.billable_steps),
+            TraceCol::UnpricedSteps => count(tr.unpriced_steps),
+            TraceCol::OrphanCount => count(ig.orphans),
+            TraceCol::CycleCount => count(ig.cycles),
+            TraceCol::ClockSkewCount => count(ig.clock_skew),
+            TraceCol::UnfinishedCount => count(ig.unfinished),
+            TraceCol::DuplicateCount => count(ig.duplicates),
+            TraceCol::DroppedCount => Value::Int(ig.dropped as i64),
+            TraceCol::Status => tr.outcome().as_str().into(),
+        });
+        self.trace.execute(&row)?;
         Ok(written)
     }
 }
