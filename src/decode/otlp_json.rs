@@ -425,10 +425,11 @@ pub fn decode_ranges(
     let mut cuts: Vec<u64> = vec![0];
     for k in 1..pieces_wanted {
         let target = (len * k / pieces_wanted).max(cuts.last().copied().unwrap_or(0) + 1);
-        if let Some(c) = find_cut(r, target, lines) {
-            if c > *cuts.last().unwrap_or(&0) && c < len {
-                cuts.push(c);
-            }
+        if let Some(c) = find_cut(r, target, lines)
+            && c > *cuts.last().unwrap_or(&0)
+            && c < len
+        {
+            cuts.push(c);
         }
     }
     if cuts.len() < 2 {

@@ -185,10 +185,10 @@ pub fn conversation(set: &TraceSet, span: &Span) -> Conversation {
     if let Some(t) = find(set, attrs, "ai.response.text").and_then(|v| v.as_str(&set.strings)) {
         out_parts.push(Part::Text(t.to_owned()));
     }
-    if let Some(v) = find(set, attrs, "ai.response.toolCalls") {
-        if let Value::Array(calls) = attr_json(set, v) {
-            out_parts.extend(calls.iter().map(part_of));
-        }
+    if let Some(v) = find(set, attrs, "ai.response.toolCalls")
+        && let Value::Array(calls) = attr_json(set, v)
+    {
+        out_parts.extend(calls.iter().map(part_of));
     }
     if !out_parts.is_empty() {
         c.output.push(Message {

@@ -141,7 +141,7 @@ pub fn import(
         if let Some(c) = &checkpointer {
             // Now and then the writer waits for the checkpointer to catch up, so the
             // next transaction starts the WAL over instead of growing it.
-            c.checkpoint(report.batches % WAL_RESTART_BATCHES == 0);
+            c.checkpoint(report.batches.is_multiple_of(WAL_RESTART_BATCHES));
         }
         progress(b.spans_done, b.spans_total);
     });
