@@ -215,7 +215,14 @@ pub fn section(set: &TraceSet, i: u32, kind: SectionKind) -> Section {
             let (a, r) = tool_io(set, s);
             a.is_none() && r.is_none()
         }
-        SectionKind::Attributes | SectionKind::Events | SectionKind::Links => count == Some(0),
+        SectionKind::Attributes => {
+            count == Some(0)
+                && set
+                    .resources
+                    .get(s.resource as usize)
+                    .is_none_or(|r| r.attrs.range().is_empty())
+        }
+        SectionKind::Events | SectionKind::Links => count == Some(0),
         SectionKind::Summary | SectionKind::Raw => false,
     };
     Section {

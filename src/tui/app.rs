@@ -282,7 +282,11 @@ impl App {
     }
 
     fn back(&mut self) {
-        if self.screens.len() > 1 {
+        if self.jobs.pending(&JobKind::OpenTrace) {
+            // Esc while a trace is being read: forget it (its result will be dropped).
+            self.jobs.cancel(&JobKind::OpenTrace);
+            self.shared.status = "stopped waiting for the trace".into();
+        } else if self.screens.len() > 1 {
             self.screens.pop();
             if self.screens.len() == 1
                 && let Some(set) = self.pending_list.take()
