@@ -298,7 +298,7 @@ impl Filter {
         groups.retain(|g| !g.is_empty());
         Ok(Filter {
             groups,
-            source: s.to_owned(),
+            source: s.trim().to_owned(),
         })
     }
 
@@ -386,7 +386,7 @@ impl Filter {
         self.and_term(Term {
             negate: false,
             pred: Pred::Duration(Cmp::Ge, ns),
-            text: format!("dur>={}", crate::format::duration(ns)),
+            text: format!("dur>={}", super::duration_term(ns)),
         })
     }
 

@@ -21,9 +21,37 @@ pub fn parse_duration(s: &str) -> Option<u64> {
     (ns.is_finite() && ns >= 0.0 && ns < u64::MAX as f64).then_some(ns as u64)
 }
 
+/// A duration as a filter value that parses back exactly: `2s`, `500ms`, `250us`,
+/// `90ns`.
+pub fn duration_term(ns: u64) -> String {
+    match ns {
+        0 => "0s".into(),
+        n if n % 1_000_000_000 == 0 => format!("{}s", n / 1_000_000_000),
+        n if n % 1_000_000 == 0 => format!("{}ms", n / 1_000_000),
+        n if n % 1_000 == 0 => format!("{}us", n / 1_000),
+        n => format!("{n}ns"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_duration;
+    use super::{duration_term, parse_duration};
+
+    #[test]
+    fn duration_terms_parse_back() {
+        for ns in [
+            0,
+            1,
+            1_000,
+            500_000_000,
+            2_000_000_000,
+            1_500_000_000,
+            7_777,
+        ] {
+            assert_eq!(parse_duration(&duration_term(ns)), Some(ns), "{ns}");
+        }
+        assert_eq!(duration_term(16_000_000_000), "16s");
+    }
 
     #[test]
     fn durations_parse() {

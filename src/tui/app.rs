@@ -189,8 +189,14 @@ impl App {
             Action::Help => self.popup = Some(Popup::Help),
             Action::Filter => {
                 let text = self.shared.query.filter.source.clone();
+                // What is typed next adds a term to the filter in force.
+                let input = if text.is_empty() || text.ends_with(' ') {
+                    text.clone()
+                } else {
+                    format!("{text} ")
+                };
                 self.popup = Some(Popup::Filter {
-                    input: text.clone(),
+                    input,
                     previous: text,
                 });
             }
