@@ -744,7 +744,7 @@ mod tests {
         let f = f.and_failed().and_min_duration(2_000_000_000);
         assert_eq!(
             f.source,
-            "kind:tool status:error dur>=2.00s | refund status:error dur>=2.00s"
+            "kind:tool status:error dur>=2s | refund status:error dur>=2s"
         );
         assert!(f.is_failed_only());
         assert_eq!(f.min_duration(), Some(2_000_000_000));
