@@ -118,7 +118,7 @@ pub struct LoadOptions {
     /// Size of one piece when decoding from a file.
     pub piece_bytes: u64,
     /// Reads a SQLite file met among the inputs (named or inside a folder). Sources do
-    /// not know stores: the input layer ([`crate::input`]) supplies the store reader,
+    /// not know stores: the input layer (`input.rs`) supplies the store reader,
     /// and without one a SQLite file is refused like any other non-trace file.
     pub stores: Option<StoreReader>,
 }

@@ -41,9 +41,6 @@ pub struct App {
     pub popup: Option<Popup>,
     /// Background reads.
     pub jobs: Jobs,
-    /// Store mode: the whole trace list, when it arrived while a trace or session was
-    /// open; it replaces the partial one when the list is shown again.
-    pending_list: Option<TraceSet>,
 }
 
 impl App {
@@ -54,7 +51,6 @@ impl App {
             screens: vec![Screen::List(ListScreen::default())],
             popup: None,
             jobs: Jobs::default(),
-            pending_list: None,
         }
     }
 
@@ -154,7 +150,7 @@ impl App {
     /// session open it waits until the list is shown again.
     pub fn complete(&mut self, set: TraceSet) {
         if self.screens.len() > 1 {
-            self.pending_list = Some(set);
+            self.shared.pending_list = Some(set);
         } else {
             self.replace_set(set);
         }
@@ -163,7 +159,7 @@ impl App {
     /// Puts a new trace list in place, keeping the selected trace (or session).
     fn replace_set(&mut self, set: TraceSet) {
         self.shared.partial = false;
-        self.pending_list = None;
+        self.shared.pending_list = None;
         self.screens.truncate(1);
         let old = std::mem::replace(&mut self.shared.set, set);
         let sh = &self.shared;
@@ -295,7 +291,7 @@ impl App {
         } else if self.screens.len() > 1 {
             self.screens.pop();
             if self.screens.len() == 1
-                && let Some(set) = self.pending_list.take()
+                && let Some(set) = self.shared.pending_list.take()
             {
                 self.replace_set(set);
             }

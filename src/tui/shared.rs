@@ -39,6 +39,9 @@ pub struct Shared {
     pub store_mode: bool,
     /// Store mode: the list shows only the newest traces while the rest are read.
     pub partial: bool,
+    /// Store mode: the whole trace list, when it arrived while a trace or session was
+    /// open; it replaces the partial one when the list is shown again.
+    pub pending_list: Option<TraceSet>,
     /// The trace list asked for: the filter (failed / slow are its terms), the order.
     pub query: TraceListQuery,
     /// Why the last filter text did not parse.
@@ -71,6 +74,7 @@ impl Shared {
             source_label,
             store_mode: false,
             partial: false,
+            pending_list: None,
             query: TraceListQuery::default(),
             filter_error: None,
             slow_ns: 1_000_000_000,
