@@ -117,14 +117,13 @@ impl ListScreen {
 
     /// Applies an action; returns where to go.
     pub fn handle(&mut self, action: Action, sh: &mut Shared) -> Nav {
-        let page = sh.page() as isize;
+        if let Some(by) = super::movement(action, sh.page()) {
+            self.move_by(by, sh);
+            return Nav::Stay;
+        }
         match action {
-            Action::Down | Action::NextMatch => self.move_by(1, sh),
-            Action::Up | Action::PrevMatch => self.move_by(-1, sh),
-            Action::PageDown => self.move_by(page - 1, sh),
-            Action::PageUp => self.move_by(1 - page, sh),
-            Action::Top => self.move_by(isize::MIN / 2, sh),
-            Action::Bottom => self.move_by(isize::MAX / 2, sh),
+            Action::NextMatch => self.move_by(1, sh),
+            Action::PrevMatch => self.move_by(-1, sh),
             Action::Enter | Action::Right => return self.enter(sh),
             Action::NextFailure | Action::PrevFailure => {
                 self.jump_failure(action == Action::NextFailure, sh)

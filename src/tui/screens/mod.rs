@@ -25,6 +25,21 @@ pub enum Nav {
     OpenSession(Sym),
 }
 
+/// How far a movement action moves a selection, for a list showing `page` rows;
+/// `None` for actions that are not movements. One rule for every screen.
+pub fn movement(action: Action, page: usize) -> Option<isize> {
+    let page = page as isize;
+    Some(match action {
+        Action::Down => 1,
+        Action::Up => -1,
+        Action::PageDown => page - 1,
+        Action::PageUp => 1 - page,
+        Action::Top => isize::MIN / 2,
+        Action::Bottom => isize::MAX / 2,
+        _ => return None,
+    })
+}
+
 /// Which screen, without its state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ScreenKind {

@@ -200,14 +200,11 @@ impl TraceScreen {
 
     /// Applies an action; returns where to go.
     pub fn handle(&mut self, action: Action, sh: &mut Shared) -> Nav {
-        let page = sh.page() as isize;
+        if let Some(by) = super::movement(action, sh.page()) {
+            self.move_by(by, sh);
+            return Nav::Stay;
+        }
         match action {
-            Action::Down => self.move_by(1, sh),
-            Action::Up => self.move_by(-1, sh),
-            Action::PageDown => self.move_by(page - 1, sh),
-            Action::PageUp => self.move_by(1 - page, sh),
-            Action::Top => self.move_by(isize::MIN / 2, sh),
-            Action::Bottom => self.move_by(isize::MAX / 2, sh),
             Action::Enter => {
                 if let Some(r) = self.rows.get(self.sel).copied()
                     && r.has_children
