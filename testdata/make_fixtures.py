@@ -11,9 +11,6 @@ JSON/protobuf parity tests compare two encoders, not one with itself.
 """
 import base64, copy, gzip, json, os, struct, subprocess
 
-from google.protobuf import json_format
-from opentelemetry.proto.trace.v1 import trace_pb2
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 T0 = 1763694720_000_000_000  # 2025-11-21T03:12:00Z
 MS = 1_000_000
@@ -205,6 +202,9 @@ def to_proto(doc):
                 for l in sp.get("links", []):
                     for k in ("traceId", "spanId"):
                         l[k] = base64.b64encode(bytes.fromhex(l[k])).decode()
+    from google.protobuf import json_format  # the reference encoder, only needed here
+    from opentelemetry.proto.trace.v1 import trace_pb2
+
     msg = json_format.ParseDict(doc, trace_pb2.TracesData())
     return msg.SerializeToString()
 

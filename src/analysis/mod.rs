@@ -7,3 +7,4 @@ pub mod detail;
 pub mod json;
 pub mod list;
 pub mod outline;
+pub mod totals;

@@ -73,6 +73,14 @@ enum Pred {
     SessionIs(String),
 }
 
+impl Pred {
+    /// `tokens` and `cost` compare totals: a trace's in the trace list, a span's own
+    /// (or its subtree's, when it has none of its own) in a tree.
+    fn is_total(&self) -> bool {
+        matches!(self, Pred::Tokens(..) | Pred::Cost(..))
+    }
+}
+
 /// A case-insensitive glob (`*` matches anything).
 #[derive(Clone, Debug, PartialEq)]
 struct Pattern {
@@ -326,6 +334,7 @@ impl Filter {
             set,
             memo: RefCell::new(vec![Vec::new(); self.term_count()]),
             fuzzy: SkimMatcherV2::default().ignore_case(),
+            subtrees: RefCell::new(SubtreeSums::default()),
         }
     }
 
@@ -485,6 +494,23 @@ pub enum TraceCond {
     MinDuration(u64),
 }
 
+/// A `tokens`/`cost` term read on a trace's totals (billable leaves summed, as in
+/// `ls`); `None` for other terms. An unknown total meets no comparison.
+fn total_term(p: &Pred, tr: &crate::model::Trace) -> Option<bool> {
+    Some(match p {
+        Pred::Tokens(c, v) => {
+            let known = tr.tokens.input.is_some() || tr.tokens.output.is_some();
+            known
+                && c.holds(
+                    tr.tokens.input.unwrap_or(0) + tr.tokens.output.unwrap_or(0),
+                    *v,
+                )
+        }
+        Pred::Cost(c, v) => tr.cost().is_some_and(|x| c.holds(x, *v)),
+        _ => return None,
+    })
+}
+
 /// Whether a term reads the same on a trace summary as "some span of the trace
 /// matches" (so a store's traces table answers it exactly): status, trace id,
 /// session, agent, and a lower bound on duration (no span outlasts its trace, and
@@ -492,6 +518,7 @@ pub enum TraceCond {
 fn trace_level_known(p: &Pred) -> bool {
     match p {
         Pred::Status(_) | Pred::TraceId(_) | Pred::SessionIs(_) => true,
+        Pred::Tokens(..) | Pred::Cost(..) => true,
         Pred::Duration(c, _) => matches!(c, Cmp::Ge | Cmp::Gt),
         Pred::Text(f, _) => matches!(f, Field::Session | Field::Agent),
         _ => false,
@@ -506,32 +533,103 @@ pub struct Matcher<'a> {
     /// Per term: per symbol 0 = unknown, 1 = no, 2 = yes.
     memo: RefCell<Vec<Vec<u8>>>,
     fuzzy: SkimMatcherV2,
+    /// Subtree token and cost sums, filled per trace when a `tokens`/`cost` term
+    /// first needs them.
+    subtrees: RefCell<SubtreeSums>,
+}
+
+/// What a span's subtree adds up to over its billable leaves.
+#[derive(Clone, Copy, Debug, Default)]
+struct SpanSum {
+    tokens: Option<u64>,
+    cost: Option<f64>,
+}
+
+/// Per-span subtree sums for the traces computed so far.
+#[derive(Debug, Default)]
+struct SubtreeSums {
+    sums: Vec<SpanSum>,
+    done: Vec<bool>,
+}
+
+impl SubtreeSums {
+    /// Fills the sums of trace `t` (children come after their parent in a trace's
+    /// span order, so one backward pass adds every subtree into its parent).
+    fn fill(&mut self, set: &TraceSet, t: usize) {
+        if self.sums.is_empty() {
+            self.sums = vec![SpanSum::default(); set.spans.len()];
+            self.done = vec![false; set.traces.len()];
+        }
+        let Some(tr) = set.traces.get(t) else {
+            return;
+        };
+        self.done[t] = true;
+        let order = set.trace_spans(tr);
+        let mut priced = vec![0u32; order.len()];
+        let pos: rustc_hash::FxHashMap<u32, usize> =
+            order.iter().enumerate().map(|(p, &i)| (i, p)).collect();
+        let mut acc: Vec<(Option<u64>, f64)> = vec![(None, 0.0); order.len()];
+        for p in (0..order.len()).rev() {
+            let i = order[p];
+            let step = set.step(i);
+            if step.billable_leaf {
+                if step.tokens.input.is_some() || step.tokens.output.is_some() {
+                    let n = step.tokens.input.unwrap_or(0) + step.tokens.output.unwrap_or(0);
+                    acc[p].0 = Some(acc[p].0.unwrap_or(0) + n);
+                }
+                if let Some(c) = step.cost() {
+                    acc[p].1 += c;
+                    priced[p] += 1;
+                }
+            }
+            self.sums[i as usize] = SpanSum {
+                tokens: acc[p].0,
+                cost: (priced[p] > 0).then_some(acc[p].1),
+            };
+            let parent = set.spans[i as usize].parent;
+            if let Some(&pp) = pos.get(&parent) {
+                let (tok, cost) = acc[p];
+                if let Some(n) = tok {
+                    acc[pp].0 = Some(acc[pp].0.unwrap_or(0) + n);
+                }
+                acc[pp].1 += cost;
+                priced[pp] += priced[p];
+            }
+        }
+    }
 }
 
 impl Matcher<'_> {
+    /// The subtree sums of span `i`.
+    fn subtree(&self, i: u32) -> SpanSum {
+        let t = self.set.spans[i as usize].trace as usize;
+        let mut st = self.subtrees.borrow_mut();
+        if st.done.get(t) != Some(&true) {
+            st.fill(self.set, t);
+        }
+        st.sums.get(i as usize).copied().unwrap_or_default()
+    }
+
     /// True when span `i` matches.
     pub fn span_matches(&self, i: u32) -> bool {
         if self.filter.groups.is_empty() {
             return true;
         }
-        let mut term_index = 0;
-        for g in &self.filter.groups {
-            let mut all = true;
-            for t in g {
-                let ok = self.term(term_index, t, i) != t.negate;
-                term_index += 1;
-                if !ok {
-                    all = false;
-                }
-            }
-            if all {
-                return true;
-            }
-        }
-        false
+        (0..self.filter.groups.len()).any(|g| self.group_span(g, i, false))
     }
 
-    /// True when any span of trace `t` matches.
+    /// True when span `i` meets every term of group `g`; with `skip_totals`, the
+    /// `tokens`/`cost` terms are left out (the caller decided them on the trace).
+    fn group_span(&self, g: usize, i: u32, skip_totals: bool) -> bool {
+        let base: usize = self.filter.groups[..g].iter().map(Vec::len).sum();
+        self.filter.groups[g].iter().enumerate().all(|(j, t)| {
+            (skip_totals && t.pred.is_total()) || self.term(base + j, t, i) != t.negate
+        })
+    }
+
+    /// True when trace `t` matches: for some or-group, the trace's totals meet its
+    /// `tokens`/`cost` terms and one span meets all its other terms (a group of only
+    /// totals needs no span).
     pub fn trace_matches(&self, t: u32) -> bool {
         if self.filter.groups.is_empty() {
             return true;
@@ -542,7 +640,15 @@ impl Matcher<'_> {
             // A summary without spans (a store's traces table): decide on the trace.
             return self.summary_matches(tr);
         }
-        spans.iter().any(|&i| self.span_matches(i))
+        self.filter.groups.iter().enumerate().any(|(g, terms)| {
+            let totals_hold = terms
+                .iter()
+                .filter(|t| t.pred.is_total())
+                .all(|term| total_term(&term.pred, tr).unwrap_or(false) != term.negate);
+            totals_hold
+                && (terms.iter().all(|t| t.pred.is_total())
+                    || spans.iter().any(|&i| self.group_span(g, i, true)))
+        })
     }
 
     /// Trace-level reading of the filter for a summary row (see
@@ -571,6 +677,7 @@ impl Matcher<'_> {
                 !sym.is_empty() && pat.matches(set.str(sym))
             }
             Pred::SessionIs(id) => set.str(tr.session) == id,
+            Pred::Tokens(..) | Pred::Cost(..) => return total_term(p, tr),
             _ => return None,
         })
     }
@@ -644,10 +751,20 @@ impl Matcher<'_> {
             Pred::SpanId(p) => hex_starts_with(&span.span_id.0, p),
             Pred::Duration(c, v) => span.is_finished() && c.holds(span.duration_ns(), *v),
             Pred::Tokens(c, v) => {
-                let n = step.tokens.input.unwrap_or(0) + step.tokens.output.unwrap_or(0);
-                (step.tokens.input.is_some() || step.tokens.output.is_some()) && c.holds(n, *v)
+                if step.tokens.input.is_some() || step.tokens.output.is_some() {
+                    let n = step.tokens.input.unwrap_or(0) + step.tokens.output.unwrap_or(0);
+                    c.holds(n, *v)
+                } else {
+                    self.subtree(i).tokens.is_some_and(|n| c.holds(n, *v))
+                }
             }
-            Pred::Cost(c, v) => step.cost().is_some_and(|x| c.holds(x, *v)),
+            Pred::Cost(c, v) => match step.cost() {
+                Some(x) if step.billable_leaf => c.holds(x, *v),
+                own => match self.subtree(i).cost {
+                    Some(x) => c.holds(x, *v),
+                    None => own.is_some_and(|x| c.holds(x, *v)),
+                },
+            },
             Pred::Attr(key, pat) => {
                 let Some(ksym) = set.strings.lookup(key) else {
                     return false;

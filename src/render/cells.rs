@@ -54,6 +54,43 @@ pub fn subtree_cells(t: &SubtreeTotals) -> (String, String) {
     (tok, cst)
 }
 
+/// The mark before a cell that shows a subtree's total rather than the span's own.
+pub const SUBTREE_MARK: &str = "Σ";
+
+/// A span row's tokens and cost cells. A billable call shows its own; a span whose
+/// numbers live in its children (an agent or chain over its model calls, or any
+/// collapsed parent) shows its subtree's total, marked with [`SUBTREE_MARK`], so a
+/// root never says `?` while its trace's cost is known.
+pub fn row_cells(step: &Step, t: &SubtreeTotals, collapsed: bool) -> (String, String) {
+    let mark = |s: String| {
+        if s.is_empty() {
+            s
+        } else {
+            format!("{SUBTREE_MARK}{s}")
+        }
+    };
+    let (sub_tok, sub_cost) = if t.spans > 1 {
+        subtree_cells(t)
+    } else {
+        (String::new(), String::new())
+    };
+    if collapsed && t.spans > 1 {
+        return (mark(sub_tok), mark(sub_cost));
+    }
+    let own_tok = step_tokens_cell(step);
+    let tok = if own_tok.is_empty() && !step.billable_leaf {
+        mark(sub_tok)
+    } else {
+        own_tok
+    };
+    let cost = if step.billable_leaf || sub_cost.is_empty() {
+        step_cost_cell(step)
+    } else {
+        mark(sub_cost)
+    };
+    (tok, cost)
+}
+
 /// The model (for model calls) or tool name (for tool calls) shown on a row, sanitized.
 pub fn model_or_tool(set: &TraceSet, step: &Step) -> String {
     let s = match step.kind {

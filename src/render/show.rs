@@ -2,13 +2,12 @@
 //! tokens, cost, status and a waterfall bar per row on a shared time axis — or a whole
 //! session turn by turn, or one step in full; each also as JSON Lines.
 
-use super::cells::{
-    BarGlyphs, bar, duration_cell, model_or_tool, step_cost_cell, step_tokens_cell,
-};
+use super::cells::{BarGlyphs, bar, duration_cell, model_or_tool, row_cells};
 use super::{Paint, Style, status_cell, write_json_line};
 use crate::analysis::detail::{DetailLine, SectionKind, StepDetail, Tone, step_reason};
 use crate::analysis::json::span_json;
 use crate::analysis::outline::TraceOutline;
+use crate::analysis::totals::TraceTotals;
 use crate::format::{cost, duration, pad, pad_left, timestamp, tokens, truncate, width};
 use crate::model::{Outcome, StepKind, Trace, TraceSet};
 use crate::sanitize::sanitize;
@@ -93,7 +92,7 @@ fn write_rows(
                 pad("MODEL/TOOL", model_w),
                 pad_left("DURATION", 8),
                 pad_left("TOKENS", 13),
-                pad_left("COST", 8),
+                pad_left("COST", 9),
                 pad("STATUS", status_w),
                 "TIMELINE",
             )
@@ -117,6 +116,7 @@ fn write_rows(
         let s = &set.spans[i as usize];
         let step = set.step(i);
         let kind = format!("[{}]", step.kind.as_str());
+        let (tok, cst) = row_cells(&step, &outline.totals[p], false);
         let mut timeline = bar(trace, s, opts.bar_width, glyphs);
         if !style.unicode {
             timeline = format!("|{timeline}|");
@@ -127,8 +127,8 @@ fn write_rows(
             style.paint(&pad(&kind, 9), kind_paint(step.kind)),
             pad(&truncate(&models[row], model_w), model_w),
             pad_left(&duration_cell(s), 8),
-            pad_left(&step_tokens_cell(&step), 13),
-            pad_left(&step_cost_cell(&step), 8),
+            pad_left(&tok, 13),
+            pad_left(&cst, 9),
             status_cell(style, step.outcome),
             style.paint(&timeline, Paint::Cyan),
         );
@@ -266,19 +266,8 @@ pub fn write_session(
         traces.len()
     )?;
     writeln!(out)?;
-    let (mut tin, mut tout, mut total_cost, mut errors) = (0u64, 0u64, 0.0, 0u32);
-    let mut unknown = false;
     for (n, &t) in traces.iter().enumerate() {
         let tr = &set.traces[t as usize];
-        tin += tr.tokens.input.unwrap_or(0);
-        tout += tr.tokens.output.unwrap_or(0);
-        errors += tr.error_count;
-        match tr.cost() {
-            Some(c) => total_cost += c,
-            None if tr.billable_steps > 0 => unknown = true,
-            None => {}
-        }
-        unknown |= tr.cost_is_partial();
         writeln!(
             out,
             "{} {}  {}  {}  {}  tokens {}/{}  cost {}",
@@ -295,15 +284,16 @@ pub fn write_session(
         write_rows(out, set, tr, style, opts)?;
         writeln!(out)?;
     }
+    let total = TraceTotals::of(set, traces.iter().copied());
     writeln!(
         out,
         "{} {} turns  errors {}  tokens {} in / {} out  cost {}",
         style.paint("session total:", Paint::Bold),
         traces.len(),
-        errors,
-        tokens(Some(tin)),
-        tokens(Some(tout)),
-        cost(Some(total_cost), unknown, true),
+        total.errors,
+        tokens(Some(total.input_tokens)),
+        tokens(Some(total.output_tokens)),
+        cost(total.cost(), total.cost_is_partial(), total.billable > 0),
     )
 }
 

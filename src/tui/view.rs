@@ -12,7 +12,7 @@ use super::app::{App, Popup};
 use super::keymap::Context;
 use super::theme::Theme;
 use super::widgets::pad;
-use crate::format::{cost_compact as cost, tokens, truncate, width};
+use crate::format::{tokens, truncate, width};
 use crate::sanitize::sanitize;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
@@ -102,7 +102,7 @@ fn header(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             " · {}/{} tokens · {}",
             tokens(Some(t.input_tokens)),
             tokens(Some(t.output_tokens)),
-            cost(Some(t.cost), false, true)
+            t.cost_text()
         )));
         if !filter.is_empty() {
             spans.push(Span::styled(

@@ -2,6 +2,7 @@
 //! filtered by the shared trace-list query, with totals for the header.
 
 use super::Nav;
+use crate::analysis::totals::TraceTotals;
 use crate::model::{Outcome, Sym, TraceSet};
 use crate::tui::keymap::Action;
 use crate::tui::shared::{Shared, clamp_offset, find_in_ring, step};
@@ -16,23 +17,6 @@ pub enum ListRow {
     Session(Sym, u32),
 }
 
-/// Totals shown in the trace list header.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct ListTotals {
-    /// Traces listed.
-    pub traces: usize,
-    /// Spans in them.
-    pub spans: u64,
-    /// Failed steps in them.
-    pub errors: u64,
-    /// Input tokens.
-    pub input_tokens: u64,
-    /// Output tokens.
-    pub output_tokens: u64,
-    /// Known cost.
-    pub cost: f64,
-}
-
 /// The trace list screen.
 #[derive(Debug, Default)]
 pub struct ListScreen {
@@ -45,7 +29,7 @@ pub struct ListScreen {
     /// Expanded session groups.
     pub expanded: Vec<Sym>,
     /// Totals over the listed traces.
-    pub totals: ListTotals,
+    pub totals: TraceTotals,
 }
 
 impl ListScreen {
@@ -55,7 +39,7 @@ impl ListScreen {
         let selected = self.rows.get(self.sel).copied();
         let set = &sh.set;
         let traces = sh.query.run(set);
-        self.totals = totals(set, &traces);
+        self.totals = TraceTotals::of(set, traces.iter().copied());
         self.rows = if sh.group_sessions {
             grouped(set, &traces, &self.expanded)
         } else {
@@ -205,22 +189,6 @@ impl ListScreen {
         );
         self.rebuild(sh);
     }
-}
-
-fn totals(set: &TraceSet, traces: &[u32]) -> ListTotals {
-    let mut t = ListTotals {
-        traces: traces.len(),
-        ..ListTotals::default()
-    };
-    for &i in traces {
-        let tr = &set.traces[i as usize];
-        t.spans += u64::from(tr.span_count);
-        t.errors += u64::from(tr.error_count);
-        t.input_tokens += tr.tokens.input.unwrap_or(0);
-        t.output_tokens += tr.tokens.output.unwrap_or(0);
-        t.cost += tr.cost().unwrap_or(0.0);
-    }
-    t
 }
 
 /// Session headings (in the order their first trace is listed), each followed by its

@@ -104,6 +104,7 @@ fn turn_reason(set: &TraceSet, t: u32) -> String {
 
 // ------------------------------------------------------------------------- drawing
 
+use crate::analysis::totals::TraceTotals;
 use crate::format::{cost_compact as cost, duration, timestamp, tokens};
 use crate::sanitize::sanitize;
 use crate::tui::theme::{Theme, glyph};
@@ -177,14 +178,7 @@ impl SessionScreen {
     }
 
     fn heading(&self, set: &TraceSet, theme: &Theme) -> Line<'static> {
-        let (tin, tout, c) = self.rows.iter().fold((0u64, 0u64, 0.0), |acc, &t| {
-            let tr = &set.traces[t as usize];
-            (
-                acc.0 + tr.tokens.input.unwrap_or(0),
-                acc.1 + tr.tokens.output.unwrap_or(0),
-                acc.2 + tr.cost().unwrap_or(0.0),
-            )
-        });
+        let t = TraceTotals::of(set, self.rows.iter().copied());
         Line::from(vec![
             Span::styled(
                 format!("session {}", sanitize(set.str(self.session))),
@@ -193,9 +187,9 @@ impl SessionScreen {
             Span::raw(format!(
                 "  {} turns · {}/{} tokens · {}",
                 self.rows.len(),
-                tokens(Some(tin)),
-                tokens(Some(tout)),
-                cost(Some(c), false, true)
+                tokens(Some(t.input_tokens)),
+                tokens(Some(t.output_tokens)),
+                t.cost_text()
             )),
         ])
     }

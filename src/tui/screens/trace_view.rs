@@ -5,9 +5,7 @@ use super::trace::{Focus, TraceScreen, TreeRow};
 use crate::analysis::detail::SectionKind;
 use crate::format::{cost_compact as cost, duration, tokens, width};
 use crate::model::{StepKind, TraceSet};
-use crate::render::cells::{
-    BarGlyphs, bar, duration_cell, model_or_tool, step_cost_cell, step_tokens_cell, subtree_cells,
-};
+use crate::render::cells::{BarGlyphs, bar, duration_cell, model_or_tool, row_cells};
 use crate::sanitize::sanitize;
 use crate::tui::shared::Shared;
 use crate::tui::theme::{Theme, badge, glyph};
@@ -76,8 +74,8 @@ struct TreeColumns {
 
 impl TreeColumns {
     const DUR: usize = 7;
-    const TOK: usize = 11;
-    const COST: usize = 8;
+    const TOK: usize = 12;
+    const COST: usize = 9;
 
     fn for_width(w: usize) -> TreeColumns {
         let model = if w >= 110 {
@@ -190,11 +188,7 @@ fn tree_line(
     } else {
         Style::default()
     };
-    let (tok, cst) = if row.collapsed && totals.spans > 1 {
-        subtree_cells(&totals)
-    } else {
-        (step_tokens_cell(&step), step_cost_cell(&step))
-    };
+    let (tok, cst) = row_cells(&step, &totals, row.collapsed);
     let label_w = cols.name.saturating_sub(width(guide) + 2);
     let mut spans = vec![
         Span::styled(

@@ -1,0 +1,139 @@
+//! The defects found trying agtrace at 3am (issue 11), each pinned on
+//! `testdata/triage.otlp.json`: a partly priced trace, an unpriced one, a slow step in
+//! a long run, an orphaned MCP span, a searchable tool error, a long session id.
+
+mod common;
+use agtrace::query::filter::Filter;
+use agtrace::tui::app::App;
+use agtrace::tui::theme::Theme;
+use agtrace::tui::view::render;
+use assert_cmd::Command;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const T1: &str = "71a9e0c0000000000000000000000001";
+const T2: &str = "71a9e0c0000000000000000000000002";
+const T3: &str = "71a9e0c0000000000000000000000003";
+const SESSION: &str = "sess-S1-v2_default-7f3a9c21-long-session-identifier";
+
+fn agtrace() -> Command {
+    let mut c = Command::cargo_bin("agtrace").expect("binary");
+    c.env_remove("NO_COLOR").env_remove("AGTRACE_STATS");
+    c
+}
+
+fn triage() -> String {
+    common::fixture("triage.otlp.json").display().to_string()
+}
+
+fn stdout(args: &[&str]) -> String {
+    let out = agtrace()
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).expect("utf8")
+}
+
+fn app() -> App {
+    App::with_set(
+        common::load_ok(&["triage.otlp.json"]),
+        "triage.otlp.json".into(),
+    )
+}
+
+fn draw(app: &mut App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    t.draw(|f| render(app, f, &Theme::plain())).expect("draw");
+    t.draw(|f| render(app, f, &Theme::plain())).expect("draw");
+    t.backend().to_string()
+}
+
+fn header(screen: &str) -> &str {
+    screen.lines().next().unwrap_or_default()
+}
+
+fn listed_ids(text: &str) -> Vec<String> {
+    text.lines()
+        .skip(1)
+        .filter_map(|l| {
+            l.split_whitespace()
+                .find(|w| w.len() == 32)
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+// 1. Cost totals keep the lower-bound mark and never print $0 for unknown.
+#[test]
+fn header_cost_total_is_a_lower_bound_and_unknown_is_never_zero() {
+    let mut a = app();
+    let screen = draw(&mut a, 160, 20);
+    // $0.0080 (partial) + ? + $0.0108 = a lower bound of $0.0188.
+    assert!(header(&screen).contains("$0.0188+"), "{}", header(&screen));
+    a.set_filter(Filter::parse(&format!("trace:{T2}")).expect("parses"));
+    let screen = draw(&mut a, 160, 20);
+    assert!(header(&screen).contains("· ?"), "{}", header(&screen));
+    assert!(!header(&screen).contains("$0.0000"), "{}", header(&screen));
+    a.set_filter(Filter::parse(&format!("trace:{T1}")).expect("parses"));
+    let screen = draw(&mut a, 160, 20);
+    assert!(header(&screen).contains("$0.0080+"), "{}", header(&screen));
+}
+
+#[test]
+fn session_totals_say_unknown_and_lower_bound() {
+    let out = stdout(&["show", &triage(), "--session", SESSION]);
+    let total = out
+        .lines()
+        .find(|l| l.starts_with("session total:"))
+        .expect("a total line");
+    assert!(total.ends_with("cost $0.0188+"), "{total}");
+    let mut a = app();
+    let s = a.shared.set.traces[0].session;
+    a.open_session(s);
+    let screen = draw(&mut a, 160, 20);
+    assert!(screen.contains("$0.0188+"), "{screen}");
+}
+
+// 2. cost> and tokens> compare a trace's total in the list, a span's own or subtree
+// value in a tree.
+#[test]
+fn cost_and_tokens_match_trace_totals() {
+    let f = triage();
+    // T3 costs $0.0108 in all, no single call over $0.0063.
+    assert_eq!(
+        listed_ids(&stdout(&["ls", &f, "--filter", "cost>0.01"])),
+        [T3]
+    );
+    assert_eq!(
+        listed_ids(&stdout(&["ls", &f, "--filter", "cost>$0.01"])),
+        [T3]
+    );
+    // T3 has 3.48k tokens in all, no single call over 1.9k, and the agent reports none.
+    let over = listed_ids(&stdout(&["ls", &f, "--filter", "tokens>3k"]));
+    assert_eq!(over, [T3, T1]);
+    // An unknown total meets no comparison: T2 is not "under a cent".
+    assert_eq!(
+        listed_ids(&stdout(&["ls", &f, "--filter", "cost<0.01"])),
+        [T1]
+    );
+    // Totals and span terms together: a tool step, in a trace over a cent.
+    assert_eq!(
+        listed_ids(&stdout(&["ls", &f, "--filter", "kind:tool cost>0.01"])),
+        [T3]
+    );
+}
+
+#[test]
+fn a_parent_row_shows_its_subtree_cost_marked() {
+    let out = stdout(&["show", &triage(), T3]);
+    let root = out
+        .lines()
+        .find(|l| l.starts_with("invoke_agent triage"))
+        .expect("the root row");
+    assert!(root.contains("Σ$0.0108"), "{root}");
+    assert!(root.contains("Σ3.20k→280"), "{root}");
+    assert!(!root.contains(" ? "), "{root}");
+}
