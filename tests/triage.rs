@@ -137,3 +137,77 @@ fn a_parent_row_shows_its_subtree_cost_marked() {
     assert!(root.contains("Σ3.20k→280"), "{root}");
     assert!(!root.contains(" ? "), "{root}");
 }
+
+fn open(a: &mut App, id: &str) {
+    let t = a.shared.set.find_traces(id)[0];
+    a.open_trace(t);
+}
+
+// 4. Integrity marks on the rows and in the trace header, and `is:` terms.
+#[test]
+fn orphans_are_marked_in_the_explorer_and_filterable() {
+    let mut a = app();
+    open(&mut a, T3);
+    for (w, h) in [(80, 24), (160, 40)] {
+        let screen = draw(&mut a, w, h);
+        let row = screen
+            .lines()
+            .find(|l| l.contains("tools/call"))
+            .expect("the MCP row");
+        assert!(row.contains("[orphan]"), "{w}x{h}: {row}");
+        let head = screen.lines().nth(1).expect("trace header");
+        assert!(head.contains("[1 orphan]"), "{w}x{h}: {head}");
+    }
+    let f = triage();
+    assert_eq!(listed_ids(&stdout(&["ls", &f, "--filter", "is:orphan"])), [T3]);
+    assert_eq!(listed_ids(&stdout(&["ls", &f, "--filter", "is:error"])), [T3]);
+    agtrace()
+        .args(["ls", &f, "--filter", "is:warn"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("none of the 3 traces match"));
+    let mut a = app();
+    a.set_filter(Filter::parse("is:orphan").expect("parses"));
+    assert_eq!(a.list().totals.traces, 1);
+    let bad = agtrace()
+        .args(["ls", &f, "--filter", "is:sideways"])
+        .assert()
+        .failure()
+        .get_output()
+        .stderr
+        .clone();
+    assert!(String::from_utf8_lossy(&bad).contains("is:orphan"));
+}
+
+// 8. Tree columns: the reason when there is room, names before models, a waterfall
+// that grows, tab labels abbreviated rather than clipped.
+#[test]
+fn tree_rows_use_the_width() {
+    let mut a = app();
+    open(&mut a, T3);
+    let wide = draw(&mut a, 240, 20);
+    let failed = wide
+        .lines()
+        .find(|l| l.contains("TOOL") && l.contains("execute_tool lookup_customer"))
+        .expect("the failed tool row");
+    assert!(failed.contains("customer not found: c-77"), "{failed}");
+    let root = wide
+        .lines()
+        .find(|l| l.contains("invoke_agent triage") && l.contains("AGENT"))
+        .expect("root row");
+    let bar = root.chars().filter(|&c| c == '█').count();
+    assert!(bar >= 24, "the waterfall grows with the pane: {bar} in {root}");
+    for w in [80u16, 100, 120, 140, 160, 200, 240] {
+        let screen = draw(&mut a, w, 30);
+        let tabs = screen
+            .lines()
+            .find(|l| l.contains("1") && (l.contains("Sum") || l.contains("[1")))
+            .expect("tab bar");
+        assert!(tabs.contains('7'), "{w}: the last tab is visible: {tabs}");
+        let tool = screen
+            .lines()
+            .find(|l| l.contains("TOOL") && l.contains("execute_tool fetch_url"))
+            .expect("a tool row");
+        assert!(!tool.contains("fetch_u…"), "{w}: {tool}");
+    }
+}

@@ -153,6 +153,18 @@ impl Integrity {
         *self == Integrity::default()
     }
 
+    /// The span-level counts with the label of their mark (as `is:` and `[…]` name
+    /// them), in display order.
+    pub fn counts(&self) -> [(u32, &'static str); 5] {
+        [
+            (self.orphans, "orphan"),
+            (self.cycles, "cycle-broken"),
+            (self.clock_skew, "clock-skew"),
+            (self.unfinished, "unfinished"),
+            (self.duplicates, "duplicate"),
+        ]
+    }
+
     fn add(&mut self, o: &Integrity) {
         self.orphans += o.orphans;
         self.cycles += o.cycles;

@@ -8,7 +8,7 @@
 //! Values may use `*` as a wildcard; matching ignores case.
 
 use super::parse_duration;
-use crate::model::{Outcome, StepKind, Sym, TraceSet};
+use crate::model::{Marks, Outcome, StepKind, Sym, TraceSet};
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 use std::cell::RefCell;
@@ -71,6 +71,8 @@ enum Pred {
     Fuzzy(String),
     /// This session id exactly (from `--session`), as a store's index looks it up.
     SessionIs(String),
+    /// An integrity mark of the span (`is:orphan`…), one of the `Marks` flags.
+    Mark(u8),
 }
 
 impl Pred {
@@ -255,11 +257,26 @@ fn parse_term(tok: &str) -> Result<Term, FilterError> {
             "service" => Pred::Text(Field::Service, Pattern::new(v)),
             "name" => Pred::Text(Field::Name, Pattern::new(v)),
             "finish" => Pred::Text(Field::Finish, Pattern::new(&format!("*{v}*"))),
+            "is" => match v.to_ascii_lowercase().as_str() {
+                "error" | "err" | "failed" => Pred::Status(Outcome::Error),
+                "warn" | "warning" => Pred::Status(Outcome::Warning),
+                "ok" => Pred::Status(Outcome::Ok),
+                "orphan" | "orphaned" => Pred::Mark(Marks::ORPHAN),
+                "unfinished" => Pred::Mark(Marks::UNFINISHED),
+                "skew" | "clock-skew" => Pred::Mark(Marks::CLOCK_SKEW),
+                "cycle" | "cycle-broken" => Pred::Mark(Marks::CYCLE_BROKEN),
+                "duplicate" | "dup" => Pred::Mark(Marks::DUPLICATE),
+                _ => {
+                    return Err(err(
+                        "expected is:error, is:warn, is:ok, is:orphan, is:unfinished, is:skew, is:cycle or is:duplicate",
+                    ));
+                }
+            },
             "trace" => Pred::TraceId(v.to_ascii_lowercase()),
             "span" => Pred::SpanId(v.to_ascii_lowercase()),
             _ => {
                 return Err(err(
-                    "unknown key (status, kind, tool, model, provider, session, trace, span, user, agent, service, name, finish)",
+                    "unknown key: expected status:, is:, kind:, tool:, model:, provider:, session:, trace:, span:, user:, agent:, service:, name:, finish:, text:, attr.KEY=, or a comparison dur>, tokens>, cost>",
                 ));
             }
         };
@@ -518,7 +535,7 @@ fn total_term(p: &Pred, tr: &crate::model::Trace) -> Option<bool> {
 fn trace_level_known(p: &Pred) -> bool {
     match p {
         Pred::Status(_) | Pred::TraceId(_) | Pred::SessionIs(_) => true,
-        Pred::Tokens(..) | Pred::Cost(..) => true,
+        Pred::Tokens(..) | Pred::Cost(..) | Pred::Mark(_) => true,
         Pred::Duration(c, _) => matches!(c, Cmp::Ge | Cmp::Gt),
         Pred::Text(f, _) => matches!(f, Field::Session | Field::Agent),
         _ => false,
@@ -678,6 +695,18 @@ impl Matcher<'_> {
             }
             Pred::SessionIs(id) => set.str(tr.session) == id,
             Pred::Tokens(..) | Pred::Cost(..) => return total_term(p, tr),
+            Pred::Mark(m) => {
+                let ig = &tr.integrity;
+                let n = match *m {
+                    Marks::ORPHAN => ig.orphans,
+                    Marks::UNFINISHED => ig.unfinished,
+                    Marks::CLOCK_SKEW => ig.clock_skew,
+                    Marks::CYCLE_BROKEN => ig.cycles,
+                    Marks::DUPLICATE => ig.duplicates,
+                    _ => 0,
+                };
+                n > 0
+            }
             _ => return None,
         })
     }
@@ -749,6 +778,7 @@ impl Matcher<'_> {
             }
             Pred::TraceId(p) => hex_starts_with(&span.trace_id.0, p),
             Pred::SpanId(p) => hex_starts_with(&span.span_id.0, p),
+            Pred::Mark(m) => span.marks.has(*m),
             Pred::Duration(c, v) => span.is_finished() && c.holds(span.duration_ns(), *v),
             Pred::Tokens(c, v) => {
                 if step.tokens.input.is_some() || step.tokens.output.is_some() {

@@ -11,6 +11,7 @@
 use super::app::{App, Popup};
 use super::keymap::Context;
 use super::theme::Theme;
+use super::shared::plural;
 use super::widgets::pad;
 use crate::format::{tokens, truncate, width};
 use crate::sanitize::sanitize;
@@ -85,13 +86,16 @@ fn header(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         let all = sh.set.traces.len();
         let filter = &sh.query.filter;
         let traces = if filter.is_empty() {
-            format!("{all} traces")
+            plural(all, "trace", "traces")
         } else {
-            format!("{}/{all} traces", t.traces)
+            format!("{}/{}", t.traces, plural(all, "trace", "traces"))
         };
-        spans.push(Span::raw(format!("  {traces} · {} spans · ", t.spans)));
+        spans.push(Span::raw(format!(
+            "  {traces} · {} · ",
+            plural(t.spans as usize, "span", "spans")
+        )));
         spans.push(Span::styled(
-            format!("{} errors", t.errors),
+            plural(t.errors as usize, "error", "errors"),
             if t.errors > 0 {
                 theme.error()
             } else {

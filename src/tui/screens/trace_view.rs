@@ -2,12 +2,12 @@
 //! and waterfall, and the detail pane's tab bar and section.
 
 use super::trace::{Focus, TraceScreen, TreeRow};
-use crate::analysis::detail::SectionKind;
+use crate::analysis::detail::{SectionKind, step_reason};
 use crate::format::{cost_compact as cost, duration, tokens, width};
 use crate::model::{StepKind, TraceSet};
 use crate::render::cells::{BarGlyphs, bar, duration_cell, model_or_tool, row_cells};
 use crate::sanitize::sanitize;
-use crate::tui::shared::Shared;
+use crate::tui::shared::{Shared, plural};
 use crate::tui::theme::{Theme, badge, glyph};
 use crate::tui::widgets::{highlighted, pad, pad_left};
 use ratatui::Frame;
@@ -45,27 +45,43 @@ fn header(s: &TraceScreen, sh: &Shared, theme: &Theme) -> Line<'static> {
         return Line::raw("");
     };
     let o = tr.outcome();
-    Line::from(vec![
+    let mut spans = vec![
         Span::styled(format!("{} ", glyph(o)), theme.outcome(o)),
         Span::styled(
             sanitize(sh.set.str(tr.display_name())).into_owned(),
             theme.title(),
         ),
-        Span::styled(format!("  {}", tr.id), theme.dim()),
-        Span::raw(format!(
-            "  {} · {} spans · {}/{} llm/tool · {}/{} tok · {}",
-            duration(tr.duration_ns()),
-            tr.span_count,
-            tr.llm_calls,
-            tr.tool_calls,
-            tokens(tr.tokens.input),
-            tokens(tr.tokens.output),
-            cost(tr.cost(), tr.cost_is_partial(), tr.billable_steps > 0)
-        )),
-    ])
+    ];
+    let problems: Vec<String> = tr
+        .integrity
+        .counts()
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, label)| format!("{n} {label}"))
+        .collect();
+    if !problems.is_empty() {
+        spans.push(Span::styled(
+            format!("  [{}]", problems.join(", ")),
+            theme.warning(),
+        ));
+    }
+    spans.push(Span::styled(format!("  {}", tr.id), theme.dim()));
+    spans.push(Span::raw(format!(
+        "  {} · {} · {}/{} llm/tool · {}/{} tok · {}",
+        duration(tr.duration_ns()),
+        plural(tr.span_count as usize, "span", "spans"),
+        tr.llm_calls,
+        tr.tool_calls,
+        tokens(tr.tokens.input),
+        tokens(tr.tokens.output),
+        cost(tr.cost(), tr.cost_is_partial(), tr.billable_steps > 0)
+    )));
+    Line::from(spans)
 }
 
-/// Column widths of the tree for a pane width.
+/// Column widths of the tree for a pane width: the fixed numeric cells, a waterfall
+/// that grows with the pane, the model/tool column as wide as its longest visible
+/// value allows, and the name (with marks and failure reason) taking the rest.
 struct TreeColumns {
     name: usize,
     model: usize,
@@ -76,25 +92,35 @@ impl TreeColumns {
     const DUR: usize = 7;
     const TOK: usize = 12;
     const COST: usize = 9;
+    /// Glyph, kind badge and the spaces between the numeric cells.
+    const FIXED: usize = 2 + 7 + 3 + Self::DUR + Self::TOK + Self::COST;
 
-    fn for_width(w: usize) -> TreeColumns {
-        let model = if w >= 110 {
-            18
-        } else if w >= 90 {
-            12
+    /// `name_need` and `model_need`: the widest label (guide, name, marks) and
+    /// model/tool value among the visible rows. Names come first; the model column
+    /// gets what they leave, at least 10 cells when it is shown.
+    fn for_width(w: usize, name_need: usize, model_need: usize) -> TreeColumns {
+        // One cell of margin so the waterfall never touches the detail pane.
+        let rest = w.saturating_sub(Self::FIXED + 1);
+        let bar = if rest >= 60 {
+            (rest / 4).clamp(12, 48)
+        } else if rest >= 36 {
+            10
         } else {
             0
         };
-        let bar = if w >= 100 {
-            24
-        } else if w >= 70 {
-            12
-        } else {
+        let after_bar = rest.saturating_sub(if bar > 0 { bar + 1 } else { 0 });
+        let spare = after_bar.saturating_sub(name_need + 1);
+        let model = if model_need == 0 || after_bar < 36 {
             0
+        } else if spare >= 10 {
+            model_need.min(28).min(spare)
+        } else {
+            model_need.min(10).min(after_bar / 3)
         };
-        let fixed = 2 + 7 + Self::DUR + Self::TOK + Self::COST + model + bar + 6;
         TreeColumns {
-            name: w.saturating_sub(fixed).max(8),
+            name: after_bar
+                .saturating_sub(if model > 0 { model + 1 } else { 0 })
+                .max(8),
             model,
             bar,
         }
@@ -125,10 +151,31 @@ fn tree(s: &TraceScreen, frame: &mut Frame, area: Rect, sh: &mut Shared, theme: 
     sh.layout.body_top = area.y;
     sh.layout.body_x = (area.x, area.x + area.width);
     let set = s.tset(sh);
-    let cols = TreeColumns::for_width(area.width as usize);
-    let words = sh.query.filter.fuzzy_words();
     let start = s.offset;
     let end = (start + area.height as usize).min(s.rows.len());
+    let visible = &s.rows[start.min(end)..end];
+    let model_need = visible
+        .iter()
+        .map(|r| width(&model_or_tool(set, &set.step(r.span))))
+        .max()
+        .unwrap_or(0);
+    let name_need = visible
+        .iter()
+        .map(|r| {
+            let span = &set.spans[r.span as usize];
+            let marks: usize = span.marks.labels().iter().map(|l| l.len() + 2).sum();
+            let step = set.step(r.span);
+            let reason = if step.outcome == crate::model::Outcome::Ok {
+                0
+            } else {
+                (width(step_reason(set, span, &step)) + 2).min(32)
+            };
+            2 * r.depth as usize + 4 + width(set.str(span.name)) + marks + reason
+        })
+        .max()
+        .unwrap_or(0);
+    let cols = TreeColumns::for_width(area.width as usize, name_need, model_need);
+    let words = sh.query.filter.fuzzy_words();
     let mut open = open_guides(&s.rows, start);
     let mut lines = Vec::with_capacity(end.saturating_sub(start));
     for r in start.min(end)..end {
@@ -190,6 +237,22 @@ fn tree_line(
     };
     let (tok, cst) = row_cells(&step, &totals, row.collapsed);
     let label_w = cols.name.saturating_sub(width(guide) + 2);
+    let marks = span.marks.labels();
+    let marks = if marks.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", marks.join(", "))
+    };
+    let name_w = label_w.saturating_sub(width(&marks)).max(8.min(label_w));
+    let name = crate::format::truncate(&name, name_w);
+    let room = label_w.saturating_sub(width(&name) + width(&marks));
+    let reason = if step.outcome != crate::model::Outcome::Ok && room >= 12 {
+        let why = sanitize(step_reason(set, span, &step)).into_owned();
+        crate::format::truncate(&format!("  {why}"), room)
+    } else {
+        String::new()
+    };
+    let filler = label_w.saturating_sub(width(&name) + width(&marks) + width(&reason));
     let mut spans = vec![
         Span::styled(
             format!("{} ", glyph(step.outcome)),
@@ -198,7 +261,14 @@ fn tree_line(
         Span::styled(format!("{:<6} ", badge(step.kind)), theme.kind(step.kind)),
         Span::styled(format!("{guide}{marker} "), theme.dim()),
     ];
-    spans.extend(highlighted(&pad(&name, label_w), words, base, theme));
+    spans.extend(highlighted(&name, words, base, theme));
+    if !marks.is_empty() {
+        spans.push(Span::styled(marks, theme.warning()));
+    }
+    if !reason.is_empty() {
+        spans.push(Span::styled(reason, theme.outcome(step.outcome)));
+    }
+    spans.push(Span::raw(" ".repeat(filler)));
     if cols.model > 0 {
         spans.push(Span::styled(
             format!(" {}", pad(&model_or_tool(set, &step), cols.model)),
@@ -230,9 +300,10 @@ fn tree_line(
     Line::from(spans)
 }
 
-/// Tab titles that fit `w` cells: full titles, else short ones, else numbers only.
+/// Tab titles that fit `w` cells: full titles, else short ones, else numbers with
+/// one letter — never clipped.
 fn tab_titles(active: SectionKind, w: usize, theme: &Theme) -> Vec<Span<'static>> {
-    let render = |title: fn(SectionKind) -> &'static str| -> Vec<(Style, String)> {
+    let render = |title: &dyn Fn(SectionKind) -> String, sep: &str| -> Vec<(Style, String)> {
         SectionKind::ALL
             .iter()
             .enumerate()
@@ -240,18 +311,21 @@ fn tab_titles(active: SectionKind, w: usize, theme: &Theme) -> Vec<Span<'static>
                 if *t == active {
                     (
                         theme.label().add_modifier(Modifier::BOLD),
-                        format!("[{} {}]", k + 1, title(*t)),
+                        format!("[{}{sep}{}]", k + 1, title(*t)),
                     )
                 } else {
-                    (theme.dim(), format!(" {} {} ", k + 1, title(*t)))
+                    (theme.dim(), format!(" {}{sep}{} ", k + 1, title(*t)))
                 }
             })
             .collect()
     };
-    let fits = |v: &[(Style, String)]| v.iter().map(|(_, t)| width(t)).sum::<usize>() + 2 <= w;
-    let mut titles = render(SectionKind::title);
+    let fits = |v: &[(Style, String)]| v.iter().map(|(_, t)| width(t)).sum::<usize>() + 3 <= w;
+    let mut titles = render(&|t| t.title().to_owned(), " ");
     if !fits(&titles) {
-        titles = render(SectionKind::short_title);
+        titles = render(&|t| t.short_title().to_owned(), " ");
+    }
+    if !fits(&titles) {
+        titles = render(&|t| t.short_title().chars().take(1).collect(), "");
     }
     let mut out = vec![Span::raw(" ")];
     out.extend(titles.into_iter().map(|(st, t)| Span::styled(t, st)));
