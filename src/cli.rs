@@ -78,7 +78,9 @@ pub struct LsArgs {
     /// Only traces with a failed span.
     #[arg(long)]
     pub failed: bool,
-    /// Only traces at least this long (e.g. 2s, 500ms, 1.5m).
+    /// Only traces with a step whose own time is at least this long (e.g. 2s, 500ms,
+    /// 1.5m): the filter term `self>=DURATION`. A call owns its whole duration; an
+    /// agent or chain only the time its children do not cover.
     #[arg(long, value_name = "DURATION")]
     pub slow: Option<String>,
     /// Sort order: largest (newest) first, names A to Z; ties newest first.

@@ -268,7 +268,7 @@ fn ls_query(a: &LsArgs) -> Result<TraceListQuery, CommandError> {
                 "--slow {s:?}: expected a duration such as 2s, 500ms or 1.5m"
             ))
         })?;
-        filter = filter.and_min_duration(ns);
+        filter = filter.and_slow_steps(ns);
     }
     if let Some(s) = &a.session {
         filter = filter.and_session(s);

@@ -159,8 +159,14 @@ fn orphans_are_marked_in_the_explorer_and_filterable() {
         assert!(head.contains("[1 orphan]"), "{w}x{h}: {head}");
     }
     let f = triage();
-    assert_eq!(listed_ids(&stdout(&["ls", &f, "--filter", "is:orphan"])), [T3]);
-    assert_eq!(listed_ids(&stdout(&["ls", &f, "--filter", "is:error"])), [T3]);
+    assert_eq!(
+        listed_ids(&stdout(&["ls", &f, "--filter", "is:orphan"])),
+        [T3]
+    );
+    assert_eq!(
+        listed_ids(&stdout(&["ls", &f, "--filter", "is:error"])),
+        [T3]
+    );
     agtrace()
         .args(["ls", &f, "--filter", "is:warn"])
         .assert()
@@ -196,7 +202,10 @@ fn tree_rows_use_the_width() {
         .find(|l| l.contains("invoke_agent triage") && l.contains("AGENT"))
         .expect("root row");
     let bar = root.chars().filter(|&c| c == '█').count();
-    assert!(bar >= 24, "the waterfall grows with the pane: {bar} in {root}");
+    assert!(
+        bar >= 24,
+        "the waterfall grows with the pane: {bar} in {root}"
+    );
     for w in [80u16, 100, 120, 140, 160, 200, 240] {
         let screen = draw(&mut a, w, 30);
         let tabs = screen
@@ -210,4 +219,61 @@ fn tree_rows_use_the_width() {
             .expect("a tool row");
         assert!(!tool.contains("fetch_u…"), "{w}: {tool}");
     }
+}
+
+// 5. Slow means slow steps (own time), and the slowest steps are one key away.
+#[test]
+fn slow_selects_steps_by_their_own_time() {
+    use agtrace::tui::keymap::Action;
+    use agtrace::tui::screens::ScreenKind;
+    let mut a = app();
+    a.update(Action::ToggleSlow);
+    assert_eq!(a.shared.query.filter.source, "self>=1s");
+    for _ in 0..3 {
+        a.update(Action::SlowerThreshold);
+    }
+    // ≥ 8s: the 8.2s fetch_url step in the 12s run; the 3s and 2s runs have no such
+    // step, and the 12s agent span is not itself slow.
+    assert_eq!(a.shared.slow_ns, 8_000_000_000);
+    assert_eq!(a.list().totals.traces, 1);
+    a.update(Action::SlowerThreshold);
+    assert_eq!(
+        a.list().totals.traces,
+        0,
+        "no step of 16s, though a run lasts 12s"
+    );
+    let out = stdout(&["ls", &triage(), "--slow", "8s"]);
+    assert_eq!(listed_ids(&out), [T3]);
+    let out = stdout(&["ls", &triage(), "--filter", "self>5s"]);
+    assert_eq!(listed_ids(&out), [T3]);
+
+    let mut a = app();
+    a.update(Action::SlowestSteps);
+    assert_eq!(a.screen(), ScreenKind::Steps);
+    let screen = draw(&mut a, 120, 20);
+    let first = screen
+        .lines()
+        .find(|l| l.contains("8.20s"))
+        .expect("a row of the slowest step");
+    assert!(first.contains("execute_tool fetch_url"), "{first}");
+    let rows: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.starts_with("\"✓") || l.starts_with("\"✗"))
+        .collect();
+    assert!(rows[0].contains("fetch_url"), "slowest first: {rows:?}");
+    let run = rows
+        .iter()
+        .find(|l| l.contains("AGENT") && l.contains("12.0s"))
+        .expect("the 12s run's agent span");
+    assert!(
+        run.contains("400ms    12.0s"),
+        "the run owns only what its children leave: {run}"
+    );
+    a.update(Action::Enter);
+    assert_eq!(a.screen(), ScreenKind::Trace);
+    let i = a.selected_span().expect("selection");
+    assert_eq!(
+        a.shared.set.str(a.shared.set.spans[i as usize].name),
+        "execute_tool fetch_url"
+    );
 }

@@ -7,4 +7,5 @@ pub mod detail;
 pub mod json;
 pub mod list;
 pub mod outline;
+pub mod steptime;
 pub mod totals;

@@ -8,6 +8,7 @@
 //! Values may use `*` as a wildcard; matching ignores case.
 
 use super::parse_duration;
+use crate::analysis::steptime::step_time;
 use crate::model::{Marks, Outcome, StepKind, Sym, TraceSet};
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
@@ -71,6 +72,8 @@ enum Pred {
     Fuzzy(String),
     /// This session id exactly (from `--session`), as a store's index looks it up.
     SessionIs(String),
+    /// A step's own time (`self>2s`): see `analysis::steptime`.
+    SelfTime(Cmp, u64),
     /// An integrity mark of the span (`is:orphan`…), one of the `Marks` flags.
     Mark(u8),
 }
@@ -209,7 +212,7 @@ fn parse_term(tok: &str) -> Result<Term, FilterError> {
         if let Some((k, v)) = body.split_once(op) {
             return Ok(Term {
                 negate,
-                pred: numeric(k, cmp, v).ok_or_else(|| err("expected dur, tokens or cost with a number, e.g. dur>2s, tokens>10k, cost>0.05"))?,
+                pred: numeric(k, cmp, v).ok_or_else(|| err("expected dur, self, tokens or cost with a number, e.g. dur>2s, self>2s, tokens>10k, cost>0.05"))?,
                 text: String::new(),
             });
         }
@@ -296,6 +299,7 @@ fn parse_term(tok: &str) -> Result<Term, FilterError> {
 fn numeric(k: &str, cmp: Cmp, v: &str) -> Option<Pred> {
     match k.trim().to_ascii_lowercase().as_str() {
         "dur" | "duration" => Some(Pred::Duration(cmp, parse_duration(v)?)),
+        "self" => Some(Pred::SelfTime(cmp, parse_duration(v)?)),
         "tokens" => Some(Pred::Tokens(cmp, parse_count(v)?)),
         "cost" => Some(Pred::Cost(
             cmp,
@@ -407,13 +411,46 @@ impl Filter {
         })
     }
 
-    /// This filter and only spans at least `ns` long (`dur>=…`): what "slow" means.
+    /// This filter and only spans at least `ns` long (`dur>=…`).
     pub fn and_min_duration(self, ns: u64) -> Filter {
         self.and_term(Term {
             negate: false,
             pred: Pred::Duration(Cmp::Ge, ns),
             text: format!("dur>={}", super::duration_term(ns)),
         })
+    }
+
+    /// This filter and only steps whose own time is at least `ns` (`self>=…`): what
+    /// "slow" means — the slow step, not the run around it.
+    pub fn and_slow_steps(self, ns: u64) -> Filter {
+        self.and_term(Term {
+            negate: false,
+            pred: Pred::SelfTime(Cmp::Ge, ns),
+            text: format!("self>={}", super::duration_term(ns)),
+        })
+    }
+
+    /// The slow-step threshold when every or-group holds the same `self>=…` term.
+    pub fn slow_steps(&self) -> Option<u64> {
+        let per_group: Vec<Option<u64>> = self
+            .groups
+            .iter()
+            .map(|g| {
+                g.iter().find_map(|t| match t.pred {
+                    Pred::SelfTime(Cmp::Ge, ns) if !t.negate => Some(ns),
+                    _ => None,
+                })
+            })
+            .collect();
+        match per_group.first() {
+            Some(Some(ns)) if per_group.iter().all(|x| *x == Some(*ns)) => Some(*ns),
+            _ => None,
+        }
+    }
+
+    /// This filter without `self>=…` terms.
+    pub fn without_slow_steps(self) -> Filter {
+        self.without(|t| !t.negate && matches!(t.pred, Pred::SelfTime(Cmp::Ge, _)))
     }
 
     /// This filter and only the session with exactly this id (`session:ID`, no
@@ -780,6 +817,7 @@ impl Matcher<'_> {
             Pred::SpanId(p) => hex_starts_with(&span.span_id.0, p),
             Pred::Mark(m) => span.marks.has(*m),
             Pred::Duration(c, v) => span.is_finished() && c.holds(span.duration_ns(), *v),
+            Pred::SelfTime(c, v) => step_time(set, i).is_some_and(|t| c.holds(t, *v)),
             Pred::Tokens(c, v) => {
                 if step.tokens.input.is_some() || step.tokens.output.is_some() {
                     let n = step.tokens.input.unwrap_or(0) + step.tokens.output.unwrap_or(0);

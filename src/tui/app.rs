@@ -6,6 +6,7 @@ use super::jobs::{JobDone, JobKind, Jobs, StoreReads};
 use super::keymap::Action;
 use super::screens::list::ListScreen;
 use super::screens::session::SessionScreen;
+use super::screens::steps::StepsScreen;
 use super::screens::trace::TraceScreen;
 use super::screens::{Nav, Screen, ScreenKind};
 use super::shared::{Shared, plural};
@@ -214,6 +215,18 @@ impl App {
                 }
             }
             Action::Refresh => self.refresh(),
+            Action::SlowestSteps => {
+                if self.screen() == ScreenKind::Steps {
+                    self.back();
+                } else {
+                    let screen = StepsScreen::new(&self.shared);
+                    self.shared.status = format!(
+                        "{} by own time · Enter opens the trace at the step",
+                        plural(screen.rows.len(), "slowest step", "slowest steps")
+                    );
+                    self.screens.push(Screen::Steps(screen));
+                }
+            }
             other => {
                 let nav = match self.screens.last_mut() {
                     Some(sc) => sc.handle(other, &mut self.shared),
@@ -229,6 +242,12 @@ impl App {
             Nav::Stay => {}
             Nav::OpenTrace(t) => self.open_trace(t),
             Nav::OpenSession(s) => self.open_session(s),
+            Nav::OpenSpan(t, span) => {
+                self.open_trace(t);
+                if let Some(Screen::Trace(ts)) = self.screens.last_mut() {
+                    ts.select_span(span, &self.shared);
+                }
+            }
         }
     }
 
@@ -349,12 +368,12 @@ impl App {
 
     fn toggle_slow(&mut self) {
         let f = self.shared.query.filter.clone();
-        let on = f.min_duration().is_none();
+        let on = f.slow_steps().is_none();
         let ns = self.shared.slow_ns;
-        let f = f.without_min_duration();
-        self.set_filter(if on { f.and_min_duration(ns) } else { f });
+        let f = f.without_slow_steps();
+        self.set_filter(if on { f.and_slow_steps(ns) } else { f });
         self.shared.status = format!(
-            "slow only {} (≥ {}; +/- to change)",
+            "slow steps only {} (own time ≥ {}; +/- to change, D slowest steps)",
             if on { "on" } else { "off" },
             crate::format::duration(ns)
         );
@@ -368,10 +387,10 @@ impl App {
             (sh.slow_ns / 2).max(1_000)
         };
         sh.status = format!("slow threshold {}", crate::format::duration(sh.slow_ns));
-        if sh.query.filter.min_duration().is_some() {
-            let f = sh.query.filter.clone().without_min_duration();
+        if sh.query.filter.slow_steps().is_some() {
+            let f = sh.query.filter.clone().without_slow_steps();
             let ns = sh.slow_ns;
-            self.set_filter(f.and_min_duration(ns));
+            self.set_filter(f.and_slow_steps(ns));
         }
     }
 

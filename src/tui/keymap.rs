@@ -71,6 +71,8 @@ pub enum Action {
     GroupSessions,
     /// Session view of the selected trace.
     SessionView,
+    /// The slowest steps of every trace.
+    SlowestSteps,
     /// Reload (for stores).
     Refresh,
     /// Help.
@@ -154,6 +156,11 @@ const ACTIONS: &[(Action, &str, &str)] = &[
         Action::SessionView,
         "session-view",
         "session view of the selection",
+    ),
+    (
+        Action::SlowestSteps,
+        "slowest-steps",
+        "slowest steps of all traces (own time)",
     ),
     (Action::Refresh, "refresh", "refresh (stores)"),
     (Action::Help, "help", "this help"),

@@ -10,8 +10,8 @@
 
 use super::app::{App, Popup};
 use super::keymap::Context;
-use super::theme::Theme;
 use super::shared::plural;
+use super::theme::Theme;
 use super::widgets::pad;
 use crate::format::{tokens, truncate, width};
 use crate::sanitize::sanitize;

@@ -4,6 +4,7 @@
 
 pub mod list;
 pub mod session;
+pub mod steps;
 pub mod trace;
 mod trace_view;
 
@@ -23,6 +24,8 @@ pub enum Nav {
     OpenTrace(u32),
     /// Open this session.
     OpenSession(Sym),
+    /// Open this trace (index in the shared set) at this span.
+    OpenSpan(u32, u32),
 }
 
 /// How far a movement action moves a selection, for a list showing `page` rows;
@@ -49,6 +52,8 @@ pub enum ScreenKind {
     Trace,
     /// The traces of one session.
     Session,
+    /// The slowest steps of every trace.
+    Steps,
 }
 
 /// A screen on the navigation stack.
@@ -59,6 +64,8 @@ pub enum Screen {
     Trace(Box<trace::TraceScreen>),
     /// One session.
     Session(session::SessionScreen),
+    /// The slowest steps.
+    Steps(steps::StepsScreen),
 }
 
 impl Screen {
@@ -68,13 +75,14 @@ impl Screen {
             Screen::List(_) => ScreenKind::List,
             Screen::Trace(_) => ScreenKind::Trace,
             Screen::Session(_) => ScreenKind::Session,
+            Screen::Steps(_) => ScreenKind::Steps,
         }
     }
 
     /// The keymap context of the screen.
     pub fn context(&self) -> Context {
         match self {
-            Screen::List(_) | Screen::Session(_) => Context::List,
+            Screen::List(_) | Screen::Session(_) | Screen::Steps(_) => Context::List,
             Screen::Trace(_) => Context::Trace,
         }
     }
@@ -85,6 +93,7 @@ impl Screen {
             Screen::List(s) => s.handle(action, sh),
             Screen::Trace(s) => s.handle(action, sh),
             Screen::Session(s) => s.handle(action, sh),
+            Screen::Steps(s) => s.handle(action, sh),
         }
     }
 
@@ -94,6 +103,7 @@ impl Screen {
             Screen::List(s) => s.rebuild(sh),
             Screen::Trace(s) => s.rebuild_rows(sh),
             Screen::Session(_) => {}
+            Screen::Steps(s) => s.rebuild(sh),
         }
     }
 
@@ -107,6 +117,12 @@ impl Screen {
                 .get(s.summary as usize)
                 .map_or(Sym::EMPTY, |t| t.session),
             Screen::Session(_) => Sym::EMPTY,
+            Screen::Steps(s) => s
+                .rows
+                .get(s.sel)
+                .and_then(|&(i, _)| sh.set.spans.get(i as usize))
+                .and_then(|sp| sh.set.traces.get(sp.trace as usize))
+                .map_or(Sym::EMPTY, |t| t.session),
         }
     }
 
@@ -121,6 +137,7 @@ impl Screen {
                 (Filter, None, "filter"),
                 (ToggleFailed, None, "failed"),
                 (ToggleSlow, None, "slow"),
+                (SlowestSteps, None, "slowest"),
                 (NextFailure, None, "next failure"),
                 (Sort, None, "sort"),
                 (GroupSessions, None, "sessions"),
@@ -133,6 +150,13 @@ impl Screen {
                 (NextFailure, None, "failed turn"),
                 (Back, None, "back"),
                 (Help, None, "help"),
+            ],
+            Screen::Steps(_) => &[
+                (Down, Some(Up), "move"),
+                (Enter, None, "open at step"),
+                (Filter, None, "filter"),
+                (Copy, None, "copy id"),
+                (Back, None, "back"),
             ],
             Screen::Trace(_) => &[
                 (Down, Some(Up), "move"),
@@ -154,6 +178,7 @@ impl Screen {
             Screen::List(s) => s.draw(frame, area, sh, theme),
             Screen::Trace(s) => trace_view::draw(s, frame, area, sh, theme),
             Screen::Session(s) => s.draw(frame, area, sh, theme),
+            Screen::Steps(s) => s.draw(frame, area, sh, theme),
         }
     }
 
@@ -166,6 +191,11 @@ impl Screen {
                 }
             }
             Screen::Session(s) => {
+                if s.offset + row < s.rows.len() {
+                    s.sel = s.offset + row;
+                }
+            }
+            Screen::Steps(s) => {
                 if s.offset + row < s.rows.len() {
                     s.sel = s.offset + row;
                 }
