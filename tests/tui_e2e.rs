@@ -145,3 +145,100 @@ fn explore_from_a_pipe() {
     t.keys(&["Enter"]);
     explore(&t);
 }
+
+impl Tmux {
+    /// The pane's alternate-screen, mouse-tracking and cursor-visible flags.
+    fn flags(&self) -> (bool, bool, bool) {
+        let out = self.cmd(&[
+            "display",
+            "-p",
+            "-t",
+            "e2e",
+            "#{alternate_on} #{mouse_any_flag} #{cursor_flag}",
+        ]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let f: Vec<bool> = text.split_whitespace().map(|w| w == "1").collect();
+        (f[0], f[1], f[2])
+    }
+
+    /// Waits until the flags read `want`.
+    fn wait_flags(&self, want: (bool, bool, bool)) {
+        let start = Instant::now();
+        while self.flags() != want {
+            if start.elapsed() > Duration::from_secs(15) {
+                panic!(
+                    "flags stayed {:?}, wanted {want:?}; pane:\n{}",
+                    self.flags(),
+                    self.capture()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// The explorer's pid, found by its unique command line.
+fn pid_of(marker: &str) -> String {
+    let out = Command::new("pgrep")
+        .args(["-f", marker])
+        .output()
+        .expect("pgrep");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .expect("the explorer runs")
+        .to_owned()
+}
+
+#[test]
+fn sigterm_and_sighup_restore_the_terminal() {
+    for sig in ["TERM", "HUP"] {
+        let Some(t) = Tmux::start(&format!("sig{sig}")) else {
+            return;
+        };
+        // A copy of the fixture under a unique name, so pgrep finds this run only.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let copy = dir
+            .path()
+            .join(format!("sig-{sig}-{}.json", std::process::id()));
+        std::fs::copy(fixture(), &copy).expect("copy");
+        t.typed(&format!("{} open {}", bin(), copy.display()));
+        t.keys(&["Enter"]);
+        t.wait_for("4 traces");
+        t.wait_flags((true, true, false));
+        let pid = pid_of(&copy.display().to_string());
+        let ok = Command::new("kill")
+            .args([&format!("-{sig}"), &pid])
+            .status()
+            .expect("kill");
+        assert!(ok.success());
+        // Alternate screen off, mouse tracking off, cursor shown.
+        t.wait_flags((false, false, true));
+        t.typed("echo shell-ok-$((6*7))");
+        t.keys(&["Enter"]);
+        t.wait_for("shell-ok-42");
+    }
+}
+
+#[test]
+fn ctrl_z_suspends_and_fg_resumes() {
+    let Some(t) = Tmux::start("suspend") else {
+        return;
+    };
+    t.typed(&format!("{} {}", bin(), fixture()));
+    t.keys(&["Enter"]);
+    t.wait_for("4 traces");
+    t.keys(&["C-z"]);
+    // The shell has the terminal back: normal screen, no mouse tracking, a cursor.
+    t.wait_for("Stopped");
+    t.wait_flags((false, false, true));
+    t.typed("fg");
+    t.keys(&["Enter"]);
+    t.wait_flags((true, true, false));
+    let pane = t.wait_for("4 traces");
+    // `fg` went to the shell, not to the explorer as the keys f and g.
+    assert!(!pane.contains("[status:error]"), "{pane}");
+    assert!(!pane.contains("failed only"), "{pane}");
+    t.keys(&["q"]);
+    t.wait_flags((false, false, true));
+}

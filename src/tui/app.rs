@@ -183,6 +183,7 @@ impl App {
         }
         match action {
             Action::Quit => self.shared.quit = true,
+            Action::Suspend => self.shared.suspend = true,
             Action::Help => self.popup = Some(Popup::Help),
             Action::Filter => {
                 let text = self.shared.query.filter.source.clone();

@@ -81,6 +81,8 @@ pub enum Action {
     Back,
     /// Quit.
     Quit,
+    /// Stop the explorer (Ctrl-Z): restore the terminal, stop, redraw on `fg`.
+    Suspend,
 }
 
 /// Every action with its name in the TOML file and its help text.
@@ -166,6 +168,11 @@ const ACTIONS: &[(Action, &str, &str)] = &[
     (Action::Help, "help", "this help"),
     (Action::Back, "back", "back / close"),
     (Action::Quit, "quit", "quit"),
+    (
+        Action::Suspend,
+        "suspend",
+        "suspend to the shell (fg resumes)",
+    ),
 ];
 
 impl Action {

@@ -37,6 +37,8 @@ pub struct Start {
 }
 
 enum Event {
+    /// A signal: quit on SIGTERM/SIGHUP/SIGINT, take the terminal back on SIGCONT.
+    Signal(i32),
     Term(CtEvent),
     Loaded(Box<Result<TraceSet, LoadError>>),
     /// A background read finished.
@@ -120,6 +122,7 @@ pub fn run(
             }
         });
     }
+    watch_signals(&tx);
     let mut terminal = ratatui::try_init().map_err(RunError::Terminal)?;
     let prev_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -149,6 +152,16 @@ pub fn run(
             .map(|w| w.to_string())
             .collect()
     })
+}
+
+#[cfg(unix)]
+fn is_continue(sig: i32) -> bool {
+    sig == signal_hook::consts::SIGCONT
+}
+
+#[cfg(not(unix))]
+fn is_continue(_sig: i32) -> bool {
+    false
 }
 
 /// Why the explorer stopped with an error.
@@ -196,7 +209,71 @@ fn event_loop(
         if app.shared.quit {
             return Ok(());
         }
+        if std::mem::take(&mut app.shared.suspend) {
+            suspend(terminal)?;
+            dirty = true;
+        }
+        if std::mem::take(&mut app.shared.resumed) {
+            take_terminal(terminal)?;
+            dirty = true;
+        }
     }
+}
+
+/// Forwards the signals that must not leave the terminal broken to the event loop.
+#[cfg(unix)]
+fn watch_signals(tx: &mpsc::Sender<Event>) {
+    use signal_hook::consts::{SIGCONT, SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT, SIGCONT])
+    else {
+        return;
+    };
+    let tx = tx.clone();
+    std::thread::spawn(move || {
+        for sig in signals.forever() {
+            if tx.send(Event::Signal(sig)).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+#[cfg(not(unix))]
+fn watch_signals(_tx: &mpsc::Sender<Event>) {}
+
+/// Gives the terminal back to the shell and stops the process (Ctrl-Z); returns once
+/// continued (`fg`), with the terminal taken over again.
+fn suspend(terminal: &mut ratatui::DefaultTerminal) -> Result<(), RunError> {
+    let _ = crossterm::execute!(
+        std::io::stdout(),
+        event::DisableMouseCapture,
+        crossterm::cursor::Show
+    );
+    ratatui::restore();
+    #[cfg(unix)]
+    {
+        let _ = signal_hook::low_level::raise(signal_hook::consts::SIGTSTP);
+    }
+    take_terminal(terminal)
+}
+
+/// Raw mode, the alternate screen and mouse capture again, and a full redraw (after a
+/// stop, the shell drew over the screen).
+fn take_terminal(terminal: &mut ratatui::DefaultTerminal) -> Result<(), RunError> {
+    crossterm::terminal::enable_raw_mode().map_err(RunError::Terminal)?;
+    crossterm::execute!(
+        std::io::stdout(),
+        crossterm::terminal::EnterAlternateScreen,
+        event::EnableMouseCapture,
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    )
+    .map_err(RunError::Terminal)?;
+    // A blank frame, so the next one is drawn in full. (`Terminal::clear` would ask
+    // the terminal for the cursor position, which the input thread's reader eats.)
+    terminal
+        .draw(|f| f.render_widget(ratatui::widgets::Clear, f.area()))
+        .map_err(RunError::Terminal)?;
+    Ok(())
 }
 
 /// Applies one event; returns whether the screen changed.
@@ -207,6 +284,14 @@ fn handle(
     start: &Start,
 ) -> Result<bool, RunError> {
     match ev {
+        Event::Signal(sig) => {
+            if is_continue(sig) {
+                app.shared.resumed = true;
+            } else {
+                app.shared.quit = true;
+            }
+            Ok(true)
+        }
         Event::Tick => {
             let Some(p) = &mut app.shared.loading else {
                 return Ok(false);

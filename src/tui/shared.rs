@@ -56,6 +56,10 @@ pub struct Shared {
     pub clipboard: Option<String>,
     /// Quit requested.
     pub quit: bool,
+    /// Suspend requested (Ctrl-Z); the terminal loop does it.
+    pub suspend: bool,
+    /// Continued after a stop (SIGCONT): the terminal must be taken over again.
+    pub resumed: bool,
     /// Geometry of the last frame.
     pub layout: Layout,
     /// Key bindings.
@@ -82,6 +86,8 @@ impl Shared {
             status: String::new(),
             clipboard: None,
             quit: false,
+            suspend: false,
+            resumed: false,
             layout: Layout {
                 body_rows: 20,
                 ..Layout::default()
