@@ -5,7 +5,13 @@ use clap::{Args, Parser, Subcommand};
 
 /// agtrace: explore traces of AI agents in the terminal.
 #[derive(Debug, Parser)]
-#[command(name = "agtrace", version, about, long_about = None)]
+#[command(
+    name = "agtrace",
+    version,
+    about,
+    long_about = None,
+    disable_help_subcommand = true
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -23,6 +29,17 @@ pub enum Command {
     Show(ShowArgs),
     /// Import sources into a SQLite trace store (created if needed).
     Import(ImportArgs),
+    /// References: `help filter` (the filter language), `help keys` (the explorer's
+    /// keys), `help formats` (what agtrace reads), or `help COMMAND`.
+    Help(HelpArgs),
+}
+
+/// `agtrace help`.
+#[derive(Debug, Args)]
+pub struct HelpArgs {
+    /// filter, keys, formats, or a command name.
+    #[arg(value_name = "TOPIC")]
+    pub topic: Option<String>,
 }
 
 /// `agtrace import`.
@@ -53,7 +70,8 @@ pub struct LoadArgs {
 /// `agtrace open`.
 #[derive(Debug, Args)]
 pub struct OpenArgs {
-    /// Files, folders or `-` for stdin (default: stdin when it is not a terminal).
+    /// Files, folders, SQLite stores (agtrace or Arize Phoenix) or `-` for stdin
+    /// (default: stdin when it is not a terminal); `agtrace help formats`.
     #[arg(value_name = "SOURCE")]
     pub sources: Vec<String>,
     /// Start in this session / conversation.
@@ -62,8 +80,9 @@ pub struct OpenArgs {
     /// Start in this trace (id prefix).
     #[arg(long, value_name = "ID")]
     pub trace: Option<String>,
-    /// Start with this filter.
-    #[arg(long, value_name = "EXPR")]
+    /// Start with this filter (`agtrace help filter`); may start with `-`, a negated
+    /// term: `--filter -status:ok`.
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
     pub filter: Option<String>,
     #[command(flatten)]
     pub load: LoadArgs,
@@ -92,8 +111,9 @@ pub struct LsArgs {
     /// Only traces of this session / conversation id.
     #[arg(long, value_name = "ID")]
     pub session: Option<String>,
-    /// Only traces with a span matching this filter (see README: filter language).
-    #[arg(long, value_name = "EXPR")]
+    /// Only traces with a span matching this filter (`agtrace help filter`); may start
+    /// with `-`, a negated term: `--filter -status:ok`.
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
     pub filter: Option<String>,
     /// JSON Lines output, one object per trace.
     #[arg(long)]

@@ -66,7 +66,43 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Ls(a) => ls(a),
         Command::Show(a) => show(a),
         Command::Import(a) => import(a),
+        Command::Help(a) => help(a),
     }
+}
+
+/// `agtrace help [TOPIC]`.
+fn help(a: crate::cli::HelpArgs) -> Result<(), CommandError> {
+    use clap::CommandFactory as _;
+    let mut out = io::stdout().lock();
+    match a.topic.as_deref() {
+        Some("filter") => render::reference::filter(&mut out)?,
+        Some("keys") => {
+            let keymap = crate::tui::keymap::Keymap::load_user()
+                .map_err(|e| CommandError::Usage(format!("keys: {e}")))?;
+            render::reference::keys(&mut out, &keymap)?;
+        }
+        Some("formats") => render::reference::formats(&mut out)?,
+        Some(cmd) => {
+            let mut root = Cli::command();
+            match root.find_subcommand_mut(cmd) {
+                Some(sub) => write!(out, "{}", sub.render_long_help())?,
+                None => {
+                    return Err(CommandError::Usage(format!(
+                        "help {}: expected filter, keys, formats, or a command (open, ls, show, import)",
+                        sanitize(cmd)
+                    )));
+                }
+            }
+        }
+        None => {
+            write!(out, "{}", Cli::command().render_long_help())?;
+            writeln!(
+                out,
+                "\nReferences: agtrace help filter | keys | formats"
+            )?;
+        }
+    }
+    Ok(())
 }
 
 fn inputs_from(words: &[String]) -> Result<Vec<Input>, CommandError> {

@@ -126,6 +126,39 @@ pub fn truncate(s: &str, max: usize) -> String {
     out
 }
 
+/// `s` cut to `max` cells by taking out its middle (`sess-S1-v2…identifier`): for ids,
+/// whose ends tell them apart.
+pub fn truncate_middle(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_owned();
+    }
+    let keep = max.saturating_sub(1);
+    let tail_w = keep / 2;
+    let head_w = keep - tail_w;
+    let mut head = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw > head_w {
+            break;
+        }
+        head.push(c);
+        w += cw;
+    }
+    let mut tail: Vec<char> = Vec::new();
+    let mut w = 0;
+    for c in s.chars().rev() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw > tail_w {
+            break;
+        }
+        tail.push(c);
+        w += cw;
+    }
+    tail.reverse();
+    format!("{head}…{}", tail.into_iter().collect::<String>())
+}
+
 /// Pads `s` with spaces on the right to `w` cells.
 pub fn pad(s: &str, w: usize) -> String {
     let n = width(s);

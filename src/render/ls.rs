@@ -2,7 +2,9 @@
 
 use super::{Paint, Style, status_cell, write_json_line};
 use crate::analysis::json::trace_json;
-use crate::format::{cost, duration, pad, pad_left, timestamp, tokens, truncate, width};
+use crate::format::{
+    cost, duration, pad, pad_left, timestamp, tokens, truncate, truncate_middle, width,
+};
 use crate::model::short_id_len;
 use crate::model::{Outcome, Trace, TraceSet};
 use crate::sanitize::sanitize;
@@ -32,9 +34,19 @@ pub fn write_table(
     let id_len = short_id_len(set);
     let traces: Vec<&Trace> = rows.iter().map(|&t| &set.traces[t as usize]).collect();
     let names: Vec<String> = traces.iter().map(|t| trace_name(set, t)).collect();
-    let name_w = col_width(names.iter().map(|n| width(n)), 4, 32);
-    let svc_w = col_width(traces.iter().map(|t| width(set.str(t.service))), 7, 18);
-    let sess_w = col_width(traces.iter().map(|t| width(set.str(t.session))), 7, 16);
+    // On a terminal long cells are cut (ids in the middle); piped, nothing is.
+    let cap = |w: usize| if style.fit { w } else { usize::MAX };
+    let name_w = col_width(names.iter().map(|n| width(n)), 4, cap(32));
+    let svc_w = col_width(
+        traces.iter().map(|t| width(&sanitize(set.str(t.service)))),
+        7,
+        cap(18),
+    );
+    let sess_w = col_width(
+        traces.iter().map(|t| width(&sanitize(set.str(t.session)))),
+        7,
+        cap(24),
+    );
     let status_w = if style.unicode { 9 } else { 7 };
     let header = format!(
         "{} {} {} {} {} {} {} {} {} {} {} {}",
@@ -69,7 +81,10 @@ pub fn write_table(
             style.paint(&id[..id_len], Paint::Cyan),
             pad(&truncate(name, name_w), name_w),
             pad(&truncate(&sanitize(set.str(tr.service)), svc_w), svc_w),
-            pad(&truncate(&sanitize(set.str(tr.session)), sess_w), sess_w),
+            pad(
+                &truncate_middle(&sanitize(set.str(tr.session)), sess_w),
+                sess_w
+            ),
             pad_left(&duration(tr.duration_ns()), 8),
             pad_left(&tr.span_count.to_string(), 5),
             pad_left(&format!("{}/{}", tr.llm_calls, tr.tool_calls), 8),

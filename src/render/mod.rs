@@ -4,6 +4,7 @@
 
 pub mod cells;
 pub mod ls;
+pub mod reference;
 
 pub mod show;
 pub mod style;

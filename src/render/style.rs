@@ -27,6 +27,9 @@ pub struct Style {
     pub color: bool,
     /// Use Unicode glyphs and bars (a terminal) rather than ASCII.
     pub unicode: bool,
+    /// Cut long cells to fit a terminal. Off when piped: a script or a paste gets
+    /// every id and name whole.
+    pub fit: bool,
 }
 
 impl Style {
@@ -37,14 +40,16 @@ impl Style {
         Style {
             color: tty && !no_color,
             unicode: tty,
+            fit: tty,
         }
     }
 
-    /// Plain: no color, ASCII.
+    /// Plain: no color, ASCII, nothing cut.
     pub fn plain() -> Style {
         Style {
             color: false,
             unicode: false,
+            fit: false,
         }
     }
 

@@ -62,6 +62,9 @@ pub enum LoadError {
         /// What it looks like instead.
         what: String,
     },
+    /// None of several sources could be read: why, for each.
+    #[error("none of the {} sources could be read:\n  {}", .0.len(), .0.join("\n  "))]
+    NoneReadable(Vec<String>),
     /// A SQLite store could not be read (the store reader's own error, which names
     /// the file).
     #[error(transparent)]
@@ -76,6 +79,19 @@ pub enum LoadError {
         source: DecodeError,
     },
 }
+
+/// What agtrace reads, one row per kind of input (`agtrace help formats`).
+pub const FORMATS: &[(&str, &str)] = &[
+    ("OTLP/JSON", "TracesData or ExportTraceServiceRequest documents: one, several concatenated, an array of them, or JSON Lines (the collector's file exporter); hex or base64 ids, enum numbers or names"),
+    ("OTLP protobuf", "one TracesData / ExportTraceServiceRequest message, 4-byte big-endian length-prefixed records, or varint-delimited messages"),
+    ("compressed", "gzip or zstd around any of the above, recognised by content, not by file name"),
+    ("folders", "every file below, in name order; hidden files left out; a file that is not a trace dump is skipped with a warning"),
+    ("stdin", "`-`, or no source at all when stdin is not a terminal (`cat dump.json | agtrace open -`)"),
+    ("several sources", "loaded into one picture; one that cannot be read is skipped with a warning (an error only when none can be read)"),
+    ("agtrace store", "a SQLite file written by `agtrace import`: listed from its traces table at once, spans read when a trace is opened; opened read-only"),
+    ("Arize Phoenix store", "Phoenix's SQLite database, read as a source (read-only)"),
+    ("damaged dumps", "a dump cut or broken part way opens with everything before the damage and a warning naming the byte offset or line"),
+];
 
 /// Loading progress, readable from another thread while a load runs.
 #[derive(Debug, Default)]
@@ -156,70 +172,32 @@ impl LoadOptions {
 /// fails the load; inside a folder such files are skipped with a warning.
 pub fn load(inputs: &[Input], opts: &LoadOptions) -> Result<TraceSet, LoadError> {
     let t0 = std::time::Instant::now();
-    let mut batches: Vec<Batch> = Vec::new();
-    let mut names: Vec<String> = Vec::new();
-    let mut warnings: Vec<Warning> = Vec::new();
+    let mut acc = Loaded::default();
+    let mut reasons = Vec::new();
     for input in inputs {
-        match input {
-            Input::Stdin => {
-                let mut stdin = std::io::stdin().lock();
-                let read = match &opts.progress {
-                    Some(p) => read_counting(&mut stdin, 0, p),
-                    None => {
-                        let mut buf = Vec::new();
-                        stdin.read_to_end(&mut buf).map(|_| buf)
-                    }
-                };
-                let buf = read.map_err(|source| LoadError::Io {
-                    name: input.label(),
-                    source,
-                })?;
-                let d = load_bytes(buf, &input.label(), names.len() as u32, opts)?;
-                names.push(input.label());
-                batches.extend(d.batches);
+        if let Err(e) = load_input(input, opts, &mut acc) {
+            // One source of several that cannot be read is a warning, not the end:
+            // the rest still opens. Only when nothing could be read is it an error.
+            if inputs.len() == 1 {
+                return Err(e);
             }
-            Input::Path(p) if p.is_dir() => {
-                let files = list_folder(p).map_err(|source| LoadError::Io {
-                    name: input.label(),
-                    source,
-                })?;
-                if files.is_empty() {
-                    warnings.push(Warning {
-                        source: input.label(),
-                        position: Position::Whole,
-                        message: "the folder holds no files".into(),
-                    });
-                }
-                for f in files {
-                    let name = f.display().to_string();
-                    match load_file(&f, &name, names.len() as u32, opts) {
-                        Ok(d) => {
-                            names.push(name);
-                            batches.extend(d.batches);
-                        }
-                        Err(
-                            e @ (LoadError::NotTrace { .. }
-                            | LoadError::Decode { .. }
-                            | LoadError::Store(_)),
-                        ) => {
-                            warnings.push(Warning {
-                                source: name,
-                                position: Position::Whole,
-                                message: format!("skipped: {}", skip_reason(&e)),
-                            });
-                        }
-                        Err(e) => return Err(e),
-                    }
-                }
-            }
-            Input::Path(p) => {
-                let name = input.label();
-                let d = load_file(p, &name, names.len() as u32, opts)?;
-                names.push(name);
-                batches.extend(d.batches);
-            }
+            let why = skip_reason(&e);
+            reasons.push(format!("{}: {why}", input.label()));
+            acc.warnings.push(Warning {
+                source: input.label(),
+                position: Position::Whole,
+                message: format!("skipped: {why}"),
+            });
         }
     }
+    if acc.names.is_empty() && !reasons.is_empty() {
+        return Err(LoadError::NoneReadable(reasons));
+    }
+    let Loaded {
+        batches,
+        names,
+        warnings,
+    } = acc;
     let t1 = std::time::Instant::now();
     if let Some(p) = &opts.progress {
         p.set_phase(2);
@@ -238,12 +216,86 @@ pub fn load(inputs: &[Input], opts: &LoadOptions) -> Result<TraceSet, LoadError>
     Ok(set)
 }
 
+/// What the inputs read so far add up to.
+#[derive(Default)]
+struct Loaded {
+    batches: Vec<Batch>,
+    names: Vec<String>,
+    warnings: Vec<Warning>,
+}
+
+/// Reads one input (a file, a folder, stdin) into `acc`. In a folder, a file that is
+/// not a trace dump is skipped with a warning.
+fn load_input(input: &Input, opts: &LoadOptions, acc: &mut Loaded) -> Result<(), LoadError> {
+    match input {
+        Input::Stdin => {
+            let mut stdin = std::io::stdin().lock();
+            let read = match &opts.progress {
+                Some(p) => read_counting(&mut stdin, 0, p),
+                None => {
+                    let mut buf = Vec::new();
+                    stdin.read_to_end(&mut buf).map(|_| buf)
+                }
+            };
+            let buf = read.map_err(|source| LoadError::Io {
+                name: input.label(),
+                source,
+            })?;
+            let d = load_bytes(buf, &input.label(), acc.names.len() as u32, opts)?;
+            acc.names.push(input.label());
+            acc.batches.extend(d.batches);
+        }
+        Input::Path(p) if p.is_dir() => {
+            let files = list_folder(p).map_err(|source| LoadError::Io {
+                name: input.label(),
+                source,
+            })?;
+            if files.is_empty() {
+                acc.warnings.push(Warning {
+                    source: input.label(),
+                    position: Position::Whole,
+                    message: "the folder holds no files".into(),
+                });
+            }
+            for f in files {
+                let name = f.display().to_string();
+                match load_file(&f, &name, acc.names.len() as u32, opts) {
+                    Ok(d) => {
+                        acc.names.push(name);
+                        acc.batches.extend(d.batches);
+                    }
+                    Err(
+                        e @ (LoadError::NotTrace { .. }
+                        | LoadError::Decode { .. }
+                        | LoadError::Store(_)),
+                    ) => {
+                        acc.warnings.push(Warning {
+                            source: name,
+                            position: Position::Whole,
+                            message: format!("skipped: {}", skip_reason(&e)),
+                        });
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Input::Path(p) => {
+            let name = input.label();
+            let d = load_file(p, &name, acc.names.len() as u32, opts)?;
+            acc.names.push(name);
+            acc.batches.extend(d.batches);
+        }
+    }
+    Ok(())
+}
+
 fn skip_reason(e: &LoadError) -> String {
     match e {
         LoadError::NotTrace { what, .. } => format!("it looks like {what}, not an OTLP trace dump"),
         LoadError::Decode { source, .. } => source.to_string(),
         LoadError::Io { source, .. } => source.to_string(),
         LoadError::Store(e) => e.to_string(),
+        LoadError::NoneReadable(r) => r.join("; "),
     }
 }
 

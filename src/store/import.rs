@@ -35,14 +35,7 @@ fn open_for_write(
     prices: &crate::semconv::PriceTable,
 ) -> Result<Connection, StoreError> {
     let e = |x| StoreError::sqlite(db, x);
-    if db.exists()
-        && std::fs::metadata(db).is_ok_and(|m| m.len() > 0)
-        && !crate::source::is_sqlite(db)
-    {
-        return Err(StoreError::NotAStore {
-            path: db.display().to_string(),
-        });
-    }
+    check_target(db)?;
     let conn = Connection::open_with_flags(
         db,
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -64,7 +57,14 @@ fn open_for_write(
     if tables == 0 {
         schema::create(&tx).map_err(e)?;
     } else {
-        match super::flavor_of(&tx, db)? {
+        let flavor = super::flavor_of(&tx, db).map_err(|err| match err {
+            StoreError::NotAStore { path } => StoreError::NotImportTarget {
+                path,
+                what: "a SQLite database that is not an agtrace store",
+            },
+            other => other,
+        })?;
+        match flavor {
             super::Flavor::Agtrace => {
                 let v: i64 = tx
                     .pragma_query_value(None, "user_version", |r| r.get(0))
@@ -72,8 +72,9 @@ fn open_for_write(
                 super::migrate::upgrade(&tx, v, prices).map_err(e)?;
             }
             super::Flavor::Phoenix => {
-                return Err(StoreError::NotAStore {
+                return Err(StoreError::NotImportTarget {
                     path: db.display().to_string(),
+                    what: "an Arize Phoenix store",
                 });
             }
         }
@@ -82,23 +83,60 @@ fn open_for_write(
     Ok(conn)
 }
 
+/// Refuses an existing non-empty file that is not SQLite, before anything is opened.
+fn check_target(db: &Path) -> Result<(), StoreError> {
+    if db.exists()
+        && std::fs::metadata(db).is_ok_and(|m| m.len() > 0)
+        && !crate::source::is_sqlite(db)
+    {
+        return Err(StoreError::NotImportTarget {
+            path: db.display().to_string(),
+            what: "not a SQLite database",
+        });
+    }
+    Ok(())
+}
+
 /// Imports `inputs` into the store at `db` (created if needed). `progress` is called
-/// after each committed batch with (spans done, spans total).
+/// after each committed batch with (spans done, spans total). The inputs are read
+/// before the store is touched, so an input that cannot be read leaves no store
+/// behind; a store this import created is removed again if the import fails.
 pub fn import(
     db: &Path,
     inputs: &[Input],
     opts: &LoadOptions,
-    mut progress: impl FnMut(u64, u64),
+    progress: impl FnMut(u64, u64),
 ) -> Result<ImportReport, StoreError> {
+    check_target(db)?;
+    let existed = db.exists();
     let started = std::time::Instant::now();
-    let conn = open_for_write(db, &opts.prices)?;
-    let e = |x| StoreError::sqlite(db, x);
     // Other stores among the inputs are read as sources too.
     let opts = LoadOptions {
         stores: Some(|path, source| super::load(path, source).map_err(|e| Box::new(e) as _)),
         ..opts.clone()
     };
-    let mut set = crate::source::load(inputs, &opts).map_err(|x| StoreError::Load(Box::new(x)))?;
+    let set = crate::source::load(inputs, &opts).map_err(|x| StoreError::Load(Box::new(x)))?;
+    let r = write_set(db, set, &opts, started, progress);
+    if r.is_err() && !existed {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = db.as_os_str().to_owned();
+            p.push(suffix);
+            let _ = std::fs::remove_file(std::path::PathBuf::from(p));
+        }
+    }
+    r
+}
+
+/// Writes a loaded set into the store at `db`, merging traces it already holds.
+fn write_set(
+    db: &Path,
+    mut set: TraceSet,
+    opts: &LoadOptions,
+    started: std::time::Instant,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<ImportReport, StoreError> {
+    let conn = open_for_write(db, &opts.prices)?;
+    let e = |x| StoreError::sqlite(db, x);
     let mut report = ImportReport {
         spans_read: set.spans.len() as u64,
         warnings: set.warnings.iter().map(|w| w.to_string()).collect(),

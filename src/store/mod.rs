@@ -42,11 +42,21 @@ use std::path::Path;
 pub enum StoreError {
     /// A SQLite database, but neither an agtrace store nor a Phoenix store.
     #[error(
-        "{path}: a SQLite database that is not an agtrace store (no agtrace_meta table) nor an Arize Phoenix store; agtrace import writes only into agtrace stores"
+        "{path}: a SQLite database, but neither an agtrace store (no agtrace_meta table) nor an Arize Phoenix store; agtrace opens OTLP dumps (JSON or protobuf, plain or compressed), agtrace stores and Phoenix stores"
     )]
     NotAStore {
         /// The file.
         path: String,
+    },
+    /// `import --db` names a file agtrace may not write into.
+    #[error(
+        "{path}: {what}; agtrace import writes only into agtrace stores (name a new file with --db to create one)"
+    )]
+    NotImportTarget {
+        /// The file.
+        path: String,
+        /// What it is instead.
+        what: &'static str,
     },
     /// Written by a newer agtrace.
     #[error(

@@ -133,7 +133,7 @@ const ACTIONS: &[(Action, &str, &str)] = &[
     (
         Action::ToggleSlow,
         "toggle-slow",
-        "slow only on/off (dur>=…)",
+        "slow steps only on/off (self>=…)",
     ),
     (
         Action::SlowerThreshold,

@@ -3,6 +3,7 @@
 //! them, so a new screen is one file here plus one variant.
 
 pub mod list;
+mod list_view;
 pub mod session;
 pub mod steps;
 pub mod trace;
