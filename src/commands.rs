@@ -96,10 +96,7 @@ fn help(a: crate::cli::HelpArgs) -> Result<(), CommandError> {
         }
         None => {
             write!(out, "{}", Cli::command().render_long_help())?;
-            writeln!(
-                out,
-                "\nReferences: agtrace help filter | keys | formats"
-            )?;
+            writeln!(out, "\nReferences: agtrace help filter | keys | formats")?;
         }
     }
     Ok(())

@@ -306,7 +306,7 @@ fn bad_databases_get_clear_messages() {
         .execute_batch("CREATE TABLE users (id INTEGER); INSERT INTO users VALUES (1);")
         .expect("create");
     assert!(
-        load_err(&other).contains("not an agtrace store"),
+        load_err(&other).contains("neither an agtrace store"),
         "{}",
         load_err(&other)
     );
@@ -316,7 +316,7 @@ fn bad_databases_get_clear_messages() {
         &LoadOptions::with_threads(1),
         |_, _| {},
     );
-    assert!(matches!(r, Err(StoreError::NotAStore { .. })), "{r:?}");
+    assert!(matches!(r, Err(StoreError::NotImportTarget { .. })), "{r:?}");
     let users: i64 = Connection::open(&other)
         .expect("open")
         .query_row("SELECT count(*) FROM users", [], |r| r.get(0))
@@ -494,7 +494,7 @@ fn phoenix_store_reads_with_kinds_tokens_costs_sessions_and_tree() {
         &LoadOptions::with_threads(1),
         |_, _| {},
     );
-    assert!(matches!(r, Err(StoreError::NotAStore { .. })));
+    assert!(matches!(r, Err(StoreError::NotImportTarget { .. })));
 }
 
 #[test]

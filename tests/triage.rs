@@ -277,3 +277,210 @@ fn slow_selects_steps_by_their_own_time() {
         "execute_tool fetch_url"
     );
 }
+
+fn incident_and_triage() -> App {
+    App::with_set(
+        common::load_ok(&["triage.otlp.json", "agent-incident.otlp.json"]),
+        "two".into(),
+    )
+}
+
+// 7. List columns by priority: name and service always, the sorted column marked, the
+// selection at the top of a new order.
+#[test]
+fn list_columns_fit_the_width_and_mark_the_sort() {
+    use agtrace::tui::keymap::Action;
+    let mut a = incident_and_triage();
+    for w in [80u16, 120, 240] {
+        let screen = draw(&mut a, w, 12);
+        let head = screen.lines().nth(1).expect("column header");
+        for col in ["NAME", "SERVICE", "SESSION", "DUR", "ERR"] {
+            assert!(head.contains(col), "{w}: {col} in {head}");
+        }
+        assert!(head.contains("START↓"), "{w}: sorted column marked: {head}");
+        if w >= 120 {
+            assert!(head.contains("SPANS"), "{w}: {head}");
+            assert!(screen.contains("research-agent"), "{w}: the service shows");
+        }
+        if w >= 240 {
+            assert!(head.contains("TOKENS") && head.contains("COST"), "{head}");
+        }
+    }
+    // Move down, sort by cost: the top of the new order is selected and visible.
+    a.update(Action::Bottom);
+    for _ in 0..4 {
+        a.update(Action::Sort);
+    }
+    assert_eq!(a.shared.query.sort, agtrace::analysis::list::SortKey::Cost);
+    assert_eq!(a.list().sel, 0);
+    assert_eq!(a.list().offset, 0);
+    let screen = draw(&mut a, 120, 12);
+    assert!(screen.lines().nth(1).expect("header").contains("COST↓"));
+}
+
+// 9. Session view: milliseconds when turns share a second, what was said, turn keys.
+#[test]
+fn session_view_reads_turn_by_turn() {
+    use agtrace::tui::keymap::Action;
+    use agtrace::tui::screens::ScreenKind;
+    let mut a = app();
+    assert!(a.open_session_by_id(SESSION));
+    let screen = draw(&mut a, 140, 12);
+    for stamp in ["03:12:00.000", "03:12:00.060", "03:12:00.120"] {
+        assert!(screen.contains(stamp), "{stamp}: {screen}");
+    }
+    assert!(
+        screen.contains("“My order 8812"),
+        "the user's input: {screen}"
+    );
+    assert!(
+        screen.contains("customer not found"),
+        "why turn 3 failed: {screen}"
+    );
+    // Enter opens turn 1; > and < walk the turns without going back.
+    a.update(Action::Enter);
+    assert_eq!(a.screen(), ScreenKind::Trace);
+    let id = |a: &App| {
+        a.shared.set.traces[a.trace().expect("trace").summary as usize]
+            .id
+            .to_string()
+    };
+    assert_eq!(id(&a), T1);
+    a.update(Action::NextTurn);
+    assert_eq!(id(&a), T2);
+    a.update(Action::NextTurn);
+    assert_eq!(id(&a), T3);
+    a.update(Action::NextTurn);
+    assert_eq!(id(&a), T3, "no turn after the last");
+    assert!(a.shared.status.contains("last turn"));
+    a.update(Action::PrevTurn);
+    assert_eq!(id(&a), T2);
+    a.update(Action::Back);
+    assert_eq!(a.screen(), ScreenKind::Session);
+    assert_eq!(
+        a.session().expect("session").sel,
+        1,
+        "the session view followed"
+    );
+}
+
+// 11. Several sources: the readable ones load, the rest are warnings.
+#[test]
+fn one_unreadable_source_does_not_abort_the_rest() {
+    let zipkin = common::fixture("not-traces/zipkin.json")
+        .display()
+        .to_string();
+    let out = agtrace()
+        .args(["ls", &triage(), &zipkin, "/no/such/dump.json"])
+        .assert()
+        .success();
+    let o = out.get_output();
+    assert_eq!(listed_ids(&String::from_utf8_lossy(&o.stdout)).len(), 3);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("zipkin.json: skipped"), "{err}");
+    assert!(err.contains("/no/such/dump.json: skipped"), "{err}");
+    let out = agtrace()
+        .args(["ls", &zipkin, "/no/such/dump.json"])
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(err.contains("none of the 2 sources could be read"), "{err}");
+    assert!(
+        err.contains("Zipkin") && err.contains("/no/such/dump.json"),
+        "{err}"
+    );
+}
+
+// 12. Piped output is never cut; a terminal cuts ids in the middle.
+#[test]
+fn piped_ls_prints_ids_whole() {
+    let out = stdout(&["ls", &triage()]);
+    assert!(out.contains(SESSION), "{out}");
+    assert_eq!(
+        agtrace::format::truncate_middle(SESSION, 20),
+        "sess-S1-v2…dentifier"
+    );
+}
+
+// 13. A negated filter on the command line.
+#[test]
+fn a_filter_may_start_with_a_hyphen() {
+    let out = stdout(&["ls", &triage(), "--filter", "-status:ok"]);
+    assert_eq!(listed_ids(&out), [T3]);
+}
+
+// 14. A failed import leaves no store; a foreign SQLite file is named for what it is.
+#[test]
+fn a_refused_import_creates_no_store() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("z.db");
+    let zipkin = common::fixture("not-traces/zipkin.json")
+        .display()
+        .to_string();
+    agtrace()
+        .args(["import", &zipkin, "--db", &db.display().to_string()])
+        .assert()
+        .code(1);
+    assert!(!db.exists(), "no store left behind");
+    assert!(std::fs::read_dir(dir.path()).expect("dir").next().is_none());
+    let other = dir.path().join("other.db");
+    let c = rusqlite::Connection::open(&other).expect("sqlite");
+    c.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+        .expect("create");
+    drop(c);
+    let out = agtrace()
+        .args(["ls", &other.display().to_string()])
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(err.contains("neither an agtrace store"), "{err}");
+    assert!(
+        !err.contains("import writes"),
+        "ls was run, not import: {err}"
+    );
+}
+
+// 15. While typing a filter, the status counts what matches now.
+#[test]
+fn typing_a_filter_counts_matches_as_it_goes() {
+    use crossterm::event::{KeyCode, KeyEvent};
+    let mut a = app();
+    a.update(agtrace::tui::keymap::Action::Filter);
+    for c in "is:orphan".chars() {
+        a.filter_key(KeyEvent::from(KeyCode::Char(c)));
+    }
+    assert!(
+        a.shared.status.starts_with("1 match so far"),
+        "{}",
+        a.shared.status
+    );
+}
+
+// 18. References an installed binary carries.
+#[test]
+fn help_topics_print_the_references() {
+    let f = stdout(&["help", "filter"]);
+    for term in [
+        "status:error",
+        "is:orphan",
+        "self>=2s",
+        "tokens>10k",
+        "attr.",
+        "-status:ok",
+    ] {
+        assert!(f.contains(term), "{term}");
+    }
+    let k = stdout(&["help", "keys"]);
+    assert!(
+        k.contains("slowest steps") && k.contains("Ctrl-z") || k.contains("^z"),
+        "{k}"
+    );
+    let fm = stdout(&["help", "formats"]);
+    assert!(
+        fm.contains("OTLP protobuf") && fm.contains("agtrace store"),
+        "{fm}"
+    );
+    let open = stdout(&["open", "--help"]);
+    assert!(open.contains("SQLite"), "{open}");
+    agtrace().args(["help", "colours"]).assert().code(2);
+}

@@ -9,3 +9,4 @@ pub mod list;
 pub mod outline;
 pub mod steptime;
 pub mod totals;
+pub mod turn;

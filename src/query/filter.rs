@@ -89,25 +89,67 @@ impl Pred {
 /// The filter language, one row per term form: what to type and what it selects.
 /// `agtrace help filter` prints it and a test parses every example in it.
 pub const REFERENCE: &[(&str, &str)] = &[
-    ("status:error status:warn status:ok", "the step's outcome (is:error, is:warn, is:ok say the same)"),
-    ("is:orphan is:unfinished is:skew is:cycle is:duplicate", "integrity marks: parent never arrived, no end time, outside its parent's time, parent cycle cut, received more than once"),
-    ("kind:agent kind:llm kind:tool kind:retrieval kind:embedding kind:rerank kind:guardrail kind:chain kind:other", "the step kind"),
-    ("tool:search_*", "tool name (a glob: * matches anything; case-insensitive)"),
+    (
+        "status:error status:warn status:ok",
+        "the step's outcome (is:error, is:warn, is:ok say the same)",
+    ),
+    (
+        "is:orphan is:unfinished is:skew is:cycle is:duplicate",
+        "integrity marks: parent never arrived, no end time, outside its parent's time, parent cycle cut, received more than once",
+    ),
+    (
+        "kind:agent kind:llm kind:tool kind:retrieval kind:embedding kind:rerank kind:guardrail kind:chain kind:other",
+        "the step kind",
+    ),
+    (
+        "tool:search_*",
+        "tool name (a glob: * matches anything; case-insensitive)",
+    ),
     ("model:gpt-4o*", "model: response or request model (glob)"),
     ("provider:openai", "model provider (glob)"),
     ("session:conv-88*", "session / conversation id (glob)"),
-    ("user:u-12 agent:router service:checkout name:chat*", "end user, agent name, service.name, span name (globs)"),
+    (
+        "user:u-12 agent:router service:checkout name:chat*",
+        "end user, agent name, service.name, span name (globs)",
+    ),
     ("finish:length", "a finish reason containing this"),
     ("trace:4bf9 span:a000", "trace or span id prefix"),
-    ("dur>2s dur<=500ms dur=0", "the span's duration (ms, s, m, h; > >= < <= =)"),
-    ("self>=2s", "the step's own time: a call's whole duration, a wrapper's time its children do not cover (what s and ls --slow select)"),
-    ("tokens>10k", "input + output tokens: in the trace list a trace's total; in a tree a span's own, else its subtree's (k, M)"),
-    ("cost>0.05 cost>$0.05", "cost in USD, on the same footing as tokens; an unknown cost meets no comparison"),
-    ("attr.http.response.status_code=503 attr.error.type", "an attribute equal to a value (glob), or present"),
-    ("refund \"two words\"", "bare words: fuzzy match on span, tool and model names and session ids; 4+ hex digits also match id prefixes"),
-    ("-status:ok", "a leading - negates a term (on the command line: --filter -status:ok works)"),
-    ("kind:tool status:error", "terms side by side: all must hold (for the same span)"),
-    ("status:error | finish:length", "| separates alternatives: either group"),
+    (
+        "dur>2s dur<=500ms dur=0",
+        "the span's duration (ms, s, m, h; > >= < <= =)",
+    ),
+    (
+        "self>=2s",
+        "the step's own time: a call's whole duration, a wrapper's time its children do not cover (what s and ls --slow select)",
+    ),
+    (
+        "tokens>10k",
+        "input + output tokens: in the trace list a trace's total; in a tree a span's own, else its subtree's (k, M)",
+    ),
+    (
+        "cost>0.05 cost>$0.05",
+        "cost in USD, on the same footing as tokens; an unknown cost meets no comparison",
+    ),
+    (
+        "attr.http.response.status_code=503 attr.error.type",
+        "an attribute equal to a value (glob), or present",
+    ),
+    (
+        "refund \"two words\"",
+        "bare words: fuzzy match on span, tool and model names and session ids; 4+ hex digits also match id prefixes",
+    ),
+    (
+        "-status:ok",
+        "a leading - negates a term (on the command line: --filter -status:ok works)",
+    ),
+    (
+        "kind:tool status:error",
+        "terms side by side: all must hold (for the same span)",
+    ),
+    (
+        "status:error | finish:length",
+        "| separates alternatives: either group",
+    ),
 ];
 
 /// The keys of `key:value` terms, for the unknown-key error.

@@ -70,7 +70,10 @@ pub fn keys(out: &mut impl Write, keymap: &Keymap) -> io::Result<()> {
 
 /// What agtrace reads.
 pub fn formats(out: &mut impl Write) -> io::Result<()> {
-    writeln!(out, "What agtrace reads (any SOURCE of open, ls, show, import):\n")?;
+    writeln!(
+        out,
+        "What agtrace reads (any SOURCE of open, ls, show, import):\n"
+    )?;
     let rows: Vec<(String, String)> = FORMATS
         .iter()
         .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))

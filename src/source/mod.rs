@@ -82,15 +82,42 @@ pub enum LoadError {
 
 /// What agtrace reads, one row per kind of input (`agtrace help formats`).
 pub const FORMATS: &[(&str, &str)] = &[
-    ("OTLP/JSON", "TracesData or ExportTraceServiceRequest documents: one, several concatenated, an array of them, or JSON Lines (the collector's file exporter); hex or base64 ids, enum numbers or names"),
-    ("OTLP protobuf", "one TracesData / ExportTraceServiceRequest message, 4-byte big-endian length-prefixed records, or varint-delimited messages"),
-    ("compressed", "gzip or zstd around any of the above, recognised by content, not by file name"),
-    ("folders", "every file below, in name order; hidden files left out; a file that is not a trace dump is skipped with a warning"),
-    ("stdin", "`-`, or no source at all when stdin is not a terminal (`cat dump.json | agtrace open -`)"),
-    ("several sources", "loaded into one picture; one that cannot be read is skipped with a warning (an error only when none can be read)"),
-    ("agtrace store", "a SQLite file written by `agtrace import`: listed from its traces table at once, spans read when a trace is opened; opened read-only"),
-    ("Arize Phoenix store", "Phoenix's SQLite database, read as a source (read-only)"),
-    ("damaged dumps", "a dump cut or broken part way opens with everything before the damage and a warning naming the byte offset or line"),
+    (
+        "OTLP/JSON",
+        "TracesData or ExportTraceServiceRequest documents: one, several concatenated, an array of them, or JSON Lines (the collector's file exporter); hex or base64 ids, enum numbers or names",
+    ),
+    (
+        "OTLP protobuf",
+        "one TracesData / ExportTraceServiceRequest message, 4-byte big-endian length-prefixed records, or varint-delimited messages",
+    ),
+    (
+        "compressed",
+        "gzip or zstd around any of the above, recognised by content, not by file name",
+    ),
+    (
+        "folders",
+        "every file below, in name order; hidden files left out; a file that is not a trace dump is skipped with a warning",
+    ),
+    (
+        "stdin",
+        "`-`, or no source at all when stdin is not a terminal (`cat dump.json | agtrace open -`)",
+    ),
+    (
+        "several sources",
+        "loaded into one picture; one that cannot be read is skipped with a warning (an error only when none can be read)",
+    ),
+    (
+        "agtrace store",
+        "a SQLite file written by `agtrace import`: listed from its traces table at once, spans read when a trace is opened; opened read-only",
+    ),
+    (
+        "Arize Phoenix store",
+        "Phoenix's SQLite database, read as a source (read-only)",
+    ),
+    (
+        "damaged dumps",
+        "a dump cut or broken part way opens with everything before the damage and a warning naming the byte offset or line",
+    ),
 ];
 
 /// Loading progress, readable from another thread while a load runs.

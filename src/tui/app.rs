@@ -167,7 +167,10 @@ impl App {
         if let Some(Screen::List(l)) = self.screens.first_mut() {
             l.rebuild_for_new_set(&old, sh);
         }
-        self.shared.status = plural(self.shared.set.traces.len(), "trace", "traces");
+        self.shared.status = format!(
+            "listed {} from the store (spans are read when a trace is opened)",
+            plural(self.shared.set.traces.len(), "trace", "traces")
+        );
     }
 
     /// Applies one action.
@@ -216,6 +219,7 @@ impl App {
                 }
             }
             Action::Refresh => self.refresh(),
+            Action::NextTurn | Action::PrevTurn => self.step_turn(action == Action::NextTurn),
             Action::SlowestSteps => {
                 if self.screen() == ScreenKind::Steps {
                     self.back();
@@ -393,6 +397,49 @@ impl App {
             let ns = sh.slow_ns;
             self.set_filter(f.and_slow_steps(ns));
         }
+    }
+
+    /// In a trace: opens the next (or previous) turn of its session in its place; a
+    /// session view below follows.
+    fn step_turn(&mut self, next: bool) {
+        let Some(Screen::Trace(ts)) = self.screens.last() else {
+            return;
+        };
+        let set = &self.shared.set;
+        let t = ts.summary;
+        let session = set
+            .traces
+            .get(t as usize)
+            .map_or(Sym::EMPTY, |tr| tr.session);
+        let Some(turns) = set.sessions.get(&session).filter(|_| !session.is_empty()) else {
+            self.shared.status = "no session id on this trace".into();
+            return;
+        };
+        let Some(pos) = turns.iter().position(|&x| x == t) else {
+            return;
+        };
+        let target = if next {
+            pos + 1
+        } else {
+            match pos.checked_sub(1) {
+                Some(p) => p,
+                None => {
+                    self.shared.status = "this is the first turn".into();
+                    return;
+                }
+            }
+        };
+        let Some(&new) = turns.get(target) else {
+            self.shared.status = "this is the last turn".into();
+            return;
+        };
+        let n = turns.len();
+        self.screens.pop();
+        if let Some(Screen::Session(s)) = self.screens.last_mut() {
+            s.sel = target;
+        }
+        self.open_trace(new);
+        self.shared.status = format!("turn {}/{n}", target + 1);
     }
 
     /// Store mode: reads the traces table again, picking up what an import added.

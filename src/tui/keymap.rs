@@ -73,6 +73,10 @@ pub enum Action {
     SessionView,
     /// The slowest steps of every trace.
     SlowestSteps,
+    /// The next turn of the trace's session, in place.
+    NextTurn,
+    /// The previous turn of the trace's session, in place.
+    PrevTurn,
     /// Reload (for stores).
     Refresh,
     /// Help.
@@ -163,6 +167,12 @@ const ACTIONS: &[(Action, &str, &str)] = &[
         Action::SlowestSteps,
         "slowest-steps",
         "slowest steps of all traces (own time)",
+    ),
+    (Action::NextTurn, "next-turn", "next turn of the session"),
+    (
+        Action::PrevTurn,
+        "prev-turn",
+        "previous turn of the session",
     ),
     (Action::Refresh, "refresh", "refresh (stores)"),
     (Action::Help, "help", "this help"),

@@ -44,9 +44,29 @@ impl App {
             KeyCode::Char(c) => input.push(c),
             _ => return,
         }
-        // Live: re-filter as the user types (a parse error keeps the last good one).
+        // Live: re-filter as the user types (a parse error keeps the last good one),
+        // and say how many match now.
         let text = input.clone();
+        self.shared.filter_error = None;
         self.apply_filter_text(&text);
+        self.shared.status = if self.shared.filter_error.is_some() {
+            "…".into()
+        } else {
+            format!(
+                "{} so far (Enter keeps it)",
+                plural(self.matches_now(), "match", "matches")
+            )
+        };
+    }
+
+    /// Matches of the filter in force on the screen shown: spans in a trace, traces
+    /// elsewhere.
+    fn matches_now(&self) -> usize {
+        match self.screens.last() {
+            Some(Screen::Trace(t)) => t.matches.len(),
+            Some(Screen::Steps(s)) => s.rows.len(),
+            _ => self.list().totals.traces,
+        }
     }
 
     /// Sets the filter from text; on a parse error keeps the old one and says why.
@@ -72,15 +92,12 @@ impl App {
             }
         }
         let sh = &self.shared;
-        let n = match self.screens.last_mut() {
-            Some(Screen::Trace(t)) => {
-                if let Some(&m) = t.matches.first() {
-                    t.select_span(m, sh);
-                }
-                t.matches.len()
-            }
-            _ => self.list().totals.traces,
-        };
+        if let Some(Screen::Trace(t)) = self.screens.last_mut()
+            && let Some(&m) = t.matches.first()
+        {
+            t.select_span(m, sh);
+        }
+        let n = self.matches_now();
         self.shared.status = if self.shared.query.filter.is_empty() {
             "filter cleared".into()
         } else {

@@ -227,4 +227,3 @@ fn grouped(set: &TraceSet, traces: &[u32], expanded: &[Sym]) -> Vec<ListRow> {
     }
     rows
 }
-

@@ -33,8 +33,9 @@ enum Col {
 }
 
 impl Col {
-    /// The optional columns, most wanted first, with their width.
-    const BY_PRIORITY: [(Col, usize); 9] = [
+    /// The optional columns, most wanted first, with their width: these before the
+    /// name and service grow…
+    const BY_PRIORITY: [(Col, usize); 7] = [
         (Col::Duration, 7),
         (Col::Errors, 4),
         (Col::Session, 14),
@@ -42,9 +43,10 @@ impl Col {
         (Col::Cost, 9),
         (Col::Tokens, 11),
         (Col::Spans, 5),
-        (Col::Steps, 7),
-        (Col::Trace, 8),
     ];
+
+    /// …and these only after.
+    const EXTRAS: [(Col, usize); 2] = [(Col::Steps, 7), (Col::Trace, 8)];
 
     /// The order on screen.
     const ORDER: [Col; 11] = [
@@ -122,13 +124,27 @@ impl Columns {
             .filter(|(c, _)| *c == sorted)
             .chain(Col::BY_PRIORITY.iter().filter(|(c, _)| *c != sorted));
         for &(c, cw) in wanted {
-            if cw + 1 <= left {
+            if cw < left {
+                picked.push((c, cw));
+                left -= cw + 1;
+            }
+        }
+        // What is left widens the name, the service and the session…
+        for (c, max) in [(Col::Name, 24usize), (Col::Service, 16), (Col::Session, 22)] {
+            if let Some(p) = picked.iter_mut().find(|p| p.0 == c) {
+                let grow = left.min(max.saturating_sub(p.1));
+                p.1 += grow;
+                left -= grow;
+            }
+        }
+        // …then buys the step counts, the trace id and the date.
+        for &(c, cw) in &Col::EXTRAS {
+            if cw < left {
                 picked.push((c, cw));
                 left -= cw + 1;
             }
         }
         let has = |picked: &[(Col, usize)], c: Col| picked.iter().any(|(x, _)| *x == c);
-        // The date when there is room for it.
         let dated = has(&picked, Col::Time) && left >= 6 + 20;
         if dated {
             left -= 6;
@@ -136,14 +152,6 @@ impl Columns {
                 if p.0 == Col::Time {
                     p.1 = 14;
                 }
-            }
-        }
-        // What is left widens the name, the service and the session.
-        for (c, max) in [(Col::Name, 24usize), (Col::Service, 16), (Col::Session, 22)] {
-            if let Some(p) = picked.iter_mut().find(|p| p.0 == c) {
-                let grow = left.min(max.saturating_sub(p.1));
-                p.1 += grow;
-                left -= grow;
             }
         }
         // Then a second round with larger caps; past those, blank space is better

@@ -163,6 +163,7 @@ impl Screen {
                 (Down, Some(Up), "move"),
                 (Left, Some(Right), "fold"),
                 (NextFailure, Some(PrevFailure), "failure"),
+                (NextTurn, Some(PrevTurn), "turn"),
                 (Filter, None, "filter"),
                 (NextMatch, Some(PrevMatch), "match"),
                 (SwitchPane, None, "pane"),
