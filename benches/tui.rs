@@ -144,6 +144,18 @@ fn main() {
     Stats(list).report("move / page / jump (key + frame)");
     Stats(list_rebuild).report("sort / failed / slow / group");
     println!("  slowest: {:.1} ms on {}", slowest.0, slowest.1);
+    // The slowest-steps screen ranks every span by its own time.
+    let open_steps = frame(&mut term, &mut app, &theme, Some(Action::SlowestSteps));
+    let mut steps_keys = Vec::new();
+    for a in [Action::Down; 30]
+        .into_iter()
+        .chain([Action::Bottom, Action::Top])
+    {
+        steps_keys.push(frame(&mut term, &mut app, &theme, Some(a)));
+    }
+    println!("  open slowest steps (D): {open_steps:.1} ms");
+    Stats(steps_keys).report("move in slowest steps");
+    frame(&mut term, &mut app, &theme, Some(Action::Back));
 
     // Filters over every span.
     println!(
@@ -159,6 +171,8 @@ fn main() {
         "model:gpt-4o*",
         "refund",
         "attr.http.response.status_code=503",
+        "text:timeout",
+        "self>=2s",
         "",
     ] {
         let t = Instant::now();

@@ -316,7 +316,10 @@ fn bad_databases_get_clear_messages() {
         &LoadOptions::with_threads(1),
         |_, _| {},
     );
-    assert!(matches!(r, Err(StoreError::NotImportTarget { .. })), "{r:?}");
+    assert!(
+        matches!(r, Err(StoreError::NotImportTarget { .. })),
+        "{r:?}"
+    );
     let users: i64 = Connection::open(&other)
         .expect("open")
         .query_row("SELECT count(*) FROM users", [], |r| r.get(0))

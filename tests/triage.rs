@@ -484,3 +484,43 @@ fn help_topics_print_the_references() {
     assert!(open.contains("SQLite"), "{open}");
     agtrace().args(["help", "colours"]).assert().code(2);
 }
+
+// 6. Text search: error messages, exception messages, prompts and tool payloads.
+#[test]
+fn words_find_errors_prompts_and_payloads() {
+    let mut a = incident_and_triage();
+    let ids = |a: &App| -> Vec<String> {
+        a.list()
+            .rows
+            .iter()
+            .filter_map(|r| match r {
+                agtrace::tui::screens::list::ListRow::Trace(t) => {
+                    Some(a.shared.set.traces[*t as usize].id.to_string())
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    // A status message and an exception event's message.
+    a.set_filter(Filter::parse("timeout").expect("parses"));
+    assert_eq!(ids(&a), ["0af7651916cd43dd8448eb211c80319c"]);
+    a.set_filter(Filter::parse("\"customer not found\"").expect("parses"));
+    assert_eq!(ids(&a), [T3]);
+    a.set_filter(Filter::parse("text:GatewayTimeout").expect("parses"));
+    assert_eq!(ids(&a), ["0af7651916cd43dd8448eb211c80319c"]);
+    // A tool's arguments, and a prompt.
+    a.set_filter(Filter::parse("text:status.example.com").expect("parses"));
+    assert_eq!(ids(&a), [T3]);
+    a.set_filter(Filter::parse("text:\"refund policy\"").expect("parses"));
+    assert_eq!(ids(&a), ["d4cda95b652f4a1592b449d5929fda1b"]);
+    // In the tree, the span that says it is the match.
+    a.set_filter(Filter::parse("\"customer not found\"").expect("parses"));
+    let t = a.shared.set.find_traces(T3)[0];
+    a.open_trace(t);
+    let m = &a.trace().expect("trace").matches;
+    let names: Vec<&str> = m
+        .iter()
+        .map(|&i| a.shared.set.str(a.shared.set.spans[i as usize].name))
+        .collect();
+    assert_eq!(names, ["execute_tool lookup_customer"]);
+}

@@ -88,6 +88,51 @@ impl SortKey {
     }
 }
 
+/// Spans above which a filter runs on every core: each thread tests a contiguous
+/// share of the traces with its own matcher (caches are per matcher).
+const PARALLEL_SPANS: usize = 200_000;
+
+/// The traces with a span matching `filter`, in index order.
+fn matching_traces(filter: &Filter, set: &TraceSet) -> Vec<u32> {
+    let n = set.traces.len() as u32;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |p| p.get())
+        .min(8);
+    if threads < 2 || set.spans.len() < PARALLEL_SPANS {
+        let m = filter.matcher(set);
+        return (0..n).filter(|&t| m.trace_matches(t)).collect();
+    }
+    // Shares of about equal span counts (one trace may hold a fifth of them).
+    let per = set.spans.len().div_ceil(threads);
+    let mut bounds = vec![0u32];
+    let mut acc = 0usize;
+    for (t, tr) in set.traces.iter().enumerate() {
+        acc += tr.span_count as usize;
+        if acc >= per * bounds.len() && (t as u32 + 1) < n {
+            bounds.push(t as u32 + 1);
+        }
+    }
+    bounds.push(n);
+    std::thread::scope(|sc| {
+        let parts: Vec<_> = bounds
+            .windows(2)
+            .map(|w| {
+                let (lo, hi) = (w[0], w[1]);
+                sc.spawn(move || {
+                    let m = filter.matcher(set);
+                    (lo..hi)
+                        .filter(|&t| m.trace_matches(t))
+                        .collect::<Vec<u32>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
 /// The trace list asked for: which traces, in which order, how many.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TraceListQuery {
@@ -126,10 +171,7 @@ impl TraceListQuery {
         let mut rows: Vec<u32> = if self.filter.is_empty() {
             (0..set.traces.len() as u32).collect()
         } else {
-            let m = self.filter.matcher(set);
-            (0..set.traces.len() as u32)
-                .filter(|&t| m.trace_matches(t))
-                .collect()
+            matching_traces(&self.filter, set)
         };
         self.order(set, &mut rows);
         if let Some(n) = self.limit {

@@ -72,6 +72,9 @@ enum Pred {
     Fuzzy(String),
     /// This session id exactly (from `--session`), as a store's index looks it up.
     SessionIs(String),
+    /// Text anywhere in the span (`text:timeout`): status and exception messages,
+    /// prompts, completions, tool payloads; lower case.
+    FullText(String),
     /// A step's own time (`self>2s`): see `analysis::steptime`.
     SelfTime(Cmp, u64),
     /// An integrity mark of the span (`is:orphan`…), one of the `Marks` flags.
@@ -155,7 +158,7 @@ pub const REFERENCE: &[(&str, &str)] = &[
 /// The keys of `key:value` terms, for the unknown-key error.
 const KEYS: &[&str] = &[
     "status", "is", "kind", "tool", "model", "provider", "session", "user", "agent", "service",
-    "name", "finish", "trace", "span",
+    "name", "finish", "text", "trace", "span",
 ];
 
 /// A case-insensitive glob (`*` matches anything).
@@ -347,6 +350,7 @@ fn parse_term(tok: &str) -> Result<Term, FilterError> {
                     ));
                 }
             },
+            "text" => Pred::FullText(v.to_lowercase()),
             "trace" => Pred::TraceId(v.to_ascii_lowercase()),
             "span" => Pred::SpanId(v.to_ascii_lowercase()),
             _ => {
@@ -427,6 +431,7 @@ impl Filter {
             filter: self,
             set,
             memo: RefCell::new(vec![Vec::new(); self.term_count()]),
+            text_hits: std::cell::OnceCell::new(),
             fuzzy: SkimMatcherV2::default().ignore_case(),
             subtrees: RefCell::new(SubtreeSums::default()),
         }
@@ -660,6 +665,10 @@ pub struct Matcher<'a> {
     /// Per term: per symbol 0 = unknown, 1 = no, 2 = yes.
     memo: RefCell<Vec<Vec<u8>>>,
     fuzzy: SkimMatcherV2,
+    /// Per term that searches text (`text:` and bare words): for every interned
+    /// string, whether it holds the needle — computed once, in one pass over the
+    /// string table, the first time a span's text is searched.
+    text_hits: std::cell::OnceCell<Vec<Vec<bool>>>,
     /// Subtree token and cost sums, filled per trace when a `tokens`/`cost` term
     /// first needs them.
     subtrees: RefCell<SubtreeSums>,
@@ -839,6 +848,41 @@ impl Matcher<'_> {
         }
     }
 
+    /// The text needle of each term (lower case), `None` for terms that search none.
+    fn needles(&self) -> Vec<Option<String>> {
+        self.filter
+            .groups
+            .iter()
+            .flatten()
+            .map(|t| match &t.pred {
+                Pred::FullText(n) => Some(n.clone()),
+                Pred::Fuzzy(w) => Some(w.to_lowercase()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// True when the span's text holds `needle` (lower case; term `k`'s needle).
+    fn text_contains(&self, k: usize, span: &crate::model::Span, needle: &str) -> bool {
+        let hits = self.text_hits.get_or_init(|| {
+            let strings = &self.set.strings;
+            self.needles()
+                .into_iter()
+                .map(|n| match n {
+                    Some(n) => (0..strings.len() as u32)
+                        .map(|i| super::text::contains_ci(strings.get(Sym(i)), &n))
+                        .collect(),
+                    None => Vec::new(),
+                })
+                .collect()
+        });
+        let table = &hits[k];
+        super::text::any_piece(self.set, span, &mut |p| match p {
+            super::text::Piece::Sym(s) => table.get(s.0 as usize).copied().unwrap_or(false),
+            super::text::Piece::Text(t) => super::text::contains_ci(t, needle),
+        })
+    }
+
     fn term(&self, k: usize, t: &Term, i: u32) -> bool {
         let set = self.set;
         let span = &set.spans[i as usize];
@@ -941,7 +985,9 @@ impl Matcher<'_> {
                     .any(|s| {
                         self.sym_test(k, s, |text| self.fuzzy.fuzzy_match(text, word).is_some())
                     })
+                    || self.text_contains(k, span, &word.to_lowercase())
             }
+            Pred::FullText(needle) => self.text_contains(k, span, needle),
         }
     }
 }

@@ -63,3 +63,4 @@ mod tests {
 }
 
 pub mod filter;
+pub mod text;
