@@ -2,6 +2,7 @@
 //! keys, checked with `capture-pane`. Skipped (saying so) when tmux is not installed;
 //! `.ci/run` installs it.
 
+mod common;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -12,7 +13,7 @@ struct Tmux {
 impl Tmux {
     fn start(name: &str) -> Option<Tmux> {
         if Command::new("tmux").arg("-V").output().is_err() {
-            eprintln!("SKIPPED: tmux is not installed; the end-to-end TUI test did not run");
+            common::skipped("tmux is not installed; this end-to-end TUI test did not run");
             return None;
         }
         let socket = format!("agtrace-e2e-{}-{name}", std::process::id());

@@ -177,3 +177,15 @@ pub fn span_by_id(set: &TraceSet, id: &str) -> usize {
         .position(|s| s.span_id.to_string() == id)
         .unwrap_or_else(|| panic!("no span {id}"))
 }
+
+/// Says that a test did not run, where the test runner's output capture cannot hide
+/// it (straight to the process's stderr, not through `eprintln!`). With
+/// `AGTRACE_REQUIRE_ALL_TESTS=1` a skip is a failure instead.
+#[allow(dead_code)]
+pub fn skipped(why: &str) {
+    use std::io::Write as _;
+    if std::env::var_os("AGTRACE_REQUIRE_ALL_TESTS").is_some_and(|v| v == "1") {
+        panic!("AGTRACE_REQUIRE_ALL_TESTS=1 and {why}");
+    }
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
+}
