@@ -49,4 +49,6 @@ keys Escape; keys Escape; keys /; t send-keys -t s -l "kind:llm tokens>2k"; slee
 shot 7-filter
 keys Enter; keys '?'
 shot 8-help
-keys q; keys q
+keys Escape; keys Escape; keys D
+shot 9-slowest-steps
+keys q

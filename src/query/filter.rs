@@ -489,15 +489,6 @@ impl Filter {
         })
     }
 
-    /// This filter and only spans at least `ns` long (`dur>=…`).
-    pub fn and_min_duration(self, ns: u64) -> Filter {
-        self.and_term(Term {
-            negate: false,
-            pred: Pred::Duration(Cmp::Ge, ns),
-            text: format!("dur>={}", super::duration_term(ns)),
-        })
-    }
-
     /// This filter and only steps whose own time is at least `ns` (`self>=…`): what
     /// "slow" means — the slow step, not the run around it.
     pub fn and_slow_steps(self, ns: u64) -> Filter {
@@ -550,32 +541,9 @@ impl Filter {
             })
     }
 
-    /// The slow threshold when every or-group holds the same `dur>=…` term.
-    pub fn min_duration(&self) -> Option<u64> {
-        let per_group: Vec<Option<u64>> = self
-            .groups
-            .iter()
-            .map(|g| {
-                g.iter().find_map(|t| match t.pred {
-                    Pred::Duration(Cmp::Ge, ns) if !t.negate => Some(ns),
-                    _ => None,
-                })
-            })
-            .collect();
-        match per_group.first() {
-            Some(Some(ns)) if per_group.iter().all(|x| *x == Some(*ns)) => Some(*ns),
-            _ => None,
-        }
-    }
-
     /// This filter without `status:error` terms.
     pub fn without_failed(self) -> Filter {
         self.without(|t| !t.negate && t.pred == Pred::Status(Outcome::Error))
-    }
-
-    /// This filter without `dur>=…` terms.
-    pub fn without_min_duration(self) -> Filter {
-        self.without(|t| !t.negate && matches!(t.pred, Pred::Duration(Cmp::Ge, _)))
     }
 
     fn without(mut self, drop: impl Fn(&Term) -> bool) -> Filter {
@@ -1045,15 +1013,15 @@ mod tests {
     #[test]
     fn toggles_are_terms_and_rewrite_the_text() {
         let f = Filter::parse("kind:tool | refund").expect("parses");
-        let f = f.and_failed().and_min_duration(2_000_000_000);
+        let f = f.and_failed().and_slow_steps(2_000_000_000);
         assert_eq!(
             f.source,
-            "kind:tool status:error dur>=2s | refund status:error dur>=2s"
+            "kind:tool status:error self>=2s | refund status:error self>=2s"
         );
         assert!(f.is_failed_only());
-        assert_eq!(f.min_duration(), Some(2_000_000_000));
+        assert_eq!(f.slow_steps(), Some(2_000_000_000));
         assert_eq!(Filter::parse(&f.source).expect("reparses"), f);
-        let f = f.without_failed().without_min_duration();
+        let f = f.without_failed().without_slow_steps();
         assert_eq!(f.source, "kind:tool | refund");
         assert!(!f.is_failed_only());
         let s = Filter::default().and_session("conv 88*");
