@@ -164,13 +164,9 @@ fn tree(s: &TraceScreen, frame: &mut Frame, area: Rect, sh: &mut Shared, theme: 
         .map(|r| {
             let span = &set.spans[r.span as usize];
             let marks: usize = span.marks.labels().iter().map(|l| l.len() + 2).sum();
-            let step = set.step(r.span);
-            let reason = if step.outcome == crate::model::Outcome::Ok {
-                0
-            } else {
-                (width(step_reason(set, span, &step)) + 2).min(32)
-            };
-            2 * r.depth as usize + 4 + width(set.str(span.name)) + marks + reason
+            // The failure reason is not counted: it takes what the name column has
+            // left once the model column got its width.
+            2 * r.depth as usize + 4 + width(set.str(span.name)) + marks
         })
         .max()
         .unwrap_or(0);
