@@ -471,10 +471,9 @@ fn help_topics_print_the_references() {
         assert!(f.contains(term), "{term}");
     }
     let k = stdout(&["help", "keys"]);
-    assert!(
-        k.contains("slowest steps") && k.contains("Ctrl-z") || k.contains("^z"),
-        "{k}"
-    );
+    assert!(k.contains("slowest steps of all traces"), "{k}");
+    assert!(k.contains("^z") && k.contains("suspend"), "{k}");
+    assert!(k.contains(">") && k.contains("next turn"), "{k}");
     let fm = stdout(&["help", "formats"]);
     assert!(
         fm.contains("OTLP protobuf") && fm.contains("agtrace store"),
