@@ -80,24 +80,12 @@ impl TraceOutline {
         };
         let order: Vec<u32> = set.trace_spans(tr).to_vec();
         let n = order.len();
-        let pos: FxHashMap<u32, u32> = order
-            .iter()
-            .enumerate()
-            .map(|(p, &i)| (i, p as u32))
-            .collect();
+        let (pos, parent_pos) = positions(set, &order);
         let depth: Vec<u32> = order.iter().map(|&i| set.spans[i as usize].depth).collect();
-        let parent_pos: Vec<Option<usize>> = order
-            .iter()
-            .map(|&i| {
-                let par = set.spans[i as usize].parent;
-                (par != NONE)
-                    .then(|| pos.get(&par).map(|&x| x as usize))
-                    .flatten()
-            })
-            .collect();
         let subtree_end = subtree_ends(&depth);
         let last_child = last_children(&depth);
-        let (totals, origins) = totals_and_origins(set, &order, &parent_pos);
+        let totals = subtree_totals(set, &order, &parent_pos);
+        let origins = failure_origins(set, &order, &parent_pos, &totals);
         let mut critical = vec![false; n];
         for i in critical_path(set, tr.root) {
             if let Some(&p) = pos.get(&i) {
@@ -183,17 +171,36 @@ fn last_children(depth: &[u32]) -> Vec<bool> {
     last
 }
 
-/// Subtree totals (bottom-up) and failure origins with their propagation chains.
-fn totals_and_origins(
+/// Each span's position in `order` (a trace's pre-order), and each position's parent
+/// position (`None` for a root or a span whose parent is elsewhere).
+pub fn positions(set: &TraceSet, order: &[u32]) -> (FxHashMap<u32, u32>, Vec<Option<usize>>) {
+    let pos: FxHashMap<u32, u32> = order
+        .iter()
+        .enumerate()
+        .map(|(p, &i)| (i, p as u32))
+        .collect();
+    let parent_pos = order
+        .iter()
+        .map(|&i| {
+            let par = set.spans[i as usize].parent;
+            (par != NONE)
+                .then(|| pos.get(&par).map(|&x| x as usize))
+                .flatten()
+        })
+        .collect();
+    (pos, parent_pos)
+}
+
+/// The totals of every position's subtree, bottom-up in one backward pass (children
+/// come after their parent in pre-order).
+pub fn subtree_totals(
     set: &TraceSet,
     order: &[u32],
     parent_pos: &[Option<usize>],
-) -> (Vec<SubtreeTotals>, Vec<FailureOrigin>) {
+) -> Vec<SubtreeTotals> {
     let n = order.len();
     let mut totals = vec![SubtreeTotals::default(); n];
     let mut extent: Vec<(u64, u64)> = vec![(u64::MAX, 0); n];
-    let mut failed_below = vec![false; n];
-    let mut origin_pos = Vec::new();
     for p in (0..n).rev() {
         let i = order[p];
         let span = &set.spans[i as usize];
@@ -216,12 +223,8 @@ fn totals_and_origins(
         }
         let e = *e;
         t.covered_ns = e.1.saturating_sub(e.0.min(e.1));
-        let failed = step.outcome == Outcome::Error;
-        if failed {
+        if step.outcome == Outcome::Error {
             t.errors += 1;
-            if !failed_below[p] {
-                origin_pos.push(p);
-            }
         }
         let mine = *t;
         if let Some(pp) = parent_pos[p] {
@@ -236,17 +239,27 @@ fn totals_and_origins(
             let pe = &mut extent[pp];
             pe.0 = pe.0.min(e.0);
             pe.1 = pe.1.max(e.1);
-            failed_below[pp] |= failed || failed_below[p];
         }
     }
-    origin_pos.reverse();
-    let origins = origin_pos
-        .into_iter()
+    totals
+}
+
+/// Failure origins in pre-order: failed spans whose subtree holds no other failure,
+/// each with the failed ancestors it propagated to.
+fn failure_origins(
+    set: &TraceSet,
+    order: &[u32],
+    parent_pos: &[Option<usize>],
+    totals: &[SubtreeTotals],
+) -> Vec<FailureOrigin> {
+    let failed = |p: usize| set.step(order[p]).outcome == Outcome::Error;
+    (0..order.len())
+        .filter(|&p| failed(p) && totals[p].errors == 1)
         .map(|p| {
             let mut propagated_to = Vec::new();
             let mut cur = parent_pos[p];
             while let Some(pp) = cur {
-                if set.step(order[pp]).outcome != Outcome::Error {
+                if !failed(pp) {
                     break;
                 }
                 propagated_to.push(order[pp]);
@@ -257,8 +270,7 @@ fn totals_and_origins(
                 propagated_to,
             }
         })
-        .collect();
-    (totals, origins)
+        .collect()
 }
 
 /// The critical path: from the main root, follow the child that ends last.

@@ -156,13 +156,19 @@ impl Integrity {
     /// The span-level counts with the label of their mark (as `is:` and `[…]` name
     /// them), in display order.
     pub fn counts(&self) -> [(u32, &'static str); 5] {
-        [
-            (self.orphans, "orphan"),
-            (self.cycles, "cycle-broken"),
-            (self.clock_skew, "clock-skew"),
-            (self.unfinished, "unfinished"),
-            (self.duplicates, "duplicate"),
-        ]
+        Marks::LABELS.map(|(flag, label)| (self.count_of(flag), label))
+    }
+
+    /// How many spans carry the mark `flag` (one of the `Marks` flags).
+    pub fn count_of(&self, flag: u8) -> u32 {
+        match flag {
+            Marks::ORPHAN => self.orphans,
+            Marks::CYCLE_BROKEN => self.cycles,
+            Marks::CLOCK_SKEW => self.clock_skew,
+            Marks::UNFINISHED => self.unfinished,
+            Marks::DUPLICATE => self.duplicates,
+            _ => 0,
+        }
     }
 
     fn add(&mut self, o: &Integrity) {

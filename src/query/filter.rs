@@ -8,6 +8,7 @@
 //! Values may use `*` as a wildcard; matching ignores case.
 
 use super::parse_duration;
+use crate::analysis::outline;
 use crate::analysis::steptime::step_time;
 use crate::model::{Marks, Outcome, StepKind, Sym, TraceSet};
 use fuzzy_matcher::FuzzyMatcher;
@@ -633,10 +634,9 @@ pub struct Matcher<'a> {
     /// Per term: per symbol 0 = unknown, 1 = no, 2 = yes.
     memo: RefCell<Vec<Vec<u8>>>,
     fuzzy: SkimMatcherV2,
-    /// Per term that searches text (`text:` and bare words): for every interned
-    /// string, whether it holds the needle — computed once, in one pass over the
-    /// string table, the first time a span's text is searched.
-    text_hits: std::cell::OnceCell<Vec<Vec<bool>>>,
+    /// Per term that searches text (`text:` and bare words): its lower-case needle
+    /// and, for every interned string, whether it holds it (see `text_contains`).
+    text_hits: std::cell::OnceCell<Vec<(String, Vec<bool>)>>,
     /// Subtree token and cost sums, filled per trace when a `tokens`/`cost` term
     /// first needs them.
     subtrees: RefCell<SubtreeSums>,
@@ -657,8 +657,7 @@ struct SubtreeSums {
 }
 
 impl SubtreeSums {
-    /// Fills the sums of trace `t` (children come after their parent in a trace's
-    /// span order, so one backward pass adds every subtree into its parent).
+    /// Fills the sums of trace `t` from its subtree totals.
     fn fill(&mut self, set: &TraceSet, t: usize) {
         if self.sums.is_empty() {
             self.sums = vec![SpanSum::default(); set.spans.len()];
@@ -669,36 +668,17 @@ impl SubtreeSums {
         };
         self.done[t] = true;
         let order = set.trace_spans(tr);
-        let mut priced = vec![0u32; order.len()];
-        let pos: rustc_hash::FxHashMap<u32, usize> =
-            order.iter().enumerate().map(|(p, &i)| (i, p)).collect();
-        let mut acc: Vec<(Option<u64>, f64)> = vec![(None, 0.0); order.len()];
-        for p in (0..order.len()).rev() {
-            let i = order[p];
-            let step = set.step(i);
-            if step.billable_leaf {
-                if step.tokens.input.is_some() || step.tokens.output.is_some() {
-                    let n = step.tokens.input.unwrap_or(0) + step.tokens.output.unwrap_or(0);
-                    acc[p].0 = Some(acc[p].0.unwrap_or(0) + n);
-                }
-                if let Some(c) = step.cost() {
-                    acc[p].1 += c;
-                    priced[p] += 1;
-                }
-            }
-            self.sums[i as usize] = SpanSum {
-                tokens: acc[p].0,
-                cost: (priced[p] > 0).then_some(acc[p].1),
+        let (_, parent_pos) = outline::positions(set, order);
+        for (p, tot) in outline::subtree_totals(set, order, &parent_pos)
+            .iter()
+            .enumerate()
+        {
+            let n = tot.input_tokens + tot.output_tokens;
+            self.sums[order[p] as usize] = SpanSum {
+                // As a subtree's token cell reads: nothing when its calls report none.
+                tokens: (n > 0).then_some(n),
+                cost: tot.cost(),
             };
-            let parent = set.spans[i as usize].parent;
-            if let Some(&pp) = pos.get(&parent) {
-                let (tok, cost) = acc[p];
-                if let Some(n) = tok {
-                    acc[pp].0 = Some(acc[pp].0.unwrap_or(0) + n);
-                }
-                acc[pp].1 += cost;
-                priced[pp] += priced[p];
-            }
         }
     }
 }
@@ -782,18 +762,7 @@ impl Matcher<'_> {
             }
             Pred::SessionIs(id) => set.str(tr.session) == id,
             Pred::Tokens(..) | Pred::Cost(..) => return total_term(p, tr),
-            Pred::Mark(m) => {
-                let ig = &tr.integrity;
-                let n = match *m {
-                    Marks::ORPHAN => ig.orphans,
-                    Marks::UNFINISHED => ig.unfinished,
-                    Marks::CLOCK_SKEW => ig.clock_skew,
-                    Marks::CYCLE_BROKEN => ig.cycles,
-                    Marks::DUPLICATE => ig.duplicates,
-                    _ => 0,
-                };
-                n > 0
-            }
+            Pred::Mark(m) => tr.integrity.count_of(*m) > 0,
             _ => return None,
         })
     }
@@ -816,35 +785,30 @@ impl Matcher<'_> {
         }
     }
 
-    /// The text needle of each term (lower case), `None` for terms that search none.
-    fn needles(&self) -> Vec<Option<String>> {
-        self.filter
-            .groups
-            .iter()
-            .flatten()
-            .map(|t| match &t.pred {
-                Pred::FullText(n) => Some(n.clone()),
-                Pred::Fuzzy(w) => Some(w.to_lowercase()),
-                _ => None,
-            })
-            .collect()
-    }
-
-    /// True when the span's text holds `needle` (lower case; term `k`'s needle).
-    fn text_contains(&self, k: usize, span: &crate::model::Span, needle: &str) -> bool {
+    /// True when the span's text holds term `k`'s needle (`text:` and bare words).
+    /// The first call builds, per such term, its lower-case needle and whether each
+    /// interned string holds it, in one pass over the string table.
+    fn text_contains(&self, k: usize, span: &crate::model::Span) -> bool {
         let hits = self.text_hits.get_or_init(|| {
             let strings = &self.set.strings;
-            self.needles()
-                .into_iter()
-                .map(|n| match n {
-                    Some(n) => (0..strings.len() as u32)
-                        .map(|i| super::text::contains_ci(strings.get(Sym(i)), &n))
-                        .collect(),
-                    None => Vec::new(),
+            self.filter
+                .groups
+                .iter()
+                .flatten()
+                .map(|t| {
+                    let needle = match &t.pred {
+                        Pred::FullText(n) => n.clone(),
+                        Pred::Fuzzy(w) => w.to_lowercase(),
+                        _ => return (String::new(), Vec::new()),
+                    };
+                    let table = (0..strings.len() as u32)
+                        .map(|i| super::text::contains_ci(strings.get(Sym(i)), &needle))
+                        .collect();
+                    (needle, table)
                 })
                 .collect()
         });
-        let table = &hits[k];
+        let (needle, table) = &hits[k];
         super::text::any_piece(self.set, span, &mut |p| match p {
             super::text::Piece::Sym(s) => table.get(s.0 as usize).copied().unwrap_or(false),
             super::text::Piece::Text(t) => super::text::contains_ci(t, needle),
@@ -953,9 +917,9 @@ impl Matcher<'_> {
                     .any(|s| {
                         self.sym_test(k, s, |text| self.fuzzy.fuzzy_match(text, word).is_some())
                     })
-                    || self.text_contains(k, span, &word.to_lowercase())
+                    || self.text_contains(k, span)
             }
-            Pred::FullText(needle) => self.text_contains(k, span, needle),
+            Pred::FullText(_) => self.text_contains(k, span),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Full-text search over what a span says: its status message, its string attribute
 //! values (prompts, completions, tool arguments and results, `input.value`…) and its
 //! events (exception messages). Case-insensitive substring, no index: a filter walks
-//! the spans, and interned strings are tested once each by the matcher's memo.
+//! the spans; the matcher tests each interned string once, long texts as they come.
 
 use crate::model::{AttrValue, Span, Sym, TraceSet};
 

@@ -8,14 +8,19 @@ use crate::tui::keymap::{Context, Keymap};
 use std::io::{self, Write};
 
 /// Two columns: the first padded to its widest entry (at most `max`).
-fn table(out: &mut impl Write, rows: &[(String, String)], max: usize) -> io::Result<()> {
+fn table<A: AsRef<str>, B: AsRef<str>>(
+    out: &mut impl Write,
+    rows: &[(A, B)],
+    max: usize,
+) -> io::Result<()> {
     let w = rows
         .iter()
-        .map(|(a, _)| a.chars().count())
+        .map(|(a, _)| a.as_ref().chars().count())
         .filter(|&n| n <= max)
         .max()
         .unwrap_or(0);
     for (a, b) in rows {
+        let (a, b) = (a.as_ref(), b.as_ref());
         if a.chars().count() > max {
             writeln!(out, "  {a}")?;
             writeln!(out, "  {:w$}  {b}", "")?;
@@ -33,11 +38,7 @@ pub fn filter(out: &mut impl Write) -> io::Result<()> {
         "The filter language (--filter, and / in the explorer). A trace matches when one of\n\
          its spans does; in a trace, matching spans show with their ancestors.\n"
     )?;
-    let rows: Vec<(String, String)> = REFERENCE
-        .iter()
-        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
-        .collect();
-    table(out, &rows, 40)?;
+    table(out, REFERENCE, 40)?;
     writeln!(
         out,
         "\nShorthands: ls --failed = status:error, ls --slow 2s = self>=2s, --session ID = that\n\
@@ -74,11 +75,7 @@ pub fn formats(out: &mut impl Write) -> io::Result<()> {
         out,
         "What agtrace reads (any SOURCE of open, ls, show, import):\n"
     )?;
-    let rows: Vec<(String, String)> = FORMATS
-        .iter()
-        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
-        .collect();
-    table(out, &rows, 24)?;
+    table(out, FORMATS, 24)?;
     writeln!(
         out,
         "\nNot read (named when met): Jaeger and Zipkin JSON, collector debug-exporter text,\n\

@@ -130,13 +130,11 @@ impl Columns {
             }
         }
         // What is left widens the name, the service and the session…
-        for (c, max) in [(Col::Name, 24usize), (Col::Service, 16), (Col::Session, 22)] {
-            if let Some(p) = picked.iter_mut().find(|p| p.0 == c) {
-                let grow = left.min(max.saturating_sub(p.1));
-                p.1 += grow;
-                left -= grow;
-            }
-        }
+        grow(
+            &mut picked,
+            &mut left,
+            [(Col::Name, 24), (Col::Service, 16), (Col::Session, 22)],
+        );
         // …then buys the step counts, the trace id and the date.
         for &(c, cw) in &Col::EXTRAS {
             if cw < left {
@@ -156,13 +154,11 @@ impl Columns {
         }
         // Then a second round with larger caps; past those, blank space is better
         // than a name column wider than any name.
-        for (c, max) in [(Col::Name, 64usize), (Col::Session, 40), (Col::Service, 32)] {
-            if let Some(p) = picked.iter_mut().find(|p| p.0 == c) {
-                let grow = left.min(max.saturating_sub(p.1));
-                p.1 += grow;
-                left -= grow;
-            }
-        }
+        grow(
+            &mut picked,
+            &mut left,
+            [(Col::Name, 64), (Col::Session, 40), (Col::Service, 32)],
+        );
         let cols = Col::ORDER
             .iter()
             .filter_map(|c| picked.iter().find(|(x, _)| x == c).copied())
@@ -188,6 +184,17 @@ impl Columns {
             });
         }
         head
+    }
+}
+
+/// Widens each picked column up to its cap, in order, from the `left` cells.
+fn grow(picked: &mut [(Col, usize)], left: &mut usize, caps: [(Col, usize); 3]) {
+    for (c, max) in caps {
+        if let Some(p) = picked.iter_mut().find(|p| p.0 == c) {
+            let g = (*left).min(max.saturating_sub(p.1));
+            p.1 += g;
+            *left -= g;
+        }
     }
 }
 

@@ -186,25 +186,25 @@ impl Screen {
 
     /// Selects the row under a click at body row `row`.
     pub fn click(&mut self, row: usize) {
+        let pick = |sel: &mut usize, offset: usize, len: usize| {
+            let hit = offset + row < len;
+            if hit {
+                *sel = offset + row;
+            }
+            hit
+        };
         match self {
             Screen::List(s) => {
-                if s.offset + row < s.rows.len() {
-                    s.sel = s.offset + row;
-                }
+                pick(&mut s.sel, s.offset, s.rows.len());
             }
             Screen::Session(s) => {
-                if s.offset + row < s.rows.len() {
-                    s.sel = s.offset + row;
-                }
+                pick(&mut s.sel, s.offset, s.rows.len());
             }
             Screen::Steps(s) => {
-                if s.offset + row < s.rows.len() {
-                    s.sel = s.offset + row;
-                }
+                pick(&mut s.sel, s.offset, s.rows.len());
             }
             Screen::Trace(s) => {
-                if s.offset + row < s.rows.len() {
-                    s.sel = s.offset + row;
+                if pick(&mut s.sel, s.offset, s.rows.len()) {
                     s.focus = trace::Focus::Tree;
                     s.detail_scroll = 0;
                 }
