@@ -9,7 +9,7 @@
 #[path = "support/gen.rs"]
 mod generator;
 
-use agtrace::semconv::keys::MESSAGE_KEYS;
+use agtrace::query::text::{Piece, any_piece};
 use agtrace::source::{Input, LoadOptions};
 use agtrace::tui::app::App;
 use agtrace::tui::theme::Theme;
@@ -27,7 +27,7 @@ fn pct(v: &mut [f64], p: f64) -> f64 {
 /// SQLite floors for the same content, from rows encoded before the clock starts (so
 /// none of agtrace's own work is timed): each span's attribute JSON alone in a bare
 /// rowid table, then the same plus an FTS5 index with one document per trace (its span
-/// names and raw message values), as the store has. Same page size, WAL,
+/// names and each distinct piece of its text), as the store has. Same page size, WAL,
 /// synchronous=NORMAL and batch size as the store. Returns a function that writes one
 /// floor store (`true`: with the FTS5 index) and gives its seconds.
 fn floors(dump: &Path, dir: &Path) -> impl Fn(bool) -> f64 {
@@ -37,21 +37,27 @@ fn floors(dump: &Path, dir: &Path) -> impl Fn(bool) -> f64 {
     // buffers so that holding them costs the imports timed beside them little.
     let (mut rows, mut docs, mut per_trace) = (Packed::default(), Packed::default(), Vec::new());
     let mut doc = String::new();
+    let mut seen = std::collections::HashSet::new();
     for t in &set.traces {
         doc.clear();
+        seen.clear();
         for &i in set.trace_spans(t) {
             let s = &set.spans[i as usize];
             let attrs = set.span_attrs(s);
             doc.push_str(set.str(s.name));
-            for a in attrs {
-                if MESSAGE_KEYS.contains(&set.str(a.key))
-                    && let Some(v) = a.value.as_str(&set.strings)
-                {
-                    doc.push('\n');
-                    doc.push_str(v);
-                }
-            }
             doc.push('\n');
+            // Each distinct piece of text once per trace, as the store indexes it.
+            any_piece(&set, s, &mut |p| {
+                let text = match p {
+                    Piece::Sym(sym) => set.str(sym),
+                    Piece::Text(t) => t,
+                };
+                if seen.insert(text) {
+                    doc.push_str(text);
+                    doc.push('\n');
+                }
+                false
+            });
             rows.push(
                 &serde_json::Value::Object(
                     attrs
@@ -65,6 +71,7 @@ fn floors(dump: &Path, dir: &Path) -> impl Fn(bool) -> f64 {
         docs.push(&doc);
         per_trace.push(set.trace_spans(t).len());
     }
+    drop(seen);
     drop(set);
     let dir = dir.to_path_buf();
     move |fts: bool| -> f64 {
@@ -297,4 +304,48 @@ fn main() {
         pct(&mut opens.clone(), 0.5),
         pct(&mut opens, 0.99)
     );
+    text_search(&db, &prices);
+}
+
+/// `text:` over the store through its index (candidates read, exact filter run),
+/// against reading every span and filtering in memory, in the same run.
+fn text_search(db: &Path, prices: &agtrace::semconv::PriceTable) {
+    use agtrace::analysis::list::TraceListQuery;
+    use agtrace::query::filter::Filter;
+    let t = Instant::now();
+    let all = agtrace::input::load(&[Input::Path(db.to_path_buf())], &LoadOptions::default())
+        .expect("load store");
+    let everything_ms = t.elapsed().as_secs_f64() * 1e3;
+    for needle in [
+        "ord-4242",
+        "upstream returned 503",
+        "timeout",
+        "call_00",
+        "charged twice",
+    ] {
+        let f = Filter::parse(&format!("text:\"{needle}\"")).expect("filter");
+        let q = TraceListQuery::new(f.clone());
+        let t = Instant::now();
+        let want = q.run(&all).len();
+        let memory_ms = t.elapsed().as_secs_f64() * 1e3;
+        let mut times = Vec::new();
+        let mut got = 0;
+        let mut read = 0;
+        for _ in 0..3 {
+            let t = Instant::now();
+            let cands = agtrace::store::text_candidates(db, &f, prices)
+                .expect("search")
+                .expect("narrowed");
+            got = q.run(&cands).len();
+            read = cands.traces.len();
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        assert_eq!(got, want, "{needle}: the index and memory agree");
+        let ms = pct(&mut times, 0.5);
+        println!(
+            "  text:\"{needle}\" on the store: {ms:.1} ms through the index ({read} traces read, {got} match) vs {:.0} ms reading every span and filtering ({memory_ms:.0} ms of it the filter) = {:.2}x",
+            everything_ms + memory_ms,
+            ms / (everything_ms + memory_ms)
+        );
+    }
 }

@@ -318,10 +318,22 @@ fn ls(a: LsArgs) -> Result<(), CommandError> {
     let query = ls_query(&a)?;
     let opened = Opened::classify(inputs_from(&a.sources)?);
     // One agtrace store and a filter its traces table answers: list from that table,
-    // without reading any span.
+    // without reading any span. A `text:` filter reads only the traces its text index
+    // names.
+    let mut narrowed = false;
     let set = match &opened {
         Opened::Store(db) if query.filter.decidable_on_summaries() => {
             crate::store::load_summaries(db, &query.filter, None)?
+        }
+        Opened::Store(db) => {
+            let prices = load_options(&a.load)?.prices;
+            match crate::store::text_candidates(db, &query.filter, &prices)? {
+                Some(set) => {
+                    narrowed = true;
+                    set
+                }
+                None => load(&opened.inputs(), &a.load)?,
+            }
         }
         _ => load(&opened.inputs(), &a.load)?,
     };
@@ -335,7 +347,9 @@ fn ls(a: LsArgs) -> Result<(), CommandError> {
     }
     out.flush()?;
     if rows.is_empty() {
-        let what = if set.traces.is_empty() {
+        let what = if narrowed {
+            "no trace of the store matches".to_owned()
+        } else if set.traces.is_empty() {
             "no traces in the input".to_owned()
         } else {
             format!("none of the {} traces match", set.traces.len())

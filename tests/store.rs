@@ -529,6 +529,17 @@ fn cli_reads_stores_like_files_and_mixes_them() {
     assert!(run(&["show", d, "0af7"]).contains("payment gateway timeout"));
     assert!(run(&["show", d, "--session", "conv-8812"]).contains("session total: 2 turns"));
     assert!(run(&["ls", d, "--filter", "tool:refund*"]).contains("0af76519"));
+    // `text:` through the store's index lists what the dump lists.
+    let f = fixture("agent-incident.otlp.json");
+    for q in ["text:timeout", "text:\"charged twice\" | text:refund"] {
+        let from_store = run(&["ls", d, "--json", "--filter", q]);
+        assert!(!from_store.is_empty(), "{q}");
+        assert_eq!(
+            from_store,
+            run(&["ls", f.to_str().expect("path"), "--json", "--filter", q]),
+            "{q}"
+        );
+    }
     let mixed = run(&[
         "ls",
         d,
@@ -538,10 +549,10 @@ fn cli_reads_stores_like_files_and_mixes_them() {
     assert_eq!(mixed.lines().count(), 5);
 }
 
-/// `testdata/stores/v1.db` and `v2.db` were written by the schema-1 and schema-2 builds
-/// of agtrace (commits 6ed7a9a and 221bc55) from three fixtures, then set to a rollback
-/// journal (so reading a fixture leaves no `-wal`/`-shm` in the repository; v2.db was
-/// also vacuumed to 4 KiB pages to keep it small). This build reads each as it is and
+/// `testdata/stores/v1.db`, `v2.db` and `v3.db` were written by the schema-1, 2 and 3
+/// builds of agtrace (commits 6ed7a9a, 221bc55 and 45488de) from three fixtures, then
+/// set to a rollback journal (so reading a fixture leaves no `-wal`/`-shm` in the
+/// repository; v2.db was also vacuumed to 4 KiB pages to keep it small). This build reads each as it is and
 /// migrates it on import.
 #[test]
 fn older_schema_stores_read_and_migrate_on_import() {
@@ -551,9 +562,27 @@ fn older_schema_stores_read_and_migrate_on_import() {
         "integrity.json",
     ];
     let direct = common::load_ok(&rels);
+    let refund = agtrace::query::filter::Filter::parse("text:refund").expect("filter");
+    let prices = agtrace::semconv::PriceTable::bundled();
+    let saying_refund = agtrace::analysis::list::TraceListQuery::new(refund.clone())
+        .run(&direct)
+        .len();
+    assert!(saying_refund > 0);
+    // What is gone once migrated: schema 1's attribute table, schema 2's per-span text
+    // index, schema 3's word index (its `messages` column).
     for (old, gone) in [
-        ("stores/v1.db", "attributes"),
-        ("stores/v2.db", "span_text"),
+        (
+            "stores/v1.db",
+            "SELECT count(*) FROM sqlite_master WHERE name = 'attributes'",
+        ),
+        (
+            "stores/v2.db",
+            "SELECT count(*) FROM sqlite_master WHERE name = 'span_text'",
+        ),
+        (
+            "stores/v3.db",
+            "SELECT count(*) FROM pragma_table_info('trace_text') WHERE name = 'messages'",
+        ),
     ] {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("old.db");
@@ -562,6 +591,12 @@ fn older_schema_stores_read_and_migrate_on_import() {
             model(&load_store(&db)),
             model(&direct),
             "{old} read as it is"
+        );
+        assert!(
+            agtrace::store::text_candidates(&db, &refund, &prices)
+                .expect("search")
+                .is_none(),
+            "{old}: no trigram index to narrow text: with (every span is read instead)"
         );
 
         // Importing anything into it upgrades it first, in the same transaction.
@@ -579,18 +614,12 @@ fn older_schema_stores_read_and_migrate_on_import() {
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .expect("check");
         assert_eq!(ok, "ok");
-        let old_tables: i64 = conn
-            .query_row(
-                "SELECT count(*) FROM sqlite_master WHERE name = ?1",
-                [gone],
-                |r| r.get(0),
-            )
-            .expect("count");
-        assert_eq!(old_tables, 0, "{old}: its {gone} table is gone");
+        let old_tables: i64 = conn.query_row(gone, [], |r| r.get(0)).expect("count");
+        assert_eq!(old_tables, 0, "{old}: {gone}");
         // The rebuilt full-text index covers the migrated traces.
         let docs: i64 = conn
             .query_row(
-                "SELECT count(DISTINCT s.trace_id) FROM trace_text JOIN spans s ON s.id = trace_text.rowid WHERE trace_text MATCH 'refund'",
+                "SELECT count(DISTINCT s.trace_id) FROM trace_text JOIN spans s ON s.id = trace_text.rowid WHERE trace_text MATCH 'text: refund'",
                 [],
                 |r| r.get(0),
             )
@@ -598,11 +627,21 @@ fn older_schema_stores_read_and_migrate_on_import() {
         assert!(docs > 0, "{old}: text is searchable after migration");
         drop(conn);
         assert_eq!(model(&load_store(&db)), model(&direct), "{old} migrated");
+        let found = agtrace::store::text_candidates(&db, &refund, &prices)
+            .expect("search")
+            .expect("narrowed by the rebuilt index");
+        assert_eq!(
+            agtrace::analysis::list::TraceListQuery::new(refund.clone())
+                .run(&found)
+                .len(),
+            saying_refund,
+            "{old}: text: through the rebuilt index"
+        );
     }
 }
 
 /// The attribute column is plain JSON that SQL can query by key, and the full-text
-/// index finds the traces whose prompts say a word, but not the JSON keys around it.
+/// index finds the traces whose text holds a substring, as `text:` does in memory.
 #[test]
 fn attributes_and_text_are_queryable_in_sql() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -641,33 +680,41 @@ fn attributes_and_text_are_queryable_in_sql() {
         .collect::<Result<_, _>>()
         .expect("rows")
     };
-    // The traces whose message attributes say "refund", found without the index.
-    let mut saying: Vec<String> = direct
-        .traces
-        .iter()
-        .filter(|t| {
-            direct.trace_spans(t).iter().any(|&i| {
-                direct
-                    .span_attrs(&direct.spans[i as usize])
-                    .iter()
-                    .any(|a| {
-                        agtrace::semconv::keys::MESSAGE_KEYS.contains(&direct.str(a.key))
-                            && a.value
-                                .as_str(&direct.strings)
-                                .is_some_and(|v| v.to_lowercase().contains("refund"))
-                    })
-            })
-        })
-        .map(|t| t.id.to_string())
-        .collect();
-    saying.sort();
-    assert!(!saying.is_empty());
+    // The traces whose text says "refund" (any case), found without the index.
+    let saying = |needle: &str| -> Vec<String> {
+        let filter =
+            agtrace::query::filter::Filter::parse(&format!("text:{needle}")).expect("filter");
+        let mut ids: Vec<String> = agtrace::analysis::list::TraceListQuery::new(filter)
+            .run(&direct)
+            .into_iter()
+            .map(|t| direct.traces[t as usize].id.to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert!(!saying("refund").is_empty());
     assert_eq!(
-        hits("messages: refund"),
-        saying,
+        hits("text: refund"),
+        saying("refund"),
         "prompt words find their traces"
     );
-    assert!(hits("role").is_empty(), "JSON keys are not indexed");
+    assert_eq!(hits("text: REFUND"), saying("refund"), "in any case");
+    assert!(hits("text: efun").is_empty(), "the index holds words");
+    let prices = agtrace::semconv::PriceTable::bundled();
+    let inside = agtrace::store::text_candidates(
+        &db,
+        &agtrace::query::filter::Filter::parse("text:efun").expect("filter"),
+        &prices,
+    )
+    .expect("search")
+    .expect("narrowed");
+    let mut found: Vec<String> = inside.traces.iter().map(|t| t.id.to_string()).collect();
+    found.sort();
+    assert_eq!(found, saying("efun"), "text: finds what is inside words");
+    assert!(
+        !hits("role").is_empty(),
+        "JSON keys are indexed as they are"
+    );
     assert!(!hits("\"charged twice\"").is_empty(), "phrases match");
     assert!(hits("\"twice charged\"").is_empty(), "in their order");
     // Span names and tool names are indexed in their own columns.
@@ -678,5 +725,91 @@ fn attributes_and_text_are_queryable_in_sql() {
     assert!(
         !hits(&format!("tool_name: \"{tool}\"")).is_empty(),
         "tool {tool}"
+    );
+}
+
+/// `text:` over a store (its trigram index names the candidate traces, the exact
+/// matcher decides) finds exactly the traces it finds in memory, for needles cut from
+/// every piece of text the fixtures carry, in changed case, alone, together and in
+/// alternatives; needles the index cannot take (no word of three letters or digits,
+/// non-ASCII) are left to a scan.
+#[test]
+fn text_search_over_a_store_matches_memory() {
+    let rels = [
+        "agent-incident.otlp.json",
+        "triage.otlp.json",
+        "shapes/anyvalues.json",
+        "integrity.json",
+        "hostile.json",
+    ];
+    let direct = common::load_ok(&rels);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("s.db");
+    import_files(&db, &rels);
+    // Needles: substrings of each piece of text at a few places and lengths.
+    let mut needles = std::collections::BTreeSet::new();
+    for s in &direct.spans {
+        agtrace::query::text::any_piece(&direct, s, &mut |p| {
+            let text = match p {
+                agtrace::query::text::Piece::Sym(s) => direct.str(s),
+                agtrace::query::text::Piece::Text(t) => t,
+            };
+            let chars: Vec<char> = text.chars().filter(|c| *c != '"').collect();
+            for (at, len) in [(0, 3), (1, 5), (4, 9), (chars.len() / 2, 6)] {
+                if at + len <= chars.len() {
+                    needles.insert(chars[at..at + len].iter().collect::<String>());
+                }
+            }
+            false
+        });
+    }
+    needles.insert("zzq-no-such-text".into());
+    needles.insert("ab".into());
+    let needles: Vec<String> = needles
+        .into_iter()
+        .filter(|n| !n.trim().is_empty() && !n.chars().any(char::is_control))
+        .collect();
+    assert!(needles.len() > 100, "{} needles", needles.len());
+    let ids = |set: &agtrace::model::TraceSet, f: &agtrace::query::filter::Filter| {
+        let mut v: Vec<String> = agtrace::analysis::list::TraceListQuery::new(f.clone())
+            .run(set)
+            .into_iter()
+            .map(|t| set.traces[t as usize].id.to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let prices = agtrace::semconv::PriceTable::bundled();
+    let (mut narrowed, mut found, mut scanned) = (0, 0, 0);
+    for (k, n) in needles.iter().enumerate() {
+        let other = &needles[(k * 7 + 3) % needles.len()];
+        let shout = if k % 2 == 0 {
+            n.to_uppercase()
+        } else {
+            n.clone()
+        };
+        for expr in [
+            format!("text:\"{shout}\""),
+            format!("text:\"{n}\" text:\"{other}\""),
+            format!("text:\"{n}\" | text:\"{other}\" kind:llm"),
+        ] {
+            let Ok(f) = agtrace::query::filter::Filter::parse(&expr) else {
+                continue;
+            };
+            let want = ids(&direct, &f);
+            match agtrace::store::text_candidates(&db, &f, &prices).expect("search") {
+                Some(cands) => {
+                    narrowed += 1;
+                    found += usize::from(!want.is_empty());
+                    assert_eq!(ids(&cands, &f), want, "{expr}");
+                }
+                // Needles without a word long enough to look up (`c-77`).
+                None => scanned += 1,
+            }
+        }
+    }
+    assert!(
+        narrowed > 200 && found > 100 && scanned * 4 < narrowed,
+        "{narrowed} narrowed ({found} found), {scanned} left to a scan"
     );
 }

@@ -149,3 +149,119 @@ fn keys_are_answered_while_a_read_is_in_flight_and_stale_results_are_dropped() {
     a.settle(Duration::from_secs(10));
     assert_eq!(a.screen(), ScreenKind::List);
 }
+
+/// A store that counts the reads of every span.
+struct Counting {
+    inner: SqliteStore,
+    everything: std::sync::atomic::AtomicUsize,
+}
+
+impl StoreReads for Counting {
+    fn summaries(&self, newest: Option<usize>) -> Result<agtrace::model::TraceSet, String> {
+        self.inner.summaries(newest)
+    }
+
+    fn trace(&self, trace_id: &str) -> Result<agtrace::model::TraceSet, String> {
+        self.inner.trace(trace_id)
+    }
+
+    fn everything(&self) -> Result<agtrace::model::TraceSet, String> {
+        self.everything
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.everything()
+    }
+
+    fn text_matches(
+        &self,
+        filter: &agtrace::query::filter::Filter,
+    ) -> Result<agtrace::model::TraceSet, String> {
+        self.inner.text_matches(filter)
+    }
+}
+
+/// On a store, `text:` is answered by the store's text index: the list shows the
+/// traces that say it (the same as in memory), the explorer stays on the store (no
+/// span is read but the candidates'), typing it never starts a read of every span, and
+/// clearing it lists every trace again.
+#[test]
+fn text_filters_on_a_store_go_through_its_text_index() {
+    use crossterm::event::{KeyCode, KeyEvent};
+    let rels = ["agent-incident.otlp.json", "triage.otlp.json"];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("s.db");
+    let inputs: Vec<_> = rels
+        .iter()
+        .map(|r| agtrace::source::Input::Path(common::fixture(r)))
+        .collect();
+    agtrace::store::import(
+        &db,
+        &inputs,
+        &agtrace::source::LoadOptions::with_threads(1),
+        |_, _| {},
+    )
+    .expect("import");
+    let store = Arc::new(Counting {
+        inner: SqliteStore {
+            path: db,
+            prices: Arc::new(agtrace::semconv::PriceTable::bundled()),
+        },
+        everything: Default::default(),
+    });
+    let mut a = App::loading("s.db".into());
+    a.start_store(store.clone(), false);
+    a.settle(Duration::from_secs(10));
+    let all = a.list().rows.len();
+    assert_eq!(all, 7);
+
+    let direct = common::load_ok(&rels);
+    for needle in ["customer not found", "REFUND", "charged"] {
+        let f =
+            agtrace::query::filter::Filter::parse(&format!("text:\"{needle}\"")).expect("filter");
+        let mut want: Vec<String> = agtrace::analysis::list::TraceListQuery::new(f.clone())
+            .run(&direct)
+            .into_iter()
+            .map(|t| direct.traces[t as usize].id.to_string())
+            .collect();
+        want.sort();
+        assert!(!want.is_empty(), "{needle} is in the fixtures");
+
+        // Typed live, as a user does.
+        a.update(Action::Filter);
+        for c in format!("text:\"{needle}\"").chars() {
+            a.filter_key(KeyEvent::from(KeyCode::Char(c)));
+        }
+        a.filter_key(KeyEvent::from(KeyCode::Enter));
+        a.settle(Duration::from_secs(10));
+        let mut got: Vec<String> = a
+            .list()
+            .rows
+            .iter()
+            .map(|r| match r {
+                ListRow::Trace(t) => a.shared.set.traces[*t as usize].id.to_string(),
+                ListRow::Session(..) => "session".into(),
+            })
+            .collect();
+        got.sort();
+        assert_eq!(got, want, "{needle}");
+        assert!(a.shared.store_mode, "still reading the store per trace");
+        assert!(
+            a.shared.status.contains("text index"),
+            "{}",
+            a.shared.status
+        );
+        // The opened trace shows which of its spans say it.
+        a.update(Action::Top);
+        a.update(Action::Enter);
+        a.settle(Duration::from_secs(10));
+        let t = a.trace().expect("trace open");
+        assert!(!t.matches.is_empty(), "{needle}: spans that say it");
+        a.update(Action::Back);
+        a.update(Action::Back);
+        assert_eq!(a.list().rows.len(), all, "cleared: every trace again");
+    }
+    assert_eq!(
+        store.everything.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "no read of every span"
+    );
+}

@@ -565,6 +565,30 @@ impl Filter {
             .all(|t| !t.negate && trace_level_known(&t.pred))
     }
 
+    /// What a text index can narrow this filter to: per group, the needles of its
+    /// positive `text:` terms (lower case) that are ASCII, where an index and the
+    /// exact matcher fold case alike. `None` when some group has none: then only
+    /// reading every span answers it.
+    pub fn index_needles(&self) -> Option<Vec<Vec<&str>>> {
+        if self.groups.is_empty() {
+            return None;
+        }
+        self.groups
+            .iter()
+            .map(|g| {
+                let needles: Vec<&str> = g
+                    .iter()
+                    .filter(|t| !t.negate)
+                    .filter_map(|t| match &t.pred {
+                        Pred::FullText(n) if !n.is_empty() && n.is_ascii() => Some(n.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                (!needles.is_empty()).then_some(needles)
+            })
+            .collect()
+    }
+
     /// Conditions a trace-summary query can apply before reading rows (all must hold).
     /// A superset of the matches: the exact test runs after, in memory.
     pub fn summary_conditions(&self) -> Vec<TraceCond> {

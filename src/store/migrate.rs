@@ -7,8 +7,9 @@ use crate::model::TraceSet;
 use crate::semconv::PriceTable;
 use rusqlite::Connection;
 
-/// The tables of schemas 1 and 2, dropped once their content is rewritten.
+/// The tables of schemas 1 to 3, dropped once their content is rewritten.
 const OLD_TABLES: &[&str] = &[
+    "trace_text",
     "span_text",
     "links",
     "events",

@@ -9,12 +9,14 @@ mod migrate;
 mod phoenix;
 mod read;
 pub mod schema;
+mod search;
 mod static_insert;
 mod text;
 mod write;
 
 pub use import::{ImportReport, import};
 pub use read::{load, load_summaries, load_trace_by_id, load_traces_by_id, session_trace_ids};
+pub use search::text_candidates;
 
 /// True when every input is an agtrace store (they can then be listed from their
 /// traces tables without loading spans).

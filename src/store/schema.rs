@@ -4,22 +4,26 @@
 use rusqlite::Connection;
 
 /// The schema version this build writes and reads.
-pub const VERSION: i64 = 3;
+pub const VERSION: i64 = 4;
 
 /// Marker row that tells an agtrace store from any other SQLite file.
 pub const FORMAT: &str = "agtrace-store";
 
-/// Version 3: traces with their aggregates; one row per span holding the derived step
+/// Version 4: traces with their aggregates; one row per span holding the derived step
 /// fields as columns and its attributes as a JSON object (last, so long prompts spill
 /// to overflow pages without moving the columns before them); resources and scopes
-/// by reference; events and links as rows; a full-text index over names, tool names
-/// and message text with one document per trace (per import that added spans to it),
-/// which answers "which traces say this" at less than half the writing cost of one
-/// document per span. Sessions, users and agents are indexed on traces, where lookups
-/// start; spans are indexed by trace and span id, model, tool and failure.
+/// by reference; events and links as rows; a full-text index with one document per
+/// trace (per import that added spans to it): its distinct span names, tool names, and
+/// every distinct piece of text its spans carry as it is (status messages, string
+/// attribute values with their JSON, event names and attributes), so that the words
+/// of anything `text:` can find in memory are in it (see `search`). Sessions, users
+/// and agents are indexed on traces, where lookups start; spans are indexed by trace
+/// and span id, model, tool and failure.
 ///
-/// Version 2 was the same with one full-text document per span (`span_text`).
-const V3: &str = r#"
+/// Version 3 was the same with the index over message attributes only, their JSON
+/// keys left out (`trace_text (name, tool_name, messages)`); version 2 had one
+/// document per span.
+const V4: &str = r#"
 CREATE TABLE agtrace_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE resources (
     id INTEGER PRIMARY KEY,
@@ -129,13 +133,13 @@ CREATE TABLE links (
     dropped_attributes INTEGER NOT NULL,
     PRIMARY KEY (span_rowid, idx)
 );
-CREATE VIRTUAL TABLE trace_text USING fts5 (name, tool_name, messages, content = '', detail = full, columnsize = 0);
+CREATE VIRTUAL TABLE trace_text USING fts5 (name, tool_name, text, content = '', detail = full, columnsize = 0);
 INSERT INTO trace_text (trace_text, rank) VALUES ('hashsize', 16777216);
 "#;
 
 /// Creates the current schema in an empty database.
 pub fn create(conn: &Connection) -> rusqlite::Result<()> {
-    conn.execute_batch(V3)?;
+    conn.execute_batch(V4)?;
     conn.execute(
         "INSERT INTO agtrace_meta (key, value) VALUES ('format', ?1)",
         [FORMAT],

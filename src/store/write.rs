@@ -2,7 +2,7 @@
 //! per transaction; a second thread encodes each batch's attribute JSON and
 //! searchable text while SQLite writes the one before, so the writer thread spends its
 //! time in SQLite. The full-text index gets one document per trace: the names, tool
-//! names and message text of the spans this import added to it.
+//! names and text (see `text`) of the spans this import added to it.
 
 use super::codec;
 use super::columns::{SpanCol, TraceCol, insert_sql};
@@ -55,10 +55,9 @@ pub fn write(
         let encoder = std::thread::Builder::new()
             .name("encode".into())
             .spawn_scoped(scope, move || {
-                let keys = message_keys(set);
                 for b in to_encode {
                     let mut enc = spent.try_recv().unwrap_or_default();
-                    enc.fill(set, b, &keys);
+                    enc.fill(set, b);
                     if tx.send(enc).is_err() {
                         break;
                     }
@@ -124,15 +123,8 @@ fn plan(set: &TraceSet) -> Vec<Vec<u32>> {
     batches
 }
 
-fn message_keys(set: &TraceSet) -> Vec<Sym> {
-    crate::semconv::keys::MESSAGE_KEYS
-        .iter()
-        .filter_map(|k| set.strings.lookup(k))
-        .collect()
-}
-
 /// A batch's per-span texts, in writing order: the attribute JSON and the searchable
-/// message text of each span, back to back in one buffer.
+/// text of each span, back to back in one buffer.
 #[derive(Default)]
 struct Encoded {
     text: String,
@@ -141,7 +133,7 @@ struct Encoded {
 
 impl Encoded {
     /// Refills the buffers with a batch of traces.
-    fn fill(&mut self, set: &TraceSet, traces: &[u32], keys: &[Sym]) {
+    fn fill(&mut self, set: &TraceSet, traces: &[u32]) {
         let (text, ends) = (&mut self.text, &mut self.ends);
         text.clear();
         ends.clear();
@@ -153,13 +145,7 @@ impl Encoded {
                 let attrs = set.span_attrs(&set.spans[i as usize]);
                 text.push_str(codec::encode_into(&mut buf, &set.strings, attrs));
                 ends.push(text.len());
-                for a in attrs {
-                    if keys.contains(&a.key)
-                        && let Some(v) = a.value.as_str(&set.strings)
-                    {
-                        seen.push(text, v);
-                    }
-                }
+                seen.push_span(text, set, &set.spans[i as usize]);
                 ends.push(text.len());
             }
         }
@@ -284,7 +270,7 @@ struct TraceDoc {
     tools: Vec<Sym>,
     /// Names and tool names already in `names` or `tools` (a trace can have many).
     seen: rustc_hash::FxHashSet<(bool, Sym)>,
-    messages: String,
+    text: String,
     name_text: String,
     tool_text: String,
 }
@@ -294,17 +280,17 @@ impl TraceDoc {
         self.names.clear();
         self.tools.clear();
         self.seen.clear();
-        self.messages.clear();
+        self.text.clear();
     }
 
-    fn add(&mut self, name: Sym, tool: Sym, messages: &str) {
+    fn add(&mut self, name: Sym, tool: Sym, text: &str) {
         if self.seen.insert((false, name)) {
             self.names.push(name);
         }
         if !tool.is_empty() && self.seen.insert((true, tool)) {
             self.tools.push(tool);
         }
-        self.messages.push_str(messages);
+        self.text.push_str(text);
     }
 
     /// The name and tool-name columns, one value per line.
@@ -318,7 +304,7 @@ impl TraceDoc {
         };
         join(&mut self.name_text, &self.names);
         join(&mut self.tool_text, &self.tools);
-        (&self.name_text, &self.tool_text, &self.messages)
+        (&self.name_text, &self.tool_text, &self.text)
     }
 }
 
@@ -342,7 +328,7 @@ impl<'c, 's> Writer<'c, 's> {
             json: Vec::new(),
             text: StaticInsert::new(
                 conn,
-                "INSERT INTO trace_text (rowid, name, tool_name, messages) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO trace_text (rowid, name, tool_name, text) VALUES (?1, ?2, ?3, ?4)",
             )?,
             trace: StaticInsert::new(
                 conn,
@@ -411,7 +397,7 @@ impl<'c, 's> Writer<'c, 's> {
         for &i in set.trace_spans(tr) {
             let s = &set.spans[i as usize];
             let step = set.step(i);
-            let (attrs, messages) = texts.next_span();
+            let (attrs, text) = texts.next_span();
             let rid = self.resource_id(s.resource)?;
             let sid = self.scope_id(s.scope)?;
             let span_hex = s.span_id.hex();
@@ -461,7 +447,7 @@ impl<'c, 's> Writer<'c, 's> {
             written += 1;
             let rowid = self.conn.last_insert_rowid();
             first_row.get_or_insert(rowid);
-            self.doc.add(s.name, step.tool_name, messages);
+            self.doc.add(s.name, step.tool_name, text);
             for (k, ev) in set.span_events(s).iter().enumerate() {
                 let attrs =
                     codec::encode_into(&mut self.json, &set.strings, &set.attrs[ev.attrs.range()]);
@@ -490,13 +476,9 @@ impl<'c, 's> Writer<'c, 's> {
             }
         }
         if let Some(rowid) = first_row {
-            let (names, tools, messages) = self.doc.columns(set);
-            self.text.execute(&[
-                Value::Int(rowid),
-                names.into(),
-                tools.into(),
-                messages.into(),
-            ])?;
+            let (names, tools, text) = self.doc.columns(set);
+            self.text
+                .execute(&[Value::Int(rowid), names.into(), tools.into(), text.into()])?;
         }
         let count = |n: u32| Value::Int(n.into());
         let tokens = |t: Option<u64>| Value::from(t.map(|v| v as i64));

@@ -330,19 +330,44 @@ impl App {
     }
 
     /// Puts a new filter in place and recomputes every screen that depends on it. In
-    /// store mode a filter the traces table cannot answer reads every span first (in
-    /// the background).
+    /// store mode a filter the traces table cannot answer is answered in the
+    /// background: a `text:` filter by the store's text index, any other by reading
+    /// every span (once the filter line is closed, not while it is typed).
     pub fn set_filter(&mut self, filter: Filter) {
         self.shared.query.filter = filter;
         self.shared.filter_error = None;
-        if self.shared.store_mode && !self.shared.query.filter.decidable_on_summaries() {
-            if !self.jobs.pending(&JobKind::AllSpans) {
+        self.shared.text_hits = None;
+        self.jobs.cancel(&JobKind::TextSearch);
+        let filter = &self.shared.query.filter;
+        if self.shared.store_mode && !filter.decidable_on_summaries() {
+            if filter.index_needles().is_some() {
+                self.start_text_search();
+                return;
+            }
+            if matches!(self.popup, Some(Popup::Filter { .. })) {
+                // Still typing: reading every span waits for Enter.
+                self.shared.status = "Enter reads every span of the store for this filter".into();
+            } else if !self.jobs.pending(&JobKind::AllSpans) {
                 self.shared.status = "reading every span of the store for this filter…".into();
                 self.jobs.start(JobKind::AllSpans, 0, |s| s.everything());
             }
             return;
         }
         self.refilter();
+    }
+
+    /// True while the store is searched for the filter in force.
+    pub fn searching(&self) -> bool {
+        self.jobs.pending(&JobKind::TextSearch) || self.jobs.pending(&JobKind::AllSpans)
+    }
+
+    /// Store mode: asks the store which traces the `text:` filter matches; the list
+    /// keeps its rows until the answer arrives.
+    fn start_text_search(&mut self) {
+        let f = self.shared.query.filter.clone();
+        self.shared.status = "searching the store's text index…".into();
+        self.jobs
+            .start(JobKind::TextSearch, 0, move |s| s.text_matches(&f));
     }
 
     fn refilter(&mut self) {
@@ -474,9 +499,22 @@ impl App {
                 self.replace_set(set);
                 let after = self.shared.set.traces.len() as i64;
                 self.shared.status = format!("refreshed: {after} traces ({:+})", after - before);
+                if self.shared.text_hits.is_some() {
+                    // New traces may say it too.
+                    self.start_text_search();
+                }
             }
             JobKind::OpenTrace => self.trace_arrived(done.tag, set),
+            JobKind::TextSearch => {
+                self.shared.text_hits = Some(set.traces.iter().map(|t| t.id).collect());
+                self.refilter();
+                self.shared.status = format!(
+                    "the store's text index: {}",
+                    plural(set.traces.len(), "trace matches", "traces match")
+                );
+            }
             JobKind::AllSpans => {
+                self.shared.text_hits = None;
                 self.shared.store_mode = false;
                 self.jobs.store = None;
                 self.replace_set(set);

@@ -5,6 +5,7 @@
 //! newer one.
 
 use crate::model::TraceSet;
+use crate::query::filter::Filter;
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex};
 
@@ -21,6 +22,8 @@ pub enum JobKind {
     OpenTrace,
     /// Every span of the store, for a span-level filter.
     AllSpans,
+    /// The traces a `text:` filter matches, through the store's text index.
+    TextSearch,
 }
 
 /// A finished job.
@@ -44,6 +47,25 @@ pub trait StoreReads: Send + Sync {
     fn trace(&self, trace_id: &str) -> Result<TraceSet, String>;
     /// Every span of the store, fully derived.
     fn everything(&self) -> Result<TraceSet, String>;
+    /// The rows (no spans) of the traces `filter` matches, found through the store's
+    /// text index where it can narrow the filter, by reading every span otherwise.
+    fn text_matches(&self, filter: &Filter) -> Result<TraceSet, String> {
+        let set = self.everything()?;
+        Ok(matching_rows(&set, filter))
+    }
+}
+
+/// A set holding only the rows (no spans) of the traces of `set` that `filter` matches.
+pub fn matching_rows(set: &TraceSet, filter: &Filter) -> TraceSet {
+    let traces = crate::analysis::list::TraceListQuery::new(filter.clone())
+        .run(set)
+        .into_iter()
+        .map(|t| set.traces[t as usize].clone())
+        .collect();
+    TraceSet {
+        traces,
+        ..TraceSet::default()
+    }
 }
 
 /// An agtrace store file.
@@ -72,6 +94,16 @@ impl StoreReads for SqliteStore {
         };
         crate::input::load(&[crate::source::Input::Path(self.path.clone())], &opts)
             .map_err(|e| e.to_string())
+    }
+
+    fn text_matches(&self, filter: &Filter) -> Result<TraceSet, String> {
+        let found = crate::store::text_candidates(&self.path, filter, &self.prices)
+            .map_err(|e| e.to_string())?;
+        let set = match found {
+            Some(set) => set,
+            None => self.everything()?,
+        };
+        Ok(matching_rows(&set, filter))
     }
 }
 

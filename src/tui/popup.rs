@@ -49,6 +49,10 @@ impl App {
         let text = input.clone();
         self.shared.filter_error = None;
         self.apply_filter_text(&text);
+        if self.shared.store_mode && !self.shared.query.filter.decidable_on_summaries() {
+            // The store answers in the background; set_filter said what happens.
+            return;
+        }
         self.shared.status = if self.shared.filter_error.is_some() {
             "…".into()
         } else {
@@ -96,6 +100,9 @@ impl App {
             && let Some(&m) = t.matches.first()
         {
             t.select_span(m, sh);
+        }
+        if self.searching() {
+            return;
         }
         let n = self.matches_now();
         self.shared.status = if self.shared.query.filter.is_empty() {

@@ -44,6 +44,9 @@ pub struct Shared {
     pub pending_list: Option<TraceSet>,
     /// The trace list asked for: the filter (failed / slow are its terms), the order.
     pub query: TraceListQuery,
+    /// Store mode, under a `text:` filter: the traces the store's text search found
+    /// for it (the trace summaries alone cannot tell).
+    pub text_hits: Option<rustc_hash::FxHashSet<crate::model::TraceId>>,
     /// Why the last filter text did not parse.
     pub filter_error: Option<String>,
     /// The slow threshold the `s` key filters with, ns.
@@ -80,6 +83,7 @@ impl Shared {
             partial: false,
             pending_list: None,
             query: TraceListQuery::default(),
+            text_hits: None,
             filter_error: None,
             slow_ns: 1_000_000_000,
             group_sessions: false,
@@ -94,6 +98,22 @@ impl Shared {
             },
             keymap: Keymap::defaults(),
         }
+    }
+
+    /// The trace list's traces, in order: the query's, or in store mode under a text
+    /// search, the traces it found (in the query's order).
+    pub fn listed(&self) -> Vec<u32> {
+        let Some(hits) = self.text_hits.as_ref().filter(|_| self.store_mode) else {
+            return self.query.run(&self.set);
+        };
+        let mut rows: Vec<u32> = (0..self.set.traces.len() as u32)
+            .filter(|&t| hits.contains(&self.set.traces[t as usize].id))
+            .collect();
+        self.query.order(&self.set, &mut rows);
+        if let Some(n) = self.query.limit {
+            rows.truncate(n);
+        }
+        rows
     }
 
     /// Rows of the body that fit, at least one.

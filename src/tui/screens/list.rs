@@ -38,7 +38,7 @@ impl ListScreen {
     pub fn rebuild(&mut self, sh: &Shared) {
         let selected = self.rows.get(self.sel).copied();
         let set = &sh.set;
-        let traces = sh.query.run(set);
+        let traces = sh.listed();
         self.totals = TraceTotals::of(set, traces.iter().copied());
         self.rows = if sh.group_sessions {
             grouped(set, &traces, &self.expanded)
