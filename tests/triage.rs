@@ -153,7 +153,7 @@ fn orphans_are_marked_in_the_explorer_and_filterable() {
         let row = screen
             .lines()
             .find(|l| l.contains("tools/call"))
-            .expect("the MCP row");
+            .unwrap_or_else(|| panic!("the MCP row: {screen}"));
         assert!(row.contains("[orphan]"), "{w}x{h}: {row}");
         let head = screen.lines().nth(1).expect("trace header");
         assert!(head.contains("[1 orphan]"), "{w}x{h}: {head}");
@@ -195,7 +195,7 @@ fn tree_rows_use_the_width() {
     let failed = wide
         .lines()
         .find(|l| l.contains("TOOL") && l.contains("execute_tool lookup_customer"))
-        .expect("the failed tool row");
+        .unwrap_or_else(|| panic!("the failed tool row: {wide}"));
     assert!(failed.contains("customer not found: c-77"), "{failed}");
     let root = wide
         .lines()

@@ -104,7 +104,7 @@ fn explore(t: &Tmux) {
     // Back to the top, then e finds the failing tool call's origin again.
     t.keys(&["g"]);
     t.keys(&["e"]);
-    t.wait_for("failure 1/1: HTTP 504");
+    t.wait_for("finding 1/2 · failure_origin: POST failed: HTTP 504");
     // The filter line finds the failed tool by name.
     t.keys(&["/"]);
     t.typed("tool:refund*");

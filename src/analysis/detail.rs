@@ -267,8 +267,28 @@ fn sym(set: &TraceSet, s: crate::model::Sym) -> String {
     sanitize(set.str(s)).into_owned()
 }
 
+/// Findings as detail lines: `◆ kind  message`, errors in the error tone.
+fn finding_lines<'a>(fs: impl Iterator<Item = &'a crate::model::Finding>) -> Vec<DetailLine> {
+    fs.map(|f| {
+        let tone = match f.severity {
+            crate::model::Severity::Error => Tone::Error,
+            crate::model::Severity::Warning => Tone::Warning,
+            crate::model::Severity::Info => Tone::Dim,
+        };
+        DetailLine::toned(tone, format!("◆ {}  ", f.kind.as_str()))
+            .push(Tone::Plain, sanitize(&f.message).into_owned())
+    })
+    .collect()
+}
+
 fn summary(set: &TraceSet, s: &Span, step: &Step) -> Vec<DetailLine> {
     let mut out = vec![DetailLine::toned(Tone::Title, sym(set, s.name))];
+    let i = set.span_index.get(&(s.trace_id, s.span_id)).copied();
+    let trace_findings = crate::analysis::findings::of_trace(set, s.trace).unwrap_or_default();
+    let own = trace_findings
+        .iter()
+        .filter(|f| i.is_some_and(|i| f.spans.contains(&i)));
+    out.extend(finding_lines(own));
     out.push(kv(
         "kind",
         format!("{} (by {})", step.kind.as_str(), step.kind_source),
@@ -371,6 +391,17 @@ fn summary(set: &TraceSet, s: &Span, step: &Step) -> Vec<DetailLine> {
             DetailLine::toned(Tone::Label, format!("{:<LABEL_W$}", "integrity"))
                 .push(Tone::Warning, marks.join(", ")),
         );
+    }
+    if !trace_findings.is_empty() {
+        out.push(DetailLine::plain(""));
+        out.push(DetailLine::toned(
+            Tone::Title,
+            format!(
+                "findings of this trace ({}, e/E steps through them)",
+                trace_findings.len()
+            ),
+        ));
+        out.extend(finding_lines(trace_findings.iter()));
     }
     out
 }

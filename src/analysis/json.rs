@@ -15,6 +15,12 @@ pub fn opt_str(s: &str) -> Value {
 /// The JSON object for one trace (field names are a stable, documented interface).
 pub fn trace_json(set: &TraceSet, tr: &Trace) -> Value {
     let ig = &tr.integrity;
+    let findings = set
+        .trace_index
+        .get(&tr.id)
+        .and_then(|&t| super::findings::of_trace(set, t))
+        .map(|fs| Value::Array(fs.iter().map(super::findings::finding_json).collect()))
+        .unwrap_or(Value::Null);
     json!({
         "trace_id": tr.id.to_string(),
         "root_name": set.str(tr.root_name),
@@ -42,6 +48,7 @@ pub fn trace_json(set: &TraceSet, tr: &Trace) -> Value {
         "unfinished_count": ig.unfinished,
         "cycle_count": ig.cycles,
         "duplicate_count": ig.duplicates,
+        "findings": findings,
     })
 }
 
@@ -119,6 +126,9 @@ pub fn span_json(set: &TraceSet, i: u32) -> Value {
         "agent_name": opt_str(set.str(step.agent_name)),
         "orphan": s.marks.has(Marks::ORPHAN),
         "marks": s.marks.labels(),
+        "findings": super::findings::led_by(set, i)
+            .map(super::findings::finding_json)
+            .collect::<Vec<_>>(),
         "attributes": attrs_json(set, set.span_attrs(s)),
         "events": events,
         "links": links,

@@ -4,6 +4,7 @@
 //! `tui/` draws it; neither computes what a trace means.
 
 pub mod detail;
+pub mod findings;
 pub mod json;
 pub mod list;
 pub mod outline;

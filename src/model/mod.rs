@@ -5,6 +5,7 @@
 
 mod batch;
 mod build;
+mod finding;
 mod ids;
 mod intern;
 mod span;
@@ -13,6 +14,7 @@ mod value;
 mod warning;
 
 pub use batch::{Batch, Checkpoint};
+pub use finding::{Finding, FindingKind, Severity};
 pub use ids::{Hex, IdError, SpanId, TraceId, decode_id, id_from_bytes};
 pub use intern::{INTERN_MAX, Interner, Sym, Txt};
 pub use span::{Event, Link, Marks, NONE, Resource, Scope, Slice, Span, SpanKind, StatusCode};
@@ -221,6 +223,13 @@ pub struct TraceSet {
     pub steps: Vec<Step>,
     /// Traces of each session id, in start order.
     pub sessions: FxHashMap<Sym, Vec<u32>>,
+    /// Findings, trace after trace (most severe first within a trace); empty until
+    /// `analysis::findings::derive` has run.
+    pub findings: Vec<Finding>,
+    /// Per trace, the range of its findings in `findings`.
+    pub trace_findings: Vec<std::ops::Range<u32>>,
+    /// Per span, the [`FindingKind::bit`]s of the findings pointing at it.
+    pub finding_marks: Vec<u16>,
     /// Seconds spent in each load phase (read+decode, build, semantics), for
     /// `AGTRACE_STATS` and benchmarks.
     pub timings: Vec<(&'static str, f64)>,

@@ -80,6 +80,8 @@ enum Pred {
     SelfTime(Cmp, u64),
     /// An integrity mark of the span (`is:orphan`…), one of the `Marks` flags.
     Mark(u8),
+    /// A finding points at the span (`finding:loop`), its `FindingKind::bit`.
+    Finding(u16),
 }
 
 impl Pred {
@@ -100,6 +102,10 @@ pub const REFERENCE: &[(&str, &str)] = &[
     (
         "is:orphan is:unfinished is:skew is:cycle is:duplicate",
         "integrity marks: parent never arrived, no end time, outside its parent's time, parent cycle cut, received more than once",
+    ),
+    (
+        "finding:failure_origin finding:continued_after_failure finding:empty_result finding:loop finding:runaway finding:slow finding:truncated finding:broken_trace finding:waste finding:content_missing",
+        "the spans a finding points at (agtrace help findings)",
     ),
     (
         "kind:agent kind:llm kind:tool kind:retrieval kind:embedding kind:rerank kind:guardrail kind:chain kind:other",
@@ -159,7 +165,7 @@ pub const REFERENCE: &[(&str, &str)] = &[
 /// The keys of `key:value` terms, for the unknown-key error.
 const KEYS: &[&str] = &[
     "status", "is", "kind", "tool", "model", "provider", "session", "user", "agent", "service",
-    "name", "finish", "text", "trace", "span",
+    "name", "finish", "text", "finding", "trace", "span",
 ];
 
 /// A case-insensitive glob (`*` matches anything).
@@ -352,6 +358,19 @@ fn parse_term(tok: &str) -> Result<Term, FilterError> {
                 }
             },
             "text" => Pred::FullText(v.to_lowercase()),
+            "finding" => match crate::model::FindingKind::parse(v) {
+                Some(k) => Pred::Finding(k.bit()),
+                None => {
+                    let kinds: Vec<&str> = crate::model::FindingKind::ALL
+                        .iter()
+                        .map(|k| k.as_str())
+                        .collect();
+                    return Err(err(&format!(
+                        "expected finding:{}",
+                        kinds.join(", finding:")
+                    )));
+                }
+            },
             "trace" => Pred::TraceId(v.to_ascii_lowercase()),
             "span" => Pred::SpanId(v.to_ascii_lowercase()),
             _ => {
@@ -889,6 +908,10 @@ impl Matcher<'_> {
             Pred::TraceId(p) => hex_starts_with(&span.trace_id.0, p),
             Pred::SpanId(p) => hex_starts_with(&span.span_id.0, p),
             Pred::Mark(m) => span.marks.has(*m),
+            Pred::Finding(bit) => set
+                .finding_marks
+                .get(i as usize)
+                .is_some_and(|m| m & bit != 0),
             Pred::Duration(c, v) => span.is_finished() && c.holds(span.duration_ns(), *v),
             Pred::SelfTime(c, v) => step_time(set, i).is_some_and(|t| c.holds(t, *v)),
             Pred::Tokens(c, v) => {

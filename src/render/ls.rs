@@ -6,7 +6,7 @@ use crate::format::{
     cost, duration, pad, pad_left, timestamp, tokens, truncate, truncate_middle, width,
 };
 use crate::model::short_id_len;
-use crate::model::{Outcome, Trace, TraceSet};
+use crate::model::{Outcome, Severity, Trace, TraceSet};
 use crate::sanitize::sanitize;
 use std::io::{self, Write};
 
@@ -49,7 +49,7 @@ pub fn write_table(
     );
     let status_w = if style.unicode { 9 } else { 7 };
     let header = format!(
-        "{} {} {} {} {} {} {} {} {} {} {} {}",
+        "{} {} {} {} {} {} {} {} {} {} {} {} {}",
         pad("STATUS", status_w),
         pad("START (UTC)", 19),
         pad("TRACE", id_len),
@@ -62,9 +62,10 @@ pub fn write_table(
         pad_left("ERR/WARN", 8),
         pad_left("TOKENS IN/OUT", 13),
         pad_left("COST", 9),
+        pad_left("FINDINGS", 8),
     );
     writeln!(out, "{}", style.paint(header.trim_end(), Paint::Bold))?;
-    for (tr, name) in traces.iter().zip(&names) {
+    for ((tr, name), &t) in traces.iter().zip(&names).zip(rows) {
         let id = tr.id.to_string();
         let errs = format!("{}/{}", tr.error_count, tr.warning_count);
         let errs = match tr.outcome() {
@@ -75,7 +76,7 @@ pub fn write_table(
         let mut start = timestamp(tr.start);
         start.truncate(19);
         let line = format!(
-            "{} {} {} {} {} {} {} {} {} {} {} {}",
+            "{} {} {} {} {} {} {} {} {} {} {} {} {}",
             status_cell(style, tr.outcome()),
             pad(&start, 19),
             style.paint(&id[..id_len], Paint::Cyan),
@@ -97,10 +98,24 @@ pub fn write_table(
                 &cost(tr.cost(), tr.cost_is_partial(), tr.billable_steps > 0),
                 9
             ),
+            findings_cell(set, t, style),
         );
         writeln!(out, "{}", line.trim_end())?;
     }
     Ok(())
+}
+
+/// The findings count, coloured by the worst; `-` where they were not computed.
+fn findings_cell(set: &TraceSet, t: u32, style: &Style) -> String {
+    let Some(fs) = crate::analysis::findings::of_trace(set, t) else {
+        return pad_left("-", 8);
+    };
+    let cell = pad_left(&fs.len().to_string(), 8);
+    match fs.first().map(|f| f.severity) {
+        Some(Severity::Error) => style.paint(&cell, Paint::Red),
+        Some(Severity::Warning) => style.paint(&cell, Paint::Yellow),
+        _ => cell,
+    }
 }
 
 /// Writes one JSON object per trace.

@@ -147,6 +147,12 @@ fn write_rows(
             line.push(' ');
             line.push_str(&style.paint(&format!("[{}]", marks.join(", ")), Paint::Yellow));
         }
+        let badge = crate::analysis::findings::badge(set, i);
+        if !badge.is_empty() {
+            let mark = if style.unicode { "◆" } else { "*" };
+            line.push(' ');
+            line.push_str(&style.paint(&format!("{mark} {badge}"), Paint::Magenta));
+        }
         writeln!(out, "{}", line.trim_end())?;
     }
     let hidden = outline.order.len() - visible.len();
@@ -245,7 +251,53 @@ fn write_header(
             style.paint(&format!("integrity: {}", parts.join("; ")), Paint::Yellow)
         )?;
     }
+    write_findings(out, set, trace, style)?;
     writeln!(out)
+}
+
+/// The findings block: one line per finding, most severe first, with the span to look
+/// at.
+fn write_findings(
+    out: &mut impl Write,
+    set: &TraceSet,
+    trace: &Trace,
+    style: &Style,
+) -> io::Result<()> {
+    use crate::model::Severity;
+    let Some(&t) = set.trace_index.get(&trace.id) else {
+        return Ok(());
+    };
+    let fs = crate::analysis::findings::of_trace(set, t).unwrap_or_default();
+    if fs.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "  {}",
+        style.paint(&format!("findings ({}):", fs.len()), Paint::Bold)
+    )?;
+    for f in fs {
+        let (glyph, paint) = match f.severity {
+            Severity::Error => (if style.unicode { "✗" } else { "x" }, Paint::Red),
+            Severity::Warning => (if style.unicode { "▲" } else { "!" }, Paint::Yellow),
+            Severity::Info => (if style.unicode { "·" } else { "-" }, Paint::Dim),
+        };
+        let at = f
+            .spans
+            .first()
+            .and_then(|&i| set.spans.get(i as usize))
+            .map(|s| format!("  → span {}", s.span_id))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "    {} {} {}{}",
+            style.paint(&format!("{glyph} {:<8}", f.severity.as_str()), paint),
+            style.paint(&format!("{:<24}", f.kind.as_str()), Paint::Bold),
+            sanitize(&f.message),
+            style.paint(&at, Paint::Dim),
+        )?;
+    }
+    Ok(())
 }
 
 /// Every trace of a session in time order, each with its per-turn totals and tree,

@@ -18,6 +18,8 @@ pub enum Paint {
     Bold,
     /// Bars and ids.
     Cyan,
+    /// Findings.
+    Magenta,
 }
 
 /// Whether to color and whether the terminal gets Unicode bars.
@@ -65,6 +67,7 @@ impl Style {
             Paint::Dim => "2",
             Paint::Bold => "1",
             Paint::Cyan => "36",
+            Paint::Magenta => "35",
         };
         format!("\x1b[{code}m{s}\x1b[0m")
     }

@@ -235,10 +235,13 @@ pub fn load(inputs: &[Input], opts: &LoadOptions) -> Result<TraceSet, LoadError>
         p.set_phase(3);
     }
     crate::semconv::annotate(&mut set, &opts.prices);
+    let t3 = std::time::Instant::now();
+    crate::analysis::findings::derive(&mut set);
     set.timings = vec![
         ("read_decode", (t1 - t0).as_secs_f64()),
         ("build", (t2 - t1).as_secs_f64()),
-        ("semantics", t2.elapsed().as_secs_f64()),
+        ("semantics", (t3 - t2).as_secs_f64()),
+        ("findings", t3.elapsed().as_secs_f64()),
     ];
     Ok(set)
 }

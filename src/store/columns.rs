@@ -65,6 +65,7 @@ columns!(
         DuplicateCount = "duplicate_count",
         DroppedCount = "dropped_count",
         Status = "status",
+        Findings = "findings",
     }
 );
 
@@ -151,7 +152,7 @@ mod tests {
     #[test]
     fn statements_list_every_column_in_order() {
         let names: Vec<&str> = TraceCol::ALL.iter().map(|c| c.name()).collect();
-        assert_eq!(names.len(), 30);
+        assert_eq!(names.len(), 31);
         assert_eq!(TraceCol::Status.at(), 29);
         let sql = insert_sql(
             "OR IGNORE ",

@@ -156,6 +156,7 @@ fn write_set(
         names2.push(db.display().to_string());
         set = TraceSet::build(vec![mine, stored], names2, warnings);
         crate::semconv::annotate(&mut set, &opts.prices);
+        crate::analysis::findings::derive(&mut set);
     }
     report
         .timings

@@ -32,6 +32,7 @@ pub fn upgrade(conn: &Connection, from: i64, prices: &PriceTable) -> rusqlite::R
     let batch = read::read_all(conn)?;
     let mut set = TraceSet::build(vec![batch], vec![String::new()], Vec::new());
     crate::semconv::annotate(&mut set, prices);
+    crate::analysis::findings::derive(&mut set);
     for t in OLD_TABLES {
         conn.execute_batch(&format!("DROP TABLE IF EXISTS {t}"))?;
     }

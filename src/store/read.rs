@@ -66,13 +66,24 @@ pub fn load_summaries(
         let batch = load(path, 0)?;
         let mut set = TraceSet::build(vec![batch], vec![path.display().to_string()], vec![]);
         crate::semconv::annotate(&mut set, &crate::semconv::PriceTable::bundled());
+        crate::analysis::findings::derive(&mut set);
         return Ok(set);
     }
     let mut set = TraceSet {
         sources: vec![path.display().to_string()],
         ..TraceSet::default()
     };
-    let cols: Vec<&str> = TraceCol::ALL.iter().map(|c| c.name()).collect();
+    // Stores before schema 4 kept no findings.
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(e)?;
+    let cols: Vec<&str> = TraceCol::ALL
+        .iter()
+        .map(|&c| match c {
+            TraceCol::Findings if version < 4 => "NULL",
+            c => c.name(),
+        })
+        .collect();
     let mut sql = format!("SELECT {} FROM traces", select_list("", &cols));
     let mut conds: Vec<String> = Vec::new();
     let mut args: Vec<rusqlite::types::Value> = Vec::new();
@@ -99,11 +110,27 @@ pub fn load_summaries(
     }
     let mut st = conn.prepare(&sql).map_err(e)?;
     let mut rows = st.query(params_from_iter(args.iter())).map_err(e)?;
+    let mut findings_known = true;
     while let Some(r) = rows.next().map_err(e)? {
         let tr = summary_row(r, &mut set.strings).map_err(e)?;
-        let id = tr.id;
-        set.trace_index.insert(id, set.traces.len() as u32);
+        let t = set.traces.len() as u32;
+        let found: Option<String> = r.get(TraceCol::Findings.at()).map_err(e)?;
+        match found {
+            Some(text) => {
+                let from = set.findings.len() as u32;
+                set.findings
+                    .extend(crate::analysis::findings::from_json(t, &text));
+                set.trace_findings.push(from..set.findings.len() as u32);
+            }
+            None => findings_known = false,
+        }
+        set.trace_index.insert(tr.id, t);
         set.traces.push(tr);
+    }
+    if !findings_known {
+        // Some rows (an older store's) have none: say unknown for all, not zero.
+        set.findings.clear();
+        set.trace_findings.clear();
     }
     for (t, tr) in set.traces.iter().enumerate() {
         if !tr.session.is_empty() {
@@ -179,6 +206,7 @@ pub fn load_trace_by_id(
     let batch = read_spans(&conn, Some(&[trace_id.to_owned()]), 0).map_err(e)?;
     let mut set = TraceSet::build(vec![batch], vec![path.display().to_string()], vec![]);
     crate::semconv::annotate(&mut set, prices);
+    crate::analysis::findings::derive(&mut set);
     Ok(set)
 }
 
@@ -208,6 +236,7 @@ pub fn load_traces_by_id(
     let batch = read_spans(&conn, Some(ids), 0).map_err(e)?;
     let mut set = TraceSet::build(vec![batch], vec![path.display().to_string()], vec![]);
     crate::semconv::annotate(&mut set, prices);
+    crate::analysis::findings::derive(&mut set);
     Ok(set)
 }
 

@@ -18,7 +18,9 @@ pub const FORMAT: &str = "agtrace-store";
 /// attribute values with their JSON, event names and attributes), so that the words
 /// of anything `text:` can find in memory are in it (see `search`). Sessions, users
 /// and agents are indexed on traces, where lookups start; spans are indexed by trace
-/// and span id, model, tool and failure.
+/// and span id, model, tool and failure. Each trace row carries its findings as a JSON
+/// array (`{kind, severity, span_ids, message}`, as `ls --json` prints them), decided
+/// at import over the traces of that import.
 ///
 /// Version 3 was the same with the index over message attributes only, their JSON
 /// keys left out (`trace_text (name, tool_name, messages)`); version 2 had one
@@ -70,7 +72,8 @@ CREATE TABLE traces (
     unfinished_count INTEGER NOT NULL,
     duplicate_count INTEGER NOT NULL,
     dropped_count INTEGER NOT NULL,
-    status TEXT NOT NULL
+    status TEXT NOT NULL,
+    findings TEXT
 );
 CREATE INDEX traces_start ON traces (start_ns);
 CREATE INDEX traces_session ON traces (session_id, start_ns) WHERE session_id IS NOT NULL;

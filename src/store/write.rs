@@ -480,6 +480,14 @@ impl<'c, 's> Writer<'c, 's> {
             self.text
                 .execute(&[Value::Int(rowid), names.into(), tools.into(), text.into()])?;
         }
+        let findings = crate::analysis::findings::of_trace(set, t as u32).map(|fs| {
+            serde_json::Value::Array(
+                fs.iter()
+                    .map(crate::analysis::findings::finding_json)
+                    .collect(),
+            )
+            .to_string()
+        });
         let count = |n: u32| Value::Int(n.into());
         let tokens = |t: Option<u64>| Value::from(t.map(|v| v as i64));
         let ig = &tr.integrity;
@@ -514,6 +522,7 @@ impl<'c, 's> Writer<'c, 's> {
             TraceCol::DuplicateCount => count(ig.duplicates),
             TraceCol::DroppedCount => Value::Int(ig.dropped as i64),
             TraceCol::Status => tr.outcome().as_str().into(),
+            TraceCol::Findings => findings.as_deref().into(),
         });
         self.trace.execute(&row)?;
         Ok(written)

@@ -52,6 +52,10 @@ impl Theme {
     pub fn warning(&self) -> Style {
         self.fg(Color::Yellow)
     }
+    /// Finding badges.
+    pub fn finding(&self) -> Style {
+        self.fg(Color::Magenta).add_modifier(Modifier::BOLD)
+    }
     /// Tool names.
     pub fn tool(&self) -> Style {
         self.fg(Color::Magenta)

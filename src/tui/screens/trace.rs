@@ -62,6 +62,8 @@ pub struct TraceScreen {
     /// Detail scroll.
     pub detail_scroll: u16,
     detail: Option<(u32, Section)>,
+    /// The finding `e`/`E` went to last.
+    finding_at: Option<usize>,
 }
 
 impl TraceScreen {
@@ -86,6 +88,7 @@ impl TraceScreen {
             tab: SectionKind::Summary,
             detail_scroll: 0,
             detail: None,
+            finding_at: None,
         };
         screen.rebuild_rows(sh);
         let first = screen
@@ -229,8 +232,7 @@ impl TraceScreen {
                 self.jump_in(&list, action == Action::NextMatch, "match", sh);
             }
             Action::NextFailure | Action::PrevFailure => {
-                let list = self.outline.origin_spans();
-                self.jump_in(&list, action == Action::NextFailure, "failure", sh);
+                self.jump_finding(action == Action::NextFailure, sh)
             }
             Action::CriticalPath => {
                 self.show_critical = !self.show_critical;
@@ -359,6 +361,41 @@ impl TraceScreen {
         } else {
             format!("{what} {k}/{}: {reason}", list.len())
         };
+    }
+
+    /// Steps through the trace's findings (most severe first: failure origins lead),
+    /// selecting the span each points at and saying what it found.
+    fn jump_finding(&mut self, forward: bool, sh: &mut Shared) {
+        let t = self.outline.trace;
+        let found: Vec<(u32, String)> = {
+            let set = self.tset(sh);
+            crate::analysis::findings::of_trace(set, t)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|f| {
+                    let s = *f.spans.first()?;
+                    let msg = crate::sanitize::sanitize(&f.message).into_owned();
+                    Some((s, format!("{}: {msg}", f.kind.as_str())))
+                })
+                .collect()
+        };
+        if found.is_empty() {
+            // No findings (a store's trace list has none): the failure origins.
+            let list = self.outline.origin_spans();
+            self.jump_in(&list, forward, "failure", sh);
+            return;
+        }
+        let n = found.len();
+        let k = match (self.finding_at, forward) {
+            (None, true) => 0,
+            (None, false) => n - 1,
+            (Some(k), true) => (k + 1) % n,
+            (Some(k), false) => (k + n - 1) % n,
+        };
+        self.finding_at = Some(k);
+        let (span, msg) = &found[k];
+        self.select_span(*span, sh);
+        sh.status = format!("finding {}/{n} · {msg}", k + 1);
     }
 
     fn copy(&mut self, sh: &mut Shared) {

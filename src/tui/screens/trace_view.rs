@@ -65,6 +65,15 @@ fn header(s: &TraceScreen, sh: &Shared, theme: &Theme) -> Line<'static> {
             theme.warning(),
         ));
     }
+    let set = s.tset(sh);
+    let t = if s.local.is_some() { 0 } else { s.summary };
+    let found = crate::analysis::findings::of_trace(set, t).unwrap_or_default();
+    if !found.is_empty() {
+        spans.push(Span::styled(
+            format!("  ◆ {} (e/E)", plural(found.len(), "finding", "findings")),
+            theme.finding(),
+        ));
+    }
     spans.push(Span::styled(format!("  {}", tr.id), theme.dim()));
     spans.push(Span::raw(format!(
         "  {} · {} · {}/{} llm/tool · {}/{} tok · {}",
@@ -239,16 +248,30 @@ fn tree_line(
     } else {
         format!(" [{}]", marks.join(", "))
     };
-    let name_w = label_w.saturating_sub(width(&marks)).max(8.min(label_w));
+    // Room goes to the name, the integrity marks, a finding glyph, the failure
+    // reason, and then the finding's words.
+    let badge_text = crate::analysis::findings::badge(set, row.span);
+    let glyph_w = if badge_text.is_empty() { 0 } else { 2 };
+    let fixed_w = width(&marks) + glyph_w;
+    let name_w = label_w.saturating_sub(fixed_w).max(8.min(label_w));
     let name = crate::format::truncate(&name, name_w);
-    let room = label_w.saturating_sub(width(&name) + width(&marks));
+    let room = label_w.saturating_sub(width(&name) + fixed_w);
     let reason = if step.outcome != crate::model::Outcome::Ok && room >= 12 {
         let why = sanitize(step_reason(set, span, &step)).into_owned();
         crate::format::truncate(&format!("  {why}"), room)
     } else {
         String::new()
     };
-    let filler = label_w.saturating_sub(width(&name) + width(&marks) + width(&reason));
+    let left = room.saturating_sub(width(&reason));
+    let found = if badge_text.is_empty() {
+        badge_text
+    } else if width(&badge_text) < left {
+        format!(" ◆ {badge_text}")
+    } else {
+        " ◆".to_owned()
+    };
+    let marks_w = width(&marks) + width(&found);
+    let filler = label_w.saturating_sub(width(&name) + marks_w + width(&reason));
     let mut spans = vec![
         Span::styled(
             format!("{} ", glyph(step.outcome)),
@@ -263,6 +286,9 @@ fn tree_line(
     }
     if !reason.is_empty() {
         spans.push(Span::styled(reason, theme.outcome(step.outcome)));
+    }
+    if !found.is_empty() {
+        spans.push(Span::styled(found, theme.finding()));
     }
     spans.push(Span::raw(" ".repeat(filler)));
     if cols.model > 0 {

@@ -1,0 +1,989 @@
+//! Findings: reading a trace the way an experienced engineer would and saying what is
+//! wrong, with the numbers, pointing at the spans. Each rule is a function of one
+//! trace (and, for `runaway` and `slow`, of its peers among everything loaded); the
+//! thresholds are constants here, documented in README with their reasons. A finding
+//! must not fire on a healthy trace: every rule needs positive evidence in the spans.
+
+use super::outline::TraceOutline;
+use crate::format;
+use crate::model::{Finding, FindingKind, Outcome, Severity, StepKind, TraceSet};
+use crate::semconv::keys;
+use rustc_hash::FxHashMap;
+use serde_json::Value;
+
+/// Calls of one tool with the same arguments that make a loop.
+pub const LOOP_MIN_CALLS: usize = 3;
+/// Traces of the same agent (or root name) needed to call one a runaway.
+pub const RUNAWAY_MIN_PEERS: usize = 6;
+/// How many times its peers' median a runaway trace is.
+pub const RUNAWAY_FACTOR: f64 = 3.0;
+/// Steps of the same name (or model) needed to call one slow.
+pub const SLOW_MIN_PEERS: usize = 20;
+/// How many times its peers' p95 a slow step takes.
+pub const SLOW_FACTOR: f64 = 2.0;
+
+/// Finish reasons that mean the answer was cut off, in the spellings of OpenAI,
+/// Anthropic, Gemini, Bedrock and Vertex.
+const CUT_OFF: &[&str] = &[
+    "length",
+    "max_tokens",
+    "max_output_tokens",
+    "model_length",
+    "token_limit",
+    "content_filter",
+    "content_filtered",
+    "safety",
+    "recitation",
+    "blocklist",
+    "prohibited_content",
+    "spii",
+];
+
+/// Keys whose empty list is an empty result (MCP `content`, retrievers' documents…).
+const RESULT_LISTS: &[&str] = &[
+    "content",
+    "documents",
+    "results",
+    "items",
+    "data",
+    "hits",
+    "matches",
+    "records",
+    "rows",
+    "structuredContent",
+];
+
+/// Keys that say nothing about a result's content (`isError: false`, MCP `_meta`).
+const RESULT_NOISE: &[&str] = &["isError", "is_error", "_meta", "total", "count", "status"];
+
+/// Computes the findings of every trace of `set` into it (replacing any).
+pub fn derive(set: &mut TraceSet) {
+    let peers = Peers::of(set);
+    let mut findings = Vec::new();
+    let mut ranges = Vec::with_capacity(set.traces.len());
+    for t in 0..set.traces.len() as u32 {
+        let from = findings.len() as u32;
+        let mut own = trace_findings(set, t, &peers);
+        own.sort_by_key(|f| {
+            (
+                f.severity,
+                FindingKind::ALL.iter().position(|k| *k == f.kind),
+            )
+        });
+        findings.extend(own);
+        ranges.push(from..findings.len() as u32);
+    }
+    let mut marks = vec![0u16; set.spans.len()];
+    for f in &findings {
+        for &s in &f.spans {
+            if let Some(m) = marks.get_mut(s as usize) {
+                *m |= f.kind.bit();
+            }
+        }
+    }
+    set.findings = findings;
+    set.trace_findings = ranges;
+    set.finding_marks = marks;
+}
+
+/// The findings of trace `t` of `set`, most severe first; `None` when they were not
+/// computed (a store's trace list holds no spans to read them from).
+pub fn of_trace(set: &TraceSet, t: u32) -> Option<&[Finding]> {
+    let r = set.trace_findings.get(t as usize)?;
+    set.findings.get(r.start as usize..r.end as usize)
+}
+
+/// The JSON object of a finding: `{kind, severity, span_ids, message}`.
+pub fn finding_json(f: &Finding) -> Value {
+    let ids: Vec<String> = f.ids.iter().map(ToString::to_string).collect();
+    serde_json::json!({
+        "kind": f.kind.as_str(),
+        "severity": f.severity.as_str(),
+        "span_ids": ids,
+        "message": f.message,
+    })
+}
+
+/// The findings that point at span `i` first (the span to look at), of its trace's.
+pub fn led_by(set: &TraceSet, i: u32) -> impl Iterator<Item = &Finding> {
+    let t = set.spans.get(i as usize).map_or(u32::MAX, |s| s.trace);
+    of_trace(set, t)
+        .unwrap_or_default()
+        .iter()
+        .filter(move |f| f.spans.first() == Some(&i))
+}
+
+/// The short badge of a tree row: the most severe finding led by span `i` (a loop's
+/// count on each of its calls, `loop ×4`), and how many more there are (`+1`). Empty
+/// when none; runaway and waste are trace-level and show in the header only.
+pub fn badge(set: &TraceSet, i: u32) -> String {
+    let t = set.spans.get(i as usize).map_or(u32::MAX, |s| s.trace);
+    let mut labels = of_trace(set, t)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|f| match f.kind {
+            FindingKind::Loop if f.spans.contains(&i) => Some(format!("loop ×{}", f.spans.len())),
+            FindingKind::Waste | FindingKind::Runaway => None,
+            k if f.spans.first() == Some(&i) => Some(k.short().to_owned()),
+            _ => None,
+        });
+    let Some(first) = labels.next() else {
+        return String::new();
+    };
+    match labels.count() {
+        0 => first,
+        more => format!("{first} +{more}"),
+    }
+}
+
+/// Reads findings back from their JSON (a store's `traces.findings`) for trace `t`;
+/// their spans are not loaded, only their ids. Entries that do not parse are skipped.
+pub fn from_json(t: u32, text: &str) -> Vec<Finding> {
+    let Ok(Value::Array(items)) = serde_json::from_str::<Value>(text) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|v| {
+            let kind = FindingKind::parse(v.get("kind")?.as_str()?)?;
+            let severity = Severity::parse(v.get("severity")?.as_str()?)?;
+            let ids = v
+                .get("span_ids")?
+                .as_array()?
+                .iter()
+                .filter_map(|x| crate::model::decode_id::<8>(x.as_str()?, "span id").ok())
+                .map(crate::model::SpanId)
+                .collect();
+            Some(Finding {
+                trace: t,
+                kind,
+                severity,
+                spans: Vec::new(),
+                ids,
+                message: v.get("message")?.as_str()?.to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// The findings of trace `t`, in no particular order.
+pub fn trace_findings(set: &TraceSet, t: u32, peers: &Peers) -> Vec<Finding> {
+    let Some(tr) = set.traces.get(t as usize) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut push = |kind, severity, spans: Vec<u32>, message: String| {
+        let ids = spans
+            .iter()
+            .filter_map(|&i| set.spans.get(i as usize))
+            .map(|s| s.span_id)
+            .collect();
+        out.push(Finding {
+            trace: t,
+            kind,
+            severity,
+            spans,
+            ids,
+            message,
+        })
+    };
+    if tr.error_count > 0 {
+        failure_origins(set, t, &mut push);
+    }
+    let empties = empty_results(set, t, &mut push);
+    continued_after_failure(set, t, &empties, &mut push);
+    let loops = loops(set, t, &mut push);
+    truncated(set, t, &mut push);
+    broken(set, t, &mut push);
+    peers.runaway(set, t, &mut push);
+    peers.slow(set, t, &mut push);
+    waste(set, t, &loops, &mut push);
+    content_missing(set, t, &mut push);
+    out
+}
+
+type Push<'a> = dyn FnMut(FindingKind, Severity, Vec<u32>, String) + 'a;
+
+/// What to call a step in a message: its tool, its model, or its span name.
+pub fn label(set: &TraceSet, i: u32) -> String {
+    let step = set.step(i);
+    let sym = if !step.tool_name.is_empty() {
+        step.tool_name
+    } else if step.kind == StepKind::Llm && !step.model.is_empty() {
+        step.model
+    } else {
+        set.spans[i as usize].name
+    };
+    set.str(sym).to_owned()
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn failure_origins(set: &TraceSet, t: u32, push: &mut Push<'_>) {
+    let outline = TraceOutline::build(set, t);
+    for o in &outline.origins {
+        let step = set.step(o.span);
+        let reason = set.str(step.reason);
+        let mut msg = format!("{} failed", label(set, o.span));
+        if !reason.is_empty() {
+            msg.push_str(": ");
+            msg.push_str(reason);
+        }
+        if let Some(&top) = o.propagated_to.last() {
+            msg.push_str(&format!(
+                "; propagated to {} up to {}",
+                plural(o.propagated_to.len(), "ancestor", "ancestors"),
+                label(set, top)
+            ));
+        }
+        let mut spans = vec![o.span];
+        spans.extend(&o.propagated_to);
+        push(FindingKind::FailureOrigin, Severity::Error, spans, msg);
+    }
+}
+
+/// Tool and retrieval steps that succeeded with an empty result; returns them.
+fn empty_results(set: &TraceSet, t: u32, push: &mut Push<'_>) -> Vec<u32> {
+    let tr = &set.traces[t as usize];
+    let mut found = Vec::new();
+    for &i in set.trace_spans(tr) {
+        let step = set.step(i);
+        if !matches!(step.kind, StepKind::Tool | StepKind::Retrieval) || step.outcome != Outcome::Ok
+        {
+            continue;
+        }
+        if let Some(what) = empty_result(set, i) {
+            found.push(i);
+            push(
+                FindingKind::EmptyResult,
+                Severity::Warning,
+                vec![i],
+                format!("{} returned nothing ({what})", label(set, i)),
+            );
+        }
+    }
+    found
+}
+
+/// How a step's recorded result is empty, if it is.
+fn empty_result(set: &TraceSet, i: u32) -> Option<String> {
+    let span = &set.spans[i as usize];
+    let (_, result) = crate::semconv::tool_io(set, span);
+    let result = result.or_else(|| {
+        let v = set.span_attr(span, "output.value")?;
+        let s = v.as_str(&set.strings)?;
+        Some(serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.to_owned())))
+    });
+    if let Some(v) = &result
+        && is_empty_value(v)
+    {
+        return Some(match v {
+            Value::String(s) if !s.trim().is_empty() => format!("result {:?}", s.trim()),
+            Value::String(_) => "an empty result".to_owned(),
+            other => format!("result {}", compact(other)),
+        });
+    }
+    for k in keys::names_of(keys::Field::ResultCount) {
+        if let Some(v) = set.span_attr(span, k)
+            && v.as_i64(&set.strings) == Some(0)
+        {
+            return Some(format!("{k} = 0"));
+        }
+    }
+    if let Some(v) = set.span_attr(span, "gen_ai.retrieval.documents")
+        && let Some(s) = v.as_str(&set.strings)
+        && serde_json::from_str::<Value>(s).is_ok_and(|v| is_empty_value(&v))
+    {
+        return Some("zero documents".to_owned());
+    }
+    None
+}
+
+/// `null`, `""`, `[]`, `{}`, a placeholder string, or an object whose lists of
+/// content are all empty and whose other keys say nothing (`{"content": [],
+/// "isError": false}`).
+fn is_empty_value(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => matches!(s.trim(), "" | "[]" | "{}" | "null" | "None"),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(m) => {
+            if m.is_empty() {
+                return true;
+            }
+            let mut lists = 0;
+            for (k, x) in m {
+                if RESULT_LISTS.contains(&k.as_str()) {
+                    if !is_empty_value(x) {
+                        return false;
+                    }
+                    lists += 1;
+                } else if !RESULT_NOISE.contains(&k.as_str()) || matches!(x, Value::Bool(true)) {
+                    return false;
+                }
+            }
+            lists > 0
+        }
+        _ => false,
+    }
+}
+
+fn compact(v: &Value) -> String {
+    let s = v.to_string();
+    format::truncate(&s, 40)
+}
+
+/// A tool or retrieval step failed or came back empty, later LLM calls carried on, and
+/// the run still ended without error.
+fn continued_after_failure(set: &TraceSet, t: u32, empties: &[u32], push: &mut Push<'_>) {
+    let tr = &set.traces[t as usize];
+    if set.step(tr.root).outcome == Outcome::Error {
+        return;
+    }
+    let spans = set.trace_spans(tr);
+    let gap = spans.iter().copied().find(|&i| {
+        let step = set.step(i);
+        matches!(step.kind, StepKind::Tool | StepKind::Retrieval)
+            && (step.outcome == Outcome::Error || empties.contains(&i))
+    });
+    let Some(gap) = gap else { return };
+    let after = set.spans[gap as usize].end;
+    let later: Vec<u32> = spans
+        .iter()
+        .copied()
+        .filter(|&i| set.step(i).kind == StepKind::Llm && set.spans[i as usize].start >= after)
+        .collect();
+    if later.is_empty() {
+        return;
+    }
+    let what = if set.step(gap).outcome == Outcome::Error {
+        let r = set.str(set.step(gap).reason);
+        if r.is_empty() {
+            "failed".to_owned()
+        } else {
+            format!("failed ({r})")
+        }
+    } else {
+        "returned nothing".to_owned()
+    };
+    let msg = format!(
+        "{} {what}, {} carried on and the run ended without error: check the answer for a made-up value",
+        label(set, gap),
+        plural(later.len(), "later LLM call", "later LLM calls")
+    );
+    let mut ids = vec![gap];
+    ids.extend(later);
+    push(
+        FindingKind::ContinuedAfterFailure,
+        Severity::Warning,
+        ids,
+        msg,
+    );
+}
+
+/// One loop: the repeated calls, first first.
+pub struct Loop {
+    calls: Vec<u32>,
+}
+
+/// The same tool called with the same (normalized) arguments at least
+/// [`LOOP_MIN_CALLS`] times in one trace.
+fn loops(set: &TraceSet, t: u32, push: &mut Push<'_>) -> Vec<Loop> {
+    let tr = &set.traces[t as usize];
+    let mut groups: FxHashMap<(crate::model::Sym, String), Vec<u32>> = FxHashMap::default();
+    let mut keys_in_order = Vec::new();
+    for &i in set.trace_spans(tr) {
+        let step = set.step(i);
+        if step.kind != StepKind::Tool || step.tool_name.is_empty() {
+            continue;
+        }
+        let (args, _) = crate::semconv::tool_io(set, &set.spans[i as usize]);
+        let Some(args) = args else { continue };
+        let mut key = String::new();
+        canonical(&args, &mut key);
+        let k = (step.tool_name, key);
+        let e = groups.entry(k.clone()).or_default();
+        if e.is_empty() {
+            keys_in_order.push(k);
+        }
+        e.push(i);
+    }
+    let mut out = Vec::new();
+    for k in keys_in_order {
+        let Some(mut calls) = groups.remove(&k) else {
+            continue;
+        };
+        if calls.len() < LOOP_MIN_CALLS {
+            continue;
+        }
+        calls.sort_by_key(|&i| set.spans[i as usize].start);
+        let (first, last) = (calls[0], calls[calls.len() - 1]);
+        let from = set.spans[first as usize].start;
+        let to = set.spans[last as usize].end.max(from);
+        let tokens = llm_tokens_between(set, t, from, to);
+        let mut msg = format!(
+            "{} called {}× with the same arguments over {}",
+            set.str(k.0),
+            calls.len(),
+            format::duration(to - from)
+        );
+        if tokens > 0 {
+            msg.push_str(&format!(" and {} tokens", format::tokens(Some(tokens))));
+        }
+        push(FindingKind::Loop, Severity::Warning, calls.clone(), msg);
+        out.push(Loop { calls });
+    }
+    out
+}
+
+/// Input and output tokens of the billable LLM calls of trace `t` that start in
+/// `[from, to)`.
+fn llm_tokens_between(set: &TraceSet, t: u32, from: u64, to: u64) -> u64 {
+    set.trace_spans(&set.traces[t as usize])
+        .iter()
+        .filter(|&&i| {
+            let s = &set.spans[i as usize];
+            set.step(i).billable_leaf && s.start >= from && s.start < to
+        })
+        .map(|&i| {
+            let tk = set.step(i).tokens;
+            tk.input.unwrap_or(0) + tk.output.unwrap_or(0)
+        })
+        .sum()
+}
+
+/// JSON with object keys sorted, so the same arguments in another key order compare
+/// equal.
+fn canonical(v: &Value, out: &mut String) {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (n, k) in keys.into_iter().enumerate() {
+                if n > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                if let Some(x) = m.get(k) {
+                    canonical(x, out);
+                }
+            }
+            out.push('}');
+        }
+        Value::Array(a) => {
+            out.push('[');
+            for (n, x) in a.iter().enumerate() {
+                if n > 0 {
+                    out.push(',');
+                }
+                canonical(x, out);
+            }
+            out.push(']');
+        }
+        Value::String(s) => out.push_str(&Value::String(s.trim().to_owned()).to_string()),
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// LLM answers cut off at the token limit or by a content filter.
+fn truncated(set: &TraceSet, t: u32, push: &mut Push<'_>) {
+    let tr = &set.traces[t as usize];
+    for &i in set.trace_spans(tr) {
+        let step = set.step(i);
+        if step.finish_reasons.is_empty() {
+            continue;
+        }
+        let reasons = set.str(step.finish_reasons);
+        let Some(r) = reasons
+            .split(',')
+            .map(str::trim)
+            .find(|r| CUT_OFF.iter().any(|c| c.eq_ignore_ascii_case(r)))
+        else {
+            continue;
+        };
+        let why = if r.to_ascii_lowercase().contains("length")
+            || r.to_ascii_lowercase().contains("token")
+        {
+            "at the token limit"
+        } else {
+            "by a content filter"
+        };
+        let mut msg = format!("{} answer cut off {why} (finish reason {r}", label(set, i));
+        if let Some(out) = step.tokens.output {
+            msg.push_str(&format!(", {} output tokens", format::tokens(Some(out))));
+        }
+        msg.push(')');
+        push(FindingKind::Truncated, Severity::Warning, vec![i], msg);
+    }
+}
+
+/// Orphans, clock skew, unfinished spans, broken cycles and dropped data.
+fn broken(set: &TraceSet, t: u32, push: &mut Push<'_>) {
+    use crate::model::Marks;
+    let tr = &set.traces[t as usize];
+    let ig = &tr.integrity;
+    if ig.orphans + ig.clock_skew + ig.unfinished + ig.cycles == 0 && ig.dropped == 0 {
+        return;
+    }
+    let spans = set.trace_spans(tr);
+    let mut parts = Vec::new();
+    let orphans: Vec<u32> = spans
+        .iter()
+        .copied()
+        .filter(|&i| set.spans[i as usize].marks.has(Marks::ORPHAN))
+        .collect();
+    if !orphans.is_empty() {
+        let mut p = plural(
+            orphans.len(),
+            "orphan (its parent never arrived",
+            "orphans (their parents never arrived",
+        );
+        match orphans.iter().find_map(|&i| boundary(set, i)) {
+            Some(b) => p.push_str(&format!(
+                "; an {b} server span: the trace context was not propagated across the {b} boundary)"
+            )),
+            None => p.push(')'),
+        }
+        parts.push(p);
+    }
+    let mut marked = orphans;
+    for (flag, n, one, many) in [
+        (
+            Marks::CLOCK_SKEW,
+            ig.clock_skew,
+            "span outside its parent's time (clock skew)",
+            "spans outside their parent's time (clock skew)",
+        ),
+        (
+            Marks::UNFINISHED,
+            ig.unfinished,
+            "unfinished span",
+            "unfinished spans",
+        ),
+        (
+            Marks::CYCLE_BROKEN,
+            ig.cycles,
+            "parent cycle cut",
+            "parent cycles cut",
+        ),
+    ] {
+        if n > 0 {
+            parts.push(plural(n as usize, one, many));
+            marked.extend(
+                spans
+                    .iter()
+                    .copied()
+                    .filter(|&i| set.spans[i as usize].marks.has(flag)),
+            );
+        }
+    }
+    if ig.dropped > 0 {
+        parts.push(format!(
+            "{} attributes, events or links dropped by the producer",
+            ig.dropped
+        ));
+        marked.extend(
+            spans
+                .iter()
+                .copied()
+                .filter(|&i| set.spans[i as usize].dropped.iter().any(|&d| d > 0)),
+        );
+    }
+    let mut seen = rustc_hash::FxHashSet::default();
+    marked.retain(|i| seen.insert(*i));
+    // Clock skew alone misplaces bars; the tree itself is whole.
+    let severity = if ig.orphans + ig.unfinished + ig.cycles == 0 && ig.dropped == 0 {
+        Severity::Info
+    } else {
+        Severity::Warning
+    };
+    push(FindingKind::BrokenTrace, severity, marked, parts.join("; "));
+}
+
+/// `MCP` or `A2A` when span `i` is the server side of such a call.
+fn boundary(set: &TraceSet, i: u32) -> Option<&'static str> {
+    let s = &set.spans[i as usize];
+    let name = set.str(s.name).to_ascii_lowercase();
+    let has = |prefix: &str| {
+        set.span_attrs(s)
+            .iter()
+            .any(|a| set.str(a.key).starts_with(prefix))
+    };
+    if has("mcp.") || name.starts_with("tools/call") || name.starts_with("mcp") {
+        Some("MCP")
+    } else if has("a2a.") || name.contains("a2a") {
+        Some("A2A")
+    } else {
+        None
+    }
+}
+
+/// True for a trace with model or tool calls or an agent: what the GenAI-specific rules
+/// (runaway, waste) look at; a plain HTTP trace has no tokens to waste.
+fn is_agent_run(tr: &crate::model::Trace) -> bool {
+    tr.llm_calls > 0 || tr.tool_calls > 0 || !tr.agent_name.is_empty()
+}
+
+/// Tokens, cost and time spent in failed steps and in the repeats of loops.
+fn waste(set: &TraceSet, t: u32, loops: &[Loop], push: &mut Push<'_>) {
+    let tr = &set.traces[t as usize];
+    if !is_agent_run(tr) {
+        return;
+    }
+    let (mut ns, mut tokens, mut cost) = (0u64, 0u64, 0f64);
+    let mut spans = Vec::new();
+    let mut failed = 0usize;
+    for &i in set.trace_spans(tr) {
+        let step = set.step(i);
+        let leaf = set.children_of(&set.spans[i as usize]).is_empty() || step.billable_leaf;
+        let agent_step = !matches!(
+            step.kind,
+            StepKind::Other | StepKind::Chain | StepKind::Agent
+        );
+        if step.outcome != Outcome::Error || !leaf || !agent_step {
+            continue;
+        }
+        failed += 1;
+        spans.push(i);
+        ns += set.spans[i as usize].duration_ns();
+        if step.billable_leaf {
+            tokens += step.tokens.input.unwrap_or(0) + step.tokens.output.unwrap_or(0);
+            cost += step.cost().unwrap_or(0.0);
+        }
+    }
+    let mut repeats = 0usize;
+    for l in loops {
+        for &i in &l.calls[1..] {
+            if !spans.contains(&i) {
+                repeats += 1;
+                spans.push(i);
+                ns += set.spans[i as usize].duration_ns();
+            }
+        }
+    }
+    if spans.is_empty() || (ns == 0 && tokens == 0) {
+        return;
+    }
+    let mut what = Vec::new();
+    if failed > 0 {
+        what.push(plural(failed, "failed step", "failed steps"));
+    }
+    if repeats > 0 {
+        what.push(plural(repeats, "repeated call", "repeated calls"));
+    }
+    let mut msg = format!("{}: {}", what.join(" and "), format::duration(ns));
+    if tokens > 0 {
+        msg.push_str(&format!(", {} tokens", format::tokens(Some(tokens))));
+    }
+    if cost > 0.0 {
+        msg.push_str(&format!(", ${cost:.4}"));
+    }
+    push(FindingKind::Waste, Severity::Info, spans, msg);
+}
+
+/// LLM and tool steps without their content, and why.
+fn content_missing(set: &TraceSet, t: u32, push: &mut Push<'_>) {
+    let tr = &set.traces[t as usize];
+    let (mut llm, mut tools) = (Vec::new(), Vec::new());
+    for &i in set.trace_spans(tr) {
+        let step = set.step(i);
+        let span = &set.spans[i as usize];
+        match step.kind {
+            StepKind::Llm if crate::semconv::messages::conversation(set, span).is_empty() => {
+                llm.push(i)
+            }
+            StepKind::Tool => {
+                let (a, r) = crate::semconv::tool_io(set, span);
+                if a.is_none() && r.is_none() && set.span_attr(span, "input.value").is_none() {
+                    tools.push(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    if llm.is_empty() && tools.is_empty() {
+        return;
+    }
+    let spans: Vec<u32> = llm.iter().chain(&tools).copied().collect();
+    let mut what = Vec::new();
+    if !llm.is_empty() {
+        what.push(plural(llm.len(), "LLM call", "LLM calls"));
+    }
+    if !tools.is_empty() {
+        what.push(plural(tools.len(), "tool call", "tool calls"));
+    }
+    let why = why_content_missing(set, &spans);
+    push(
+        FindingKind::ContentMissing,
+        Severity::Info,
+        spans,
+        format!("{} without content: {why}", what.join(" and ")),
+    );
+}
+
+/// The likeliest reason, read from the spans, that their content is missing.
+fn why_content_missing(set: &TraceSet, spans: &[u32]) -> String {
+    for &i in spans {
+        let s = &set.spans[i as usize];
+        if let Some(a) = set.span_attrs(s).iter().find(|a| {
+            let k = set.str(a.key);
+            k.starts_with("gen_ai.") && (k.ends_with("_ref") || k.ends_with(".ref"))
+        }) {
+            return format!(
+                "it is stored by reference ({}), not on the span",
+                set.str(a.key)
+            );
+        }
+    }
+    let dropped: u64 = spans
+        .iter()
+        .map(|&i| u64::from(set.spans[i as usize].dropped[0]))
+        .sum();
+    if dropped > 0 {
+        return format!("the producer dropped {dropped} of their attributes (attribute limits)");
+    }
+    let counted = spans.iter().any(|&i| !set.step(i).tokens.is_empty());
+    let elsewhere = "or it went to log records (GenAI events), which agtrace does not read yet";
+    if counted {
+        format!(
+            "content capture is off (only token counts are recorded; the OTel GenAI opt-in is OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true, or the SDK's own switch), {elsewhere}"
+        )
+    } else {
+        format!("content capture is off, {elsewhere}")
+    }
+}
+
+/// What a trace and its steps are compared with: the other traces of the same agent,
+/// the other steps of the same name or model.
+#[derive(Default)]
+pub struct Peers {
+    /// Per agent (or root name): sorted steps, tokens and costs of its traces.
+    traces: FxHashMap<crate::model::Sym, PeerTraces>,
+    /// Per (kind, tool / span name / model): sorted durations (ns, or ns per output
+    /// token for LLM calls).
+    steps: FxHashMap<(StepKind, crate::model::Sym), Vec<f64>>,
+}
+
+#[derive(Default)]
+struct PeerTraces {
+    steps: Vec<f64>,
+    tokens: Vec<f64>,
+    costs: Vec<f64>,
+}
+
+/// The value at the nearest rank `p` (0..=1) of sorted `v`.
+pub fn nearest_rank(v: &[f64], p: f64) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    let rank = (p * v.len() as f64).ceil().max(1.0) as usize;
+    v.get(rank.min(v.len()) - 1).copied()
+}
+
+fn trace_group(set: &TraceSet, t: u32) -> crate::model::Sym {
+    let tr = &set.traces[t as usize];
+    if tr.agent_name.is_empty() {
+        tr.root_name
+    } else {
+        tr.agent_name
+    }
+}
+
+/// The peer group of a step and its measure, for the steps `slow` looks at.
+fn step_measure(set: &TraceSet, i: u32) -> Option<((StepKind, crate::model::Sym), f64)> {
+    let step = set.step(i);
+    let span = &set.spans[i as usize];
+    if !span.is_finished() {
+        return None;
+    }
+    let ns = span.duration_ns() as f64;
+    match step.kind {
+        StepKind::Llm => {
+            let out = step.tokens.output.filter(|&o| o > 0)?;
+            (!step.model.is_empty()).then_some(((StepKind::Llm, step.model), ns / out as f64))
+        }
+        StepKind::Tool if !step.tool_name.is_empty() => {
+            Some(((StepKind::Tool, step.tool_name), ns))
+        }
+        StepKind::Retrieval | StepKind::Embedding | StepKind::Rerank => {
+            Some(((step.kind, span.name), ns))
+        }
+        _ => None,
+    }
+}
+
+impl Peers {
+    /// The peers of everything in `set`.
+    pub fn of(set: &TraceSet) -> Peers {
+        let mut p = Peers::default();
+        for (t, tr) in set.traces.iter().enumerate() {
+            let g = p.traces.entry(trace_group(set, t as u32)).or_default();
+            g.steps.push(tr.span_count as f64);
+            if let (Some(i), Some(o)) = (tr.tokens.input, tr.tokens.output) {
+                g.tokens.push((i + o) as f64);
+            }
+            if let Some(c) = tr.cost() {
+                g.costs.push(c);
+            }
+        }
+        for g in p.traces.values_mut() {
+            for v in [&mut g.steps, &mut g.tokens, &mut g.costs] {
+                v.sort_by(f64::total_cmp);
+            }
+        }
+        for i in 0..set.spans.len() as u32 {
+            if let Some((k, v)) = step_measure(set, i) {
+                p.steps.entry(k).or_default().push(v);
+            }
+        }
+        for v in p.steps.values_mut() {
+            v.sort_by(f64::total_cmp);
+        }
+        p
+    }
+
+    fn runaway(&self, set: &TraceSet, t: u32, push: &mut Push<'_>) {
+        let tr = &set.traces[t as usize];
+        if !is_agent_run(tr) {
+            return;
+        }
+        let group = trace_group(set, t);
+        let Some(g) = self.traces.get(&group) else {
+            return;
+        };
+        let mut parts = Vec::new();
+        let tokens = tr
+            .tokens
+            .input
+            .zip(tr.tokens.output)
+            .map(|(i, o)| (i + o) as f64);
+        for (name, v, peers, floor, show) in [
+            ("steps", Some(tr.span_count as f64), &g.steps, 10.0, 0u8),
+            ("tokens", tokens, &g.tokens, 10_000.0, 1),
+            ("cost", tr.cost(), &g.costs, 0.10, 2),
+        ] {
+            let Some(v) = v else { continue };
+            if peers.len() < RUNAWAY_MIN_PEERS {
+                continue;
+            }
+            let Some(median) = nearest_rank(peers, 0.5) else {
+                continue;
+            };
+            if v > RUNAWAY_FACTOR * median && v - median >= floor {
+                let fmt = |x: f64| match show {
+                    0 => format!("{x:.0}"),
+                    1 => format::tokens(Some(x as u64)),
+                    _ => format!("${x:.4}"),
+                };
+                parts.push(format!("{name} {} vs a median of {}", fmt(v), fmt(median)));
+            }
+        }
+        if parts.is_empty() {
+            return;
+        }
+        push(
+            FindingKind::Runaway,
+            Severity::Warning,
+            vec![tr.root],
+            format!(
+                "far above the other runs of {} ({} runs): {}",
+                set.str(group),
+                g.steps.len(),
+                parts.join(", ")
+            ),
+        );
+    }
+
+    fn slow(&self, set: &TraceSet, t: u32, push: &mut Push<'_>) {
+        let tr = &set.traces[t as usize];
+        for &i in set.trace_spans(tr) {
+            let Some((k, v)) = step_measure(set, i) else {
+                continue;
+            };
+            let Some(peers) = self.steps.get(&k).filter(|p| p.len() >= SLOW_MIN_PEERS) else {
+                continue;
+            };
+            let Some(p95) = nearest_rank(peers, 0.95) else {
+                continue;
+            };
+            if p95 <= 0.0 || v <= SLOW_FACTOR * p95 {
+                continue;
+            }
+            let msg = if k.0 == StepKind::Llm {
+                format!(
+                    "{} took {} ({:.1} ms per output token, {:.1}× the p95 of {} calls of this model)",
+                    label(set, i),
+                    format::duration(set.spans[i as usize].duration_ns()),
+                    v / 1e6,
+                    v / p95,
+                    peers.len()
+                )
+            } else {
+                format!(
+                    "{} took {}, {:.1}× the p95 of its {} calls ({})",
+                    label(set, i),
+                    format::duration(v as u64),
+                    v / p95,
+                    peers.len(),
+                    format::duration(p95 as u64)
+                )
+            };
+            push(FindingKind::Slow, Severity::Warning, vec![i], msg);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{canonical, is_empty_value, nearest_rank};
+    use serde_json::json;
+
+    #[test]
+    fn empty_results_and_not() {
+        for v in [
+            json!(null),
+            json!(""),
+            json!([]),
+            json!({}),
+            json!("[]"),
+            json!({"content": [], "isError": false}),
+            json!({"documents": []}),
+        ] {
+            assert!(is_empty_value(&v), "{v}");
+        }
+        for v in [
+            json!(0),
+            json!(false),
+            json!("no orders"),
+            json!([1]),
+            json!({"content": [{"type": "text", "text": "x"}]}),
+            json!({"content": [], "isError": true}),
+            json!({"status": "ok"}),
+            json!({"items": [], "next": "abc"}),
+        ] {
+            assert!(!is_empty_value(&v), "{v}");
+        }
+    }
+
+    #[test]
+    fn arguments_compare_in_any_key_order() {
+        let (mut a, mut b) = (String::new(), String::new());
+        canonical(&json!({"q": "x", "n": [1, {"b": 2, "a": 1}]}), &mut a);
+        canonical(&json!({"n": [1, {"a": 1, "b": 2}], "q": " x "}), &mut b);
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let v: Vec<f64> = (1..=20).map(f64::from).collect();
+        assert_eq!(nearest_rank(&v, 0.5), Some(10.0));
+        assert_eq!(nearest_rank(&v, 0.95), Some(19.0));
+        assert_eq!(nearest_rank(&v, 1.0), Some(20.0));
+        assert_eq!(nearest_rank(&v, 0.0), Some(1.0));
+        assert_eq!(nearest_rank(&[], 0.5), None);
+    }
+}

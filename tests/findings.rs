@@ -1,0 +1,295 @@
+//! Findings: each planted one (testdata/findings.otlp.json, written by
+//! testdata/make_findings.py) fires on exactly its spans and nowhere else; the other
+//! fixtures get exactly the findings their incidents explain; real-world dumps from
+//! `../shared/realdata/` (when present) raise none of the findings that would be false
+//! alarms there; `finding:` filters, stores and the explorer carry them.
+
+mod common;
+use agtrace::model::{FindingKind, TraceSet};
+use std::collections::BTreeSet;
+
+/// (trace id suffix, kind, span ids) of every finding of a set.
+fn all(set: &TraceSet) -> BTreeSet<(String, &'static str, Vec<String>)> {
+    set.findings
+        .iter()
+        .map(|f| {
+            let id = set.traces[f.trace as usize].id.to_string();
+            let ids = f.ids.iter().map(ToString::to_string).collect();
+            (id[id.len() - 4..].to_owned(), f.kind.as_str(), ids)
+        })
+        .collect()
+}
+
+fn ids(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[test]
+fn each_planted_finding_fires_on_exactly_its_spans() {
+    let set = common::load_ok(&["findings.otlp.json"]);
+    let want: BTreeSet<(String, &'static str, Vec<String>)> = [
+        (
+            "0010",
+            "loop",
+            ids(&[
+                "0010000000000003",
+                "0010000000000005",
+                "0010000000000007",
+                "0010000000000009",
+            ]),
+        ),
+        (
+            "0010",
+            "waste",
+            ids(&["0010000000000005", "0010000000000007", "0010000000000009"]),
+        ),
+        ("0011", "empty_result", ids(&["0011000000000003"])),
+        (
+            "0011",
+            "continued_after_failure",
+            ids(&["0011000000000003", "0011000000000004"]),
+        ),
+        ("0012", "truncated", ids(&["0012000000000002"])),
+        ("0013", "content_missing", ids(&["0013000000000002"])),
+        ("0014", "content_missing", ids(&["0014000000000002"])),
+        ("0015", "runaway", ids(&["0015000000000001"])),
+        ("0016", "slow", ids(&["0016000000000003"])),
+    ]
+    .into_iter()
+    .map(|(t, k, s)| (t.to_owned(), k, s))
+    .collect();
+    assert_eq!(all(&set), want);
+    // The healthy runs (0001-0006) have none.
+    for t in &set.traces {
+        let id = t.id.to_string();
+        if id.ends_with("0001") || id[28..].starts_with("000") {
+            let ti = set.trace_index[&t.id];
+            let fs = agtrace::analysis::findings::of_trace(&set, ti).expect("computed");
+            assert!(fs.is_empty(), "{id}: {fs:?}");
+        }
+    }
+    // The messages carry the numbers.
+    let msg = |kind: FindingKind| {
+        set.findings
+            .iter()
+            .find(|f| f.kind == kind)
+            .map(|f| f.message.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        msg(FindingKind::Loop).contains("search_orders called 4× with the same arguments"),
+        "{}",
+        msg(FindingKind::Loop)
+    );
+    assert!(msg(FindingKind::Runaway).contains("steps 41 vs a median of 4"));
+    assert!(msg(FindingKind::Slow).contains("fetch_url took 8.00s"));
+    assert!(msg(FindingKind::Truncated).contains("max_tokens"));
+    assert!(msg(FindingKind::EmptyResult).contains("lookup_orders returned nothing"));
+    let why: Vec<String> = set
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::ContentMissing)
+        .map(|f| f.message.clone())
+        .collect();
+    assert!(
+        why.iter().any(|m| m.contains("content capture is off")),
+        "{why:?}"
+    );
+    assert!(
+        why.iter()
+            .any(|m| m.contains("stored by reference (gen_ai.input.messages_ref)")),
+        "{why:?}"
+    );
+}
+
+#[test]
+fn the_incident_fixtures_get_exactly_the_findings_their_incidents_explain() {
+    let set = common::load_ok(&["agent-incident.otlp.json", "triage.otlp.json"]);
+    let kinds: BTreeSet<(String, &str)> = all(&set).into_iter().map(|(t, k, _)| (t, k)).collect();
+    let want: BTreeSet<(String, &str)> = [
+        ("319c", "failure_origin"),
+        ("319c", "truncated"),
+        ("0003", "failure_origin"),
+        ("0003", "continued_after_failure"),
+        ("0003", "broken_trace"),
+        ("0003", "waste"),
+        ("0003", "content_missing"),
+    ]
+    .into_iter()
+    .map(|(t, k)| (t.to_owned(), k))
+    .collect();
+    assert_eq!(kinds, want);
+    // The failure origin is the deepest failed span, with the chain it reached.
+    let origin = set
+        .findings
+        .iter()
+        .find(|f| f.kind == FindingKind::FailureOrigin && f.message.starts_with("POST"))
+        .expect("origin");
+    assert_eq!(
+        origin
+            .ids
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        ["b000000000000004", "b000000000000003", "b000000000000001"]
+    );
+    // The orphan is an MCP server span, and the finding says what that means.
+    let broken = set
+        .findings
+        .iter()
+        .find(|f| f.kind == FindingKind::BrokenTrace)
+        .expect("broken");
+    assert!(broken.message.contains("MCP"), "{}", broken.message);
+}
+
+/// Real dumps are healthy or broken in known ways: none of them is a loop, a runaway,
+/// a slow step, an empty result, a cut-off answer or a model carrying on after a gap.
+#[test]
+fn real_dumps_raise_no_false_alarms() {
+    let dir = std::env::var_os("AGTRACE_REALDATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata")
+        });
+    if !dir.join("PROVENANCE.md").exists() {
+        common::skipped("../shared/realdata not found; the real-data findings test did not run");
+        return;
+    }
+    let quiet = [
+        FindingKind::Loop,
+        FindingKind::Runaway,
+        FindingKind::Slow,
+        FindingKind::EmptyResult,
+        FindingKind::Truncated,
+        FindingKind::ContinuedAfterFailure,
+        FindingKind::Waste,
+    ];
+    let mut read = 0;
+    for e in std::fs::read_dir(&dir).expect("read dir") {
+        let path = e.expect("entry").path();
+        let Ok(set) = agtrace::input::load(
+            &[agtrace::source::Input::Path(path.clone())],
+            &agtrace::source::LoadOptions::with_threads(2),
+        ) else {
+            continue;
+        };
+        read += 1;
+        for f in &set.findings {
+            assert!(
+                !quiet.contains(&f.kind),
+                "{}: {} {}",
+                path.display(),
+                f.kind.as_str(),
+                f.message
+            );
+        }
+        // A failure origin is a span whose own status failed.
+        for f in set
+            .findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::FailureOrigin)
+        {
+            let s = f.spans[0];
+            assert_eq!(
+                set.step(s).outcome,
+                agtrace::model::Outcome::Error,
+                "{}",
+                path.display()
+            );
+        }
+    }
+    assert!(read >= 5, "{read} real dumps read");
+}
+
+fn agtrace() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("agtrace").expect("binary")
+}
+
+#[test]
+fn finding_filters_stores_and_json_carry_them() {
+    let f = common::fixture("findings.otlp.json");
+    let f = f.to_str().expect("path");
+    let out = agtrace()
+        .args(["ls", f, "--filter", "finding:loop"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8_lossy(&out);
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(text.contains("f1d00000000000000000000000000010"), "{text}");
+    let bad = agtrace()
+        .args(["ls", f, "--filter", "finding:sideways"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(String::from_utf8_lossy(&bad).contains("finding:empty_result"));
+    // A store keeps the findings its import decided: `ls` lists them without spans.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("s.db");
+    agtrace()
+        .args(["import", f, "--db", db.to_str().expect("path")])
+        .assert()
+        .success();
+    let json = |src: &str| -> String {
+        String::from_utf8(
+            agtrace()
+                .args(["ls", src, "--json"])
+                .assert()
+                .success()
+                .get_output()
+                .stdout
+                .clone(),
+        )
+        .expect("utf8")
+    };
+    assert_eq!(json(db.to_str().expect("path")), json(f));
+    // `show` prints the block and marks the rows.
+    let out = agtrace()
+        .args(["show", f, "f1d00000000000000000000000000010"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.contains("findings (2):"), "{text}");
+    assert_eq!(text.matches("* loop ×4").count(), 4, "{text}");
+}
+
+#[test]
+fn e_steps_through_the_findings_in_the_explorer() {
+    let set = common::load_ok(&["triage.otlp.json"]);
+    let mut a = agtrace::tui::app::App::with_set(set, "triage".into());
+    let t = a.shared.set.find_traces("71a9e0c0000000000000000000000003")[0];
+    a.open_trace(t);
+    use agtrace::tui::keymap::Action;
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        a.update(Action::NextFailure);
+        seen.push(a.shared.status.clone());
+    }
+    assert!(
+        seen[0].starts_with("finding 1/5 · failure_origin: lookup_customer failed"),
+        "{seen:?}"
+    );
+    assert!(seen[1].contains("continued_after_failure"), "{seen:?}");
+    assert!(seen[2].contains("broken_trace"), "{seen:?}");
+    let sel = a.selected_span().expect("selected");
+    assert_eq!(
+        a.shared.set.spans[sel as usize].span_id.to_string(),
+        "1300000000000009",
+        "the broken-trace finding selects the orphaned MCP span"
+    );
+    a.update(Action::NextFailure);
+    assert!(a.shared.status.starts_with("finding 1/5"), "wraps around");
+    a.update(Action::PrevFailure);
+    assert!(
+        a.shared.status.starts_with("finding 5/5"),
+        "{}",
+        a.shared.status
+    );
+}
