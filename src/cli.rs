@@ -27,6 +27,9 @@ pub enum Command {
     Ls(LsArgs),
     /// Print one trace as a span tree with a waterfall.
     Show(ShowArgs),
+    /// Where the time, errors and money went: per tool, model, kind, name, service,
+    /// session or agent; and the findings per kind.
+    Stats(StatsArgs),
     /// Import sources into a SQLite trace store (created if needed).
     Import(ImportArgs),
     /// References: `help filter` (the filter language), `help keys` (the explorer's
@@ -116,6 +119,30 @@ pub struct LsArgs {
     #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
     pub filter: Option<String>,
     /// JSON Lines output, one object per trace.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+/// `agtrace stats`.
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Files, folders, stores or `-` for stdin (default: stdin when it is not a terminal).
+    #[arg(value_name = "SOURCE")]
+    pub sources: Vec<String>,
+    /// Group rows by this (default: a tool table and a model table). tool, model, kind,
+    /// name and service count steps; session and agent count traces.
+    #[arg(long, value_enum)]
+    pub by: Option<crate::analysis::stats::GroupBy>,
+    /// Only steps (or traces, for session and agent) matching this filter
+    /// (`agtrace help filter`); may start with `-`.
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+    pub filter: Option<String>,
+    /// The findings per kind (with --by, after the table).
+    #[arg(long)]
+    pub findings: bool,
+    /// JSON Lines output, one object per row.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]

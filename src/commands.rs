@@ -64,6 +64,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
     match cli.command {
         Command::Open(a) => open(a),
         Command::Ls(a) => ls(a),
+        Command::Stats(a) => stats(a),
         Command::Show(a) => show(a),
         Command::Import(a) => import(a),
         Command::Help(a) => help(a),
@@ -82,13 +83,14 @@ fn help(a: crate::cli::HelpArgs) -> Result<(), CommandError> {
             render::reference::keys(&mut out, &keymap)?;
         }
         Some("formats") => render::reference::formats(&mut out)?,
+        Some("findings") => render::reference::findings(&mut out)?,
         Some(cmd) => {
             let mut root = Cli::command();
             match root.find_subcommand_mut(cmd) {
                 Some(sub) => write!(out, "{}", sub.render_long_help())?,
                 None => {
                     return Err(CommandError::Usage(format!(
-                        "help {}: expected filter, keys, formats, or a command (open, ls, show, import)",
+                        "help {}: expected filter, keys, formats, findings, or a command (open, ls, show, stats, import)",
                         sanitize(cmd)
                     )));
                 }
@@ -96,7 +98,10 @@ fn help(a: crate::cli::HelpArgs) -> Result<(), CommandError> {
         }
         None => {
             write!(out, "{}", Cli::command().render_long_help())?;
-            writeln!(out, "\nReferences: agtrace help filter | keys | formats")?;
+            writeln!(
+                out,
+                "\nReferences: agtrace help filter | keys | formats | findings"
+            )?;
         }
     }
     Ok(())
@@ -312,6 +317,64 @@ fn ls_query(a: &LsArgs) -> Result<TraceListQuery, CommandError> {
         descending: a.sort.descending_by_default(),
         limit: a.limit,
     })
+}
+
+fn stats(a: crate::cli::StatsArgs) -> Result<(), CommandError> {
+    use crate::analysis::stats::{GroupBy, finding_stats, group_stats};
+    let filter = match &a.filter {
+        Some(f) => Filter::parse(f).map_err(|e| CommandError::Usage(e.to_string()))?,
+        None => Filter::default(),
+    };
+    let opened = Opened::classify(inputs_from(&a.sources)?);
+    let set = load(&opened.inputs(), &a.load)?;
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let style = Style::detect();
+    let tables: Vec<GroupBy> = match (a.by, a.findings) {
+        (Some(by), _) => vec![by],
+        (None, true) => Vec::new(),
+        (None, false) => vec![GroupBy::Tool, GroupBy::Model],
+    };
+    let mut any = false;
+    for (n, by) in tables.iter().enumerate() {
+        let (rows, total) = group_stats(&set, *by, &filter);
+        if rows.is_empty() {
+            continue;
+        }
+        any = true;
+        if a.json {
+            for r in &rows {
+                render::write_json_line(&mut out, &render::stats::group_json(*by, r, false))?;
+            }
+            render::write_json_line(&mut out, &render::stats::group_json(*by, &total, true))?;
+        } else {
+            if n > 0 {
+                writeln!(out)?;
+            }
+            render::stats::write_groups(&mut out, *by, &rows, &total, &style)?;
+        }
+    }
+    if a.findings {
+        let rows = finding_stats(&set, &filter);
+        any |= !rows.is_empty();
+        if a.json {
+            render::stats::write_findings_json(&mut out, &rows)?;
+        } else if !rows.is_empty() {
+            if !tables.is_empty() {
+                writeln!(out)?;
+            }
+            render::stats::write_findings(&mut out, &rows, &style)?;
+        }
+    }
+    out.flush()?;
+    if !any {
+        return Err(CommandError::NoMatch(if set.traces.is_empty() {
+            "no traces in the input".to_owned()
+        } else {
+            "nothing to count: no step of those kinds matches".to_owned()
+        }));
+    }
+    Ok(())
 }
 
 fn ls(a: LsArgs) -> Result<(), CommandError> {

@@ -293,3 +293,22 @@ fn e_steps_through_the_findings_in_the_explorer() {
         a.shared.status
     );
 }
+
+#[test]
+fn help_findings_names_every_kind_and_its_rule() {
+    let out = agtrace()
+        .args(["help", "findings"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8_lossy(&out);
+    for k in FindingKind::ALL {
+        assert!(
+            text.lines().any(|l| l.trim_start().starts_with(k.as_str())),
+            "{}: {text}",
+            k.as_str()
+        );
+    }
+}

@@ -11,6 +11,51 @@ use crate::semconv::keys;
 use rustc_hash::FxHashMap;
 use serde_json::Value;
 
+/// Each finding, its severity and how it is decided: `agtrace help findings` prints
+/// this, README explains the reasons.
+pub const RULES: &[(&str, &str)] = &[
+    (
+        "failure_origin (error)",
+        "the deepest span whose own status failed, with the failed ancestors it propagated to; each distinct origin once",
+    ),
+    (
+        "continued_after_failure (warning)",
+        "a tool or retrieval failed or returned nothing, a later LLM call carried on, and the run's root span ended without error",
+    ),
+    (
+        "empty_result (warning)",
+        "a tool or retrieval with status OK whose result is null, \"\", [], {}, an MCP result with an empty content list, zero documents, or a result count of 0",
+    ),
+    (
+        "loop (warning)",
+        "one tool called 3 or more times in a trace with the same arguments (JSON compared with keys sorted); with the time and the LLM tokens spent meanwhile",
+    ),
+    (
+        "runaway (warning)",
+        "an agent run (model or tool calls) with more than 3x the median steps (and 10 more), tokens (and 10k more) or cost (and $0.10 more) of the runs of the same agent (or root name), with 6 runs or more to judge",
+    ),
+    (
+        "slow (warning)",
+        "a tool, retrieval, embedding or rerank step taking more than 2x the p95 of the steps of the same name, or an LLM call more than 2x the p95 time per output token of its model; 20 such steps or more to judge",
+    ),
+    (
+        "truncated (warning)",
+        "finish reason length, max_tokens, max_output_tokens, content_filter, SAFETY, RECITATION and the other providers' spellings",
+    ),
+    (
+        "broken_trace (warning; info for clock skew alone)",
+        "orphans (naming MCP or A2A server spans: context not propagated across the boundary), unfinished spans, parent cycles, clock skew, dropped attributes/events/links",
+    ),
+    (
+        "waste (info)",
+        "time, tokens and cost of an agent run's failed model/tool steps and of a loop's repeated calls",
+    ),
+    (
+        "content_missing (info)",
+        "LLM calls without messages or tool calls without arguments and result, and why: stored by reference (*_ref), attributes dropped, or capture off (token counts only)",
+    ),
+];
+
 /// Calls of one tool with the same arguments that make a loop.
 pub const LOOP_MIN_CALLS: usize = 3;
 /// Traces of the same agent (or root name) needed to call one a runaway.
@@ -59,17 +104,38 @@ const RESULT_NOISE: &[&str] = &["isError", "is_error", "_meta", "total", "count"
 /// Computes the findings of every trace of `set` into it (replacing any).
 pub fn derive(set: &mut TraceSet) {
     let peers = Peers::of(set);
+    let n = set.traces.len();
+    // Traces are independent once the peers are known: share them out over the cores.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |p| p.get())
+        .min(n / 2_000 + 1);
+    let per = n.div_ceil(threads.max(1)).max(1);
+    let shared: &TraceSet = set;
+    let chunks: Vec<Vec<Vec<Finding>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..n)
+            .step_by(per)
+            .map(|from| {
+                let peers = &peers;
+                let to = (from + per).min(n);
+                let h = scope.spawn(move || {
+                    (from..to)
+                        .map(|t| sorted(trace_findings(shared, t as u32, peers)))
+                        .collect::<Vec<_>>()
+                });
+                (h, to - from)
+            })
+            .collect();
+        // A chunk that panicked leaves its traces without findings, still one entry
+        // per trace.
+        handles
+            .into_iter()
+            .map(|(h, len)| h.join().unwrap_or_else(|_| vec![Vec::new(); len]))
+            .collect()
+    });
     let mut findings = Vec::new();
-    let mut ranges = Vec::with_capacity(set.traces.len());
-    for t in 0..set.traces.len() as u32 {
+    let mut ranges = Vec::with_capacity(n);
+    for own in chunks.into_iter().flatten() {
         let from = findings.len() as u32;
-        let mut own = trace_findings(set, t, &peers);
-        own.sort_by_key(|f| {
-            (
-                f.severity,
-                FindingKind::ALL.iter().position(|k| *k == f.kind),
-            )
-        });
         findings.extend(own);
         ranges.push(from..findings.len() as u32);
     }
@@ -84,6 +150,17 @@ pub fn derive(set: &mut TraceSet) {
     set.findings = findings;
     set.trace_findings = ranges;
     set.finding_marks = marks;
+}
+
+/// Most severe first; within a severity, in the order of [`FindingKind::ALL`].
+fn sorted(mut fs: Vec<Finding>) -> Vec<Finding> {
+    fs.sort_by_key(|f| {
+        (
+            f.severity,
+            FindingKind::ALL.iter().position(|k| *k == f.kind),
+        )
+    });
+    fs
 }
 
 /// The findings of trace `t` of `set`, most severe first; `None` when they were not
@@ -190,7 +267,7 @@ pub fn trace_findings(set: &TraceSet, t: u32, peers: &Peers) -> Vec<Finding> {
     if tr.error_count > 0 {
         failure_origins(set, t, &mut push);
     }
-    let empties = empty_results(set, t, &mut push);
+    let empties = empty_results(set, t, peers, &mut push);
     continued_after_failure(set, t, &empties, &mut push);
     let loops = loops(set, t, &mut push);
     truncated(set, t, &mut push);
@@ -198,7 +275,7 @@ pub fn trace_findings(set: &TraceSet, t: u32, peers: &Peers) -> Vec<Finding> {
     peers.runaway(set, t, &mut push);
     peers.slow(set, t, &mut push);
     waste(set, t, &loops, &mut push);
-    content_missing(set, t, &mut push);
+    content_missing(set, t, peers, &mut push);
     out
 }
 
@@ -245,7 +322,7 @@ fn failure_origins(set: &TraceSet, t: u32, push: &mut Push<'_>) {
 }
 
 /// Tool and retrieval steps that succeeded with an empty result; returns them.
-fn empty_results(set: &TraceSet, t: u32, push: &mut Push<'_>) -> Vec<u32> {
+fn empty_results(set: &TraceSet, t: u32, peers: &Peers, push: &mut Push<'_>) -> Vec<u32> {
     let tr = &set.traces[t as usize];
     let mut found = Vec::new();
     for &i in set.trace_spans(tr) {
@@ -254,7 +331,7 @@ fn empty_results(set: &TraceSet, t: u32, push: &mut Push<'_>) -> Vec<u32> {
         {
             continue;
         }
-        if let Some(what) = empty_result(set, i) {
+        if let Some(what) = empty_result(set, i, peers) {
             found.push(i);
             push(
                 FindingKind::EmptyResult,
@@ -267,15 +344,29 @@ fn empty_results(set: &TraceSet, t: u32, push: &mut Push<'_>) -> Vec<u32> {
     found
 }
 
+/// Longest result text looked at for emptiness: an empty result with its envelope
+/// (`{"content": [], "isError": false, "_meta": …}`) is short.
+const EMPTY_RESULT_MAX: usize = 1024;
+
 /// How a step's recorded result is empty, if it is.
-fn empty_result(set: &TraceSet, i: u32) -> Option<String> {
+fn empty_result(set: &TraceSet, i: u32, peers: &Peers) -> Option<String> {
     let span = &set.spans[i as usize];
-    let (_, result) = crate::semconv::tool_io(set, span);
-    let result = result.or_else(|| {
-        let v = set.span_attr(span, "output.value")?;
-        let s = v.as_str(&set.strings)?;
-        Some(serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.to_owned())))
-    });
+    let attrs = set.span_attrs(span);
+    let raw = peers
+        .result_keys
+        .iter()
+        .find_map(|k| attrs.iter().find(|a| a.key == *k))
+        .map(|a| &a.value);
+    let result = match raw {
+        Some(v) => match v.as_str(&set.strings) {
+            Some(s) if s.len() > EMPTY_RESULT_MAX => None,
+            Some(s) => {
+                Some(serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.to_owned())))
+            }
+            None => Some(v.to_json(&set.strings)),
+        },
+        None => None,
+    };
     if let Some(v) = &result
         && is_empty_value(v)
     {
@@ -392,11 +483,26 @@ pub struct Loop {
 /// [`LOOP_MIN_CALLS`] times in one trace.
 fn loops(set: &TraceSet, t: u32, push: &mut Push<'_>) -> Vec<Loop> {
     let tr = &set.traces[t as usize];
+    // Only a tool called often enough can loop: count first, parse arguments after.
+    let mut calls: FxHashMap<crate::model::Sym, usize> = FxHashMap::default();
+    for &i in set.trace_spans(tr) {
+        let step = set.step(i);
+        if step.kind == StepKind::Tool && !step.tool_name.is_empty() {
+            *calls.entry(step.tool_name).or_default() += 1;
+        }
+    }
+    if calls.values().all(|&n| n < LOOP_MIN_CALLS) {
+        return Vec::new();
+    }
     let mut groups: FxHashMap<(crate::model::Sym, String), Vec<u32>> = FxHashMap::default();
     let mut keys_in_order = Vec::new();
     for &i in set.trace_spans(tr) {
         let step = set.step(i);
-        if step.kind != StepKind::Tool || step.tool_name.is_empty() {
+        if step.kind != StepKind::Tool
+            || calls
+                .get(&step.tool_name)
+                .is_none_or(|&n| n < LOOP_MIN_CALLS)
+        {
             continue;
         }
         let (args, _) = crate::semconv::tool_io(set, &set.spans[i as usize]);
@@ -686,22 +792,27 @@ fn waste(set: &TraceSet, t: u32, loops: &[Loop], push: &mut Push<'_>) {
 }
 
 /// LLM and tool steps without their content, and why.
-fn content_missing(set: &TraceSet, t: u32, push: &mut Push<'_>) {
+fn content_missing(set: &TraceSet, t: u32, peers: &Peers, push: &mut Push<'_>) {
     let tr = &set.traces[t as usize];
     let (mut llm, mut tools) = (Vec::new(), Vec::new());
     for &i in set.trace_spans(tr) {
         let step = set.step(i);
         let span = &set.spans[i as usize];
+        let has = |keys: &rustc_hash::FxHashSet<crate::model::Sym>| {
+            set.span_attrs(span)
+                .iter()
+                .any(|a| keys.contains(&a.key) && !keys::is_placeholder(&a.value, &set.strings))
+        };
         match step.kind {
-            StepKind::Llm if crate::semconv::messages::conversation(set, span).is_empty() => {
+            // Messages may also come in events; only a span with no message key is
+            // read in full to be sure.
+            StepKind::Llm
+                if !has(&peers.message_keys)
+                    && crate::semconv::messages::conversation(set, span).is_empty() =>
+            {
                 llm.push(i)
             }
-            StepKind::Tool => {
-                let (a, r) = crate::semconv::tool_io(set, span);
-                if a.is_none() && r.is_none() && set.span_attr(span, "input.value").is_none() {
-                    tools.push(i);
-                }
-            }
+            StepKind::Tool if !has(&peers.tool_keys) => tools.push(i),
             _ => {}
         }
     }
@@ -758,9 +869,16 @@ fn why_content_missing(set: &TraceSet, spans: &[u32]) -> String {
 }
 
 /// What a trace and its steps are compared with: the other traces of the same agent,
-/// the other steps of the same name or model.
+/// the other steps of the same name or model; and which attribute keys of the set
+/// carry content, looked up once rather than per span.
 #[derive(Default)]
 pub struct Peers {
+    /// Attribute keys that carry an LLM call's messages.
+    message_keys: rustc_hash::FxHashSet<crate::model::Sym>,
+    /// Attribute keys that carry a tool call's arguments or result.
+    tool_keys: rustc_hash::FxHashSet<crate::model::Sym>,
+    /// The tool result keys, best first.
+    result_keys: Vec<crate::model::Sym>,
     /// Per agent (or root name): sorted steps, tokens and costs of its traces.
     traces: FxHashMap<crate::model::Sym, PeerTraces>,
     /// Per (kind, tool / span name / model): sorted durations (ns, or ns per output
@@ -775,12 +893,38 @@ struct PeerTraces {
     costs: Vec<f64>,
 }
 
+/// Attribute keys that hold an LLM call's messages, in any of the conventions
+/// `semconv::messages` reads.
+fn is_message_key(k: &str) -> bool {
+    const KEYS: &[&str] = &[
+        "gen_ai.input.messages",
+        "gen_ai.output.messages",
+        "gen_ai.system_instructions",
+        "gen_ai.prompt",
+        "gen_ai.completion",
+        "input.value",
+        "output.value",
+        "ai.prompt",
+        "ai.prompt.messages",
+        "ai.response.text",
+        "ai.response.object",
+    ];
+    const FLATTENED: &[&str] = &[
+        "gen_ai.prompt.",
+        "gen_ai.completion.",
+        "llm.input_messages.",
+        "llm.output_messages.",
+    ];
+    KEYS.contains(&k) || FLATTENED.iter().any(|p| k.starts_with(p))
+}
+
 /// The value at the nearest rank `p` (0..=1) of sorted `v`.
 pub fn nearest_rank(v: &[f64], p: f64) -> Option<f64> {
     if v.is_empty() {
         return None;
     }
-    let rank = (p * v.len() as f64).ceil().max(1.0) as usize;
+    // The epsilon keeps 0.95 × 100 (95.000…01 in floating point) at rank 95.
+    let rank = (p * v.len() as f64 - 1e-9).ceil().max(1.0) as usize;
     v.get(rank.min(v.len()) - 1).copied()
 }
 
@@ -820,6 +964,24 @@ impl Peers {
     /// The peers of everything in `set`.
     pub fn of(set: &TraceSet) -> Peers {
         let mut p = Peers::default();
+        let sym = |k: &str| set.strings.lookup(k);
+        p.result_keys = keys::names_of(keys::Field::ToolResult)
+            .iter()
+            .chain(&["output.value"])
+            .filter_map(|k| sym(k))
+            .collect();
+        p.tool_keys = keys::names_of(keys::Field::ToolArgs)
+            .iter()
+            .chain(&["input.value"])
+            .filter_map(|k| sym(k))
+            .chain(p.result_keys.iter().copied())
+            .collect();
+        let mut seen = rustc_hash::FxHashSet::default();
+        for a in &set.attrs {
+            if seen.insert(a.key) && is_message_key(set.str(a.key)) {
+                p.message_keys.insert(a.key);
+            }
+        }
         for (t, tr) in set.traces.iter().enumerate() {
             let g = p.traces.entry(trace_group(set, t as u32)).or_default();
             g.steps.push(tr.span_count as f64);

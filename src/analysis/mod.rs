@@ -8,6 +8,7 @@ pub mod findings;
 pub mod json;
 pub mod list;
 pub mod outline;
+pub mod stats;
 pub mod steptime;
 pub mod totals;
 pub mod turn;

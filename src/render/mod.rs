@@ -7,6 +7,7 @@ pub mod ls;
 pub mod reference;
 
 pub mod show;
+pub mod stats;
 pub mod style;
 
 pub use style::{Paint, Style};

@@ -69,6 +69,16 @@ pub fn keys(out: &mut impl Write, keymap: &Keymap) -> io::Result<()> {
     Ok(())
 }
 
+/// The findings and how each is decided.
+pub fn findings(out: &mut impl Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "Findings: what agtrace says is wrong with a trace (ls FINDINGS column, show, the\n\
+         explorer's badges and e/E, stats --findings, filter finding:<kind>).\n"
+    )?;
+    table(out, crate::analysis::findings::RULES, 36)
+}
+
 /// What agtrace reads.
 pub fn formats(out: &mut impl Write) -> io::Result<()> {
     writeln!(

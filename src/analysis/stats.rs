@@ -1,0 +1,391 @@
+//! `agtrace stats`: where the time, the errors and the money went, per tool, model,
+//! step kind, span name, service (steps), or per session or agent (traces).
+//! Percentiles are nearest-rank over the group's finished steps; unknown costs stay
+//! unknown and make a sum a lower bound.
+
+use super::findings::nearest_rank;
+use crate::model::{FindingKind, Outcome, Severity, StepKind, TraceSet};
+use crate::query::filter::Filter;
+use rustc_hash::FxHashMap;
+
+/// What rows group by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum GroupBy {
+    /// Tool steps, by tool name.
+    Tool,
+    /// LLM calls (leaf model calls), by model.
+    Model,
+    /// Every step, by kind.
+    Kind,
+    /// Every step, by span name.
+    Name,
+    /// Every step, by service.
+    Service,
+    /// Traces, by session id.
+    Session,
+    /// Traces, by agent name (else root name).
+    Agent,
+}
+
+impl GroupBy {
+    /// The column heading.
+    pub fn title(self) -> &'static str {
+        match self {
+            GroupBy::Tool => "TOOL",
+            GroupBy::Model => "MODEL",
+            GroupBy::Kind => "KIND",
+            GroupBy::Name => "NAME",
+            GroupBy::Service => "SERVICE",
+            GroupBy::Session => "SESSION",
+            GroupBy::Agent => "AGENT",
+        }
+    }
+
+    /// The JSON name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupBy::Tool => "tool",
+            GroupBy::Model => "model",
+            GroupBy::Kind => "kind",
+            GroupBy::Name => "name",
+            GroupBy::Service => "service",
+            GroupBy::Session => "session",
+            GroupBy::Agent => "agent",
+        }
+    }
+
+    /// True when a row counts traces rather than steps.
+    pub fn of_traces(self) -> bool {
+        matches!(self, GroupBy::Session | GroupBy::Agent)
+    }
+}
+
+/// One row: a group and its numbers.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GroupStats {
+    /// The group's key (sanitize to print).
+    pub key: String,
+    /// Steps (or traces) in it.
+    pub calls: u64,
+    /// Those that failed.
+    pub errors: u64,
+    /// Those with a warning.
+    pub warnings: u64,
+    /// Latency percentiles (ns, nearest rank) and the maximum, over finished ones.
+    pub p50: Option<u64>,
+    /// 95th percentile.
+    pub p95: Option<u64>,
+    /// 99th percentile.
+    pub p99: Option<u64>,
+    /// Maximum.
+    pub max: Option<u64>,
+    /// Input tokens, summed over those that said.
+    pub input_tokens: u64,
+    /// Output tokens, summed over those that said.
+    pub output_tokens: u64,
+    /// How many said their tokens.
+    pub with_tokens: u64,
+    /// Known cost, summed.
+    pub cost: f64,
+    /// Billable ones (model calls).
+    pub billable: u64,
+    /// Billable ones whose price is unknown: the sum is then a lower bound.
+    pub unpriced: u64,
+    /// LLM groups: median latency per output token (ns).
+    pub per_output_token: Option<f64>,
+    /// The trace to look at: the slowest failed one, else the slowest.
+    pub worst_trace: Option<String>,
+    /// Latencies in ns, sorted (for histograms).
+    pub latencies: Vec<u64>,
+}
+
+impl GroupStats {
+    /// The error rate, 0..=1.
+    pub fn error_rate(&self) -> f64 {
+        if self.calls == 0 {
+            0.0
+        } else {
+            self.errors as f64 / self.calls as f64
+        }
+    }
+
+    /// The known cost, `None` when nothing billable was priced.
+    pub fn cost(&self) -> Option<f64> {
+        (self.billable > self.unpriced).then_some(self.cost)
+    }
+
+    /// True when some billable call had no price (the sum is a lower bound).
+    pub fn cost_is_partial(&self) -> bool {
+        self.unpriced > 0 && self.billable > self.unpriced
+    }
+}
+
+/// Everything measured for one member of a group.
+struct Sample {
+    trace: u32,
+    outcome: Outcome,
+    ns: Option<u64>,
+    input: Option<u64>,
+    output: Option<u64>,
+    cost: Option<f64>,
+    billable: bool,
+}
+
+/// Rows grouped `by`, over the steps (or traces) `filter` matches, sorted by what
+/// hurts most (errors, then p95), and the totals over all of them.
+pub fn group_stats(set: &TraceSet, by: GroupBy, filter: &Filter) -> (Vec<GroupStats>, GroupStats) {
+    let m = filter.matcher(set);
+    let mut groups: FxHashMap<String, Vec<Sample>> = FxHashMap::default();
+    if by.of_traces() {
+        for (t, tr) in set.traces.iter().enumerate() {
+            if !filter.is_empty() && !m.trace_matches(t as u32) {
+                continue;
+            }
+            let key = match by {
+                GroupBy::Session => set.str(tr.session),
+                _ if !tr.agent_name.is_empty() => set.str(tr.agent_name),
+                _ => set.str(tr.root_name),
+            };
+            if key.is_empty() {
+                continue;
+            }
+            groups.entry(key.to_owned()).or_default().push(Sample {
+                trace: t as u32,
+                outcome: tr.outcome(),
+                ns: Some(tr.duration_ns()),
+                input: tr.tokens.input,
+                output: tr.tokens.output,
+                cost: tr.cost(),
+                billable: tr.billable_steps > 0,
+            });
+        }
+    } else {
+        for i in 0..set.spans.len() as u32 {
+            let step = set.step(i);
+            let key = match by {
+                GroupBy::Tool if step.kind == StepKind::Tool => step.tool_name,
+                GroupBy::Model if step.kind == StepKind::Llm && step.billable_leaf => {
+                    if step.model.is_empty() {
+                        step.model_requested
+                    } else {
+                        step.model
+                    }
+                }
+                GroupBy::Kind => {
+                    groups_push(&mut groups, step.kind.as_str(), set, i, &m, filter);
+                    continue;
+                }
+                GroupBy::Name => set.spans[i as usize].name,
+                GroupBy::Service => set
+                    .resources
+                    .get(set.spans[i as usize].resource as usize)
+                    .map(|r| r.service)
+                    .unwrap_or_default(),
+                _ => continue,
+            };
+            let key = set.str(key);
+            if key.is_empty() {
+                continue;
+            }
+            groups_push(&mut groups, key, set, i, &m, filter);
+        }
+    }
+    let mut rows: Vec<GroupStats> = groups
+        .into_iter()
+        .map(|(k, v)| summarize(set, k, &v, by == GroupBy::Model))
+        .collect();
+    rows.sort_by(|a, b| {
+        b.errors
+            .cmp(&a.errors)
+            .then(b.p95.cmp(&a.p95))
+            .then(a.key.cmp(&b.key))
+    });
+    let all: Vec<&GroupStats> = rows.iter().collect();
+    let total = totals(&all);
+    (rows, total)
+}
+
+fn groups_push(
+    groups: &mut FxHashMap<String, Vec<Sample>>,
+    key: &str,
+    set: &TraceSet,
+    i: u32,
+    m: &crate::query::filter::Matcher<'_>,
+    filter: &Filter,
+) {
+    if !filter.is_empty() && !m.span_matches(i) {
+        return;
+    }
+    let s = &set.spans[i as usize];
+    let step = set.step(i);
+    let v = groups.entry(key.to_owned()).or_default();
+    v.push(Sample {
+        trace: s.trace,
+        outcome: step.outcome,
+        ns: s.is_finished().then(|| s.duration_ns()),
+        input: step.tokens.input,
+        output: step.tokens.output,
+        cost: step.cost(),
+        billable: step.billable_leaf,
+    });
+}
+
+fn summarize(set: &TraceSet, key: String, v: &[Sample], per_token: bool) -> GroupStats {
+    let mut lat: Vec<u64> = v.iter().filter_map(|s| s.ns).collect();
+    lat.sort_unstable();
+    let f: Vec<f64> = lat.iter().map(|&x| x as f64).collect();
+    let rank = |p: f64| nearest_rank(&f, p).map(|x| x as u64);
+    let worst = v
+        .iter()
+        .filter(|s| s.outcome == Outcome::Error)
+        .max_by_key(|s| s.ns)
+        .or_else(|| v.iter().max_by_key(|s| s.ns))
+        .map(|s| set.traces[s.trace as usize].id.to_string());
+    let mut per: Vec<f64> = if per_token {
+        v.iter()
+            .filter_map(|s| Some(s.ns? as f64 / s.output.filter(|&o| o > 0)? as f64))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    per.sort_by(f64::total_cmp);
+    GroupStats {
+        key,
+        calls: v.len() as u64,
+        errors: v.iter().filter(|s| s.outcome == Outcome::Error).count() as u64,
+        warnings: v.iter().filter(|s| s.outcome == Outcome::Warning).count() as u64,
+        p50: rank(0.50),
+        p95: rank(0.95),
+        p99: rank(0.99),
+        max: lat.last().copied(),
+        input_tokens: v.iter().filter_map(|s| s.input).sum(),
+        output_tokens: v.iter().filter_map(|s| s.output).sum(),
+        with_tokens: v
+            .iter()
+            .filter(|s| s.input.is_some() || s.output.is_some())
+            .count() as u64,
+        cost: v.iter().filter_map(|s| s.cost).sum(),
+        billable: v.iter().filter(|s| s.billable).count() as u64,
+        unpriced: v.iter().filter(|s| s.billable && s.cost.is_none()).count() as u64,
+        per_output_token: nearest_rank(&per, 0.5),
+        worst_trace: worst,
+        latencies: lat,
+    }
+}
+
+/// The totals row over some rows (latency percentiles over all their members).
+fn totals(rows: &[&GroupStats]) -> GroupStats {
+    let mut lat: Vec<u64> = rows
+        .iter()
+        .flat_map(|r| r.latencies.iter().copied())
+        .collect();
+    lat.sort_unstable();
+    let f: Vec<f64> = lat.iter().map(|&x| x as f64).collect();
+    let rank = |p: f64| nearest_rank(&f, p).map(|x| x as u64);
+    GroupStats {
+        key: "total".into(),
+        calls: rows.iter().map(|r| r.calls).sum(),
+        errors: rows.iter().map(|r| r.errors).sum(),
+        warnings: rows.iter().map(|r| r.warnings).sum(),
+        p50: rank(0.50),
+        p95: rank(0.95),
+        p99: rank(0.99),
+        max: lat.last().copied(),
+        input_tokens: rows.iter().map(|r| r.input_tokens).sum(),
+        output_tokens: rows.iter().map(|r| r.output_tokens).sum(),
+        with_tokens: rows.iter().map(|r| r.with_tokens).sum(),
+        cost: rows.iter().map(|r| r.cost).sum(),
+        billable: rows.iter().map(|r| r.billable).sum(),
+        unpriced: rows.iter().map(|r| r.unpriced).sum(),
+        per_output_token: None,
+        worst_trace: None,
+        latencies: Vec::new(),
+    }
+}
+
+/// One row of `stats --findings`: a kind of finding over everything loaded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FindingStats {
+    /// The kind.
+    pub kind: FindingKind,
+    /// Its most severe occurrence.
+    pub severity: Severity,
+    /// How many findings of it.
+    pub count: u64,
+    /// In how many traces.
+    pub traces: u64,
+    /// The first trace with it, to look at.
+    pub example: Option<String>,
+    /// Its message there.
+    pub example_message: String,
+}
+
+/// Findings per kind over the traces `filter` matches (every trace when empty), in
+/// [`FindingKind::ALL`] order, kinds with none left out.
+pub fn finding_stats(set: &TraceSet, filter: &Filter) -> Vec<FindingStats> {
+    let m = filter.matcher(set);
+    let mut out: Vec<FindingStats> = Vec::new();
+    for kind in FindingKind::ALL {
+        let mut row = FindingStats {
+            kind,
+            severity: Severity::Info,
+            count: 0,
+            traces: 0,
+            example: None,
+            example_message: String::new(),
+        };
+        let mut last_trace = u32::MAX;
+        for f in set.findings.iter().filter(|f| f.kind == kind) {
+            if !filter.is_empty() && !m.trace_matches(f.trace) {
+                continue;
+            }
+            row.count += 1;
+            row.severity = row.severity.min(f.severity);
+            if f.trace != last_trace {
+                row.traces += 1;
+                last_trace = f.trace;
+            }
+            if row.example.is_none() {
+                row.example = Some(set.traces[f.trace as usize].id.to_string());
+                row.example_message = f.message.clone();
+            }
+        }
+        if row.count > 0 {
+            out.push(row);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nearest_rank;
+
+    /// Nearest rank against the definition: the smallest value with at least p of
+    /// the values at or below it, on generated data.
+    #[test]
+    fn nearest_rank_matches_its_definition() {
+        let mut x: u64 = 0x9e3779b97f4a7c15;
+        for n in [1usize, 2, 3, 7, 20, 99, 100, 101, 1000] {
+            let mut v: Vec<f64> = (0..n)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    (x % 10_000) as f64
+                })
+                .collect();
+            v.sort_by(f64::total_cmp);
+            for pct in [50usize, 90, 95, 99, 100] {
+                // In integers: at least pct% of the values are at or below it.
+                let want = v
+                    .iter()
+                    .copied()
+                    .find(|&c| v.iter().filter(|&&y| y <= c).count() * 100 >= pct * n)
+                    .expect("some value");
+                let p = pct as f64 / 100.0;
+                assert_eq!(nearest_rank(&v, p), Some(want), "n={n} p={p}");
+            }
+        }
+    }
+}
