@@ -36,7 +36,7 @@ pub const RULES: &[(&str, &str)] = &[
     ),
     (
         "slow (warning)",
-        "a tool, retrieval, embedding or rerank step taking more than 2x the p95 of the steps of the same name, or an LLM call more than 2x the p95 time per output token of its model; 20 such steps or more to judge",
+        "a tool, retrieval, embedding or rerank step taking more than 2x the p95 of the steps of the same name, or an LLM call more than 2x the p95 time per output token of its model and more than 2x its median time; 20 such steps or more to judge",
     ),
     (
         "truncated (warning)",
@@ -884,6 +884,8 @@ pub struct Peers {
     /// Per (kind, tool / span name / model): sorted durations (ns, or ns per output
     /// token for LLM calls).
     steps: FxHashMap<(StepKind, crate::model::Sym), Vec<f64>>,
+    /// Per model: sorted durations (ns) of its calls that said their output tokens.
+    llm_durations: FxHashMap<crate::model::Sym, Vec<f64>>,
 }
 
 #[derive(Default)]
@@ -1000,9 +1002,15 @@ impl Peers {
         for i in 0..set.spans.len() as u32 {
             if let Some((k, v)) = step_measure(set, i) {
                 p.steps.entry(k).or_default().push(v);
+                if k.0 == StepKind::Llm {
+                    p.llm_durations
+                        .entry(k.1)
+                        .or_default()
+                        .push(set.spans[i as usize].duration_ns() as f64);
+                }
             }
         }
-        for v in p.steps.values_mut() {
+        for v in p.steps.values_mut().chain(p.llm_durations.values_mut()) {
             v.sort_by(f64::total_cmp);
         }
         p
@@ -1074,6 +1082,19 @@ impl Peers {
             };
             if p95 <= 0.0 || v <= SLOW_FACTOR * p95 {
                 continue;
+            }
+            // A short answer is slow per token by its first-token wait alone: an LLM
+            // call must also take twice its model's median time.
+            if k.0 == StepKind::Llm {
+                let ns = set.spans[i as usize].duration_ns() as f64;
+                let median = self
+                    .llm_durations
+                    .get(&k.1)
+                    .and_then(|d| nearest_rank(d, 0.5))
+                    .unwrap_or(0.0);
+                if ns <= SLOW_FACTOR * median {
+                    continue;
+                }
             }
             let msg = if k.0 == StepKind::Llm {
                 format!(
