@@ -126,9 +126,13 @@ const ACTIONS: &[(Action, &str, &str)] = &[
     (
         Action::NextFailure,
         "next-failure",
-        "next failure (its origin)",
+        "next finding (failure origins first; on the list: next failed trace)",
     ),
-    (Action::PrevFailure, "prev-failure", "previous failure"),
+    (
+        Action::PrevFailure,
+        "prev-failure",
+        "previous finding (on the list: previous failed trace)",
+    ),
     (
         Action::ToggleFailed,
         "toggle-failed",
