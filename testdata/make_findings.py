@@ -9,13 +9,14 @@ the intended spans and on nothing else:
 - no content (capture off): an LLM call with token counts only
 - by reference: an LLM call whose messages are in gen_ai.input.messages_ref
 - runaway:  a run of 41 steps and ~60k tokens (its peers: 5 steps, ~3.5k tokens)
-- slow:     one fetch_url of 8 s (its 26 peers take 100-180 ms)
+- slow:     one fetch_url of 8 s (its 26 peers take 100-180 ms); its LLM call streams
+            (first token after 420 ms)
 
     python3 testdata/make_findings.py
 """
 import json
 
-from make_fixtures import i, llm, resource, s, span, tool, write, agent
+from make_fixtures import agent, b, d, i, llm, resource, s, span, tool, write
 
 CONV = "conv-plan"
 
@@ -98,7 +99,8 @@ def main():
     # 0x16: one slow fetch_url (8 s; its peers take 100-180 ms).
     t, T, at = 0x16, tid(0x16), 300_000
     spans += [agent(T, sid(t, 1), at, 9500, "planner", CONV),
-              llm(T, sid(t, 2), sid(t, 1), at + 10, 600, "gpt-4o", 1500, 80, conv=CONV, extra=out("fetching")),
+              llm(T, sid(t, 2), sid(t, 1), at + 10, 600, "gpt-4o", 1500, 80, conv=CONV,
+                  extra=out("fetching") + [d("gen_ai.response.time_to_first_chunk", 0.42), b("gen_ai.request.stream", True)]),
               tool(T, sid(t, 3), sid(t, 1), at + 700, 8000, "fetch_url", {"url": "https://status.example.com/slow"}, {"status": 200, "body": "ok"}, conv=CONV),
               llm(T, sid(t, 4), sid(t, 1), at + 8800, 600, "gpt-4o", 1700, 200, conv=CONV, extra=out("done"))]
 

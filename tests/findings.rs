@@ -312,3 +312,44 @@ fn help_findings_names_every_kind_and_its_rule() {
         );
     }
 }
+
+#[test]
+fn time_splits_by_kind_once_and_first_tokens_show() {
+    let set = common::load_ok(&["agent-incident.otlp.json"]);
+    let t = set.find_traces("0af7")[0];
+    let split = agtrace::analysis::steptime::time_by_kind(&set, t);
+    let of =
+        |k: agtrace::model::StepKind| split.iter().find(|(x, _)| *x == k).map_or(0, |(_, ns)| *ns);
+    // The refund tool's 30.2 s hold its HTTP child's 30 s: counted once, as the tool.
+    assert_eq!(of(agtrace::model::StepKind::Tool), 30_200_000_000);
+    assert_eq!(of(agtrace::model::StepKind::Other), 0);
+    assert_eq!(of(agtrace::model::StepKind::Llm), 4_100_000_000);
+    let f = common::fixture("findings.otlp.json");
+    let f = f.to_str().expect("path");
+    let out = agtrace()
+        .args(["show", f, "--detail", "0016000000000002"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8_lossy(&out);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("first token") && l.ends_with("420ms")),
+        "{text}"
+    );
+    assert!(
+        text.contains("trace time by step kind (own time): tool 8.00s"),
+        "{text}"
+    );
+    let out = agtrace()
+        .args(["show", f, "--detail", "0016000000000002", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).expect("json");
+    assert_eq!(v["time_to_first_token_ms"], 420.0);
+}

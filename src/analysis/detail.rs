@@ -362,6 +362,9 @@ fn summary(set: &TraceSet, s: &Span, step: &Step) -> Vec<DetailLine> {
     if !step.finish_reasons.is_empty() {
         out.push(kv("finish", sym(set, step.finish_reasons)));
     }
+    if let Some(ns) = i.and_then(|i| crate::analysis::steptime::time_to_first_token(set, i)) {
+        out.push(kv("first token", duration(ns)));
+    }
     for (k, v) in [
         ("session", step.session),
         ("user", step.user),
@@ -390,6 +393,16 @@ fn summary(set: &TraceSet, s: &Span, step: &Step) -> Vec<DetailLine> {
         out.push(
             DetailLine::toned(Tone::Label, format!("{:<LABEL_W$}", "integrity"))
                 .push(Tone::Warning, marks.join(", ")),
+        );
+    }
+    let split = crate::analysis::steptime::time_by_kind(set, s.trace);
+    if split.len() > 1 {
+        out.push(DetailLine::plain(""));
+        out.push(
+            DetailLine::toned(Tone::Label, "trace time by step kind (own time): ").push(
+                Tone::Plain,
+                crate::analysis::steptime::time_split_line(&split),
+            ),
         );
     }
     if !trace_findings.is_empty() {

@@ -121,6 +121,8 @@ pub fn span_json(set: &TraceSet, i: u32) -> Value {
             CostSource::None => "none",
         },
         "finish_reasons": finish,
+        "time_to_first_token_ms": super::steptime::time_to_first_token(set, i)
+            .map(|ns| ns as f64 / 1e6),
         "session_id": opt_str(set.str(step.session)),
         "user_id": opt_str(set.str(step.user)),
         "agent_name": opt_str(set.str(step.agent_name)),

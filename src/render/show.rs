@@ -227,6 +227,16 @@ fn write_header(
     if !genai.is_empty() {
         writeln!(out, "  {}", genai.join("  "))?;
     }
+    if let Some(&t) = set.trace_index.get(&trace.id) {
+        let split = crate::analysis::steptime::time_by_kind(set, t);
+        if split.len() > 1 {
+            writeln!(
+                out,
+                "  time by step kind (own time): {}",
+                crate::analysis::steptime::time_split_line(&split)
+            )?;
+        }
+    }
     let ig = &trace.integrity;
     if !ig.is_clean() {
         let mut parts = Vec::new();
