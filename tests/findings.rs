@@ -353,3 +353,64 @@ fn time_splits_by_kind_once_and_first_tokens_show() {
     let v: serde_json::Value = serde_json::from_slice(&out).expect("json");
     assert_eq!(v["time_to_first_token_ms"], 420.0);
 }
+
+/// `$` opens the stats screen; `o` cycles the grouping up to the findings per kind;
+/// Enter lists the selected group's traces.
+#[test]
+fn the_stats_screen_groups_and_lists_a_groups_traces() {
+    use agtrace::tui::keymap::Action;
+    use agtrace::tui::screens::ScreenKind;
+    let set = common::load_ok(&["findings.otlp.json"]);
+    let mut a = agtrace::tui::app::App::with_set(set, "findings".into());
+    a.update(Action::StatsView);
+    assert_eq!(a.screen(), ScreenKind::Stats);
+    let stats = |a: &agtrace::tui::app::App| match a.screens.last() {
+        Some(agtrace::tui::screens::Screen::Stats(s)) => (
+            s.by,
+            s.rows
+                .iter()
+                .map(|r| (r.key.clone(), r.calls))
+                .collect::<Vec<_>>(),
+            s.findings
+                .iter()
+                .map(|f| f.kind.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        _ => panic!("not the stats screen"),
+    };
+    let (by, rows, _) = stats(&a);
+    assert_eq!(by, Some(agtrace::analysis::stats::GroupBy::Tool));
+    assert!(rows.contains(&("fetch_url".to_owned(), 27)), "{rows:?}");
+    // Enter on search_orders: the trace list, filtered to the traces that call it.
+    let at = rows
+        .iter()
+        .position(|(k, _)| k == "search_orders")
+        .expect("search_orders");
+    for _ in 0..at {
+        a.update(Action::Down);
+    }
+    a.update(Action::Enter);
+    assert_eq!(a.screen(), ScreenKind::List);
+    assert_eq!(a.list().totals.traces, 1, "{}", a.shared.status);
+    assert!(
+        a.shared.status.contains("search_orders"),
+        "{}",
+        a.shared.status
+    );
+    a.update(Action::Back);
+    // Up to the findings per kind, and Enter on one of them.
+    a.update(Action::StatsView);
+    for _ in 0..7 {
+        a.update(Action::Sort);
+    }
+    let (by, _, kinds) = stats(&a);
+    assert_eq!(by, None);
+    assert!(kinds.contains(&"loop"), "{kinds:?}");
+    let at = kinds.iter().position(|k| *k == "loop").expect("loop");
+    for _ in 0..at {
+        a.update(Action::Down);
+    }
+    a.update(Action::Enter);
+    assert_eq!(a.list().totals.traces, 1);
+    assert_eq!(a.shared.query.filter.source, "finding:loop");
+}

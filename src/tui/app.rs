@@ -6,6 +6,7 @@ use super::jobs::{JobDone, JobKind, Jobs, StoreReads};
 use super::keymap::Action;
 use super::screens::list::ListScreen;
 use super::screens::session::SessionScreen;
+use super::screens::stats::StatsScreen;
 use super::screens::steps::StepsScreen;
 use super::screens::trace::TraceScreen;
 use super::screens::{Nav, Screen, ScreenKind};
@@ -220,6 +221,15 @@ impl App {
             }
             Action::Refresh => self.refresh(),
             Action::NextTurn | Action::PrevTurn => self.step_turn(action == Action::NextTurn),
+            Action::StatsView => {
+                if self.screen() == ScreenKind::Stats {
+                    self.back();
+                } else {
+                    let screen = StatsScreen::new(&self.shared);
+                    self.shared.status = screen.what();
+                    self.screens.push(Screen::Stats(screen));
+                }
+            }
             Action::SlowestSteps => {
                 if self.screen() == ScreenKind::Steps {
                     self.back();
@@ -246,6 +256,22 @@ impl App {
         match nav {
             Nav::Stay => {}
             Nav::OpenTrace(t) => self.open_trace(t),
+            Nav::ListWith(term) => {
+                self.screens.truncate(1);
+                match self.shared.query.filter.clone().and(&term) {
+                    Ok(f) => {
+                        self.set_filter(f);
+                        if !self.searching() {
+                            self.shared.status = format!(
+                                "{} with {}",
+                                plural(self.list().totals.traces, "trace", "traces"),
+                                sanitize(&term)
+                            );
+                        }
+                    }
+                    Err(e) => self.shared.status = sanitize(&e.to_string()).into_owned(),
+                }
+            }
             Nav::OpenSession(s) => self.open_session(s),
             Nav::OpenSpan(t, span) => {
                 self.open_trace(t);

@@ -73,6 +73,8 @@ pub enum Action {
     SessionView,
     /// The slowest steps of every trace.
     SlowestSteps,
+    /// Stats per tool, model… and the findings per kind.
+    StatsView,
     /// The next turn of the trace's session, in place.
     NextTurn,
     /// The previous turn of the trace's session, in place.
@@ -171,6 +173,11 @@ const ACTIONS: &[(Action, &str, &str)] = &[
         Action::SlowestSteps,
         "slowest-steps",
         "slowest steps of all traces (own time)",
+    ),
+    (
+        Action::StatsView,
+        "stats",
+        "stats per tool, model, kind… and findings per kind (o: group by)",
     ),
     (Action::NextTurn, "next-turn", "next turn of the session"),
     (

@@ -27,6 +27,7 @@ enum Col {
     Spans,
     Steps,
     Errors,
+    Findings,
     Tokens,
     Cost,
     Trace,
@@ -35,9 +36,10 @@ enum Col {
 impl Col {
     /// The optional columns, most wanted first, with their width: these before the
     /// name and service grow…
-    const BY_PRIORITY: [(Col, usize); 7] = [
+    const BY_PRIORITY: [(Col, usize); 8] = [
         (Col::Duration, 7),
         (Col::Errors, 4),
+        (Col::Findings, 3),
         (Col::Session, 14),
         (Col::Time, 8),
         (Col::Cost, 9),
@@ -49,7 +51,7 @@ impl Col {
     const EXTRAS: [(Col, usize); 2] = [(Col::Steps, 7), (Col::Trace, 8)];
 
     /// The order on screen.
-    const ORDER: [Col; 11] = [
+    const ORDER: [Col; 12] = [
         Col::Time,
         Col::Trace,
         Col::Name,
@@ -59,6 +61,7 @@ impl Col {
         Col::Spans,
         Col::Steps,
         Col::Errors,
+        Col::Findings,
         Col::Tokens,
         Col::Cost,
     ];
@@ -73,6 +76,7 @@ impl Col {
             Col::Spans => "SPANS",
             Col::Steps => "LLM/TL",
             Col::Errors => "ERR",
+            Col::Findings => "◆",
             Col::Tokens => "TOKENS",
             Col::Cost => "COST",
             Col::Trace => "TRACE",
@@ -280,6 +284,15 @@ fn trace_line(set: &TraceSet, t: u32, c: &Columns, words: &[&str], theme: &Theme
                     "·".into()
                 };
                 spans.push(Span::styled(pad_left(&err, w), theme.outcome(o)));
+            }
+            Col::Findings => {
+                let n = crate::analysis::findings::of_trace(set, t).map(<[_]>::len);
+                let cell = match n {
+                    Some(0) => "·".to_owned(),
+                    Some(n) => n.to_string(),
+                    None => "-".to_owned(),
+                };
+                spans.push(Span::styled(pad_left(&cell, w), theme.finding()));
             }
             Col::Trace => {
                 let id = tr.id.to_string();

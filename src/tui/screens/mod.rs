@@ -5,6 +5,7 @@
 pub mod list;
 mod list_view;
 pub mod session;
+pub mod stats;
 pub mod steps;
 pub mod trace;
 mod trace_view;
@@ -17,7 +18,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 /// Where a screen's action leads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Nav {
     /// Nowhere: the screen handled it.
     Stay,
@@ -27,6 +28,8 @@ pub enum Nav {
     OpenSession(Sym),
     /// Open this trace (index in the shared set) at this span.
     OpenSpan(u32, u32),
+    /// Back to the trace list, filtered by this term (a group of the stats screen).
+    ListWith(String),
 }
 
 /// How far a movement action moves a selection, for a list showing `page` rows;
@@ -55,6 +58,8 @@ pub enum ScreenKind {
     Session,
     /// The slowest steps of every trace.
     Steps,
+    /// Stats per group.
+    Stats,
 }
 
 /// A screen on the navigation stack.
@@ -67,6 +72,8 @@ pub enum Screen {
     Session(session::SessionScreen),
     /// The slowest steps.
     Steps(steps::StepsScreen),
+    /// Stats per group.
+    Stats(stats::StatsScreen),
 }
 
 impl Screen {
@@ -77,13 +84,16 @@ impl Screen {
             Screen::Trace(_) => ScreenKind::Trace,
             Screen::Session(_) => ScreenKind::Session,
             Screen::Steps(_) => ScreenKind::Steps,
+            Screen::Stats(_) => ScreenKind::Stats,
         }
     }
 
     /// The keymap context of the screen.
     pub fn context(&self) -> Context {
         match self {
-            Screen::List(_) | Screen::Session(_) | Screen::Steps(_) => Context::List,
+            Screen::List(_) | Screen::Session(_) | Screen::Steps(_) | Screen::Stats(_) => {
+                Context::List
+            }
             Screen::Trace(_) => Context::Trace,
         }
     }
@@ -95,6 +105,7 @@ impl Screen {
             Screen::Trace(s) => s.handle(action, sh),
             Screen::Session(s) => s.handle(action, sh),
             Screen::Steps(s) => s.handle(action, sh),
+            Screen::Stats(s) => s.handle(action, sh),
         }
     }
 
@@ -105,6 +116,7 @@ impl Screen {
             Screen::Trace(s) => s.rebuild_rows(sh),
             Screen::Session(_) => {}
             Screen::Steps(s) => s.rebuild(sh),
+            Screen::Stats(s) => s.rebuild(sh),
         }
     }
 
@@ -117,7 +129,7 @@ impl Screen {
                 .traces
                 .get(s.summary as usize)
                 .map_or(Sym::EMPTY, |t| t.session),
-            Screen::Session(_) => Sym::EMPTY,
+            Screen::Session(_) | Screen::Stats(_) => Sym::EMPTY,
             Screen::Steps(s) => s
                 .rows
                 .get(s.sel)
@@ -139,6 +151,7 @@ impl Screen {
                 (ToggleFailed, None, "failed"),
                 (ToggleSlow, None, "slow"),
                 (SlowestSteps, None, "slowest"),
+                (StatsView, None, "stats"),
                 (NextFailure, None, "next failure"),
                 (Sort, None, "sort"),
                 (GroupSessions, None, "sessions"),
@@ -151,6 +164,13 @@ impl Screen {
                 (NextFailure, None, "failed turn"),
                 (Back, None, "back"),
                 (Help, None, "help"),
+            ],
+            Screen::Stats(_) => &[
+                (Down, Some(Up), "move"),
+                (Enter, None, "its traces"),
+                (Sort, None, "group by"),
+                (Filter, None, "filter"),
+                (Back, None, "back"),
             ],
             Screen::Steps(_) => &[
                 (Down, Some(Up), "move"),
@@ -181,6 +201,7 @@ impl Screen {
             Screen::Trace(s) => trace_view::draw(s, frame, area, sh, theme),
             Screen::Session(s) => s.draw(frame, area, sh, theme),
             Screen::Steps(s) => s.draw(frame, area, sh, theme),
+            Screen::Stats(s) => s.draw(frame, area, sh, theme),
         }
     }
 
@@ -202,6 +223,10 @@ impl Screen {
             }
             Screen::Steps(s) => {
                 pick(&mut s.sel, s.offset, s.rows.len());
+            }
+            Screen::Stats(s) => {
+                let len = s.rows.len().max(s.findings.len());
+                pick(&mut s.sel, s.offset, len);
             }
             Screen::Trace(s) => {
                 if pick(&mut s.sel, s.offset, s.rows.len()) {
