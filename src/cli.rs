@@ -169,6 +169,10 @@ pub struct ShowArgs {
     /// Only spans up to this depth (0 = roots).
     #[arg(long, value_name = "N")]
     pub depth: Option<u32>,
+    /// The agent view: plumbing spans (HTTP, gRPC, DB, framework internals) folded
+    /// into their nearest step and counted (failed or marked ones stay).
+    #[arg(long)]
+    pub agent: bool,
     #[command(flatten)]
     pub load: LoadArgs,
 }

@@ -455,6 +455,7 @@ fn show(a: ShowArgs) -> Result<(), CommandError> {
     let style = Style::detect();
     let opts = render::show::ShowOptions {
         max_depth: a.depth,
+        agent: a.agent,
         ..Default::default()
     };
     let stdout = io::stdout();

@@ -9,6 +9,7 @@ the intended spans and on nothing else:
 - no content (capture off): an LLM call with token counts only
 - by reference: an LLM call whose messages are in gen_ai.input.messages_ref
 - runaway:  a run of 41 steps and ~60k tokens (its peers: 5 steps, ~3.5k tokens)
+- plumbing: a healthy run with HTTP, gRPC and DB spans under its steps (agent view)
 - slow:     one fetch_url of 8 s (its 26 peers take 100-180 ms); its LLM call streams
             (first token after 420 ms)
 
@@ -103,6 +104,18 @@ def main():
                   extra=out("fetching") + [d("gen_ai.response.time_to_first_chunk", 0.42), b("gen_ai.request.stream", True)]),
               tool(T, sid(t, 3), sid(t, 1), at + 700, 8000, "fetch_url", {"url": "https://status.example.com/slow"}, {"status": 200, "body": "ok"}, conv=CONV),
               llm(T, sid(t, 4), sid(t, 1), at + 8800, 600, "gpt-4o", 1700, 200, conv=CONV, extra=out("done"))]
+
+    # 0x17: a healthy run whose steps sit on plumbing (HTTP and gRPC clients, a DB
+    # query): the agent view folds those into their steps.
+    t, T, at = 0x17, tid(0x17), 320_000
+    spans += [agent(T, sid(t, 1), at, 2600, "planner", CONV),
+              llm(T, sid(t, 2), sid(t, 1), at + 10, 700, "gpt-4o", 1500, 80, conv=CONV, extra=out("reading")),
+              span(T, sid(t, 3), sid(t, 2), "POST", at + 20, 650, kind=3, attrs=[s("http.request.method", "POST"), s("url.full", "https://api.openai.com/v1/chat/completions")]),
+              tool(T, sid(t, 4), sid(t, 1), at + 800, 900, "read_db", {"table": "orders"}, {"rows": 3}, conv=CONV),
+              span(T, sid(t, 5), sid(t, 4), "SELECT orders", at + 810, 400, kind=3, attrs=[s("db.system.name", "postgresql"), s("db.query.text", "SELECT * FROM orders")]),
+              span(T, sid(t, 6), sid(t, 4), "grpc.health.v1.Health/Check", at + 1250, 50, kind=3, attrs=[s("rpc.system", "grpc")]),
+              span(T, sid(t, 7), sid(t, 6), "HTTP/2 stream", at + 1255, 40, kind=3),
+              llm(T, sid(t, 8), sid(t, 1), at + 1800, 700, "gpt-4o", 1700, 120, conv=CONV, extra=out("three open orders"))]
 
     doc = {"resourceSpans": [resource("planner-agent", spans)]}
     write("findings.otlp.json", json.dumps(doc, indent=1) + "\n")

@@ -414,3 +414,72 @@ fn the_stats_screen_groups_and_lists_a_groups_traces() {
     assert_eq!(a.list().totals.traces, 1);
     assert_eq!(a.shared.query.filter.source, "finding:loop");
 }
+
+/// The agent view folds plumbing into the nearest step and counts it, keeps anything
+/// failed, and is on by default for a trace with GenAI steps; `a` toggles it, and
+/// `show --agent` prints the same.
+#[test]
+fn the_agent_view_folds_plumbing_into_steps() {
+    use agtrace::tui::keymap::Action;
+    let set = common::load_ok(&["findings.otlp.json", "agent-incident.otlp.json"]);
+    let mut a = agtrace::tui::app::App::with_set(set, "f".into());
+    let t = a.shared.set.find_traces("f1d00000000000000000000000000017")[0];
+    a.open_trace(t);
+    let rows = |a: &agtrace::tui::app::App| -> Vec<(String, u32)> {
+        let tr = a.trace().expect("trace");
+        tr.rows
+            .iter()
+            .map(|r| {
+                (
+                    a.shared
+                        .set
+                        .str(a.shared.set.spans[r.span as usize].name)
+                        .to_owned(),
+                    r.folded,
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        rows(&a),
+        [
+            ("invoke_agent planner".to_owned(), 0),
+            ("chat gpt-4o".to_owned(), 1),
+            ("execute_tool read_db".to_owned(), 3),
+            ("chat gpt-4o".to_owned(), 0),
+        ]
+    );
+    a.update(Action::AgentView);
+    assert_eq!(rows(&a).len(), 8, "every span");
+    a.update(Action::AgentView);
+    assert_eq!(rows(&a).len(), 4);
+    // A failed plumbing span stays: the failing POST under the refund tool.
+    a.update(Action::Back);
+    let t = a.shared.set.find_traces("0af7")[0];
+    a.open_trace(t);
+    assert!(rows(&a).iter().any(|(n, _)| n == "POST"), "{:?}", rows(&a));
+    let out = agtrace()
+        .args([
+            "show",
+            common::fixture("findings.otlp.json")
+                .to_str()
+                .expect("path"),
+            "f1d00000000000000000000000000017",
+            "--agent",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8_lossy(&out);
+    assert!(
+        text.contains("|- execute_tool read_db (+3 infra)"),
+        "{text}"
+    );
+    assert!(!text.contains("SELECT orders"), "{text}");
+    assert!(
+        text.contains("(4 plumbing spans folded into their steps by --agent)"),
+        "{text}"
+    );
+}

@@ -3,6 +3,7 @@
 //! typed sections, the JSON forms, and the trace-list query. `render/` prints it,
 //! `tui/` draws it; neither computes what a trace means.
 
+pub mod agentview;
 pub mod detail;
 pub mod findings;
 pub mod json;

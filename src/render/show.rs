@@ -20,6 +20,8 @@ pub struct ShowOptions {
     pub max_depth: Option<u32>,
     /// Width of the waterfall bar in cells.
     pub bar_width: usize,
+    /// The agent view: plumbing folded into its nearest step.
+    pub agent: bool,
 }
 
 impl Default for ShowOptions {
@@ -27,6 +29,7 @@ impl Default for ShowOptions {
         ShowOptions {
             max_depth: None,
             bar_width: 32,
+            agent: false,
         }
     }
 }
@@ -52,8 +55,14 @@ fn write_rows(
 ) -> io::Result<()> {
     let t = set.trace_index.get(&trace.id).copied().unwrap_or(0);
     let outline = TraceOutline::build(set, t);
+    let (agent_keep, folded) = if opts.agent {
+        crate::analysis::agentview::fold(set, &outline)
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let visible: Vec<usize> = (0..outline.order.len())
         .filter(|&p| opts.max_depth.is_none_or(|d| outline.depth[p] <= d))
+        .filter(|&p| agent_keep.get(p).copied().unwrap_or(true))
         .collect();
     let prefixes = tree_prefixes(&outline, &visible, style);
     let labels: Vec<String> = visible
@@ -61,7 +70,11 @@ fn write_rows(
         .zip(&prefixes)
         .map(|(&p, pre)| {
             let i = outline.order[p];
-            format!("{pre}{}", sanitize(set.str(set.spans[i as usize].name)))
+            let mut label = format!("{pre}{}", sanitize(set.str(set.spans[i as usize].name)));
+            if let Some(&n) = folded.get(p).filter(|&&n| n > 0) {
+                label.push_str(&format!(" (+{n} infra)"));
+            }
+            label
         })
         .collect();
     let name_w = labels
@@ -155,7 +168,18 @@ fn write_rows(
         }
         writeln!(out, "{}", line.trim_end())?;
     }
-    let hidden = outline.order.len() - visible.len();
+    let infra: u32 = folded.iter().sum();
+    if infra > 0 {
+        writeln!(
+            out,
+            "{}",
+            style.paint(
+                &format!("({infra} plumbing spans folded into their steps by --agent)"),
+                Paint::Dim
+            )
+        )?;
+    }
+    let hidden = (outline.order.len() - visible.len()).saturating_sub(infra as usize);
     if hidden > 0 {
         writeln!(
             out,
@@ -366,12 +390,25 @@ fn tree_prefixes(outline: &TraceOutline, visible: &[usize], style: &Style) -> Ve
     } else {
         ("|- ", "`- ", "|  ", "   ")
     };
+    // Last among the visible rows: no later visible row at its depth before a
+    // shallower one (a folded or hidden sibling does not count).
+    let mut last = vec![false; visible.len()];
+    let mut later: Vec<bool> = Vec::new();
+    for (k, &p) in visible.iter().enumerate().rev() {
+        let d = outline.depth[p] as usize;
+        if later.len() <= d {
+            later.resize(d + 1, false);
+        }
+        last[k] = !later[d];
+        later[d] = true;
+        later.truncate(d + 1);
+    }
     // open[d] = the ancestor at depth d still has siblings below it.
     let mut open: Vec<bool> = Vec::new();
     let mut out = Vec::with_capacity(visible.len());
-    for &p in visible {
+    for (k, &p) in visible.iter().enumerate() {
         let depth = outline.depth[p] as usize;
-        let is_last = outline.last_child[p];
+        let is_last = last[k];
         open.truncate(depth);
         let mut pre = String::new();
         if depth > 0 {

@@ -75,6 +75,8 @@ pub enum Action {
     SlowestSteps,
     /// Stats per tool, model… and the findings per kind.
     StatsView,
+    /// The agent view of a trace on/off.
+    AgentView,
     /// The next turn of the trace's session, in place.
     NextTurn,
     /// The previous turn of the trace's session, in place.
@@ -173,6 +175,11 @@ const ACTIONS: &[(Action, &str, &str)] = &[
         Action::SlowestSteps,
         "slowest-steps",
         "slowest steps of all traces (own time)",
+    ),
+    (
+        Action::AgentView,
+        "agent-view",
+        "agent view on/off: plumbing (HTTP, gRPC, DB…) folded into its step",
     ),
     (
         Action::StatsView,

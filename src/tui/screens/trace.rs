@@ -33,6 +33,8 @@ pub struct TreeRow {
     pub has_children: bool,
     /// Collapsed.
     pub collapsed: bool,
+    /// Agent view: plumbing spans folded into this row.
+    pub folded: u32,
 }
 
 /// The trace screen.
@@ -64,6 +66,10 @@ pub struct TraceScreen {
     detail: Option<(u32, Section)>,
     /// The finding `e`/`E` went to last.
     finding_at: Option<usize>,
+    /// Agent view on: plumbing folded into the nearest step (`a`).
+    pub agent_view: bool,
+    /// The agent view's fold of this trace: kept positions, folded counts.
+    agent_fold: (Vec<bool>, Vec<u32>),
 }
 
 impl TraceScreen {
@@ -74,6 +80,9 @@ impl TraceScreen {
         let set = local.as_ref().unwrap_or(&sh.set);
         let outline = TraceOutline::build(set, t);
         let n = outline.order.len();
+        let agent_fold = crate::analysis::agentview::fold(set, &outline);
+        let hides = agent_fold.0.iter().any(|k| !k);
+        let agent_view = hides && crate::analysis::agentview::applies(set, t);
         let mut screen = TraceScreen {
             summary,
             local,
@@ -89,6 +98,8 @@ impl TraceScreen {
             detail_scroll: 0,
             detail: None,
             finding_at: None,
+            agent_view,
+            agent_fold,
         };
         screen.rebuild_rows(sh);
         let first = screen
@@ -159,7 +170,19 @@ impl TraceScreen {
                 }
             }
         }
+        // The agent view folds plumbing when no filter decides what shows.
+        let agent = self.agent_view && !active;
+        if agent {
+            keep.clone_from(&self.agent_fold.0);
+        }
         self.rows = visible_rows(o, &keep, &is_match, &self.collapsed, active);
+        if agent {
+            for r in &mut self.rows {
+                if let Some(p) = o.position(r.span) {
+                    r.folded = self.agent_fold.1[p];
+                }
+            }
+        }
         self.sel = selected
             .and_then(|s| self.rows.iter().position(|r| r.span == s))
             .unwrap_or(0);
@@ -187,11 +210,55 @@ impl TraceScreen {
         if changed {
             self.rebuild_rows(sh);
         }
+        if self.agent_view && !self.rows.iter().any(|r| r.span == span) {
+            // A folded plumbing span was asked for: show everything.
+            self.agent_view = false;
+            self.rebuild_rows(sh);
+        }
         if let Some(r) = self.rows.iter().position(|r| r.span == span) {
             self.sel = r;
             self.detail_scroll = 0;
             self.clamp(sh);
         }
+    }
+
+    /// The number of spans the agent view folds away, when it is on.
+    pub fn folded(&self) -> Option<u32> {
+        self.agent_view
+            .then(|| self.agent_fold.0.iter().filter(|k| !**k).count() as u32)
+    }
+
+    fn toggle_agent_view(&mut self, sh: &mut Shared) {
+        let hidden = self.agent_fold.0.iter().filter(|k| !**k).count();
+        if hidden == 0 {
+            self.agent_view = false;
+            sh.status = "agent view: this trace has no plumbing to fold".into();
+            return;
+        }
+        self.agent_view = !self.agent_view;
+        let sel = self.selected_span();
+        self.rebuild_rows(sh);
+        if let Some(s) = sel {
+            // The nearest visible ancestor of the old selection.
+            let set = self.local.as_ref().unwrap_or(&sh.set);
+            let mut cur = s;
+            while !self.rows.iter().any(|r| r.span == cur) && set.spans[cur as usize].parent != NONE
+            {
+                cur = set.spans[cur as usize].parent;
+            }
+            if let Some(r) = self.rows.iter().position(|r| r.span == cur) {
+                self.sel = r;
+                self.clamp(sh);
+            }
+        }
+        sh.status = if self.agent_view {
+            format!(
+                "agent view: {} folded into their steps (a shows them)",
+                crate::tui::shared::plural(hidden, "plumbing span", "plumbing spans")
+            )
+        } else {
+            "agent view off: every span".into()
+        };
     }
 
     fn set_collapsed(&mut self, span: u32, collapsed: bool, sh: &Shared) {
@@ -246,6 +313,7 @@ impl TraceScreen {
                 );
             }
             Action::Copy => self.copy(sh),
+            Action::AgentView => self.toggle_agent_view(sh),
             _ => {}
         }
         Nav::Stay
@@ -444,6 +512,7 @@ fn visible_rows(
             dim: active && !is_match[p],
             has_children,
             collapsed: collapsed[p] && has_children,
+            folded: 0,
         });
         p = if collapsed[p] { end } else { p + 1 };
     }

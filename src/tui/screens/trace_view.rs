@@ -65,6 +65,12 @@ fn header(s: &TraceScreen, sh: &Shared, theme: &Theme) -> Line<'static> {
             theme.warning(),
         ));
     }
+    if let Some(n) = s.folded() {
+        spans.push(Span::styled(
+            format!("  agent view (+{n} infra, a)"),
+            theme.dim(),
+        ));
+    }
     let set = s.tset(sh);
     let t = if s.local.is_some() { 0 } else { s.summary };
     let found = crate::analysis::findings::of_trace(set, t).unwrap_or_default();
@@ -243,11 +249,17 @@ fn tree_line(
     let (tok, cst) = row_cells(&step, &totals, row.collapsed);
     let label_w = cols.name.saturating_sub(width(guide) + 2);
     let marks = span.marks.labels();
-    let marks = if marks.is_empty() {
+    let mut marks = if marks.is_empty() {
         String::new()
     } else {
         format!(" [{}]", marks.join(", "))
     };
+    let infra = if row.folded > 0 {
+        format!(" +{} infra", row.folded)
+    } else {
+        String::new()
+    };
+    marks.push_str(&infra);
     // Room goes to the name, the integrity marks, a finding glyph, the failure
     // reason, and then the finding's words.
     let badge_text = crate::analysis::findings::badge(set, row.span);
@@ -282,7 +294,14 @@ fn tree_line(
     ];
     spans.extend(highlighted(&name, words, base, theme));
     if !marks.is_empty() {
-        spans.push(Span::styled(marks, theme.warning()));
+        let cut = marks.len() - infra.len();
+        let (m, f) = marks.split_at(cut);
+        if !m.is_empty() {
+            spans.push(Span::styled(m.to_owned(), theme.warning()));
+        }
+        if !f.is_empty() {
+            spans.push(Span::styled(f.to_owned(), theme.dim()));
+        }
     }
     if !reason.is_empty() {
         spans.push(Span::styled(reason, theme.outcome(step.outcome)));
