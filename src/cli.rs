@@ -173,6 +173,10 @@ pub struct ShowArgs {
     /// into their nearest step and counted (failed or marked ones stay).
     #[arg(long)]
     pub agent: bool,
+    /// The transcript of the run: the conversation across every LLM call in order,
+    /// each message once, tool calls and results inline, with the step each came from.
+    #[arg(long)]
+    pub transcript: bool,
     #[command(flatten)]
     pub load: LoadArgs,
 }

@@ -510,7 +510,18 @@ fn show(a: ShowArgs) -> Result<(), CommandError> {
         },
     };
     let trace = &set.traces[trace_idx as usize];
-    if a.json {
+    if a.transcript {
+        if a.json {
+            for e in crate::analysis::transcript::transcript(&set, trace_idx) {
+                render::write_json_line(
+                    &mut out,
+                    &crate::analysis::json::transcript_entry_json(&set, &e),
+                )?;
+            }
+        } else {
+            render::show::write_transcript(&mut out, &set, trace_idx, &style)?;
+        }
+    } else if a.json {
         render::show::write_json(&mut out, &set, trace, a.depth)?;
     } else {
         render::show::write_tree(&mut out, &set, trace, &style, &opts)?;

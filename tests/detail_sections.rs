@@ -75,10 +75,12 @@ fn check_fixture(rel: &str) -> usize {
             for kind in SectionKind::ALL {
                 let shown = tab_lines(&mut app, kind);
                 let Some((_, lines)) = printed.iter().find(|(h, _)| h == kind.heading()) else {
-                    // show --detail leaves out empty sections and the raw JSON (that
-                    // is what --json prints); the tab says why it is empty.
+                    // show --detail leaves out empty sections, the raw JSON (that
+                    // is what --json prints) and the trace's transcript (that is what
+                    // show --transcript prints); the tab says why it is empty.
                     assert!(
-                        kind == SectionKind::Raw || shown.len() <= 1,
+                        matches!(kind, SectionKind::Raw | SectionKind::Transcript)
+                            || shown.len() <= 1,
                         "{rel} span {i}: {kind:?} is shown but not printed: {shown:?}"
                     );
                     continue;

@@ -28,11 +28,13 @@ pub enum SectionKind {
     Links,
     /// The span as JSON.
     Raw,
+    /// The trace's conversation, every message once (not the span's own).
+    Transcript,
 }
 
 impl SectionKind {
     /// All sections in order.
-    pub const ALL: [SectionKind; 7] = [
+    pub const ALL: [SectionKind; 8] = [
         SectionKind::Summary,
         SectionKind::Messages,
         SectionKind::Tool,
@@ -40,6 +42,7 @@ impl SectionKind {
         SectionKind::Events,
         SectionKind::Links,
         SectionKind::Raw,
+        SectionKind::Transcript,
     ];
 
     /// The section's title.
@@ -52,6 +55,7 @@ impl SectionKind {
             SectionKind::Events => "Events",
             SectionKind::Links => "Links",
             SectionKind::Raw => "Raw",
+            SectionKind::Transcript => "Transcript",
         }
     }
 
@@ -65,6 +69,7 @@ impl SectionKind {
             SectionKind::Events => "events",
             SectionKind::Links => "links",
             SectionKind::Raw => "raw",
+            SectionKind::Transcript => "transcript",
         }
     }
 
@@ -78,6 +83,7 @@ impl SectionKind {
             SectionKind::Events => "Ev",
             SectionKind::Links => "Ln",
             SectionKind::Raw => "Raw",
+            SectionKind::Transcript => "Txt",
         }
     }
 
@@ -208,6 +214,14 @@ pub fn section(set: &TraceSet, i: u32, kind: SectionKind) -> Section {
             ),
             None,
         ),
+        SectionKind::Transcript => {
+            let lines = transcript_lines(set, s.trace, Some(i));
+            let entries = lines
+                .iter()
+                .filter(|l| l.0.first().is_some_and(|(t, _)| *t == Tone::Role))
+                .count();
+            (lines, Some(entries))
+        }
     };
     let empty = match kind {
         SectionKind::Messages => conversation(set, s).is_empty(),
@@ -224,6 +238,7 @@ pub fn section(set: &TraceSet, i: u32, kind: SectionKind) -> Section {
         }
         SectionKind::Events | SectionKind::Links => count == Some(0),
         SectionKind::Summary | SectionKind::Raw => false,
+        SectionKind::Transcript => count == Some(0),
     };
     Section {
         kind,
@@ -478,6 +493,31 @@ fn messages(set: &TraceSet, s: &Span) -> Vec<DetailLine> {
             None => m.role.clone(),
         };
         push(&role, &m.parts);
+    }
+    while out.last().is_some_and(|l| l.0.is_empty()) {
+        out.pop();
+    }
+    out
+}
+
+/// The transcript of trace `t` as lines: each entry's role and the step it came from
+/// (marked `▸` when it is span `here`), then what it said.
+pub fn transcript_lines(set: &TraceSet, t: u32, here: Option<u32>) -> Vec<DetailLine> {
+    let entries = crate::analysis::transcript::transcript(set, t);
+    let mut out = Vec::new();
+    for e in &entries {
+        let s = &set.spans[e.span as usize];
+        let mark = if here == Some(e.span) { "▸ " } else { "" };
+        out.push(
+            DetailLine::toned(Tone::Role, format!("{mark}[{}]", sanitize(&e.role))).push(
+                Tone::Dim,
+                format!("  {} {}", sanitize(set.str(s.name)), s.span_id),
+            ),
+        );
+        for p in &e.parts {
+            part_lines(&mut out, p);
+        }
+        out.push(DetailLine::default());
     }
     while out.last().is_some_and(|l| l.0.is_empty()) {
         out.pop();

@@ -562,7 +562,7 @@ fn llm_tokens_between(set: &TraceSet, t: u32, from: u64, to: u64) -> u64 {
 
 /// JSON with object keys sorted, so the same arguments in another key order compare
 /// equal.
-fn canonical(v: &Value, out: &mut String) {
+pub(crate) fn canonical(v: &Value, out: &mut String) {
     match v {
         Value::Object(m) => {
             let mut keys: Vec<&String> = m.keys().collect();

@@ -137,6 +137,27 @@ pub fn span_json(set: &TraceSet, i: u32) -> Value {
     })
 }
 
+/// One transcript entry as JSON: `{span_id, step, role, parts}` (parts as in
+/// `conversation`).
+pub fn transcript_entry_json(set: &TraceSet, e: &super::transcript::Entry) -> Value {
+    let s = &set.spans[e.span as usize];
+    let c = Conversation {
+        input: vec![crate::semconv::messages::Message {
+            role: e.role.clone(),
+            parts: e.parts.clone(),
+            finish_reason: None,
+        }],
+        ..Conversation::default()
+    };
+    let parts = conversation_json(&c)["input"][0]["parts"].clone();
+    json!({
+        "span_id": s.span_id.to_string(),
+        "step": set.str(s.name),
+        "role": e.role,
+        "parts": parts,
+    })
+}
+
 /// The conversation as JSON: `{source, system, input, output}`.
 pub fn conversation_json(c: &Conversation) -> Value {
     fn part(p: &Part) -> Value {

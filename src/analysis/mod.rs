@@ -12,4 +12,5 @@ pub mod outline;
 pub mod stats;
 pub mod steptime;
 pub mod totals;
+pub mod transcript;
 pub mod turn;

@@ -423,6 +423,25 @@ fn tree_prefixes(outline: &TraceOutline, visible: &[usize], style: &Style) -> Ve
     out
 }
 
+/// The transcript of trace `t`: the header, then every message once.
+pub fn write_transcript(
+    out: &mut impl Write,
+    set: &TraceSet,
+    t: u32,
+    style: &Style,
+) -> io::Result<()> {
+    let tr = &set.traces[t as usize];
+    write_header(out, set, tr, style)?;
+    let lines = crate::analysis::detail::transcript_lines(set, t, None);
+    if lines.is_empty() {
+        writeln!(out, "no messages or tool calls recorded in this trace")?;
+    }
+    for line in &lines {
+        write_line(out, "", line, style)?;
+    }
+    Ok(())
+}
+
 /// Writes one JSON object per span, in tree order.
 pub fn write_json(
     out: &mut impl Write,
@@ -475,7 +494,7 @@ pub fn write_detail(out: &mut impl Write, set: &TraceSet, i: u32, style: &Style)
     let detail = StepDetail::build(set, i);
     for section in &detail.sections {
         match section.kind {
-            SectionKind::Raw => continue,
+            SectionKind::Raw | SectionKind::Transcript => continue,
             SectionKind::Summary => {}
             _ if section.empty => continue,
             kind => {

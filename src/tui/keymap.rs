@@ -120,6 +120,7 @@ const ACTIONS: &[(Action, &str, &str)] = &[
     (Action::Tab(5), "tab-5", "detail tab 5"),
     (Action::Tab(6), "tab-6", "detail tab 6"),
     (Action::Tab(7), "tab-7", "detail tab 7"),
+    (Action::Tab(8), "tab-8", "detail tab 8"),
     (
         Action::Filter,
         "filter",
