@@ -51,4 +51,15 @@ keys Enter; keys '?'
 shot 8-help
 keys Escape; keys Escape; keys D
 shot 9-slowest-steps
+keys Escape; keys '$'
+shot 10-stats
+keys q
+sleep 0.3
+# Findings: the planted incidents of testdata/findings.otlp.json.
+t send-keys -t s "clear; $BIN testdata/findings.otlp.json testdata/triage.otlp.json" Enter
+sleep 1
+keys /; t send-keys -t s -l "finding:loop"; sleep 0.3; keys Enter; keys Enter; keys e
+shot 11-findings-loop
+keys 8
+shot 12-transcript
 keys q

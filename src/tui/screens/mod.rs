@@ -182,7 +182,7 @@ impl Screen {
             Screen::Trace(_) => &[
                 (Down, Some(Up), "move"),
                 (Left, Some(Right), "fold"),
-                (NextFailure, Some(PrevFailure), "failure"),
+                (NextFailure, Some(PrevFailure), "findings"),
                 (NextTurn, Some(PrevTurn), "turn"),
                 (Filter, None, "filter"),
                 (NextMatch, Some(PrevMatch), "match"),
