@@ -483,3 +483,54 @@ fn the_agent_view_folds_plumbing_into_steps() {
         "{text}"
     );
 }
+
+/// In the tree a loop folds into its first call (`×4`, the repeats and the steps
+/// between them hidden); Enter unfolds it; `e` to a finding inside it unfolds it.
+#[test]
+fn a_loop_folds_into_one_row_that_expands() {
+    use agtrace::tui::keymap::Action;
+    let set = common::load_ok(&["findings.otlp.json"]);
+    let mut a = agtrace::tui::app::App::with_set(set, "f".into());
+    let t = a.shared.set.find_traces("f1d00000000000000000000000000010")[0];
+    a.open_trace(t);
+    let rows = |a: &agtrace::tui::app::App| -> Vec<(String, Option<(u32, u32)>)> {
+        a.trace()
+            .expect("trace")
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    a.shared.set.spans[r.span as usize].span_id.to_string(),
+                    r.loop_fold,
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        rows(&a),
+        [
+            ("0010000000000001".to_owned(), None),
+            ("0010000000000002".to_owned(), None),
+            ("0010000000000003".to_owned(), Some((4, 6))),
+            ("001000000000000a".to_owned(), None),
+        ]
+    );
+    // Enter on the loop row unfolds it; again folds it.
+    a.update(Action::Top);
+    a.update(Action::Down);
+    a.update(Action::Down);
+    a.update(Action::Enter);
+    assert_eq!(rows(&a).len(), 10);
+    a.update(Action::Enter);
+    assert_eq!(rows(&a).len(), 4);
+    // The waste finding points at a repeat inside the fold: e there unfolds it.
+    a.update(Action::NextFailure);
+    a.update(Action::NextFailure);
+    assert!(a.shared.status.contains("waste"), "{}", a.shared.status);
+    let sel = a.selected_span().expect("selected");
+    assert_eq!(
+        a.shared.set.spans[sel as usize].span_id.to_string(),
+        "0010000000000005"
+    );
+    assert_eq!(rows(&a).len(), 10);
+}

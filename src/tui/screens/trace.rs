@@ -35,6 +35,8 @@ pub struct TreeRow {
     pub collapsed: bool,
     /// Agent view: plumbing spans folded into this row.
     pub folded: u32,
+    /// A loop's first call, folded: how many calls, and how many rows it hides.
+    pub loop_fold: Option<(u32, u32)>,
 }
 
 /// The trace screen.
@@ -70,6 +72,11 @@ pub struct TraceScreen {
     pub agent_view: bool,
     /// The agent view's fold of this trace: kept positions, folded counts.
     agent_fold: (Vec<bool>, Vec<u32>),
+    /// Loops of the trace: the first call, the calls, and the sibling positions the
+    /// fold hides (every repeat and the steps between them).
+    loops: Vec<(u32, u32, Vec<usize>)>,
+    /// Loops (by first call) the user unfolded.
+    loops_open: Vec<u32>,
 }
 
 impl TraceScreen {
@@ -83,6 +90,7 @@ impl TraceScreen {
         let agent_fold = crate::analysis::agentview::fold(set, &outline);
         let hides = agent_fold.0.iter().any(|k| !k);
         let agent_view = hides && crate::analysis::agentview::applies(set, t);
+        let loops = loop_folds(set, t, &outline);
         let mut screen = TraceScreen {
             summary,
             local,
@@ -100,6 +108,8 @@ impl TraceScreen {
             finding_at: None,
             agent_view,
             agent_fold,
+            loops,
+            loops_open: Vec::new(),
         };
         screen.rebuild_rows(sh);
         let first = screen
@@ -175,7 +185,28 @@ impl TraceScreen {
         if agent {
             keep.clone_from(&self.agent_fold.0);
         }
+        // A loop folds into its first call (unless unfolded or filtered).
+        let mut folds: Vec<(u32, u32, u32)> = Vec::new();
+        if !active {
+            for (first, calls, hidden) in &self.loops {
+                if self.loops_open.contains(first) {
+                    continue;
+                }
+                let mut n = 0;
+                for &p in hidden {
+                    let end = o.subtree_end[p] as usize;
+                    n += keep[p..end].iter().filter(|k| **k).count() as u32;
+                    keep[p..end].iter_mut().for_each(|k| *k = false);
+                }
+                folds.push((*first, *calls, n));
+            }
+        }
         self.rows = visible_rows(o, &keep, &is_match, &self.collapsed, active);
+        for r in &mut self.rows {
+            if let Some(&(_, calls, n)) = folds.iter().find(|f| f.0 == r.span) {
+                r.loop_fold = Some((calls, n));
+            }
+        }
         if agent {
             for r in &mut self.rows {
                 if let Some(p) = o.position(r.span) {
@@ -210,6 +241,20 @@ impl TraceScreen {
         if changed {
             self.rebuild_rows(sh);
         }
+        if !self.rows.iter().any(|r| r.span == span) {
+            // Inside a folded loop: unfold it.
+            let inside = self.loops.iter().find(|(first, _, hidden)| {
+                !self.loops_open.contains(first)
+                    && hidden.iter().any(|&p| {
+                        let q = self.outline.position(span).unwrap_or(usize::MAX);
+                        q >= p && q < self.outline.subtree_end[p] as usize
+                    })
+            });
+            if let Some(&(first, _, _)) = inside {
+                self.loops_open.push(first);
+                self.rebuild_rows(sh);
+            }
+        }
         if self.agent_view && !self.rows.iter().any(|r| r.span == span) {
             // A folded plumbing span was asked for: show everything.
             self.agent_view = false;
@@ -220,6 +265,18 @@ impl TraceScreen {
             self.detail_scroll = 0;
             self.clamp(sh);
         }
+    }
+
+    /// Unfolds (or folds again) the loop whose first call is `span`.
+    fn toggle_loop(&mut self, span: u32, sh: &mut Shared) {
+        if let Some(k) = self.loops_open.iter().position(|&s| s == span) {
+            self.loops_open.remove(k);
+            sh.status = "loop folded into its first call (Enter unfolds)".into();
+        } else {
+            self.loops_open.push(span);
+            sh.status = "loop unfolded: every repeat and the steps between (Enter folds)".into();
+        }
+        self.rebuild_rows(sh);
     }
 
     /// The number of spans the agent view folds away, when it is on.
@@ -276,10 +333,12 @@ impl TraceScreen {
         }
         match action {
             Action::Enter => {
-                if let Some(r) = self.rows.get(self.sel).copied()
-                    && r.has_children
-                {
-                    self.set_collapsed(r.span, !r.collapsed, sh);
+                if let Some(r) = self.rows.get(self.sel).copied() {
+                    if r.loop_fold.is_some() || self.loops_open.contains(&r.span) {
+                        self.toggle_loop(r.span, sh);
+                    } else if r.has_children {
+                        self.set_collapsed(r.span, !r.collapsed, sh);
+                    }
                 }
             }
             Action::Left => self.left(sh),
@@ -486,6 +545,39 @@ impl TraceScreen {
     }
 }
 
+/// The loops of trace `t`: each loop finding's first call, its number of calls, and
+/// the positions of the first call's siblings from its next one through the last
+/// repeat (the repeats and the steps between them).
+fn loop_folds(set: &TraceSet, t: u32, o: &TraceOutline) -> Vec<(u32, u32, Vec<usize>)> {
+    let Some(found) = crate::analysis::findings::of_trace(set, t) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for f in found
+        .iter()
+        .filter(|f| f.kind == crate::model::FindingKind::Loop)
+    {
+        let (Some(&first), Some(&last)) = (f.spans.first(), f.spans.last()) else {
+            continue;
+        };
+        let parent = set.spans[first as usize].parent;
+        let (from, to) = (
+            set.spans[first as usize].start,
+            set.spans[last as usize].start,
+        );
+        let hidden: Vec<usize> = (0..o.order.len())
+            .filter(|&p| {
+                let s = &set.spans[o.order[p] as usize];
+                o.order[p] != first && s.parent == parent && s.start > from && s.start <= to
+            })
+            .collect();
+        if !hidden.is_empty() {
+            out.push((first, f.spans.len() as u32, hidden));
+        }
+    }
+    out
+}
+
 /// The rows to show: kept positions in pre-order, skipping the insides of collapsed
 /// nodes; each marked last-child for the tree guides.
 fn visible_rows(
@@ -513,6 +605,7 @@ fn visible_rows(
             has_children,
             collapsed: collapsed[p] && has_children,
             folded: 0,
+            loop_fold: None,
         });
         p = if collapsed[p] { end } else { p + 1 };
     }

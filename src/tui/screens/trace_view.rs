@@ -239,6 +239,9 @@ fn tree_line(
     if row.collapsed {
         name.push_str(&format!(" (+{})", totals.spans.saturating_sub(1)));
     }
+    if let Some((calls, hidden)) = row.loop_fold {
+        name.push_str(&format!(" ×{calls} (+{hidden} folded, Enter)"));
+    }
     let base = if row.dim {
         theme.dim()
     } else if s.show_critical && s.outline.critical.get(pos).copied().unwrap_or(false) {
