@@ -10,6 +10,7 @@ the intended spans and on nothing else:
 - by reference: an LLM call whose messages are in gen_ai.input.messages_ref
 - runaway:  a run of 41 steps and ~60k tokens (its peers: 5 steps, ~3.5k tokens)
 - plumbing: a healthy run with HTTP, gRPC and DB spans under its steps (agent view)
+- slow LLM: one gpt-4o call of 9 s for 100 output tokens
 - slow:     one fetch_url of 8 s (its 26 peers take 100-180 ms); its LLM call streams
             (first token after 420 ms)
 
@@ -116,6 +117,12 @@ def main():
               span(T, sid(t, 6), sid(t, 4), "grpc.health.v1.Health/Check", at + 1250, 50, kind=3, attrs=[s("rpc.system", "grpc")]),
               span(T, sid(t, 7), sid(t, 6), "HTTP/2 stream", at + 1255, 40, kind=3),
               llm(T, sid(t, 8), sid(t, 1), at + 1800, 700, "gpt-4o", 1700, 120, conv=CONV, extra=out("three open orders"))]
+
+    # 0x18: one slow LLM call: 9 s for 100 output tokens (its model's calls take
+    # 0.3-2.5 s, 2-40 ms per output token).
+    t, T, at = 0x18, tid(0x18), 340_000
+    spans += [agent(T, sid(t, 1), at, 9500, "planner", CONV),
+              llm(T, sid(t, 2), sid(t, 1), at + 10, 9000, "gpt-4o", 1500, 100, conv=CONV, extra=out("finally"))]
 
     doc = {"resourceSpans": [resource("planner-agent", spans)]}
     write("findings.otlp.json", json.dumps(doc, indent=1) + "\n")

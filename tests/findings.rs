@@ -54,6 +54,7 @@ fn each_planted_finding_fires_on_exactly_its_spans() {
         ("0014", "content_missing", ids(&["0014000000000002"])),
         ("0015", "runaway", ids(&["0015000000000001"])),
         ("0016", "slow", ids(&["0016000000000003"])),
+        ("0018", "slow", ids(&["0018000000000002"])),
     ]
     .into_iter()
     .map(|(t, k, s)| (t.to_owned(), k, s))
@@ -82,7 +83,21 @@ fn each_planted_finding_fires_on_exactly_its_spans() {
         msg(FindingKind::Loop)
     );
     assert!(msg(FindingKind::Runaway).contains("steps 41 vs a median of 4"));
-    assert!(msg(FindingKind::Slow).contains("fetch_url took 8.00s"));
+    let slow: Vec<String> = set
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::Slow)
+        .map(|f| f.message.clone())
+        .collect();
+    assert!(
+        slow.iter().any(|m| m.contains("fetch_url took 8.00s")),
+        "{slow:?}"
+    );
+    assert!(
+        slow.iter()
+            .any(|m| m.contains("took 9.00s (90.0 ms per output token")),
+        "{slow:?}"
+    );
     assert!(msg(FindingKind::Truncated).contains("max_tokens"));
     assert!(msg(FindingKind::EmptyResult).contains("lookup_orders returned nothing"));
     let why: Vec<String> = set

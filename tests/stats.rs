@@ -121,7 +121,7 @@ fn cli_tables_json_and_findings() {
         .collect();
     assert_eq!(rows.len(), 2, "planner and the totals row");
     assert_eq!(rows[0]["key"], "planner");
-    assert_eq!(rows[0]["calls"], 14);
+    assert_eq!(rows[0]["calls"], 15);
     assert_eq!(rows[1]["total"], true);
     let out = agtrace()
         .args(["stats", f, "--findings", "--json"])
