@@ -549,3 +549,37 @@ fn a_loop_folds_into_one_row_that_expands() {
     );
     assert_eq!(rows(&a).len(), 10);
 }
+
+/// A trace read alone from a store keeps the findings its import decided among its
+/// peers (a runaway, a slow step), not only what one trace can show by itself.
+#[test]
+fn a_trace_read_from_a_store_keeps_its_peer_findings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("s.db");
+    agtrace::store::import(
+        &db,
+        &[agtrace::source::Input::Path(common::fixture(
+            "findings.otlp.json",
+        ))],
+        &agtrace::source::LoadOptions::with_threads(1),
+        |_, _| {},
+    )
+    .expect("import");
+    let prices = agtrace::semconv::PriceTable::bundled();
+    for (id, kind) in [
+        ("f1d00000000000000000000000000015", FindingKind::Runaway),
+        ("f1d00000000000000000000000000016", FindingKind::Slow),
+    ] {
+        let set = agtrace::store::load_trace_by_id(&db, id, &prices).expect("read");
+        let f = set
+            .findings
+            .iter()
+            .find(|f| f.kind == kind)
+            .unwrap_or_else(|| panic!("{id}: {kind:?} in {:?}", set.findings));
+        assert!(
+            !f.spans.is_empty(),
+            "its spans are resolved in the trace read"
+        );
+        assert_ne!(set.finding_marks[f.spans[0] as usize], 0);
+    }
+}

@@ -132,9 +132,15 @@ pub fn derive(set: &mut TraceSet) {
             .map(|(h, len)| h.join().unwrap_or_else(|_| vec![Vec::new(); len]))
             .collect()
     });
+    install(set, chunks.into_iter().flatten());
+}
+
+/// Puts findings in place, one list per trace in trace order (each most severe
+/// first), with the spans' finding marks.
+pub fn install(set: &mut TraceSet, per_trace: impl IntoIterator<Item = Vec<Finding>>) {
     let mut findings = Vec::new();
-    let mut ranges = Vec::with_capacity(n);
-    for own in chunks.into_iter().flatten() {
+    let mut ranges = Vec::with_capacity(set.traces.len());
+    for own in per_trace {
         let from = findings.len() as u32;
         findings.extend(own);
         ranges.push(from..findings.len() as u32);

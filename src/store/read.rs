@@ -201,13 +201,47 @@ pub fn load_trace_by_id(
     trace_id: &str,
     prices: &crate::semconv::PriceTable,
 ) -> Result<TraceSet, StoreError> {
-    let (conn, _) = open_read_only(path)?;
-    let e = |x| StoreError::sqlite(path, x);
-    let batch = read_spans(&conn, Some(&[trace_id.to_owned()]), 0).map_err(e)?;
-    let mut set = TraceSet::build(vec![batch], vec![path.display().to_string()], vec![]);
-    crate::semconv::annotate(&mut set, prices);
-    crate::analysis::findings::derive(&mut set);
-    Ok(set)
+    load_traces_by_id(path, &[trace_id.to_owned()], prices)
+}
+
+/// Gives the traces of `set` (read from the store) the findings their import
+/// decided, which judged them among that import's peers (a few traces alone have too
+/// few to judge runaways and slow steps); traces without stored findings keep the
+/// ones derived here.
+pub(super) fn stored_findings(conn: &Connection, set: &mut TraceSet) -> rusqlite::Result<()> {
+    let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if v < 4 {
+        return Ok(());
+    }
+    let mut st = conn.prepare("SELECT findings FROM traces WHERE trace_id = ?1")?;
+    let mut per_trace = Vec::with_capacity(set.traces.len());
+    for t in 0..set.traces.len() as u32 {
+        let tr = &set.traces[t as usize];
+        let text: Option<String> = st
+            .query_map([tr.id.to_string()], |r| r.get(0))?
+            .next()
+            .transpose()?
+            .flatten();
+        let found = match text {
+            Some(text) => crate::analysis::findings::from_json(t, &text)
+                .into_iter()
+                .map(|mut f| {
+                    f.spans = f
+                        .ids
+                        .iter()
+                        .filter_map(|id| set.span_index.get(&(tr.id, *id)).copied())
+                        .collect();
+                    f
+                })
+                .collect(),
+            None => crate::analysis::findings::of_trace(set, t)
+                .unwrap_or_default()
+                .to_vec(),
+        };
+        per_trace.push(found);
+    }
+    crate::analysis::findings::install(set, per_trace);
+    Ok(())
 }
 
 /// The trace ids (hex) of a session, in start order.
@@ -237,6 +271,7 @@ pub fn load_traces_by_id(
     let mut set = TraceSet::build(vec![batch], vec![path.display().to_string()], vec![]);
     crate::semconv::annotate(&mut set, prices);
     crate::analysis::findings::derive(&mut set);
+    stored_findings(&conn, &mut set).map_err(e)?;
     Ok(set)
 }
 

@@ -66,6 +66,7 @@ pub fn text_candidates(
     let mut set = TraceSet::build(vec![batch], vec![path.display().to_string()], vec![]);
     crate::semconv::annotate(&mut set, prices);
     crate::analysis::findings::derive(&mut set);
+    read::stored_findings(&conn, &mut set).map_err(e)?;
     Ok(Some(set))
 }
 
