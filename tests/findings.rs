@@ -224,14 +224,7 @@ fn agtrace() -> assert_cmd::Command {
 fn finding_filters_stores_and_json_carry_them() {
     let f = common::fixture("findings.otlp.json");
     let f = f.to_str().expect("path");
-    let out = agtrace()
-        .args(["ls", f, "--filter", "finding:loop"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8_lossy(&out);
+    let text = common::run_ok(&["ls", f, "--filter", "finding:loop"]);
     assert_eq!(text.lines().count(), 2, "{text}");
     assert!(text.contains("f1d00000000000000000000000000010"), "{text}");
     let bad = agtrace()
@@ -263,14 +256,7 @@ fn finding_filters_stores_and_json_carry_them() {
     };
     assert_eq!(json(db.to_str().expect("path")), json(f));
     // `show` prints the block and marks the rows.
-    let out = agtrace()
-        .args(["show", f, "f1d00000000000000000000000000010"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8_lossy(&out);
+    let text = common::run_ok(&["show", f, "f1d00000000000000000000000000010"]);
     assert!(text.contains("findings (2):"), "{text}");
     assert_eq!(text.matches("* loop ×4").count(), 4, "{text}");
 }
@@ -311,14 +297,7 @@ fn e_steps_through_the_findings_in_the_explorer() {
 
 #[test]
 fn help_findings_names_every_kind_and_its_rule() {
-    let out = agtrace()
-        .args(["help", "findings"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8_lossy(&out);
+    let text = common::run_ok(&["help", "findings"]);
     for k in FindingKind::ALL {
         assert!(
             text.lines().any(|l| l.trim_start().starts_with(k.as_str())),
@@ -341,14 +320,7 @@ fn time_splits_by_kind_once_and_first_tokens_show() {
     assert_eq!(of(agtrace::model::StepKind::Llm), 4_100_000_000);
     let f = common::fixture("findings.otlp.json");
     let f = f.to_str().expect("path");
-    let out = agtrace()
-        .args(["show", f, "--detail", "0016000000000002"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8_lossy(&out);
+    let text = common::run_ok(&["show", f, "--detail", "0016000000000002"]);
     assert!(
         text.lines()
             .any(|l| l.starts_with("first token") && l.ends_with("420ms")),
@@ -473,21 +445,14 @@ fn the_agent_view_folds_plumbing_into_steps() {
     let t = a.shared.set.find_traces("0af7")[0];
     a.open_trace(t);
     assert!(rows(&a).iter().any(|(n, _)| n == "POST"), "{:?}", rows(&a));
-    let out = agtrace()
-        .args([
-            "show",
-            common::fixture("findings.otlp.json")
-                .to_str()
-                .expect("path"),
-            "f1d00000000000000000000000000017",
-            "--agent",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8_lossy(&out);
+    let text = common::run_ok(&[
+        "show",
+        common::fixture("findings.otlp.json")
+            .to_str()
+            .expect("path"),
+        "f1d00000000000000000000000000017",
+        "--agent",
+    ]);
     assert!(
         text.contains("|- execute_tool read_db (+3 infra)"),
         "{text}"

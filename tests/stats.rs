@@ -90,14 +90,7 @@ fn model_rows_sum_leaf_calls_and_unknown_costs_make_lower_bounds() {
 fn cli_tables_json_and_findings() {
     let f = common::fixture("findings.otlp.json");
     let f = f.to_str().expect("path");
-    let out = agtrace()
-        .args(["stats", f])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8_lossy(&out);
+    let text = common::run_ok(&["stats", f]);
     assert!(text.starts_with("TOOL"), "{text}");
     assert!(
         text.contains("\nMODEL"),

@@ -42,20 +42,12 @@ fn history_is_said_once_and_every_tool_run_shows() {
 #[test]
 fn show_transcript_and_the_explorer_tab() {
     let f = common::fixture("findings.otlp.json");
-    let out = assert_cmd::Command::cargo_bin("agtrace")
-        .expect("binary")
-        .args([
-            "show",
-            f.to_str().expect("path"),
-            "f1d00000000000000000000000000011",
-            "--transcript",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8_lossy(&out);
+    let text = common::run_ok(&[
+        "show",
+        f.to_str().expect("path"),
+        "f1d00000000000000000000000000011",
+        "--transcript",
+    ]);
     // The empty MCP result, then the answer that made something up.
     let result = text.find("[tool result]").expect("tool result");
     let answer = text

@@ -178,6 +178,20 @@ pub fn span_by_id(set: &TraceSet, id: &str) -> usize {
         .unwrap_or_else(|| panic!("no span {id}"))
 }
 
+/// The stdout of a successful `agtrace` run with these arguments.
+#[allow(dead_code)]
+pub fn run_ok(args: &[&str]) -> String {
+    let out = assert_cmd::Command::cargo_bin("agtrace")
+        .expect("binary")
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Says that a test did not run, where the test runner's output capture cannot hide
 /// it (straight to the process's stderr, not through `eprintln!`). With
 /// `AGTRACE_REQUIRE_ALL_TESTS=1` a skip is a failure instead.

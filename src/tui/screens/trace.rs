@@ -295,19 +295,7 @@ impl TraceScreen {
         self.agent_view = !self.agent_view;
         let sel = self.selected_span();
         self.rebuild_rows(sh);
-        if let Some(s) = sel {
-            // The nearest visible ancestor of the old selection.
-            let set = self.local.as_ref().unwrap_or(&sh.set);
-            let mut cur = s;
-            while !self.rows.iter().any(|r| r.span == cur) && set.spans[cur as usize].parent != NONE
-            {
-                cur = set.spans[cur as usize].parent;
-            }
-            if let Some(r) = self.rows.iter().position(|r| r.span == cur) {
-                self.sel = r;
-                self.clamp(sh);
-            }
-        }
+        self.select_visible_ancestor(sel, sh);
         sh.status = if self.agent_view {
             format!(
                 "agent view: {} folded into their steps (a shows them)",
@@ -427,15 +415,19 @@ impl TraceScreen {
             *c = collapse && self.outline.depth[p] > 0;
         }
         self.rebuild_rows(sh);
-        if let Some(s) = sel {
-            // The nearest visible ancestor of the old selection.
-            let set = self.local.as_ref().unwrap_or(&sh.set);
-            let mut cur = s;
-            while !self.rows.iter().any(|r| r.span == cur) && set.spans[cur as usize].parent != NONE
-            {
-                cur = set.spans[cur as usize].parent;
-            }
-            self.select_span(cur, sh);
+        self.select_visible_ancestor(sel, sh);
+    }
+
+    /// After the rows changed: selects `span`, or its nearest ancestor still shown.
+    fn select_visible_ancestor(&mut self, span: Option<u32>, sh: &Shared) {
+        let Some(mut cur) = span else { return };
+        let set = self.local.as_ref().unwrap_or(&sh.set);
+        while !self.rows.iter().any(|r| r.span == cur) && set.spans[cur as usize].parent != NONE {
+            cur = set.spans[cur as usize].parent;
+        }
+        if let Some(r) = self.rows.iter().position(|r| r.span == cur) {
+            self.sel = r;
+            self.clamp(sh);
         }
     }
 
