@@ -243,3 +243,65 @@ fn a_folder_of_rotated_files_joins_a_trace_split_across_them() {
     let post = &set.spans[span_by_id(&set, "b000000000000004")];
     assert_eq!(post.depth, 2);
 }
+
+/// The collector file exporter with `compression: zstd` (or gzip): a 4-byte length and
+/// one compressed frame per record, in JSON and protobuf mode; a cut tail keeps the
+/// records before it and says where.
+#[test]
+fn collector_compressed_record_framing() {
+    use agtrace::source::{LoadOptions, load_bytes};
+    let frame = |records: &[Vec<u8>], gzip: bool| -> Vec<u8> {
+        let mut out = Vec::new();
+        for r in records {
+            let c = if gzip {
+                use std::io::Write as _;
+                let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                e.write_all(r).expect("gzip");
+                e.finish().expect("gzip")
+            } else {
+                zstd::encode_all(&r[..], 3).expect("zstd")
+            };
+            out.extend_from_slice(&(c.len() as u32).to_be_bytes());
+            out.extend_from_slice(&c);
+        }
+        out
+    };
+    let model = |buf: Vec<u8>| {
+        let d = load_bytes(buf, "framed", 0, &LoadOptions::with_threads(1)).expect("load");
+        let warnings: Vec<String> = d
+            .batches
+            .iter()
+            .flat_map(|b| b.warnings.iter().map(|w| w.to_string()))
+            .collect();
+        let set = agtrace::model::TraceSet::build(d.batches, vec!["framed".into()], Vec::new());
+        (common::canonical(&set), warnings)
+    };
+    let direct = common::canonical(&common::load_ok(&["agent-incident.otlp.json"]));
+    // JSON mode: the fixture's documents, one per record.
+    let text = std::fs::read_to_string(common::fixture("shapes/collector.jsonl")).expect("read");
+    let docs: Vec<Vec<u8>> = text
+        .lines()
+        .filter(|l| l.contains("resourceSpans"))
+        .map(|l| l.as_bytes().to_vec())
+        .collect();
+    assert!(docs.len() >= 2, "several records");
+    let jsonl_model = common::canonical(&common::load_ok(&["shapes/collector.jsonl"]));
+    for gzip in [false, true] {
+        let (m, w) = model(frame(&docs, gzip));
+        assert_eq!(m, jsonl_model, "gzip={gzip}");
+        assert!(w.is_empty(), "{w:?}");
+    }
+    // Protobuf mode: one TracesData message per record.
+    let pb = std::fs::read(common::fixture("shapes/agent-incident.pb")).expect("read");
+    let (m, w) = model(frame(&[pb], false));
+    assert_eq!(m, direct);
+    assert!(w.is_empty(), "{w:?}");
+    // A cut tail: the records before it, and a warning with the byte offset.
+    let mut cut = frame(&docs, false);
+    let first = 4 + u32::from_be_bytes([cut[0], cut[1], cut[2], cut[3]]) as usize;
+    cut.truncate(first + 10);
+    let (m, w) = model(cut);
+    assert!(!m.is_empty());
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].contains(&format!("byte {first}")) && w[0].contains("cut off"), "{w:?}");
+}
