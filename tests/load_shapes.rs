@@ -303,5 +303,74 @@ fn collector_compressed_record_framing() {
     let (m, w) = model(cut);
     assert!(!m.is_empty());
     assert_eq!(w.len(), 1, "{w:?}");
-    assert!(w[0].contains(&format!("byte {first}")) && w[0].contains("cut off"), "{w:?}");
+    assert!(
+        w[0].contains(&format!("byte {first}")) && w[0].contains("cut off"),
+        "{w:?}"
+    );
+}
+
+/// The incident fixture as Jaeger query-API JSON (testdata/make_jaeger.py, converted as
+/// the collector's translator does) loads as the same spans, tree, times, kinds,
+/// status, attributes (arrays and maps arrive as JSON strings: Jaeger has no such
+/// type), events and services, and the same steps and findings.
+#[test]
+fn jaeger_json_matches_the_otlp_fixture() {
+    let digest = |set: &agtrace::model::TraceSet| -> Vec<String> {
+        let flat = |v: &AttrValue| match v {
+            AttrValue::Array(_) | AttrValue::KvList(_) => v.to_json(&set.strings).to_string(),
+            v => v.display(&set.strings),
+        };
+        let mut rows: Vec<String> = (0..set.spans.len() as u32)
+            .map(|i| {
+                let s = &set.spans[i as usize];
+                let mut attrs: Vec<String> = set
+                    .span_attrs(s)
+                    .iter()
+                    .map(|a| format!("{}={}", set.str(a.key), flat(&a.value)))
+                    .collect();
+                attrs.sort();
+                let events: Vec<String> = set
+                    .span_events(s)
+                    .iter()
+                    .map(|e| {
+                        let mut a: Vec<String> = set.attrs[e.attrs.range()]
+                            .iter()
+                            .map(|a| format!("{}={}", set.str(a.key), flat(&a.value)))
+                            .collect();
+                        a.sort();
+                        format!("{}@{}[{}]", set.str(e.name), e.time, a.join(","))
+                    })
+                    .collect();
+                let step = set.step(i);
+                format!(
+                    "{} {} {} {} {:?} {:?} {:?} {}..{} [{}] {:?} svc={} kind={} outcome={:?} marks={}",
+                    s.trace_id,
+                    s.span_id,
+                    s.parent_span_id,
+                    set.str(s.name),
+                    s.kind,
+                    s.status,
+                    set.str(s.status_message),
+                    s.start,
+                    s.end,
+                    attrs.join(","),
+                    events,
+                    set.service_of(s),
+                    step.kind.as_str(),
+                    step.outcome,
+                    set.finding_marks[i as usize]
+                )
+            })
+            .collect();
+        rows.sort();
+        rows
+    };
+    let otlp = load_ok(&["agent-incident.otlp.json"]);
+    let jaeger = load_ok(&["shapes/agent-incident.jaeger.json"]);
+    assert!(jaeger.warnings.is_empty(), "{:?}", jaeger.warnings);
+    let (a, b) = (digest(&otlp), digest(&jaeger));
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x, y);
+    }
+    assert_eq!(a.len(), b.len());
 }

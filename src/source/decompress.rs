@@ -48,7 +48,10 @@ pub fn undo(mut buf: Vec<u8>, name: &str) -> (Vec<u8>, Vec<Warning>) {
 /// True when `buf` starts with a 4-byte length followed by a compressed frame that
 /// fits in it: the collector file exporter's compressed records.
 fn is_framed(buf: &[u8]) -> bool {
-    let Some(len) = buf.get(..4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]])) else {
+    let Some(len) = buf
+        .get(..4)
+        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    else {
         return false;
     };
     let body = &buf[4..];
@@ -72,7 +75,11 @@ fn unframe(buf: &[u8], name: &str) -> (Vec<u8>, Vec<Warning>) {
     };
     while at < buf.len() {
         let Some(head) = buf.get(at..at + 4) else {
-            warnings.push(warn(at, "the last compressed record is cut off in its length; using the records before it".into()));
+            warnings.push(warn(
+                at,
+                "the last compressed record is cut off in its length; using the records before it"
+                    .into(),
+            ));
             break;
         };
         let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;

@@ -54,7 +54,7 @@ pub enum LoadError {
     },
     /// The input is not a trace format agtrace reads.
     #[error(
-        "{name}: this looks like {what}, not an OTLP trace dump. agtrace reads OTLP/JSON (TracesData or ExportTraceServiceRequest documents, one or many, JSON Lines or an array) and OTLP protobuf (one message, 4-byte length-prefixed or varint-delimited), plain or gzip/zstd compressed"
+        "{name}: this looks like {what}, not an OTLP trace dump. agtrace reads OTLP/JSON (TracesData or ExportTraceServiceRequest documents, one or many, JSON Lines or an array) OTLP protobuf (one message, 4-byte length-prefixed or varint-delimited) and Jaeger JSON, plain or gzip/zstd compressed"
     )]
     NotTrace {
         /// Input name.
@@ -91,8 +91,12 @@ pub const FORMATS: &[(&str, &str)] = &[
         "one TracesData / ExportTraceServiceRequest message, 4-byte big-endian length-prefixed records, or varint-delimited messages",
     ),
     (
+        "Jaeger JSON",
+        "the UI's Download JSON and the query API ({data: [{traceID, spans, processes}]}), Jaeger v2's {result: {resourceSpans}}; mapped as the collector's translator does",
+    ),
+    (
         "compressed",
-        "gzip or zstd around any of the above, recognised by content, not by file name",
+        "gzip or zstd around any of the above, recognised by content, not by file name; the collector file exporter's compressed records (a 4-byte length and a zstd or gzip frame each)",
     ),
     (
         "folders",
@@ -494,7 +498,17 @@ pub fn load_bytes(
     }
     let (mut buf, mut warnings) = decompress::undo(buf, name);
     let format = sniff_format(&buf);
+    if format == Format::Json {
+        // Jaeger v2's OTLP answer, wrapped in {"result": …}.
+        if let Some(inner) = decode::jaeger::unwrap_result(&buf) {
+            buf = inner;
+        }
+    }
+    let jaeger = (format == Format::Json && decode::jaeger::looks_like(&buf))
+        .then(|| decode::jaeger::decode(&buf, source, name))
+        .flatten();
     let result = match format {
+        _ if jaeger.is_some() => Ok(jaeger.unwrap_or_default()),
         Format::Json => decode::otlp_json::decode(&mut buf, source, name, opts.threads),
         Format::Protobuf => decode::otlp_proto::decode(&buf, source, name, opts.threads),
         Format::Empty => Ok(Decoded {
