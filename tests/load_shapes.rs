@@ -374,3 +374,22 @@ fn jaeger_json_matches_the_otlp_fixture() {
     }
     assert_eq!(a.len(), b.len());
 }
+
+/// Jaeger v2's query API answers with OTLP wrapped in `{"result": …}`.
+#[test]
+fn jaeger_v2_wrapped_otlp() {
+    let text = std::fs::read_to_string(fixture("agent-incident.otlp.json")).expect("read");
+    let wrapped = format!("{{\"result\": {text}}}");
+    let d = agtrace::source::load_bytes(
+        wrapped.into_bytes(),
+        "v2",
+        0,
+        &agtrace::source::LoadOptions::with_threads(1),
+    )
+    .expect("load");
+    let set = agtrace::model::TraceSet::build(d.batches, vec!["v2".into()], Vec::new());
+    assert_eq!(
+        canonical(&set),
+        canonical(&load_ok(&["agent-incident.otlp.json"]))
+    );
+}

@@ -54,7 +54,7 @@ pub enum LoadError {
     },
     /// The input is not a trace format agtrace reads.
     #[error(
-        "{name}: this looks like {what}, not an OTLP trace dump. agtrace reads OTLP/JSON (TracesData or ExportTraceServiceRequest documents, one or many, JSON Lines or an array) OTLP protobuf (one message, 4-byte length-prefixed or varint-delimited) and Jaeger JSON, plain or gzip/zstd compressed"
+        "{name}: this looks like {what}, not an OTLP trace dump. agtrace reads OTLP/JSON (TracesData or ExportTraceServiceRequest documents, one or many, JSON Lines or an array), OTLP protobuf (one message, 4-byte length-prefixed or varint-delimited) and Jaeger JSON, plain or gzip/zstd compressed"
     )]
     NotTrace {
         /// Input name.
