@@ -314,7 +314,8 @@ def main():
     write("integrity.json", json.dumps(integ, indent=1) + "\n")
     # Not trace data at all
     write("shapes/jaeger-minimal.json", json.dumps({"data": [{"traceID": TA, "spans": [{"traceID": TA, "spanID": "a000000000000001", "operationName": "x", "startTime": 1, "duration": 2}], "processes": {}}]}) + "\n")
-    write("not-traces/zipkin.json", json.dumps([{"traceId": TA[:16], "id": "a000000000000001", "name": "get", "timestamp": 1, "duration": 2, "localEndpoint": {"serviceName": "web"}}]) + "\n")
+    write("not-traces/langfuse.json", json.dumps({"trace": {"id": "t-1", "name": "chat", "observations": [{"id": "o-1", "type": "GENERATION", "startTime": "2025-11-21T03:12:00Z", "endTime": "2025-11-21T03:12:01Z", "model": "gpt-4o"}]}}) + "\n")
+    write("shapes/zipkin-minimal.json", json.dumps([{"traceId": TA[:16], "id": "a000000000000001", "name": "get", "timestamp": 1, "duration": 2, "localEndpoint": {"serviceName": "web"}}]) + "\n")
     write("not-traces/app.log", "2025-11-21T03:12:00Z INFO starting server on :8080\n2025-11-21T03:12:01Z WARN slow request\n")
     write("not-traces/random.bin", bytes((x * 37 + 11) % 256 for x in range(512)), "wb")
     write("not-traces/broken.json", '{"resourceSpans": [ {"resource": 12,, } ]\n')

@@ -285,12 +285,12 @@ fn exit_codes_for_bad_input() {
     agtrace()
         .args([
             "ls",
-            fixture("not-traces/zipkin.json").to_str().expect("path"),
+            fixture("not-traces/langfuse.json").to_str().expect("path"),
         ])
         .assert()
         .code(1)
         .stderr(
-            predicate::str::contains("looks like a Zipkin v2 JSON span list")
+            predicate::str::contains("looks like a Langfuse trace export")
                 .and(predicate::str::contains("agtrace reads OTLP/JSON")),
         );
     agtrace()

@@ -80,7 +80,15 @@ fn other_formats_are_named() {
     let jaeger = load_ok(&["shapes/jaeger-minimal.json"]);
     assert_eq!(jaeger.spans.len(), 1);
     assert_eq!((jaeger.spans[0].start, jaeger.spans[0].end), (1_000, 3_000));
-    assert!(not_trace("not-traces/zipkin.json").contains("Zipkin"));
+    assert!(not_trace("not-traces/langfuse.json").contains("Langfuse"));
+    // Zipkin v2 JSON is read now: 64-bit trace ids padded, µs times.
+    let zipkin = load_ok(&["shapes/zipkin-minimal.json"]);
+    assert_eq!(zipkin.spans.len(), 1);
+    assert_eq!(
+        zipkin.spans[0].trace_id.to_string(),
+        "00000000000000004bf92f3577b34da6"
+    );
+    assert_eq!(zipkin.service_of(&zipkin.spans[0]), "web");
     assert!(not_trace("not-traces/app.log").contains("text file"));
     assert!(not_trace("not-traces/random.bin").contains("binary data"));
 }

@@ -70,8 +70,10 @@ fn every_realdata_file_loads_or_is_refused_clearly() {
     for row in rows {
         let path = dir.join(&row.file);
         let result = load(&[Input::Path(path.clone())], &LoadOptions::with_threads(2));
-        // Formats agtrace reads: OTLP, and Jaeger JSON.
-        let is_otlp = row.format.starts_with("OTLP") || row.format.starts_with("Jaeger");
+        // Formats agtrace reads: OTLP, Jaeger and Zipkin JSON.
+        let is_otlp = row.format.starts_with("OTLP")
+            || row.format.starts_with("Jaeger")
+            || row.format.starts_with("Zipkin");
         let invalid = row.format.contains("invalid");
         match (is_otlp, invalid, result) {
             (true, false, Ok(set)) => {

@@ -6,6 +6,7 @@ pub(crate) mod json_seeds;
 pub mod otlp_json;
 pub mod otlp_proto;
 pub mod proto_wire;
+pub mod zipkin;
 
 use crate::model::{Batch, Position, Warning};
 

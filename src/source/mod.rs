@@ -54,7 +54,7 @@ pub enum LoadError {
     },
     /// The input is not a trace format agtrace reads.
     #[error(
-        "{name}: this looks like {what}, not an OTLP trace dump. agtrace reads OTLP/JSON (TracesData or ExportTraceServiceRequest documents, one or many, JSON Lines or an array), OTLP protobuf (one message, 4-byte length-prefixed or varint-delimited) and Jaeger JSON, plain or gzip/zstd compressed"
+        "{name}: this looks like {what}, not an OTLP trace dump. agtrace reads OTLP/JSON (TracesData or ExportTraceServiceRequest documents, one or many, JSON Lines or an array), OTLP protobuf (one message, 4-byte length-prefixed or varint-delimited), Jaeger and Zipkin JSON, plain or gzip/zstd compressed"
     )]
     NotTrace {
         /// Input name.
@@ -93,6 +93,10 @@ pub const FORMATS: &[(&str, &str)] = &[
     (
         "Jaeger JSON",
         "the UI's Download JSON and the query API ({data: [{traceID, spans, processes}]}), Jaeger v2's {result: {resourceSpans}}; mapped as the collector's translator does",
+    ),
+    (
+        "Zipkin v2 JSON",
+        "a span array (API, UI download); shared server spans get their own id; mapped as the collector's translator does",
     ),
     (
         "compressed",
@@ -506,7 +510,12 @@ pub fn load_bytes(
     }
     let jaeger = (format == Format::Json && decode::jaeger::looks_like(&buf))
         .then(|| decode::jaeger::decode(&buf, source, name))
-        .flatten();
+        .flatten()
+        .or_else(|| {
+            (format == Format::Json && decode::zipkin::looks_like(&buf))
+                .then(|| decode::zipkin::decode(&buf, source, name))
+                .flatten()
+        });
     let result = match format {
         _ if jaeger.is_some() => Ok(jaeger.unwrap_or_default()),
         Format::Json => decode::otlp_json::decode(&mut buf, source, name, opts.threads),

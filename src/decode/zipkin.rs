@@ -1,0 +1,305 @@
+//! Zipkin v2 JSON (a span array, as the API and the UI's download give it) mapped onto
+//! OTLP as the collector's `pkg/translator/zipkin` does: `kind` as the span kind,
+//! `timestamp`/`duration` in microseconds, `localEndpoint.serviceName` as the
+//! resource's `service.name`, `remoteEndpoint` as `peer.service` / `net.peer.ip` /
+//! `net.peer.port`, `tags` as attributes except `otel.status_code` /
+//! `otel.status_description` / `error` (the status; an `error` tag's value is the
+//! message) and `otel.scope.name` / `otel.scope.version` (the scope), annotations as
+//! events. 64-bit trace ids are padded to 128 bits. A `shared` span (the server half
+//! of an RPC that reuses the client's span id) gets an id of its own — the client's id
+//! with its first byte inverted, the original kept as `zipkin.shared_span_id` — and
+//! the client half as its parent; spans of the server's service whose parent is that
+//! id follow the server half.
+
+use super::Decoded;
+use crate::model::{
+    Attr, AttrValue, Batch, Event, Resource, Scope, Slice, Span, SpanId, SpanKind, StatusCode,
+    TraceId,
+};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::HashMap;
+
+#[derive(Deserialize)]
+struct ZSpan {
+    #[serde(rename = "traceId")]
+    trace_id: String,
+    id: String,
+    #[serde(rename = "parentId", default)]
+    parent_id: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    timestamp: Option<Value>,
+    #[serde(default)]
+    duration: Option<Value>,
+    #[serde(rename = "localEndpoint", default)]
+    local: Option<ZEndpoint>,
+    #[serde(rename = "remoteEndpoint", default)]
+    remote: Option<ZEndpoint>,
+    #[serde(default)]
+    tags: Option<HashMap<String, Value>>,
+    #[serde(default)]
+    annotations: Option<Vec<ZAnnotation>>,
+    #[serde(default)]
+    shared: Option<bool>,
+}
+
+#[derive(Deserialize, Default)]
+struct ZEndpoint {
+    #[serde(rename = "serviceName", default)]
+    service_name: Option<String>,
+    #[serde(default)]
+    ipv4: Option<String>,
+    #[serde(default)]
+    ipv6: Option<String>,
+    #[serde(default)]
+    port: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct ZAnnotation {
+    #[serde(default)]
+    timestamp: Option<Value>,
+    #[serde(default)]
+    value: String,
+}
+
+/// A shared span by trace and the client's span id.
+type SharedKey = ([u8; 16], [u8; 8]);
+
+/// True when `buf` looks like Zipkin v2 JSON (a cheap look at its start).
+pub fn looks_like(buf: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&buf[..buf.len().min(64 * 1024)]);
+    head.trim_start().starts_with('[')
+        && head.contains("\"traceId\"")
+        && (head.contains("\"localEndpoint\"")
+            || head.contains("\"remoteEndpoint\"")
+            || head.contains("\"annotations\"")
+            || (head.contains("\"timestamp\"") && !head.contains("\"resourceSpans\"")))
+}
+
+fn id<const N: usize>(s: &str) -> Option<[u8; N]> {
+    let s = s.trim();
+    if s.is_empty() || s.len() > 2 * N || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    crate::model::decode_id::<N>(&format!("{s:0>width$}", width = 2 * N), "id").ok()
+}
+
+fn micros(v: Option<&Value>) -> Option<u64> {
+    match v? {
+        Value::Number(n) => n.as_u64().or_else(|| n.as_f64().map(|f| f as u64)),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+    .map(|us| us.saturating_mul(1000))
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        v => v.to_string(),
+    }
+}
+
+/// Decodes Zipkin v2 JSON; `None` when it is not (or not parseable as) a span array.
+pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
+    let spans: Vec<ZSpan> = serde_json::from_slice(buf).ok()?;
+    let mut batch = Batch::for_input(buf.len());
+    let mut problems = Vec::new();
+    let mut resources: HashMap<String, u32> = HashMap::new();
+    let mut scopes: HashMap<(String, String), u32> = HashMap::new();
+    // Shared (server) halves: (trace, client id) → (own id, service).
+    let mut shared: HashMap<SharedKey, ([u8; 8], String)> = HashMap::new();
+    for s in &spans {
+        if s.shared == Some(true)
+            && let (Some(t), Some(i)) = (id::<16>(&s.trace_id), id::<8>(&s.id))
+        {
+            let mut own = i;
+            own[0] = !own[0];
+            let svc = s
+                .local
+                .as_ref()
+                .and_then(|e| e.service_name.clone())
+                .unwrap_or_default();
+            shared.insert((t, i), (own, svc));
+        }
+    }
+    for s in &spans {
+        let (Some(trace_id), Some(raw_id)) = (id::<16>(&s.trace_id), id::<8>(&s.id)) else {
+            problems.push(format!(
+                "span {:?} of trace {:?}: unreadable ids; skipped",
+                crate::sanitize::sanitize(&s.id),
+                crate::sanitize::sanitize(&s.trace_id)
+            ));
+            continue;
+        };
+        let service = s
+            .local
+            .as_ref()
+            .and_then(|e| e.service_name.clone())
+            .unwrap_or_default();
+        let is_shared = s.shared == Some(true);
+        let (span_id, parent_id) = if is_shared {
+            let own = shared.get(&(trace_id, raw_id)).map_or(raw_id, |x| x.0);
+            (own, SpanId(raw_id))
+        } else {
+            let parent = s.parent_id.as_deref().and_then(id::<8>);
+            let parent = match parent {
+                // A span of the server's service under a shared id: the server half.
+                Some(p) => match shared.get(&(trace_id, p)) {
+                    Some((own, svc)) if *svc == service => SpanId(*own),
+                    _ => SpanId(p),
+                },
+                None => SpanId::NONE,
+            };
+            (raw_id, parent)
+        };
+        let resource = match resources.get(&service) {
+            Some(&r) => r,
+            None => {
+                let start = batch.attrs.len();
+                let svc = batch.strings.intern(&service);
+                if !service.is_empty() {
+                    let key = batch.strings.intern("service.name");
+                    batch.attrs.push(Attr {
+                        key,
+                        value: AttrValue::Str(svc),
+                    });
+                }
+                let r = batch.resources.len() as u32;
+                batch.resources.push(Resource {
+                    service: svc,
+                    attrs: batch.attrs_since(start),
+                    dropped: 0,
+                });
+                resources.insert(service.clone(), r);
+                r
+            }
+        };
+        let kind = match s.kind.as_deref().map(str::to_ascii_uppercase).as_deref() {
+            Some("CLIENT") => SpanKind::Client,
+            Some("SERVER") => SpanKind::Server,
+            Some("PRODUCER") => SpanKind::Producer,
+            Some("CONSUMER") => SpanKind::Consumer,
+            _ => SpanKind::Unspecified,
+        };
+        let (mut status, mut message) = (StatusCode::Unset, String::new());
+        let (mut scope_name, mut scope_version) = (String::new(), String::new());
+        let mut error: Option<String> = None;
+        let attr_start = batch.attrs.len();
+        let mut tags: Vec<(&String, &Value)> = s.tags.iter().flatten().collect();
+        tags.sort_by(|a, b| a.0.cmp(b.0));
+        for (k, v) in tags {
+            match k.as_str() {
+                "otel.status_code" => {
+                    status = StatusCode::from_name(&text(v)).unwrap_or(StatusCode::Unset)
+                }
+                "otel.status_description" => message = text(v),
+                "error" => error = Some(text(v)),
+                "otel.scope.name" | "otel.library.name" => scope_name = text(v),
+                "otel.scope.version" | "otel.library.version" => scope_version = text(v),
+                _ => {
+                    let key = batch.strings.intern(k);
+                    let value = AttrValue::string(&mut batch.strings, &text(v));
+                    batch.attrs.push(Attr { key, value });
+                }
+            }
+        }
+        if let Some(r) = &s.remote {
+            for (k, v) in [
+                ("peer.service", r.service_name.clone()),
+                ("net.peer.ip", r.ipv4.clone().or_else(|| r.ipv6.clone())),
+                ("net.peer.port", r.port.map(|p| p.to_string())),
+            ] {
+                if let Some(v) = v.filter(|v| !v.is_empty()) {
+                    let key = batch.strings.intern(k);
+                    let value = match k {
+                        "net.peer.port" => v.parse().map_or_else(
+                            |_| AttrValue::string(&mut batch.strings, &v),
+                            AttrValue::Int,
+                        ),
+                        _ => AttrValue::string(&mut batch.strings, &v),
+                    };
+                    batch.attrs.push(Attr { key, value });
+                }
+            }
+        }
+        if is_shared {
+            let key = batch.strings.intern("zipkin.shared_span_id");
+            let value = AttrValue::string(&mut batch.strings, &SpanId(raw_id).to_string());
+            batch.attrs.push(Attr { key, value });
+        }
+        if let Some(e) = error
+            && status == StatusCode::Unset
+        {
+            status = StatusCode::Error;
+            if message.is_empty() && !e.eq_ignore_ascii_case("true") {
+                message = e;
+            }
+        }
+        let attrs = batch.attrs_since(attr_start);
+        let event_start = batch.events.len();
+        for a in s.annotations.iter().flatten() {
+            let n = batch.strings.intern(&a.value);
+            batch.events.push(Event {
+                time: micros(a.timestamp.as_ref()).unwrap_or(0),
+                name: n,
+                attrs: Slice::default(),
+                dropped: 0,
+            });
+        }
+        let events = batch.events_since(event_start);
+        let scope_key = (scope_name, scope_version);
+        let scope = match scopes.get(&scope_key) {
+            Some(&k) => k,
+            None => {
+                let k = batch.scopes.len() as u32;
+                let (n, v) = (
+                    batch.strings.intern(&scope_key.0),
+                    batch.strings.intern(&scope_key.1),
+                );
+                batch.scopes.push(Scope {
+                    name: n,
+                    version: v,
+                    attrs: Slice::default(),
+                    dropped: 0,
+                });
+                scopes.insert(scope_key, k);
+                k
+            }
+        };
+        let start = micros(s.timestamp.as_ref()).unwrap_or(0);
+        let end = match micros(s.duration.as_ref()) {
+            Some(d) => start.saturating_add(d),
+            None => 0,
+        };
+        let span_name = batch.strings.intern(s.name.as_deref().unwrap_or(""));
+        let status_message = batch.strings.intern(&message);
+        batch.spans.push(Span {
+            trace_id: TraceId(trace_id),
+            span_id: SpanId(span_id),
+            parent_span_id: parent_id,
+            name: span_name,
+            kind,
+            status,
+            status_message,
+            start,
+            end,
+            resource,
+            scope,
+            attrs,
+            events,
+            source,
+            ..Span::default()
+        });
+    }
+    batch.warnings = super::cap_warnings(problems, name);
+    Some(Decoded {
+        batches: vec![batch],
+        recognized: true,
+    })
+}
