@@ -455,3 +455,63 @@ fn zipkin_json_matches_the_otlp_fixture() {
         assert_eq!(x, y);
     }
 }
+
+/// The incident fixture as the collector's debug exporter prints it (`kubectl logs
+/// otel-collector`, testdata/make_debug_text.py: log prefixes, summary lines and the
+/// collector's own log lines in between, multi-line stack traces) loads as the same
+/// model as the OTLP it was made from.
+#[test]
+fn collector_debug_exporter_text_matches_the_otlp_fixture() {
+    assert_same_model("shapes/agent-incident.debug.txt");
+}
+
+/// The old `logging` exporter's spellings, and a stream without span detail.
+#[test]
+fn collector_debug_exporter_variants() {
+    use agtrace::source::{LoadOptions, load_bytes};
+    let old = "2025-11-21T03:12:00.229Z\tINFO\tloggingexporter/logging_exporter.go:41\tTracesExporter\t{\"#spans\": 1}\n\
+2025-11-21T03:12:00.229Z\tDEBUG\tloggingexporter/logging_exporter.go:51\tResourceSpans #0\n\
+Resource labels:\n\
+     -> service.name: STRING(legacy)\n\
+InstrumentationLibrarySpans #0\n\
+InstrumentationLibrary io.opentelemetry 1.0\n\
+Span #0\n\
+    Trace ID       : 4bf92f3577b34da6a3ce929d0e0e4736\n\
+    Parent ID      : \n\
+    ID             : a000000000000001\n\
+    Name           : checkout\n\
+    Kind           : SPAN_KIND_SERVER\n\
+    Start time     : 2025-11-21 03:12:00.5 +0000 UTC\n\
+    End time       : 2025-11-21 03:12:01 +0000 UTC\n\
+    Status code    : STATUS_CODE_ERROR\n\
+    Status message : payment declined\n\
+Attributes:\n\
+     -> http.status_code: INT(502)\n";
+    let d = load_bytes(
+        old.as_bytes().to_vec(),
+        "old",
+        0,
+        &LoadOptions::with_threads(1),
+    )
+    .expect("load");
+    let set = agtrace::model::TraceSet::build(d.batches, vec!["old".into()], Vec::new());
+    assert_eq!(set.spans.len(), 1);
+    let s = &set.spans[0];
+    assert_eq!(set.str(s.name), "checkout");
+    assert_eq!(s.kind, SpanKind::Server);
+    assert_eq!(s.status, StatusCode::Error);
+    assert_eq!(set.str(s.status_message), "payment declined");
+    assert_eq!(s.end - s.start, 500 * MS);
+    assert_eq!(set.service_of(s), "legacy");
+    assert!(matches!(set.span_attrs(s)[0].value, AttrValue::Int(502)));
+    let normal = "2025-11-21T03:12:00.229Z\tinfo\tTracesExporter\t{\"kind\": \"exporter\", \"data_type\": \"traces\", \"name\": \"debug\", \"resource spans\": 1, \"spans\": 2}\n";
+    match load_bytes(
+        normal.as_bytes().to_vec(),
+        "normal",
+        0,
+        &LoadOptions::with_threads(1),
+    ) {
+        Err(e) => assert!(e.to_string().contains("verbosity: detailed"), "{e}"),
+        Ok(_) => panic!("a summary-only stream has no spans to read"),
+    }
+}

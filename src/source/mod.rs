@@ -54,7 +54,7 @@ pub enum LoadError {
     },
     /// The input is not a trace format agtrace reads.
     #[error(
-        "{name}: this looks like {what}, not an OTLP trace dump. agtrace reads OTLP/JSON (TracesData or ExportTraceServiceRequest documents, one or many, JSON Lines or an array), OTLP protobuf (one message, 4-byte length-prefixed or varint-delimited), Jaeger and Zipkin JSON, plain or gzip/zstd compressed"
+        "{name}: this looks like {what}, not an OTLP trace dump. agtrace reads OTLP/JSON (TracesData or ExportTraceServiceRequest documents, one or many, JSON Lines or an array), OTLP protobuf (one message, 4-byte length-prefixed or varint-delimited), Jaeger and Zipkin JSON, and the collector's debug-exporter text, plain or gzip/zstd compressed"
     )]
     NotTrace {
         /// Input name.
@@ -89,6 +89,10 @@ pub const FORMATS: &[(&str, &str)] = &[
     (
         "OTLP protobuf",
         "one TracesData / ExportTraceServiceRequest message, 4-byte big-endian length-prefixed records, or varint-delimited messages",
+    ),
+    (
+        "collector debug text",
+        "the debug (or logging) exporter at verbosity: detailed, as kubectl logs otel-collector shows it: log prefixes and the collector's own lines skipped",
     ),
     (
         "Jaeger JSON",
@@ -524,6 +528,15 @@ pub fn load_bytes(
             batches: Vec::new(),
             recognized: true,
         }),
+        Format::Other if decode::debug_text::looks_like(&buf) => {
+            Ok(decode::debug_text::decode(&buf, source, name))
+        }
+        Format::Other if decode::debug_text::is_summary_only(&buf) => {
+            return Err(LoadError::NotTrace {
+                name: name.to_owned(),
+                what: "OpenTelemetry collector debug-exporter output without span detail (verbosity normal or basic); set `verbosity: detailed` on the debug exporter to get every span".into(),
+            });
+        }
         Format::Other => {
             return Err(LoadError::NotTrace {
                 name: name.to_owned(),

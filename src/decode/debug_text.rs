@@ -1,0 +1,535 @@
+//! The OpenTelemetry collector's `debug` exporter (and the older `logging` exporter) at
+//! `verbosity: detailed`, as `kubectl logs otel-collector` shows it: `ResourceSpans #0`
+//! blocks with `Resource attributes:`, `ScopeSpans #0` (or
+//! `InstrumentationLibrarySpans #0`), `Span #0` and its `Trace ID : …` fields,
+//! `Attributes:` lines `-> key: Str(value)` (or the old `STRING(value)`), `Events:` and
+//! `Links:`. A log prefix (`2025-01-15T08:46:23.229Z<TAB>info<TAB>`) before a block's first
+//! line is allowed, and the collector's own log lines in between are skipped; logs and
+//! metrics blocks are skipped to the next `ResourceSpans`. Lines a block cannot place
+//! are counted into one warning with the first line number.
+
+use super::Decoded;
+use crate::model::{
+    Attr, AttrValue, Batch, Event, Link, Resource, Scope, Slice, Span, SpanId, SpanKind,
+    StatusCode, TraceId,
+};
+
+/// True when `buf` is debug-exporter text with span detail.
+pub fn looks_like(buf: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&buf[..buf.len().min(256 * 1024)]);
+    (head.contains("ResourceSpans #") || head.contains("InstrumentationLibrarySpans #"))
+        && head.contains("Span #")
+}
+
+/// True when `buf` is debug-exporter output without span detail (`verbosity: normal`
+/// or `basic`).
+pub fn is_summary_only(buf: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&buf[..buf.len().min(256 * 1024)]);
+    head.contains("TracesExporter") || head.contains("\"data_type\": \"traces\"")
+}
+
+/// True for a line that starts something of its own: an attribute or field line, a
+/// block heading, or one of the collector's log lines (a timestamp first).
+fn structural(raw: &str) -> bool {
+    let t = raw.trim_start();
+    const STARTS: &[&str] = &[
+        "->",
+        "Span #",
+        "SpanEvent #",
+        "SpanLink #",
+        "ScopeSpans",
+        "InstrumentationScope",
+        "InstrumentationLibrary",
+        "Resource",
+        "Events:",
+        "Links:",
+        "Attributes:",
+        "{",
+    ];
+    let b = raw.as_bytes();
+    let stamped = b.len() > 11
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T';
+    stamped || raw.contains("ResourceSpans #") || STARTS.iter().any(|p| t.starts_with(p))
+}
+
+/// The text's lines, with a string value that spans several lines (a stack trace in
+/// `-> k: Str(…)`) joined into its attribute line: every following line up to the next
+/// one that starts something of its own belongs to it. Numbered from 1.
+fn logical_lines(text: &str) -> Vec<(usize, std::borrow::Cow<'_, str>)> {
+    let raw: Vec<&str> = text.lines().collect();
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let line = raw[i];
+        let t = line.trim_start();
+        let opens = t.starts_with("->") && (t.contains(": Str(") || t.contains(": STRING("));
+        let mut j = i + 1;
+        if opens {
+            while j < raw.len() && !structural(raw[j]) {
+                j += 1;
+            }
+        }
+        if j > i + 1 {
+            out.push((i + 1, std::borrow::Cow::Owned(raw[i..j].join("\n"))));
+        } else {
+            out.push((i + 1, std::borrow::Cow::Borrowed(line)));
+        }
+        i = j;
+    }
+    out
+}
+
+/// Unix nanoseconds of `2025-01-15 08:46:23.175916835 +0000 UTC`.
+fn parse_time(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let (date, rest) = s.split_once(' ')?;
+    let mut d = date.split('-');
+    let (y, m, day): (i64, i64, i64) = (
+        d.next()?.parse().ok()?,
+        d.next()?.parse().ok()?,
+        d.next()?.parse().ok()?,
+    );
+    let clock = rest.split_whitespace().next()?;
+    let offset = rest.split_whitespace().nth(1).unwrap_or("+0000");
+    let (hms, frac) = clock.split_once('.').unwrap_or((clock, "0"));
+    let mut t = hms.split(':');
+    let (h, mi, sec): (i64, i64, i64) = (
+        t.next()?.parse().ok()?,
+        t.next()?.parse().ok()?,
+        t.next()?.parse().ok()?,
+    );
+    let mut frac = frac.chars().take(9).collect::<String>();
+    while frac.len() < 9 {
+        frac.push('0');
+    }
+    let nanos: i64 = frac.parse().ok()?;
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y2 = if m <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let off = {
+        let sign = if offset.starts_with('-') { -1 } else { 1 };
+        let digits = offset.trim_start_matches(['+', '-']);
+        let (oh, om) = (
+            digits.get(..2)?.parse::<i64>().ok()?,
+            digits.get(2..4).unwrap_or("00").parse::<i64>().ok()?,
+        );
+        sign * (oh * 3600 + om * 60)
+    };
+    let secs = days * 86_400 + h * 3600 + mi * 60 + sec - off;
+    u64::try_from(secs * 1_000_000_000 + nanos).ok()
+}
+
+/// `Str(x)`, `Int(5)`, `STRING(x)`… as a value.
+fn parse_value(batch: &mut Batch, v: &str) -> AttrValue {
+    let v = v.trim();
+    let Some(open) = v.find('(') else {
+        return AttrValue::string(&mut batch.strings, v);
+    };
+    if !v.ends_with(')') {
+        return AttrValue::string(&mut batch.strings, v);
+    }
+    let (kind, inner) = (&v[..open], &v[open + 1..v.len() - 1]);
+    match kind.to_ascii_lowercase().as_str() {
+        "str" | "string" => AttrValue::string(&mut batch.strings, inner),
+        "int" => inner.parse().map_or_else(
+            |_| AttrValue::string(&mut batch.strings, inner),
+            AttrValue::Int,
+        ),
+        "double" => inner.parse().map_or_else(
+            |_| AttrValue::string(&mut batch.strings, inner),
+            AttrValue::Double,
+        ),
+        "bool" => AttrValue::Bool(inner.eq_ignore_ascii_case("true")),
+        "empty" => AttrValue::Empty,
+        "bytes" => {
+            use base64::Engine as _;
+            match base64::engine::general_purpose::STANDARD.decode(inner) {
+                Ok(b) => AttrValue::Bytes(Box::new(b)),
+                Err(_) => AttrValue::string(&mut batch.strings, inner),
+            }
+        }
+        "map" | "slice" => match serde_json::from_str::<serde_json::Value>(inner) {
+            Ok(j) => json_value(batch, &j),
+            Err(_) => AttrValue::string(&mut batch.strings, inner),
+        },
+        _ => AttrValue::string(&mut batch.strings, v),
+    }
+}
+
+fn json_value(batch: &mut Batch, j: &serde_json::Value) -> AttrValue {
+    use serde_json::Value as J;
+    match j {
+        J::Null => AttrValue::Empty,
+        J::Bool(b) => AttrValue::Bool(*b),
+        J::Number(n) if n.is_i64() => AttrValue::Int(n.as_i64().unwrap_or(0)),
+        J::Number(n) => AttrValue::Double(n.as_f64().unwrap_or(0.0)),
+        J::String(s) => AttrValue::string(&mut batch.strings, s),
+        J::Array(a) => AttrValue::Array(Box::new(a.iter().map(|x| json_value(batch, x)).collect())),
+        J::Object(o) => AttrValue::KvList(Box::new(
+            o.iter()
+                .map(|(k, x)| (batch.strings.intern(k), json_value(batch, x)))
+                .collect(),
+        )),
+    }
+}
+
+fn kind_of(s: &str) -> SpanKind {
+    let s = s.to_ascii_lowercase();
+    if s.contains("client") {
+        SpanKind::Client
+    } else if s.contains("server") {
+        SpanKind::Server
+    } else if s.contains("producer") {
+        SpanKind::Producer
+    } else if s.contains("consumer") {
+        SpanKind::Consumer
+    } else if s.contains("internal") {
+        SpanKind::Internal
+    } else {
+        SpanKind::Unspecified
+    }
+}
+
+/// Where attribute lines go.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Outside anything that takes attributes.
+    None,
+    Resource,
+    Span,
+    EventHead,
+    EventAttrs,
+    LinkHead,
+    LinkAttrs,
+    /// A logs or metrics block: skipped to the next `ResourceSpans`.
+    Skip,
+}
+
+/// A span being read, with its attributes, events and links.
+#[derive(Default)]
+struct Pending {
+    span: Span,
+    attrs: Vec<Attr>,
+    events: Vec<(Event, Vec<Attr>)>,
+    links: Vec<(Link, Vec<Attr>)>,
+    started: bool,
+}
+
+/// Decodes debug-exporter text.
+pub fn decode(buf: &[u8], source: u32, name: &str) -> Decoded {
+    let text = String::from_utf8_lossy(buf);
+    let mut batch = Batch::for_input(buf.len());
+    let mut mode = Mode::None;
+    let mut resource_attrs: Vec<Attr> = Vec::new();
+    let (mut resource, mut scope) = (u32::MAX, u32::MAX);
+    let mut cur = Pending::default();
+    let (mut unplaced, mut first_unplaced) = (0usize, 0usize);
+    let mut problems = Vec::new();
+
+    let flush = |batch: &mut Batch, cur: &mut Pending, problems: &mut Vec<String>| {
+        let p = std::mem::take(cur);
+        if !p.started {
+            return;
+        }
+        let mut s = p.span;
+        if s.trace_id.0 == [0; 16] || s.span_id.0 == [0; 8] {
+            problems.push("a span without a readable Trace ID or ID; skipped".into());
+            return;
+        }
+        let a0 = batch.attrs.len();
+        batch.attrs.extend(p.attrs);
+        s.attrs = batch.attrs_since(a0);
+        let e0 = batch.events.len();
+        for (mut e, attrs) in p.events {
+            let a0 = batch.attrs.len();
+            batch.attrs.extend(attrs);
+            e.attrs = batch.attrs_since(a0);
+            batch.events.push(e);
+        }
+        s.events = batch.events_since(e0);
+        let l0 = batch.links.len();
+        for (mut l, attrs) in p.links {
+            let a0 = batch.attrs.len();
+            batch.attrs.extend(attrs);
+            l.attrs = batch.attrs_since(a0);
+            batch.links.push(l);
+        }
+        s.links = batch.links_since(l0);
+        batch.spans.push(s);
+    };
+
+    for (n, raw) in logical_lines(&text) {
+        let raw = raw.as_ref();
+        // A log prefix before a block's first line: keep from the marker on.
+        let line = ["ResourceSpans #", "ResourceLogs #", "ResourceMetrics #"]
+            .iter()
+            .find_map(|m| raw.find(m).map(|at| &raw[at..]))
+            .unwrap_or(raw);
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        if t.starts_with("ResourceSpans #") {
+            flush(&mut batch, &mut cur, &mut problems);
+            mode = Mode::None;
+            resource = u32::MAX;
+            scope = u32::MAX;
+            resource_attrs.clear();
+            continue;
+        }
+        if t.starts_with("ResourceLogs #") || t.starts_with("ResourceMetrics #") {
+            flush(&mut batch, &mut cur, &mut problems);
+            mode = Mode::Skip;
+            continue;
+        }
+        if mode == Mode::Skip {
+            continue;
+        }
+        if t.starts_with("Resource attributes:") || t.starts_with("Resource labels:") {
+            mode = Mode::Resource;
+            continue;
+        }
+        if t.starts_with("ScopeSpans #") || t.starts_with("InstrumentationLibrarySpans #") {
+            flush(&mut batch, &mut cur, &mut problems);
+            mode = Mode::None;
+            scope = u32::MAX;
+            continue;
+        }
+        if let Some(rest) = t
+            .strip_prefix("InstrumentationScope ")
+            .or_else(|| t.strip_prefix("InstrumentationLibrary "))
+        {
+            let mut parts = rest.split_whitespace();
+            let (sn, sv) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+            let (sn, sv) = (batch.strings.intern(sn), batch.strings.intern(sv));
+            scope = batch.scopes.len() as u32;
+            batch.scopes.push(Scope {
+                name: sn,
+                version: sv,
+                attrs: Slice::default(),
+                dropped: 0,
+            });
+            continue;
+        }
+        if t.starts_with("Span #") {
+            flush(&mut batch, &mut cur, &mut problems);
+            if resource == u32::MAX {
+                let a0 = batch.attrs.len();
+                let svc_key = batch.strings.lookup("service.name");
+                let service = resource_attrs
+                    .iter()
+                    .find(|a| Some(a.key) == svc_key)
+                    .and_then(|a| a.value.as_str(&batch.strings).map(str::to_owned))
+                    .unwrap_or_default();
+                batch.attrs.extend(resource_attrs.iter().cloned());
+                let service = batch.strings.intern(&service);
+                resource = batch.resources.len() as u32;
+                batch.resources.push(Resource {
+                    service,
+                    attrs: batch.attrs_since(a0),
+                    dropped: 0,
+                });
+            }
+            if scope == u32::MAX {
+                scope = batch.scopes.len() as u32;
+                batch.scopes.push(Scope::default());
+            }
+            cur.started = true;
+            cur.span.resource = resource;
+            cur.span.scope = scope;
+            cur.span.source = source;
+            cur.span.parent_span_id = SpanId::NONE;
+            mode = Mode::None;
+            continue;
+        }
+        match t {
+            "Attributes:" => {
+                mode = Mode::Span;
+                continue;
+            }
+            "Events:" | "Links:" => {
+                mode = Mode::None;
+                continue;
+            }
+            _ => {}
+        }
+        if t.starts_with("SpanEvent #") {
+            cur.events.push((Event::default(), Vec::new()));
+            mode = Mode::EventHead;
+            continue;
+        }
+        if t.starts_with("SpanLink #") {
+            cur.links.push((Link::default(), Vec::new()));
+            mode = Mode::LinkHead;
+            continue;
+        }
+        if let Some(kv) = t.strip_prefix("->") {
+            let kv = kv.trim();
+            let (k, v) = kv.split_once(':').map_or((kv, ""), |(k, v)| (k.trim(), v));
+            let v = v.strip_prefix(' ').unwrap_or(v);
+            match mode {
+                Mode::EventHead => {
+                    if let Some((e, _)) = cur.events.last_mut() {
+                        match k {
+                            "Name" => e.name = batch.strings.intern(v.trim()),
+                            "Timestamp" => e.time = parse_time(v).unwrap_or(0),
+                            "DroppedAttributesCount" => e.dropped = v.trim().parse().unwrap_or(0),
+                            "Attributes:" | "Attributes" => mode = Mode::EventAttrs,
+                            _ => {}
+                        }
+                    }
+                    continue;
+                }
+                Mode::LinkHead => {
+                    if let Some((l, _)) = cur.links.last_mut() {
+                        match k {
+                            "Trace ID" => {
+                                if let Ok(b) = crate::model::decode_id::<16>(v.trim(), "trace id") {
+                                    l.trace_id = TraceId(b)
+                                }
+                            }
+                            "ID" => {
+                                if let Ok(b) = crate::model::decode_id::<8>(v.trim(), "span id") {
+                                    l.span_id = SpanId(b)
+                                }
+                            }
+                            "TraceState" => l.trace_state = batch.strings.intern(v.trim()),
+                            "DroppedAttributesCount" => l.dropped = v.trim().parse().unwrap_or(0),
+                            "Attributes:" | "Attributes" => mode = Mode::LinkAttrs,
+                            _ => {}
+                        }
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            let key = batch.strings.intern(k);
+            let value = parse_value(&mut batch, v);
+            let attr = Attr { key, value };
+            match mode {
+                Mode::Resource => resource_attrs.push(attr),
+                Mode::Span if cur.started => cur.attrs.push(attr),
+                Mode::EventAttrs => {
+                    if let Some((_, a)) = cur.events.last_mut() {
+                        a.push(attr)
+                    }
+                }
+                Mode::LinkAttrs => {
+                    if let Some((_, a)) = cur.links.last_mut() {
+                        a.push(attr)
+                    }
+                }
+                _ => {
+                    unplaced += 1;
+                    if unplaced == 1 {
+                        first_unplaced = n;
+                    }
+                }
+            }
+            continue;
+        }
+        // `Field : value` lines of a span.
+        if cur.started
+            && let Some((k, v)) = t.split_once(':')
+        {
+            let (k, v) = (k.trim(), v.trim());
+            let known = match k {
+                "Trace ID" => {
+                    if let Ok(b) = crate::model::decode_id::<16>(v, "trace id") {
+                        cur.span.trace_id = TraceId(b)
+                    }
+                    true
+                }
+                "Parent ID" => {
+                    if let Ok(b) = crate::model::decode_id::<8>(v, "span id") {
+                        cur.span.parent_span_id = SpanId(b)
+                    }
+                    true
+                }
+                "ID" => {
+                    if let Ok(b) = crate::model::decode_id::<8>(v, "span id") {
+                        cur.span.span_id = SpanId(b)
+                    }
+                    true
+                }
+                "Name" => {
+                    cur.span.name = batch.strings.intern(v);
+                    true
+                }
+                "Kind" => {
+                    cur.span.kind = kind_of(v);
+                    true
+                }
+                "Start time" => {
+                    cur.span.start = parse_time(v).unwrap_or(0);
+                    true
+                }
+                "End time" => {
+                    cur.span.end = parse_time(v).unwrap_or(0);
+                    true
+                }
+                "Status code" => {
+                    cur.span.status = StatusCode::from_name(v).unwrap_or(StatusCode::Unset);
+                    true
+                }
+                "Status message" => {
+                    cur.span.status_message = batch.strings.intern(v);
+                    true
+                }
+                "TraceState" => {
+                    cur.span.trace_state = batch.strings.intern(v);
+                    true
+                }
+                "Flags" => {
+                    cur.span.flags = v.parse().unwrap_or(0);
+                    true
+                }
+                "DroppedAttributesCount" | "DroppedEventsCount" | "DroppedLinksCount" => true,
+                _ => false,
+            };
+            if known {
+                continue;
+            }
+        }
+        // Schema URLs, exporter summary lines, the collector's own log lines: nothing
+        // to place, nothing lost.
+    }
+    flush(&mut batch, &mut cur, &mut problems);
+    if unplaced > 0 {
+        problems.push(format!(
+            "{unplaced} attribute lines outside any resource, span, event or link (first at line {first_unplaced}); skipped"
+        ));
+    }
+    batch.warnings = super::cap_warnings(problems, name);
+    Decoded {
+        batches: vec![batch],
+        recognized: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_time;
+
+    #[test]
+    fn times_with_nanoseconds_and_offsets() {
+        assert_eq!(
+            parse_time("2025-11-21 03:12:00.000000001 +0000 UTC"),
+            Some(1_763_694_720_000_000_001)
+        );
+        assert_eq!(
+            parse_time("2025-11-21 04:12:00.5 +0100 CET"),
+            Some(1_763_694_720_500_000_000)
+        );
+        assert_eq!(parse_time("1970-01-01 00:00:00 +0000 UTC"), Some(0));
+        assert_eq!(parse_time("garbage"), None);
+    }
+}
