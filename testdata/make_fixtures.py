@@ -183,6 +183,35 @@ ANY = {"resourceSpans": [{
 }]}
 
 
+CONSOLE_SPAN = """{
+    "name": "chat gpt-4o",
+    "context": {
+        "trace_id": "0x4bf92f3577b34da6a3ce929d0e0e4736",
+        "span_id": "0xa000000000000001",
+        "trace_state": "[]"
+    },
+    "kind": "SpanKind.CLIENT",
+    "parent_id": null,
+    "start_time": "2025-11-21T03:12:00.000000Z",
+    "end_time": "2025-11-21T03:12:01.000000Z",
+    "status": {
+        "status_code": "UNSET"
+    },
+    "attributes": {
+        "gen_ai.request.model": "gpt-4o"
+    },
+    "events": [],
+    "links": [],
+    "resource": {
+        "attributes": {
+            "service.name": "checkout"
+        },
+        "schema_url": ""
+    }
+}
+"""
+
+
 def write(rel, data, mode="w"):
     path = os.path.join(HERE, rel)
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -314,7 +343,8 @@ def main():
     write("integrity.json", json.dumps(integ, indent=1) + "\n")
     # Not trace data at all
     write("shapes/jaeger-minimal.json", json.dumps({"data": [{"traceID": TA, "spans": [{"traceID": TA, "spanID": "a000000000000001", "operationName": "x", "startTime": 1, "duration": 2}], "processes": {}}]}) + "\n")
-    write("not-traces/langfuse.json", json.dumps({"trace": {"id": "t-1", "name": "chat", "observations": [{"id": "o-1", "type": "GENERATION", "startTime": "2025-11-21T03:12:00Z", "endTime": "2025-11-21T03:12:01Z", "model": "gpt-4o"}]}}) + "\n")
+    # The Python SDK's ConsoleSpanExporter output: not read yet, named when met.
+    write("not-traces/console.json", CONSOLE_SPAN)
     write("shapes/zipkin-minimal.json", json.dumps([{"traceId": TA[:16], "id": "a000000000000001", "name": "get", "timestamp": 1, "duration": 2, "localEndpoint": {"serviceName": "web"}}]) + "\n")
     write("not-traces/app.log", "2025-11-21T03:12:00Z INFO starting server on :8080\n2025-11-21T03:12:01Z WARN slow request\n")
     write("not-traces/random.bin", bytes((x * 37 + 11) % 256 for x in range(512)), "wb")

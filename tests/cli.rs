@@ -285,13 +285,15 @@ fn exit_codes_for_bad_input() {
     agtrace()
         .args([
             "ls",
-            fixture("not-traces/langfuse.json").to_str().expect("path"),
+            fixture("not-traces/console.json").to_str().expect("path"),
         ])
         .assert()
         .code(1)
         .stderr(
-            predicate::str::contains("looks like a Langfuse trace export")
-                .and(predicate::str::contains("agtrace reads OTLP/JSON")),
+            predicate::str::contains(
+                "looks like the OpenTelemetry Python SDK's console exporter output",
+            )
+            .and(predicate::str::contains("agtrace reads OTLP/JSON")),
         );
     agtrace()
         .args(["ls", "/definitely/not/here.json"])

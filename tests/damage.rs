@@ -80,7 +80,7 @@ fn other_formats_are_named() {
     let jaeger = load_ok(&["shapes/jaeger-minimal.json"]);
     assert_eq!(jaeger.spans.len(), 1);
     assert_eq!((jaeger.spans[0].start, jaeger.spans[0].end), (1_000, 3_000));
-    assert!(not_trace("not-traces/langfuse.json").contains("Langfuse"));
+    assert!(not_trace("not-traces/console.json").contains("console exporter"));
     // Zipkin v2 JSON is read now: 64-bit trace ids padded, µs times.
     let zipkin = load_ok(&["shapes/zipkin-minimal.json"]);
     assert_eq!(zipkin.spans.len(), 1);

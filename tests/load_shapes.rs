@@ -515,3 +515,78 @@ Attributes:\n\
         Ok(_) => panic!("a summary-only stream has no spans to read"),
     }
 }
+
+/// A Langfuse trace export: observations become spans with Langfuse's own attribute
+/// names, so the model, the usage and the cost Langfuse recorded (as provided) and an
+/// ERROR level come through; UUID ids lose their dashes, other ids are hashed and kept.
+#[test]
+fn langfuse_export_observations_become_steps() {
+    let doc = serde_json::json!({
+        "trace": {"id": "7c8f6c2e-3b1a-4d0e-9f3a-2b1c0d9e8f7a", "name": "support-bot",
+                  "sessionId": "conv-77", "environment": "prod"},
+        "observations": [
+            {"id": "root-1", "traceId": "7c8f6c2e-3b1a-4d0e-9f3a-2b1c0d9e8f7a", "type": "AGENT",
+             "name": "support", "startTime": "2025-11-21T03:12:00.000Z", "endTime": "2025-11-21T03:12:03.000Z",
+             "level": "DEFAULT"},
+            {"id": "a1b2c3d4e5f60718", "traceId": "7c8f6c2e-3b1a-4d0e-9f3a-2b1c0d9e8f7a",
+             "parentObservationId": "root-1", "type": "GENERATION", "name": "chat",
+             "startTime": "2025-11-21T03:12:00.100Z", "endTime": "2025-11-21T03:12:01.100Z",
+             "model": "gpt-4o", "usageDetails": {"input": 1200, "output": 80, "total": 1280},
+             "costDetails": {"input": 0.003, "output": 0.0008, "total": 0.0038},
+             "input": [{"role": "user", "content": "refund please"}], "output": "On it.",
+             "level": "DEFAULT"},
+            {"id": "tool-9", "traceId": "7c8f6c2e-3b1a-4d0e-9f3a-2b1c0d9e8f7a",
+             "parentObservationId": "root-1", "type": "TOOL", "name": "refund_payment",
+             "startTime": "2025-11-21T03:12:01.200+00:00", "endTime": "2025-11-21T03:12:02.200+00:00",
+             "level": "ERROR", "statusMessage": "gateway timeout"}
+        ]
+    });
+    let d = agtrace::source::load_bytes(
+        doc.to_string().into_bytes(),
+        "lf",
+        0,
+        &agtrace::source::LoadOptions::with_threads(1),
+    )
+    .expect("load");
+    let mut set = agtrace::model::TraceSet::build(d.batches, vec!["lf".into()], Vec::new());
+    agtrace::semconv::annotate(&mut set, &agtrace::semconv::PriceTable::bundled());
+    assert_eq!(set.traces.len(), 1);
+    assert_eq!(
+        set.traces[0].id.to_string(),
+        "7c8f6c2e3b1a4d0e9f3a2b1c0d9e8f7a"
+    );
+    assert_eq!(set.spans.len(), 3);
+    let by_name = |n: &str| {
+        (0..set.spans.len() as u32)
+            .find(|&i| set.str(set.spans[i as usize].name) == n)
+            .expect(n)
+    };
+    let (root, chat, tool) = (
+        by_name("support"),
+        by_name("chat"),
+        by_name("refund_payment"),
+    );
+    assert_eq!(set.spans[chat as usize].parent, root);
+    assert_eq!(set.spans[tool as usize].parent, root);
+    let step = set.step(chat);
+    assert_eq!(step.kind, agtrace::model::StepKind::Llm);
+    assert_eq!(
+        (step.tokens.input, step.tokens.output),
+        (Some(1200), Some(80))
+    );
+    assert_eq!(step.cost(), Some(0.0038));
+    assert_eq!(step.cost_source, agtrace::model::CostSource::Provided);
+    let t = set.step(tool);
+    assert_eq!(t.kind, agtrace::model::StepKind::Tool);
+    assert_eq!(t.outcome, agtrace::model::Outcome::Error);
+    assert_eq!(
+        set.str(set.spans[tool as usize].status_message),
+        "gateway timeout"
+    );
+    assert_eq!(set.spans[tool as usize].duration_ns(), 1_000 * MS);
+    assert!(
+        set.span_attr(&set.spans[root as usize], "langfuse.observation.id")
+            .is_some()
+    );
+    assert_eq!(set.str(set.step(root).session), "conv-77");
+}

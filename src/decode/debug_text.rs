@@ -83,7 +83,7 @@ fn logical_lines(text: &str) -> Vec<(usize, std::borrow::Cow<'_, str>)> {
 }
 
 /// Unix nanoseconds of `2025-01-15 08:46:23.175916835 +0000 UTC`.
-fn parse_time(s: &str) -> Option<u64> {
+pub(crate) fn parse_time(s: &str) -> Option<u64> {
     let s = s.trim();
     let (date, rest) = s.split_once(' ')?;
     let mut d = date.split('-');

@@ -4,6 +4,7 @@
 pub mod debug_text;
 pub mod jaeger;
 pub(crate) mod json_seeds;
+pub mod langfuse;
 pub mod otlp_json;
 pub mod otlp_proto;
 pub mod proto_wire;

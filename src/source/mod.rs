@@ -54,7 +54,7 @@ pub enum LoadError {
     },
     /// The input is not a trace format agtrace reads.
     #[error(
-        "{name}: this looks like {what}, not an OTLP trace dump. agtrace reads OTLP/JSON (TracesData or ExportTraceServiceRequest documents, one or many, JSON Lines or an array), OTLP protobuf (one message, 4-byte length-prefixed or varint-delimited), Jaeger and Zipkin JSON, and the collector's debug-exporter text, plain or gzip/zstd compressed"
+        "{name}: this looks like {what}, not an OTLP trace dump. agtrace reads OTLP/JSON (TracesData or ExportTraceServiceRequest documents, one or many, JSON Lines or an array), OTLP protobuf (one message, 4-byte length-prefixed or varint-delimited), Jaeger and Zipkin JSON, Langfuse exports, and the collector's debug-exporter text, plain or gzip/zstd compressed"
     )]
     NotTrace {
         /// Input name.
@@ -93,6 +93,10 @@ pub const FORMATS: &[(&str, &str)] = &[
     (
         "collector debug text",
         "the debug (or logging) exporter at verbosity: detailed, as kubectl logs otel-collector shows it: log prefixes and the collector's own lines skipped",
+    ),
+    (
+        "Langfuse export",
+        "{trace, observations: […]}: observations as spans with the model, usage and cost Langfuse recorded",
     ),
     (
         "Jaeger JSON",
@@ -518,6 +522,11 @@ pub fn load_bytes(
         .or_else(|| {
             (format == Format::Json && decode::zipkin::looks_like(&buf))
                 .then(|| decode::zipkin::decode(&buf, source, name))
+                .flatten()
+        })
+        .or_else(|| {
+            (format == Format::Json && decode::langfuse::looks_like(&buf))
+                .then(|| decode::langfuse::decode(&buf, source, name))
                 .flatten()
         });
     let result = match format {

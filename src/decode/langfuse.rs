@@ -1,0 +1,239 @@
+//! Langfuse's trace export (`{trace: {…}, observations: [{id, traceId,
+//! parentObservationId, type, startTime, endTime, model, usageDetails, costDetails,
+//! input, output, level, statusMessage, metadata}]}`), read as spans carrying the
+//! attributes Langfuse's own OpenTelemetry form uses (`langfuse.observation.type`,
+//! `.model.name`, `.cost_details`, `.level`, `.status_message`), so the usual GenAI
+//! semantics apply: the model, the usage Langfuse counted and the cost it recorded
+//! (as provided). `input`/`output` become `input.value`/`output.value`; `level: ERROR`
+//! is a failed span. Ids that are not hex (UUIDs with dashes lose them; anything else
+//! is hashed) are kept as `langfuse.observation.id`.
+
+use super::Decoded;
+use crate::model::{
+    Attr, AttrValue, Batch, Resource, Scope, Span, SpanId, SpanKind, StatusCode, TraceId,
+};
+use serde_json::Value;
+
+/// True when `buf` looks like a Langfuse trace export.
+pub fn looks_like(buf: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&buf[..buf.len().min(64 * 1024)]);
+    head.contains("\"observations\"")
+        && (head.contains("\"parentObservationId\"") || head.contains("\"traceId\""))
+}
+
+/// ISO 8601 (`2025-12-22T10:46:19.155Z`, `…+02:00`) as Unix nanoseconds.
+fn iso(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let (date, rest) = s.split_once('T')?;
+    let (clock, offset) = match rest.find(['Z', '+', '-']) {
+        Some(at) if rest[at..].starts_with('Z') => (&rest[..at], "+0000".to_owned()),
+        Some(at) => (&rest[..at], rest[at..].replace(':', "")),
+        None => (rest, "+0000".to_owned()),
+    };
+    super::debug_text::parse_time(&format!("{date} {clock} {offset}"))
+}
+
+fn hash8(s: &str) -> [u8; 8] {
+    // FNV-1a: stable across runs and builds.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h.to_be_bytes()
+}
+
+fn span_id(s: &str) -> ([u8; 8], bool) {
+    let clean: String = s.chars().filter(|c| *c != '-').collect();
+    match crate::model::decode_id::<8>(&clean, "span id") {
+        Ok(b) => (b, true),
+        Err(_) => (hash8(s), false),
+    }
+}
+
+fn trace_id(s: &str) -> [u8; 16] {
+    let clean: String = s.chars().filter(|c| *c != '-').collect();
+    crate::model::decode_id::<16>(&clean, "trace id").unwrap_or_else(|_| {
+        let (a, b) = (hash8(s), hash8(&format!("{s}#")));
+        let mut out = [0u8; 16];
+        out[..8].copy_from_slice(&a);
+        out[8..].copy_from_slice(&b);
+        out
+    })
+}
+
+fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        v => Some(v.to_string()),
+    }
+}
+
+/// Decodes a Langfuse trace export; `None` when it is not one.
+pub fn decode(buf: &[u8], source: u32, _name: &str) -> Option<Decoded> {
+    let doc: Value = serde_json::from_slice(buf).ok()?;
+    let trace = doc.get("trace").unwrap_or(&doc);
+    let mut obs: Vec<&Value> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for list in [doc.get("observations"), trace.get("observations")]
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_array)
+    {
+        for o in list {
+            if let Some(id) = o.get("id").and_then(Value::as_str)
+                && seen.insert(id.to_owned())
+            {
+                obs.push(o);
+            }
+        }
+    }
+    if obs.is_empty() {
+        return None;
+    }
+    let mut batch = Batch::for_input(buf.len());
+    let str_of = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+    let service = str_of(trace, "name").unwrap_or_else(|| "langfuse".into());
+    let a0 = batch.attrs.len();
+    let svc = batch.strings.intern(&service);
+    let key = batch.strings.intern("service.name");
+    batch.attrs.push(Attr {
+        key,
+        value: AttrValue::Str(svc),
+    });
+    if let Some(env) = str_of(trace, "environment") {
+        let key = batch.strings.intern("deployment.environment.name");
+        let value = AttrValue::string(&mut batch.strings, &env);
+        batch.attrs.push(Attr { key, value });
+    }
+    batch.resources.push(Resource {
+        service: svc,
+        attrs: batch.attrs_since(a0),
+        dropped: 0,
+    });
+    let scope_name = batch.strings.intern("langfuse");
+    batch.scopes.push(Scope {
+        name: scope_name,
+        ..Scope::default()
+    });
+    let trace_default = str_of(trace, "id").unwrap_or_default();
+    let (session, user) = (str_of(trace, "sessionId"), str_of(trace, "userId"));
+    for o in obs {
+        let tid = trace_id(&str_of(o, "traceId").unwrap_or_else(|| trace_default.clone()));
+        let raw_id = str_of(o, "id").unwrap_or_default();
+        let (sid, hex) = span_id(&raw_id);
+        let parent = str_of(o, "parentObservationId");
+        let parent_id = parent
+            .as_deref()
+            .map_or(SpanId::NONE, |p| SpanId(span_id(p).0));
+        let start = o
+            .get("startTime")
+            .and_then(Value::as_str)
+            .and_then(iso)
+            .unwrap_or(0);
+        let end = o
+            .get("endTime")
+            .and_then(Value::as_str)
+            .and_then(iso)
+            .unwrap_or(if str_of(o, "type").as_deref() == Some("EVENT") {
+                start
+            } else {
+                0
+            });
+        let a0 = batch.attrs.len();
+        let put = |batch: &mut Batch, k: &str, v: AttrValue| {
+            let key = batch.strings.intern(k);
+            batch.attrs.push(Attr { key, value: v });
+        };
+        let put_str = |batch: &mut Batch, k: &str, v: &str| {
+            let value = AttrValue::string(&mut batch.strings, v);
+            put(batch, k, value);
+        };
+        if let Some(t) = str_of(o, "type") {
+            put_str(&mut batch, "langfuse.observation.type", &t);
+        }
+        if let Some(m) = str_of(o, "model") {
+            put_str(&mut batch, "langfuse.observation.model.name", &m);
+        }
+        let usage = o.get("usageDetails");
+        for (k, name) in [
+            ("input", "gen_ai.usage.input_tokens"),
+            ("output", "gen_ai.usage.output_tokens"),
+        ] {
+            if let Some(n) = usage.and_then(|u| u.get(k)).and_then(Value::as_i64) {
+                let key = batch.strings.intern(name);
+                batch.attrs.push(Attr {
+                    key,
+                    value: AttrValue::Int(n),
+                });
+            }
+        }
+        if let Some(c) = o.get("costDetails").filter(|c| c.get("total").is_some()) {
+            put_str(
+                &mut batch,
+                "langfuse.observation.cost_details",
+                &c.to_string(),
+            );
+        }
+        let level = str_of(o, "level").unwrap_or_default();
+        if !level.is_empty() {
+            put_str(&mut batch, "langfuse.observation.level", &level);
+        }
+        let message = o.get("statusMessage").and_then(text).unwrap_or_default();
+        if !message.is_empty() {
+            put_str(&mut batch, "langfuse.observation.status_message", &message);
+        }
+        for (k, name) in [("input", "input.value"), ("output", "output.value")] {
+            if let Some(v) = o.get(k).and_then(text) {
+                put_str(&mut batch, name, &v);
+            }
+        }
+        if let Some(m) = o.get("metadata").and_then(text).filter(|m| m != "{}") {
+            put_str(&mut batch, "langfuse.observation.metadata", &m);
+        }
+        if parent.is_none() {
+            if let Some(s) = &session {
+                put_str(&mut batch, "langfuse.session.id", s);
+            }
+            if let Some(u) = &user {
+                put_str(&mut batch, "langfuse.user.id", u);
+            }
+        }
+        if !hex {
+            put_str(&mut batch, "langfuse.observation.id", &raw_id);
+        }
+        let attrs = batch.attrs_since(a0);
+        let status = if level.eq_ignore_ascii_case("ERROR") {
+            StatusCode::Error
+        } else {
+            StatusCode::Unset
+        };
+        let name = batch.strings.intern(&str_of(o, "name").unwrap_or_default());
+        let status_message = batch.strings.intern(if status == StatusCode::Error {
+            &message
+        } else {
+            ""
+        });
+        batch.spans.push(Span {
+            trace_id: TraceId(tid),
+            span_id: SpanId(sid),
+            parent_span_id: parent_id,
+            name,
+            kind: SpanKind::Internal,
+            status,
+            status_message,
+            start,
+            end,
+            resource: 0,
+            scope: 0,
+            attrs,
+            source,
+            ..Span::default()
+        });
+    }
+    Some(Decoded {
+        batches: vec![batch],
+        recognized: true,
+    })
+}
