@@ -590,3 +590,51 @@ fn langfuse_export_observations_become_steps() {
     );
     assert_eq!(set.str(set.step(root).session), "conv-77");
 }
+
+/// Flat span records (evaluation tools' lists, ADOT's `aws/spans` in camelCase, with or
+/// without a `{"spans": […]}` wrapper) read as spans.
+#[test]
+fn flat_span_records() {
+    let load = |doc: serde_json::Value| {
+        let d = agtrace::source::load_bytes(
+            doc.to_string().into_bytes(),
+            "flat",
+            0,
+            &agtrace::source::LoadOptions::with_threads(1),
+        )
+        .expect("load");
+        agtrace::model::TraceSet::build(d.batches, vec!["flat".into()], Vec::new())
+    };
+    let snake = load(serde_json::json!({"session_id": "s", "spans": [
+        {"trace_id": "4bf92f3577b34da6a3ce929d0e0e4736", "span_id": "a000000000000001",
+         "parent_span_id": null, "name": "invoke_agent", "start_time": 1763694720000000000u64,
+         "end_time": 1763694721000000000u64, "attributes": {"gen_ai.operation.name": "invoke_agent", "n": 3},
+         "scope": {"name": "x", "version": "1"}, "status": {"code": "ERROR", "message": "boom"},
+         "span_events": [{"name": "exception", "timestamp": 1763694720500000000u64, "attributes": {"exception.message": "boom"}}]},
+        {"trace_id": "4bf92f3577b34da6a3ce929d0e0e4736", "span_id": "a000000000000002",
+         "parent_span_id": "a000000000000001", "name": "chat", "start_time": "2025-11-21T03:12:00.100Z",
+         "end_time": "2025-11-21T03:12:00.600Z", "attributes": {}, "status": {"code": "UNSET"}}
+    ]}));
+    assert_eq!(snake.spans.len(), 2);
+    let root = &snake.spans[snake.roots[0] as usize];
+    assert_eq!(root.status, StatusCode::Error);
+    assert_eq!(snake.str(root.status_message), "boom");
+    assert_eq!(snake.span_events(root).len(), 1);
+    let child = snake
+        .spans
+        .iter()
+        .find(|s| snake.str(s.name) == "chat")
+        .expect("chat");
+    assert_eq!(child.duration_ns(), 500 * MS);
+    assert_eq!(child.parent, snake.roots[0]);
+    let camel = load(serde_json::json!([
+        {"traceId": "4bf92f3577b34da6a3ce929d0e0e4736", "spanId": "b000000000000001", "name": "GET",
+         "kind": "SPAN_KIND_CLIENT", "startTimeUnixNano": "1763694720000000000",
+         "endTimeUnixNano": "1763694720250000000", "attributes": {"http.method": "GET"},
+         "resource": {"attributes": {"service.name": "checkout"}}, "status": {"code": 0}}
+    ]));
+    assert_eq!(camel.spans.len(), 1);
+    assert_eq!(camel.spans[0].kind, SpanKind::Client);
+    assert_eq!(camel.service_of(&camel.spans[0]), "checkout");
+    assert_eq!(camel.spans[0].duration_ns(), 250 * MS);
+}

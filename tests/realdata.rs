@@ -70,11 +70,12 @@ fn every_realdata_file_loads_or_is_refused_clearly() {
     for row in rows {
         let path = dir.join(&row.file);
         let result = load(&[Input::Path(path.clone())], &LoadOptions::with_threads(2));
-        // Formats agtrace reads: OTLP, Jaeger and Zipkin JSON, Langfuse exports.
+        // Formats agtrace reads: OTLP, Jaeger and Zipkin JSON, Langfuse exports, flat spans.
         let is_otlp = row.format.starts_with("OTLP")
             || row.format.starts_with("Jaeger")
             || row.format.starts_with("Zipkin")
-            || row.format.starts_with("Langfuse");
+            || row.format.starts_with("Langfuse")
+            || row.format.contains("flat spans");
         let invalid = row.format.contains("invalid");
         match (is_otlp, invalid, result) {
             (true, false, Ok(set)) => {

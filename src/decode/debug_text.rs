@@ -164,7 +164,7 @@ fn parse_value(batch: &mut Batch, v: &str) -> AttrValue {
     }
 }
 
-fn json_value(batch: &mut Batch, j: &serde_json::Value) -> AttrValue {
+pub(crate) fn json_value(batch: &mut Batch, j: &serde_json::Value) -> AttrValue {
     use serde_json::Value as J;
     match j {
         J::Null => AttrValue::Empty,

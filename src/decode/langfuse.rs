@@ -22,7 +22,7 @@ pub fn looks_like(buf: &[u8]) -> bool {
 }
 
 /// ISO 8601 (`2025-12-22T10:46:19.155Z`, `…+02:00`) as Unix nanoseconds.
-fn iso(s: &str) -> Option<u64> {
+pub(crate) fn iso(s: &str) -> Option<u64> {
     let s = s.trim();
     let (date, rest) = s.split_once('T')?;
     let (clock, offset) = match rest.find(['Z', '+', '-']) {

@@ -2,6 +2,7 @@
 //! files or knows where the bytes came from; `source/` does that.
 
 pub mod debug_text;
+pub mod flat;
 pub mod jaeger;
 pub(crate) mod json_seeds;
 pub mod langfuse;

@@ -54,7 +54,7 @@ pub enum LoadError {
     },
     /// The input is not a trace format agtrace reads.
     #[error(
-        "{name}: this looks like {what}, not an OTLP trace dump. agtrace reads OTLP/JSON (TracesData or ExportTraceServiceRequest documents, one or many, JSON Lines or an array), OTLP protobuf (one message, 4-byte length-prefixed or varint-delimited), Jaeger and Zipkin JSON, Langfuse exports, and the collector's debug-exporter text, plain or gzip/zstd compressed"
+        "{name}: this looks like {what}, not an OTLP trace dump. agtrace reads OTLP/JSON (TracesData or ExportTraceServiceRequest documents, one or many, JSON Lines or an array), OTLP protobuf (one message, 4-byte length-prefixed or varint-delimited), Jaeger and Zipkin JSON, Langfuse exports, flat span records, and the collector's debug-exporter text, plain or gzip/zstd compressed"
     )]
     NotTrace {
         /// Input name.
@@ -97,6 +97,10 @@ pub const FORMATS: &[(&str, &str)] = &[
     (
         "Langfuse export",
         "{trace, observations: […]}: observations as spans with the model, usage and cost Langfuse recorded",
+    ),
+    (
+        "flat span records",
+        "a JSON list of spans (or {spans: […]}) with ids, times and a flat attribute map: evaluation tools, AWS ADOT aws/spans",
     ),
     (
         "Jaeger JSON",
@@ -527,6 +531,11 @@ pub fn load_bytes(
         .or_else(|| {
             (format == Format::Json && decode::langfuse::looks_like(&buf))
                 .then(|| decode::langfuse::decode(&buf, source, name))
+                .flatten()
+        })
+        .or_else(|| {
+            (format == Format::Json && decode::flat::looks_like(&buf))
+                .then(|| decode::flat::decode(&buf, source, name))
                 .flatten()
         });
     let result = match format {

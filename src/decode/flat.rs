@@ -1,0 +1,286 @@
+//! Flat span records: a JSON list of spans (or `{"spans": […]}`), each with its ids,
+//! times and a flat attribute map, as evaluation tools and the AWS ADOT / CloudWatch
+//! `aws/spans` group write them: `trace_id`/`traceId`, `span_id`/`spanId`,
+//! `parent_span_id`/`parentSpanId`, `name`, `kind`, `start_time`/`startTimeUnixNano`
+//! (nanoseconds, or an ISO time), `end_time`, `attributes`, `resource.attributes`,
+//! `scope`, `status {code, message}`, `span_events`/`events`.
+
+use super::Decoded;
+use super::debug_text::json_value;
+use crate::model::{
+    Attr, Batch, Event, Resource, Scope, Span, SpanId, SpanKind, StatusCode, TraceId,
+};
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// True when `buf` looks like flat span records (and not OTLP, Zipkin or Jaeger).
+pub fn looks_like(buf: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&buf[..buf.len().min(64 * 1024)]);
+    let snake = head.contains("\"trace_id\"") && head.contains("\"span_id\"");
+    let camel = head.contains("\"traceId\"") && head.contains("\"spanId\"");
+    (snake || camel) && !head.contains("\"resourceSpans\"") && !head.contains("\"resource_spans\"")
+}
+
+fn field<'a>(o: &'a Value, names: &[&str]) -> Option<&'a Value> {
+    names
+        .iter()
+        .find_map(|n| o.get(*n).filter(|v| !v.is_null()))
+}
+
+/// A time as Unix nanoseconds: an integer in ns, µs, ms or s by its size, or an ISO
+/// string.
+fn time(v: Option<&Value>) -> Option<u64> {
+    // Integers exactly (a nanosecond count does not fit a double), by their size.
+    let scale = |n: u64| match n {
+        n if n >= 100_000_000_000_000_000 => Some(n),
+        n if n >= 100_000_000_000_000 => n.checked_mul(1_000),
+        n if n >= 100_000_000_000 => n.checked_mul(1_000_000),
+        n => n.checked_mul(1_000_000_000),
+    };
+    let float = |n: f64| {
+        let ns = if n >= 1e17 {
+            n
+        } else if n >= 1e14 {
+            n * 1e3
+        } else if n >= 1e11 {
+            n * 1e6
+        } else {
+            n * 1e9
+        };
+        (ns.is_finite() && ns >= 0.0).then_some(ns as u64)
+    };
+    match v? {
+        Value::Number(n) => match n.as_u64() {
+            Some(i) => scale(i),
+            None => float(n.as_f64()?),
+        },
+        Value::String(s) => {
+            let s = s.trim();
+            match (s.parse::<u64>(), s.parse::<f64>()) {
+                (Ok(i), _) => scale(i),
+                (_, Ok(f)) => float(f),
+                _ => super::langfuse::iso(s),
+            }
+        }
+        _ => None,
+    }
+}
+
+fn id<const N: usize>(v: Option<&Value>) -> Option<[u8; N]> {
+    let s = v?.as_str()?.trim();
+    let s = s.strip_prefix("0x").unwrap_or(s);
+    if s.is_empty() {
+        return None;
+    }
+    crate::model::decode_id::<N>(s, "id").ok()
+}
+
+fn kind(v: Option<&Value>) -> SpanKind {
+    match v {
+        Some(Value::Number(n)) => match n.as_u64() {
+            Some(1) => SpanKind::Internal,
+            Some(2) => SpanKind::Server,
+            Some(3) => SpanKind::Client,
+            Some(4) => SpanKind::Producer,
+            Some(5) => SpanKind::Consumer,
+            _ => SpanKind::Unspecified,
+        },
+        Some(Value::String(s)) => {
+            let s = s.to_ascii_lowercase();
+            [
+                ("internal", SpanKind::Internal),
+                ("server", SpanKind::Server),
+                ("client", SpanKind::Client),
+                ("producer", SpanKind::Producer),
+                ("consumer", SpanKind::Consumer),
+            ]
+            .into_iter()
+            .find(|(k, _)| s.contains(k))
+            .map_or(SpanKind::Unspecified, |(_, k)| k)
+        }
+        _ => SpanKind::Unspecified,
+    }
+}
+
+fn attrs_of(batch: &mut Batch, v: Option<&Value>) -> Vec<Attr> {
+    let Some(Value::Object(m)) = v else {
+        return Vec::new();
+    };
+    m.iter()
+        .map(|(k, x)| {
+            let key = batch.strings.intern(k);
+            let value = json_value(batch, x);
+            Attr { key, value }
+        })
+        .collect()
+}
+
+/// Decodes flat span records; `None` when the JSON is not a list of such records.
+pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
+    let doc: Value = serde_json::from_slice(buf).ok()?;
+    let list = match &doc {
+        Value::Array(a) => a,
+        Value::Object(o) => o.get("spans")?.as_array()?,
+        _ => return None,
+    };
+    let mut batch = Batch::for_input(buf.len());
+    let mut problems = Vec::new();
+    let mut resources: HashMap<String, u32> = HashMap::new();
+    let mut scopes: HashMap<String, u32> = HashMap::new();
+    for o in list {
+        let (Some(t), Some(s)) = (
+            id::<16>(field(o, &["trace_id", "traceId"])),
+            id::<8>(field(o, &["span_id", "spanId"])),
+        ) else {
+            problems.push(format!(
+                "a record without readable trace and span ids ({}); skipped",
+                crate::sanitize::sanitize(&o.to_string().chars().take(60).collect::<String>())
+            ));
+            continue;
+        };
+        let parent = id::<8>(field(o, &["parent_span_id", "parentSpanId", "parent_id"]))
+            .map_or(SpanId::NONE, SpanId);
+        // The resource: its attributes when the record has them.
+        let res = field(o, &["resource"]).and_then(|r| r.get("attributes").or(Some(r)));
+        let res_key = res.map(Value::to_string).unwrap_or_default();
+        let resource = match resources.get(&res_key) {
+            Some(&r) => r,
+            None => {
+                let attrs = attrs_of(&mut batch, res);
+                let svc_key = batch.strings.intern("service.name");
+                let service = attrs
+                    .iter()
+                    .find(|a| a.key == svc_key)
+                    .and_then(|a| a.value.as_str(&batch.strings).map(str::to_owned))
+                    .unwrap_or_default();
+                let a0 = batch.attrs.len();
+                batch.attrs.extend(attrs);
+                let service = batch.strings.intern(&service);
+                let r = batch.resources.len() as u32;
+                batch.resources.push(Resource {
+                    service,
+                    attrs: batch.attrs_since(a0),
+                    dropped: 0,
+                });
+                resources.insert(res_key, r);
+                r
+            }
+        };
+        let sc = field(
+            o,
+            &["scope", "instrumentation_scope", "instrumentationScope"],
+        );
+        let sc_key = sc.map(Value::to_string).unwrap_or_default();
+        let scope = match scopes.get(&sc_key) {
+            Some(&k) => k,
+            None => {
+                let get = |k: &str| {
+                    sc.and_then(|x| x.get(k))
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                };
+                let (n, v) = (
+                    batch.strings.intern(get("name")),
+                    batch.strings.intern(get("version")),
+                );
+                let k = batch.scopes.len() as u32;
+                batch.scopes.push(Scope {
+                    name: n,
+                    version: v,
+                    ..Scope::default()
+                });
+                scopes.insert(sc_key, k);
+                k
+            }
+        };
+        let a = attrs_of(&mut batch, field(o, &["attributes"]));
+        let a0 = batch.attrs.len();
+        batch.attrs.extend(a);
+        let attrs = batch.attrs_since(a0);
+        let e0 = batch.events.len();
+        for e in field(o, &["span_events", "events"])
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let ea = attrs_of(&mut batch, e.get("attributes"));
+            let a0 = batch.attrs.len();
+            batch.attrs.extend(ea);
+            let n = batch
+                .strings
+                .intern(e.get("name").and_then(Value::as_str).unwrap_or(""));
+            batch.events.push(Event {
+                time: time(field(
+                    e,
+                    &["time", "timestamp", "time_unix_nano", "timeUnixNano"],
+                ))
+                .unwrap_or(0),
+                name: n,
+                attrs: batch.attrs_since(a0),
+                dropped: 0,
+            });
+        }
+        let events = batch.events_since(e0);
+        let st = field(o, &["status"]);
+        let status = match st.and_then(|s| s.get("code").or(s.get("status_code"))) {
+            Some(Value::Number(n)) => match n.as_u64() {
+                Some(1) => StatusCode::Ok,
+                Some(2) => StatusCode::Error,
+                _ => StatusCode::Unset,
+            },
+            Some(Value::String(s)) => StatusCode::from_name(s).unwrap_or(StatusCode::Unset),
+            _ => StatusCode::Unset,
+        };
+        let message = st
+            .and_then(|s| s.get("message").or(s.get("description")))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let status_message = batch.strings.intern(message);
+        let span_name = batch
+            .strings
+            .intern(field(o, &["name"]).and_then(Value::as_str).unwrap_or(""));
+        batch.spans.push(Span {
+            trace_id: TraceId(t),
+            span_id: SpanId(s),
+            parent_span_id: parent,
+            name: span_name,
+            kind: kind(field(o, &["kind", "span_kind"])),
+            status,
+            status_message,
+            start: time(field(
+                o,
+                &[
+                    "start_time",
+                    "startTimeUnixNano",
+                    "start_time_unix_nano",
+                    "startTime",
+                ],
+            ))
+            .unwrap_or(0),
+            end: time(field(
+                o,
+                &[
+                    "end_time",
+                    "endTimeUnixNano",
+                    "end_time_unix_nano",
+                    "endTime",
+                ],
+            ))
+            .unwrap_or(0),
+            resource,
+            scope,
+            attrs,
+            events,
+            source,
+            ..Span::default()
+        });
+    }
+    if batch.spans.is_empty() {
+        return None;
+    }
+    batch.warnings = super::cap_warnings(problems, name);
+    Some(Decoded {
+        batches: vec![batch],
+        recognized: true,
+    })
+}
