@@ -343,8 +343,8 @@ def main():
     write("integrity.json", json.dumps(integ, indent=1) + "\n")
     # Not trace data at all
     write("shapes/jaeger-minimal.json", json.dumps({"data": [{"traceID": TA, "spans": [{"traceID": TA, "spanID": "a000000000000001", "operationName": "x", "startTime": 1, "duration": 2}], "processes": {}}]}) + "\n")
-    # The Python SDK's ConsoleSpanExporter output: not read yet, named when met.
-    write("not-traces/console.json", CONSOLE_SPAN)
+    # The Python SDK's ConsoleSpanExporter output (objects one after another).
+    write("shapes/python-console.json", CONSOLE_SPAN)
     write("shapes/zipkin-minimal.json", json.dumps([{"traceId": TA[:16], "id": "a000000000000001", "name": "get", "timestamp": 1, "duration": 2, "localEndpoint": {"serviceName": "web"}}]) + "\n")
     write("not-traces/app.log", "2025-11-21T03:12:00Z INFO starting server on :8080\n2025-11-21T03:12:01Z WARN slow request\n")
     write("not-traces/random.bin", bytes((x * 37 + 11) % 256 for x in range(512)), "wb")

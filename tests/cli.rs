@@ -283,17 +283,12 @@ fn reads_stdin_with_dash_and_when_piped() {
 #[test]
 fn exit_codes_for_bad_input() {
     agtrace()
-        .args([
-            "ls",
-            fixture("not-traces/console.json").to_str().expect("path"),
-        ])
+        .args(["ls", fixture("not-traces/app.log").to_str().expect("path")])
         .assert()
         .code(1)
         .stderr(
-            predicate::str::contains(
-                "looks like the OpenTelemetry Python SDK's console exporter output",
-            )
-            .and(predicate::str::contains("agtrace reads OTLP/JSON")),
+            predicate::str::contains("looks like a text file")
+                .and(predicate::str::contains("agtrace reads OTLP/JSON")),
         );
     agtrace()
         .args(["ls", "/definitely/not/here.json"])

@@ -638,3 +638,61 @@ fn flat_span_records() {
     assert_eq!(camel.service_of(&camel.spans[0]), "checkout");
     assert_eq!(camel.spans[0].duration_ns(), 250 * MS);
 }
+
+/// The Python SDK's console exporter prints objects one after another, a span once
+/// unfinished and once finished (the copies merge); Phoenix's span JSON carries the
+/// OpenInference kind in `span_kind`.
+#[test]
+fn python_console_output_and_phoenix_span_json() {
+    let span = |end: serde_json::Value| {
+        serde_json::json!({"name": "chat gpt-4o",
+            "context": {"trace_id": "0x4bf92f3577b34da6a3ce929d0e0e4736", "span_id": "0xa000000000000001", "trace_state": "[]"},
+            "kind": "SpanKind.CLIENT", "parent_id": null,
+            "start_time": "2025-11-21T03:12:00.000000Z", "end_time": end,
+            "status": {"status_code": "ERROR", "description": "rate limited"},
+            "attributes": {"gen_ai.request.model": "gpt-4o", "gen_ai.operation.name": "chat"},
+            "events": [], "links": [],
+            "resource": {"attributes": {"service.name": "checkout"}, "schema_url": ""}})
+    };
+    let text = format!(
+        "{}\n{}\n",
+        serde_json::to_string_pretty(&span(serde_json::Value::Null)).expect("json"),
+        serde_json::to_string_pretty(&span("2025-11-21T03:12:01.500000Z".into())).expect("json")
+    );
+    let d = agtrace::source::load_bytes(
+        text.into_bytes(),
+        "console",
+        0,
+        &agtrace::source::LoadOptions::with_threads(1),
+    )
+    .expect("load");
+    let set = agtrace::model::TraceSet::build(d.batches, vec!["console".into()], Vec::new());
+    assert_eq!(set.spans.len(), 1, "the two printings merge");
+    let s = &set.spans[0];
+    assert_eq!(
+        s.duration_ns(),
+        1_500 * MS,
+        "the finished copy gives the end"
+    );
+    assert_eq!((s.kind, s.status), (SpanKind::Client, StatusCode::Error));
+    assert_eq!(set.str(s.status_message), "rate limited");
+    assert_eq!(set.service_of(s), "checkout");
+    let phoenix = serde_json::json!([
+        {"name": "ChatOpenAI", "context": {"trace_id": "4bf92f3577b34da6a3ce929d0e0e4736", "span_id": "b000000000000001"},
+         "span_kind": "LLM", "parent_id": null, "start_time": "2025-11-21T03:12:00+00:00",
+         "end_time": "2025-11-21T03:12:02+00:00", "status_code": "OK", "status_message": "",
+         "attributes": {"llm.model_name": "gpt-4o", "llm.token_count.prompt": 10}}
+    ]);
+    let d = agtrace::source::load_bytes(
+        phoenix.to_string().into_bytes(),
+        "phoenix",
+        0,
+        &agtrace::source::LoadOptions::with_threads(1),
+    )
+    .expect("load");
+    let mut set = agtrace::model::TraceSet::build(d.batches, vec!["phoenix".into()], Vec::new());
+    agtrace::semconv::annotate(&mut set, &agtrace::semconv::PriceTable::bundled());
+    assert_eq!(set.spans[0].status, StatusCode::Ok);
+    assert_eq!(set.step(0).kind, agtrace::model::StepKind::Llm);
+    assert_eq!(set.spans[0].duration_ns(), 2_000 * MS);
+}

@@ -367,26 +367,24 @@ fn session_view_reads_turn_by_turn() {
 // 11. Several sources: the readable ones load, the rest are warnings.
 #[test]
 fn one_unreadable_source_does_not_abort_the_rest() {
-    let console = common::fixture("not-traces/console.json")
-        .display()
-        .to_string();
+    let log = common::fixture("not-traces/app.log").display().to_string();
     let out = agtrace()
-        .args(["ls", &triage(), &console, "/no/such/dump.json"])
+        .args(["ls", &triage(), &log, "/no/such/dump.json"])
         .assert()
         .success();
     let o = out.get_output();
     assert_eq!(listed_ids(&String::from_utf8_lossy(&o.stdout)).len(), 3);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("console.json: skipped"), "{err}");
+    assert!(err.contains("app.log: skipped"), "{err}");
     assert!(err.contains("/no/such/dump.json: skipped"), "{err}");
     let out = agtrace()
-        .args(["ls", &console, "/no/such/dump.json"])
+        .args(["ls", &log, "/no/such/dump.json"])
         .assert()
         .code(1);
     let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
     assert!(err.contains("none of the 2 sources could be read"), "{err}");
     assert!(
-        err.contains("console exporter") && err.contains("/no/such/dump.json"),
+        err.contains("a text file") && err.contains("/no/such/dump.json"),
         "{err}"
     );
 }
@@ -414,11 +412,9 @@ fn a_filter_may_start_with_a_hyphen() {
 fn a_refused_import_creates_no_store() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("z.db");
-    let console = common::fixture("not-traces/console.json")
-        .display()
-        .to_string();
+    let log = common::fixture("not-traces/app.log").display().to_string();
     agtrace()
-        .args(["import", &console, "--db", &db.display().to_string()])
+        .args(["import", &log, "--db", &db.display().to_string()])
         .assert()
         .code(1);
     assert!(!db.exists(), "no store left behind");

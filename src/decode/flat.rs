@@ -3,12 +3,16 @@
 //! `aws/spans` group write them: `trace_id`/`traceId`, `span_id`/`spanId`,
 //! `parent_span_id`/`parentSpanId`, `name`, `kind`, `start_time`/`startTimeUnixNano`
 //! (nanoseconds, or an ISO time), `end_time`, `attributes`, `resource.attributes`,
-//! `scope`, `status {code, message}`, `span_events`/`events`.
+//! `scope`, `status {code, message}`, `span_events`/`events`. Also the Python SDK's
+//! `ConsoleSpanExporter` (objects one after another, ids in `context` with `0x`, ISO
+//! times, `SpanKind.CLIENT`, a span printed unfinished and again finished: the copies
+//! merge) and Phoenix's span JSON (`context`, `parent_id`, `span_kind` as the
+//! OpenInference kind, `status_code`, `status_message`).
 
 use super::Decoded;
 use super::debug_text::json_value;
 use crate::model::{
-    Attr, Batch, Event, Resource, Scope, Span, SpanId, SpanKind, StatusCode, TraceId,
+    Attr, AttrValue, Batch, Event, Resource, Scope, Span, SpanId, SpanKind, StatusCode, TraceId,
 };
 use serde_json::Value;
 use std::collections::HashMap;
@@ -16,6 +20,7 @@ use std::collections::HashMap;
 /// True when `buf` looks like flat span records (and not OTLP, Zipkin or Jaeger).
 pub fn looks_like(buf: &[u8]) -> bool {
     let head = String::from_utf8_lossy(&buf[..buf.len().min(64 * 1024)]);
+    // Also Python's ConsoleSpanExporter and Phoenix, with the ids inside `context`.
     let snake = head.contains("\"trace_id\"") && head.contains("\"span_id\"");
     let camel = head.contains("\"traceId\"") && head.contains("\"spanId\"");
     (snake || camel) && !head.contains("\"resourceSpans\"") && !head.contains("\"resource_spans\"")
@@ -117,20 +122,35 @@ fn attrs_of(batch: &mut Batch, v: Option<&Value>) -> Vec<Attr> {
 
 /// Decodes flat span records; `None` when the JSON is not a list of such records.
 pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
-    let doc: Value = serde_json::from_slice(buf).ok()?;
-    let list = match &doc {
-        Value::Array(a) => a,
-        Value::Object(o) => o.get("spans")?.as_array()?,
-        _ => return None,
+    // One JSON value, or objects one after another (a console exporter's output).
+    let mut values: Vec<Value> = Vec::new();
+    for v in serde_json::Deserializer::from_slice(buf).into_iter::<Value>() {
+        match v {
+            Ok(v) => values.push(v),
+            Err(_) => break,
+        }
+    }
+    let owned: Vec<Value>;
+    let list: &Vec<Value> = match values.as_slice() {
+        [Value::Array(a)] => a,
+        [Value::Object(o)] if o.get("spans").is_some_and(Value::is_array) => {
+            o.get("spans")?.as_array()?
+        }
+        [] => return None,
+        _ => {
+            owned = values.into_iter().filter(Value::is_object).collect();
+            &owned
+        }
     };
     let mut batch = Batch::for_input(buf.len());
     let mut problems = Vec::new();
     let mut resources: HashMap<String, u32> = HashMap::new();
     let mut scopes: HashMap<String, u32> = HashMap::new();
     for o in list {
+        let ctx = o.get("context");
         let (Some(t), Some(s)) = (
-            id::<16>(field(o, &["trace_id", "traceId"])),
-            id::<8>(field(o, &["span_id", "spanId"])),
+            id::<16>(field(o, &["trace_id", "traceId"]).or(ctx.and_then(|c| c.get("trace_id")))),
+            id::<8>(field(o, &["span_id", "spanId"]).or(ctx.and_then(|c| c.get("span_id")))),
         ) else {
             problems.push(format!(
                 "a record without readable trace and span ids ({}); skipped",
@@ -193,7 +213,26 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
                 k
             }
         };
-        let a = attrs_of(&mut batch, field(o, &["attributes"]));
+        let mut a = attrs_of(&mut batch, field(o, &["attributes"]));
+        // Phoenix's `span_kind` is the OpenInference kind.
+        if let Some(k) = o.get("span_kind").and_then(Value::as_str) {
+            let oi = batch.strings.intern("openinference.span.kind");
+            let known = [
+                "LLM",
+                "TOOL",
+                "CHAIN",
+                "AGENT",
+                "RETRIEVER",
+                "EMBEDDING",
+                "RERANKER",
+                "GUARDRAIL",
+                "EVALUATOR",
+            ];
+            if known.contains(&k.to_ascii_uppercase().as_str()) && !a.iter().any(|x| x.key == oi) {
+                let value = AttrValue::string(&mut batch.strings, &k.to_ascii_uppercase());
+                a.push(Attr { key: oi, value });
+            }
+        }
         let a0 = batch.attrs.len();
         batch.attrs.extend(a);
         let attrs = batch.attrs_since(a0);
@@ -221,7 +260,7 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
             });
         }
         let events = batch.events_since(e0);
-        let st = field(o, &["status"]);
+        let st = field(o, &["status"]).or(Some(o));
         let status = match st.and_then(|s| s.get("code").or(s.get("status_code"))) {
             Some(Value::Number(n)) => match n.as_u64() {
                 Some(1) => StatusCode::Ok,
@@ -232,7 +271,11 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
             _ => StatusCode::Unset,
         };
         let message = st
-            .and_then(|s| s.get("message").or(s.get("description")))
+            .and_then(|s| {
+                s.get("message")
+                    .or(s.get("description"))
+                    .or(s.get("status_message"))
+            })
             .and_then(Value::as_str)
             .unwrap_or("");
         let status_message = batch.strings.intern(message);
@@ -244,7 +287,7 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
             span_id: SpanId(s),
             parent_span_id: parent,
             name: span_name,
-            kind: kind(field(o, &["kind", "span_kind"])),
+            kind: kind(field(o, &["kind"])),
             status,
             status_message,
             start: time(field(

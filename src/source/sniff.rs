@@ -46,9 +46,6 @@ pub fn describe_non_trace(buf: &[u8]) -> String {
         if has("\"observations\"") {
             return "a Langfuse trace export".into();
         }
-        if has("\"context\"") && has("\"trace_id\": \"0x") {
-            return "the OpenTelemetry Python SDK's console exporter output (not read yet)".into();
-        }
         if has("\"resourceLogs\"") || has("\"resource_logs\"") {
             return "OTLP logs with no trace data".into();
         }
