@@ -696,3 +696,61 @@ fn python_console_output_and_phoenix_span_json() {
     assert_eq!(set.step(0).kind, agtrace::model::StepKind::Llm);
     assert_eq!(set.spans[0].duration_ns(), 2_000 * MS);
 }
+
+/// GenAI content in OTLP log records — beside the spans, or in a logs file of its own
+/// given next to the traces — becomes events of its span, so the conversation shows;
+/// records whose span is absent are counted in a warning.
+#[test]
+fn genai_log_records_join_their_spans() {
+    let traces = serde_json::json!({"resourceSpans": [{"resource": {"attributes": [
+        {"key": "service.name", "value": {"stringValue": "bot"}}]},
+        "scopeSpans": [{"scope": {"name": "s"}, "spans": [
+        {"traceId": "4bf92f3577b34da6a3ce929d0e0e4736", "spanId": "a000000000000001", "name": "chat gpt-4o",
+         "kind": 3, "startTimeUnixNano": "1763694720000000000", "endTimeUnixNano": "1763694721000000000",
+         "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+                        {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-4o"}}]}]}]}]});
+    let record = |span: &str, name: &str, body: serde_json::Value| {
+        serde_json::json!({"traceId": "4bf92f3577b34da6a3ce929d0e0e4736", "spanId": span,
+            "timeUnixNano": "1763694720100000000", "eventName": name, "body": body,
+            "attributes": [{"key": "gen_ai.system", "value": {"stringValue": "openai"}}]})
+    };
+    let logs = serde_json::json!({"resourceLogs": [{"scopeLogs": [{"logRecords": [
+        record("a000000000000001", "gen_ai.user.message",
+               serde_json::json!({"kvlistValue": {"values": [{"key": "content", "value": {"stringValue": "where is my refund?"}}]}})),
+        record("a000000000000001", "gen_ai.choice",
+               serde_json::json!({"kvlistValue": {"values": [{"key": "message", "value": {"kvlistValue": {"values": [
+                   {"key": "content", "value": {"stringValue": "It is on its way."}}]}}},
+                   {"key": "finish_reason", "value": {"stringValue": "stop"}}]}})),
+        record("ffffffffffffffff", "gen_ai.user.message", serde_json::json!({"stringValue": "lost"}))
+    ]}]}]});
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (tp, lp) = (dir.path().join("traces.json"), dir.path().join("logs.json"));
+    std::fs::write(&tp, traces.to_string()).expect("write");
+    std::fs::write(&lp, logs.to_string()).expect("write");
+    let set = agtrace::input::load(
+        &[
+            agtrace::source::Input::Path(tp.clone()),
+            agtrace::source::Input::Path(lp),
+        ],
+        &agtrace::source::LoadOptions::with_threads(1),
+    )
+    .expect("load");
+    let conv = agtrace::semconv::messages::conversation(&set, &set.spans[0]);
+    let text = format!("{conv:?}");
+    assert!(text.contains("where is my refund?"), "{text}");
+    assert!(text.contains("It is on its way."), "{text}");
+    assert!(
+        set.warnings.iter().any(|w| w
+            .message
+            .contains("1 log records name spans that are not in the input")),
+        "{:?}",
+        set.warnings
+    );
+    // The same records in the traces document itself.
+    let mut both = traces.clone();
+    both["resourceLogs"] = logs["resourceLogs"].clone();
+    std::fs::write(&tp, both.to_string()).expect("write");
+    let set = load_ok(&[tp.to_str().expect("path")]);
+    let conv = agtrace::semconv::messages::conversation(&set, &set.spans[0]);
+    assert!(format!("{conv:?}").contains("where is my refund?"));
+}

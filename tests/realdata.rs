@@ -382,3 +382,23 @@ fn jaeger_json_loads_as_the_otlp_it_was_made_from() {
     };
     assert_eq!(digest(&jaeger), digest(&otlp));
 }
+
+/// The ADK run exported with its GenAI log records beside the spans: the model call
+/// shows its conversation from them.
+#[test]
+fn genai_log_records_in_a_real_export_show_the_conversation() {
+    let Some(dir) = realdata() else { return };
+    let set = load(
+        &[Input::Path(
+            dir.join("agentevals-adk-v2-single-turn.otlp+logs.json"),
+        )],
+        &LoadOptions::with_threads(1),
+    )
+    .expect("load");
+    let with_messages = set
+        .spans
+        .iter()
+        .filter(|s| !agtrace::semconv::messages::conversation(&set, s).is_empty())
+        .count();
+    assert!(with_messages >= 1, "no span shows its messages");
+}

@@ -812,8 +812,11 @@ fn content_missing(set: &TraceSet, t: u32, peers: &Peers, push: &mut Push<'_>) {
         match step.kind {
             // Messages may also come in events; only a span with no message key is
             // read in full to be sure.
+            // A wrapper around the model call (ADK's call_llm) leaves the content to
+            // the call below it.
             StepKind::Llm
-                if !has(&peers.message_keys)
+                if step.billable_leaf
+                    && !has(&peers.message_keys)
                     && crate::semconv::messages::conversation(set, span).is_empty() =>
             {
                 llm.push(i)
@@ -864,7 +867,7 @@ fn why_content_missing(set: &TraceSet, spans: &[u32]) -> String {
         return format!("the producer dropped {dropped} of their attributes (attribute limits)");
     }
     let counted = spans.iter().any(|&i| !set.step(i).tokens.is_empty());
-    let elsewhere = "or it went to log records (GenAI events), which agtrace does not read yet";
+    let elsewhere = "or it went to log records (GenAI events) that are not in the input (give the logs file too)";
     if counted {
         format!(
             "content capture is off (only token counts are recorded; the OTel GenAI opt-in is OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true, or the SDK's own switch), {elsewhere}"

@@ -7,6 +7,7 @@ pub mod jaeger;
 pub(crate) mod json_seeds;
 pub mod langfuse;
 pub mod otlp_json;
+pub mod otlp_logs;
 pub mod otlp_proto;
 pub mod proto_wire;
 pub mod zipkin;

@@ -26,6 +26,24 @@ pub struct Batch {
     pub scopes: Vec<Scope>,
     /// Problems met while decoding.
     pub warnings: Vec<Warning>,
+    /// Log records tied to a span (GenAI content events), attached to their spans
+    /// once every input is in.
+    pub log_events: Vec<LogEvent>,
+}
+
+/// A log record tied to a span by its trace and span id: becomes an event of that span.
+#[derive(Debug, Clone)]
+pub struct LogEvent {
+    /// The span's trace.
+    pub trace_id: super::TraceId,
+    /// The span.
+    pub span_id: super::SpanId,
+    /// Unix nanoseconds.
+    pub time: u64,
+    /// The event name (`gen_ai.user.message`…).
+    pub name: String,
+    /// Its attributes and the fields of its body, as OTLP/JSON `AnyValue`s.
+    pub attrs: Vec<(String, serde_json::Value)>,
 }
 
 /// Arena lengths at one moment, to undo a partly decoded span.

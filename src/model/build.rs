@@ -14,6 +14,11 @@ impl TraceSet {
             warnings,
             ..TraceSet::default()
         };
+        let mut batches = batches;
+        let logs: Vec<super::LogEvent> = batches
+            .iter_mut()
+            .flat_map(|b| std::mem::take(&mut b.log_events))
+            .collect();
         let mut batches = batches.into_iter();
         // The first (usually largest) batch is adopted as is: its vectors and string
         // table become the set's, so its handles need no remapping and nothing is
@@ -24,11 +29,68 @@ impl TraceSet {
         for batch in batches {
             set.merge(batch);
         }
+        set.attach_log_events(logs);
         set.link_parents();
         set.build_children();
         set.walk_traces();
         set.flag_and_aggregate();
         set
+    }
+
+    /// Makes each log record an event of the span it names (after the span's own
+    /// events, in time order); records whose span is not in the input are counted in
+    /// one warning.
+    fn attach_log_events(&mut self, logs: Vec<super::LogEvent>) {
+        if logs.is_empty() {
+            return;
+        }
+        let mut by_span: rustc_hash::FxHashMap<u32, Vec<super::LogEvent>> =
+            rustc_hash::FxHashMap::default();
+        let mut missing = 0usize;
+        for l in logs {
+            match self.span_index.get(&(l.trace_id, l.span_id)) {
+                Some(&i) => by_span.entry(i).or_default().push(l),
+                None => missing += 1,
+            }
+        }
+        for (i, mut list) in by_span {
+            list.sort_by_key(|l| l.time);
+            let own = self.spans[i as usize].events;
+            let start = self.events.len();
+            let copied: Vec<super::Event> = self.events[own.range()].to_vec();
+            self.events.extend(copied);
+            for l in list {
+                let a0 = self.attrs.len();
+                for (k, v) in &l.attrs {
+                    let key = self.strings.intern(k);
+                    let value = any_value(&mut self.strings, v);
+                    self.attrs.push(super::Attr { key, value });
+                }
+                let name = self.strings.intern(&l.name);
+                self.events.push(super::Event {
+                    time: l.time,
+                    name,
+                    attrs: Slice {
+                        start: a0 as u32,
+                        len: (self.attrs.len() - a0) as u32,
+                    },
+                    dropped: 0,
+                });
+            }
+            self.spans[i as usize].events = Slice {
+                start: start as u32,
+                len: (self.events.len() - start) as u32,
+            };
+        }
+        if missing > 0 {
+            self.warnings.push(Warning {
+                source: self.sources.first().cloned().unwrap_or_default(),
+                position: super::Position::Whole,
+                message: format!(
+                    "{missing} log records name spans that are not in the input; not shown"
+                ),
+            });
+        }
     }
 
     /// Takes the first batch wholesale: its string table becomes the set's.
@@ -57,6 +119,7 @@ impl TraceSet {
             resources,
             scopes,
             warnings,
+            log_events: _,
         } = batch;
         let map: Vec<Sym> = (0..strings.len() as u32)
             .map(|i| self.strings.intern(strings.get(Sym(i))))
@@ -424,4 +487,75 @@ fn merge_duplicate(old: &mut Span, new: Span) {
     if old.name.is_empty() {
         old.name = new.name;
     }
+}
+
+/// An OTLP/JSON `AnyValue` (`{"stringValue": …}`…) as an attribute value; a bare JSON
+/// value is taken as it is.
+fn any_value(strings: &mut super::Interner, v: &serde_json::Value) -> super::AttrValue {
+    use super::AttrValue;
+    use serde_json::Value;
+    let Some(o) = v.as_object() else {
+        return match v {
+            Value::String(s) => AttrValue::string(strings, s),
+            Value::Bool(b) => AttrValue::Bool(*b),
+            Value::Number(n) if n.is_i64() => AttrValue::Int(n.as_i64().unwrap_or(0)),
+            Value::Number(n) => AttrValue::Double(n.as_f64().unwrap_or(0.0)),
+            _ => AttrValue::Empty,
+        };
+    };
+    if let Some(s) = o
+        .get("stringValue")
+        .or(o.get("string_value"))
+        .and_then(Value::as_str)
+    {
+        return AttrValue::string(strings, s);
+    }
+    if let Some(b) = o
+        .get("boolValue")
+        .or(o.get("bool_value"))
+        .and_then(Value::as_bool)
+    {
+        return AttrValue::Bool(b);
+    }
+    if let Some(i) = o.get("intValue").or(o.get("int_value")) {
+        let n = i
+            .as_i64()
+            .or_else(|| i.as_str().and_then(|s| s.parse().ok()));
+        return n.map_or(AttrValue::Empty, AttrValue::Int);
+    }
+    if let Some(d) = o
+        .get("doubleValue")
+        .or(o.get("double_value"))
+        .and_then(Value::as_f64)
+    {
+        return AttrValue::Double(d);
+    }
+    if let Some(a) = o.get("arrayValue").or(o.get("array_value")) {
+        let items = a
+            .get("values")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        return AttrValue::Array(Box::new(
+            items.iter().map(|x| any_value(strings, x)).collect(),
+        ));
+    }
+    if let Some(m) = o.get("kvlistValue").or(o.get("kvlist_value")) {
+        let items = m
+            .get("values")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        return AttrValue::KvList(Box::new(
+            items
+                .iter()
+                .filter_map(|kv| {
+                    let k = kv.get("key")?.as_str()?;
+                    let key = strings.intern(k);
+                    Some((key, any_value(strings, kv.get("value")?)))
+                })
+                .collect(),
+        ));
+    }
+    AttrValue::Empty
 }

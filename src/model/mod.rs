@@ -13,7 +13,7 @@ mod step;
 mod value;
 mod warning;
 
-pub use batch::{Batch, Checkpoint};
+pub use batch::{Batch, Checkpoint, LogEvent};
 pub use finding::{Finding, FindingKind, Severity};
 pub use ids::{Hex, IdError, SpanId, TraceId, decode_id, id_from_bytes};
 pub use intern::{INTERN_MAX, Interner, Sym, Txt};

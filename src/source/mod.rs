@@ -598,6 +598,15 @@ pub fn load_bytes(
             what: describe_non_trace(&buf),
         });
     }
+    if format == Format::Json && decode::otlp_logs::has_logs(&buf) {
+        let events = decode::otlp_logs::span_events(&buf);
+        if !events.is_empty() {
+            decoded.batches.push(Batch {
+                log_events: events,
+                ..Batch::default()
+            });
+        }
+    }
     if format == Format::Empty {
         warnings.push(Warning {
             source: name.to_owned(),

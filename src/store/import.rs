@@ -272,6 +272,7 @@ impl TraceSet {
             resources: self.resources,
             scopes: self.scopes,
             warnings: Vec::new(),
+            log_events: Vec::new(),
         }
     }
 }

@@ -1,0 +1,139 @@
+//! OTLP log records that belong to spans: current GenAI instrumentations (and Codex)
+//! put prompts, completions and tool payloads in log records
+//! (`gen_ai.user.message`, `gen_ai.choice`, `gen_ai.client.inference.operation.details`…)
+//! carrying the span's ids, in `resourceLogs` beside `resourceSpans` or in a logs file
+//! of their own. Each becomes an event of its span (its attributes, and the fields of a
+//! map body, as the event's attributes), so the conversation readers find them.
+
+use crate::model::{LogEvent, SpanId, TraceId};
+use serde::Deserialize;
+use serde_json::Value;
+
+#[derive(Deserialize, Default)]
+struct Doc {
+    #[serde(default, rename = "resourceLogs", alias = "resource_logs")]
+    resource_logs: Vec<ResourceLogs>,
+}
+
+#[derive(Deserialize)]
+struct ResourceLogs {
+    #[serde(default, rename = "scopeLogs", alias = "scope_logs")]
+    scope_logs: Vec<ScopeLogs>,
+}
+
+#[derive(Deserialize)]
+struct ScopeLogs {
+    #[serde(default, rename = "logRecords", alias = "log_records")]
+    log_records: Vec<Record>,
+}
+
+#[derive(Deserialize)]
+struct Record {
+    #[serde(default, rename = "traceId", alias = "trace_id")]
+    trace_id: Option<String>,
+    #[serde(default, rename = "spanId", alias = "span_id")]
+    span_id: Option<String>,
+    #[serde(default, rename = "timeUnixNano", alias = "time_unix_nano")]
+    time: Option<Value>,
+    #[serde(
+        default,
+        rename = "observedTimeUnixNano",
+        alias = "observed_time_unix_nano"
+    )]
+    observed: Option<Value>,
+    #[serde(default, rename = "eventName", alias = "event_name")]
+    event_name: Option<String>,
+    #[serde(default)]
+    body: Option<Value>,
+    #[serde(default)]
+    attributes: Vec<Kv>,
+}
+
+#[derive(Deserialize)]
+struct Kv {
+    key: String,
+    #[serde(default)]
+    value: Value,
+}
+
+/// True when the buffer holds OTLP log records at all.
+pub fn has_logs(buf: &[u8]) -> bool {
+    memchr::memmem::find(buf, b"\"resourceLogs\"").is_some()
+        || memchr::memmem::find(buf, b"\"resource_logs\"").is_some()
+}
+
+fn nanos(v: Option<&Value>) -> Option<u64> {
+    match v? {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+    .filter(|&t| t > 0)
+}
+
+/// The log records of every document in `buf` that name a span, as span events.
+pub fn span_events(buf: &[u8]) -> Vec<LogEvent> {
+    let mut out = Vec::new();
+    for doc in serde_json::Deserializer::from_slice(buf).into_iter::<Doc>() {
+        let Ok(doc) = doc else { break };
+        for r in doc
+            .resource_logs
+            .iter()
+            .flat_map(|r| &r.scope_logs)
+            .flat_map(|s| &s.log_records)
+        {
+            let (Some(t), Some(s)) = (r.trace_id.as_deref(), r.span_id.as_deref()) else {
+                continue;
+            };
+            let (Ok(t), Ok(s)) = (
+                crate::model::decode_id::<16>(t, "trace id"),
+                crate::model::decode_id::<8>(s, "span id"),
+            ) else {
+                continue;
+            };
+            let mut attrs: Vec<(String, Value)> = r
+                .attributes
+                .iter()
+                .map(|kv| (kv.key.clone(), kv.value.clone()))
+                .collect();
+            let name = r
+                .event_name
+                .clone()
+                .filter(|n| !n.is_empty())
+                .or_else(|| {
+                    attrs
+                        .iter()
+                        .find(|(k, _)| k == "event.name")
+                        .and_then(|(_, v)| v.get("stringValue")?.as_str().map(str::to_owned))
+                })
+                .unwrap_or_else(|| "log".to_owned());
+            match r.body.as_ref() {
+                Some(b) if b.get("kvlistValue").is_some() => {
+                    for kv in b["kvlistValue"]
+                        .get("values")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        if let Some(k) = kv.get("key").and_then(Value::as_str) {
+                            attrs
+                                .push((k.to_owned(), kv.get("value").cloned().unwrap_or_default()));
+                        }
+                    }
+                }
+                Some(b) if !b.is_null() => attrs.push(("body".to_owned(), b.clone())),
+                _ => {}
+            }
+            out.push(LogEvent {
+                trace_id: TraceId(t),
+                span_id: SpanId(s),
+                time: nanos(r.time.as_ref())
+                    .or_else(|| nanos(r.observed.as_ref()))
+                    .unwrap_or(0),
+                name,
+                attrs,
+            });
+        }
+    }
+    out
+}
