@@ -112,9 +112,11 @@ fn explore(t: &Tmux) {
     let pane = t.wait_for("1 match");
     assert!(pane.contains("execute_tool refund_payment"), "{pane}");
     // f on the list keeps failed traces only.
+    // Esc on the list clears the filter (the second Esc completes a lone ESC byte);
+    // wait until it is read before the next key, so f is not taken with it.
     t.keys(&["Escape"]);
     t.keys(&["Escape"]);
-    t.wait_for("4 traces");
+    t.wait_for("filters cleared");
     t.keys(&["f"]);
     // Failed-only is the filter term status:error, shown in the header.
     t.wait_for("[status:error]");

@@ -106,14 +106,7 @@ pub(crate) fn parse_time(s: &str) -> Option<u64> {
         frac.push('0');
     }
     let nanos: i64 = frac.parse().ok()?;
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y2 = if m <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
+    let days = crate::format::days_from_civil(y, m, day);
     let off = {
         let sign = if offset.starts_with('-') { -1 } else { 1 };
         let digits = offset.trim_start_matches(['+', '-']);

@@ -113,25 +113,6 @@ pub fn unwrap_result(buf: &[u8]) -> Option<Vec<u8>> {
     serde_json::to_vec(inner).ok()
 }
 
-/// An id of `N` bytes from Jaeger's hex (leading zeros may be left out).
-fn id<const N: usize>(s: &str) -> Option<[u8; N]> {
-    let s = s.trim();
-    if s.is_empty() || s.len() > 2 * N || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    let padded = format!("{s:0>width$}", width = 2 * N);
-    crate::model::decode_id::<N>(&padded, "id").ok()
-}
-
-fn micros(v: &Value) -> Option<u64> {
-    match v {
-        Value::Number(n) => n.as_u64().or_else(|| n.as_f64().map(|f| f as u64)),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-    .map(|us| us.saturating_mul(1000))
-}
-
 /// A tag's value, typed as Jaeger says (`string|bool|int64|float64|binary`).
 fn value(batch: &mut Batch, t: &JTag) -> AttrValue {
     let text = || match &t.value {
@@ -220,8 +201,10 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
             });
         }
         for s in &tr.spans {
-            let (Some(trace_id), Some(span_id)) = (id::<16>(&s.trace_id), id::<8>(&s.span_id))
-            else {
+            let (Some(trace_id), Some(span_id)) = (
+                super::short_hex_id::<16>(&s.trace_id),
+                super::short_hex_id::<8>(&s.span_id),
+            ) else {
                 problems.push(format!(
                     "span {:?} of trace {:?}: unreadable ids; skipped",
                     crate::sanitize::sanitize(&s.span_id),
@@ -230,7 +213,7 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
                 continue;
             };
             let refs = s.references.as_deref().unwrap_or_default();
-            let same_trace = |r: &&JRef| id::<16>(&r.trace_id) == Some(trace_id);
+            let same_trace = |r: &&JRef| super::short_hex_id::<16>(&r.trace_id) == Some(trace_id);
             let parent = refs
                 .iter()
                 .filter(same_trace)
@@ -241,7 +224,7 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
                         .find(|r| r.ref_type.eq_ignore_ascii_case("FOLLOWS_FROM"))
                 });
             let parent_id = parent
-                .and_then(|r| id::<8>(&r.span_id))
+                .and_then(|r| super::short_hex_id::<8>(&r.span_id))
                 .map_or(SpanId::NONE, SpanId);
             let (mut kind, mut status, mut message) =
                 (SpanKind::Unspecified, StatusCode::Unset, String::new());
@@ -299,7 +282,7 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
                 let ev_attrs = batch.attrs_since(a0);
                 let name = batch.strings.intern(&ev_name);
                 batch.events.push(Event {
-                    time: micros(&l.timestamp).unwrap_or(0),
+                    time: super::micros_as_nanos(Some(&l.timestamp)).unwrap_or(0),
                     name,
                     attrs: ev_attrs,
                     dropped: 0,
@@ -311,7 +294,10 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
                 if parent.is_some_and(|p| std::ptr::eq(p, r)) {
                     continue;
                 }
-                let (Some(t), Some(sp)) = (id::<16>(&r.trace_id), id::<8>(&r.span_id)) else {
+                let (Some(t), Some(sp)) = (
+                    super::short_hex_id::<16>(&r.trace_id),
+                    super::short_hex_id::<8>(&r.span_id),
+                ) else {
                     continue;
                 };
                 let a0 = batch.attrs.len();
@@ -357,8 +343,8 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
                     r
                 }
             };
-            let start = micros(&s.start_time).unwrap_or(0);
-            let end = start.saturating_add(micros(&s.duration).unwrap_or(0));
+            let start = super::micros_as_nanos(Some(&s.start_time)).unwrap_or(0);
+            let end = start.saturating_add(super::micros_as_nanos(Some(&s.duration)).unwrap_or(0));
             let name = batch.strings.intern(&s.operation_name);
             let status_message = batch.strings.intern(&message);
             let trace_state = batch.strings.intern(&trace_state);

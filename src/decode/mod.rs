@@ -48,6 +48,26 @@ pub enum DecodeError {
     Proto(String),
 }
 
+/// An id of `N` bytes from hex that may have lost its leading zeros (Jaeger, Zipkin;
+/// a 64-bit Zipkin trace id becomes the low half of a 128-bit one).
+pub(crate) fn short_hex_id<const N: usize>(s: &str) -> Option<[u8; N]> {
+    let s = s.trim();
+    if s.is_empty() || s.len() > 2 * N || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    crate::model::decode_id::<N>(&format!("{s:0>width$}", width = 2 * N), "id").ok()
+}
+
+/// A microsecond count (a JSON number or numeric string) as nanoseconds.
+pub(crate) fn micros_as_nanos(v: Option<&serde_json::Value>) -> Option<u64> {
+    match v? {
+        serde_json::Value::Number(n) => n.as_u64().or_else(|| n.as_f64().map(|f| f as u64)),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+    .map(|us| us.saturating_mul(1000))
+}
+
 /// Most per-span warnings kept for one input; the rest are summed up in one line.
 pub const MAX_WARNINGS_PER_SOURCE: usize = 20;
 

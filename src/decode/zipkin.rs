@@ -81,23 +81,6 @@ pub fn looks_like(buf: &[u8]) -> bool {
             || (head.contains("\"timestamp\"") && !head.contains("\"resourceSpans\"")))
 }
 
-fn id<const N: usize>(s: &str) -> Option<[u8; N]> {
-    let s = s.trim();
-    if s.is_empty() || s.len() > 2 * N || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    crate::model::decode_id::<N>(&format!("{s:0>width$}", width = 2 * N), "id").ok()
-}
-
-fn micros(v: Option<&Value>) -> Option<u64> {
-    match v? {
-        Value::Number(n) => n.as_u64().or_else(|| n.as_f64().map(|f| f as u64)),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-    .map(|us| us.saturating_mul(1000))
-}
-
 fn text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
@@ -116,7 +99,10 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
     let mut shared: HashMap<SharedKey, ([u8; 8], String)> = HashMap::new();
     for s in &spans {
         if s.shared == Some(true)
-            && let (Some(t), Some(i)) = (id::<16>(&s.trace_id), id::<8>(&s.id))
+            && let (Some(t), Some(i)) = (
+                super::short_hex_id::<16>(&s.trace_id),
+                super::short_hex_id::<8>(&s.id),
+            )
         {
             let mut own = i;
             own[0] = !own[0];
@@ -129,7 +115,10 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
         }
     }
     for s in &spans {
-        let (Some(trace_id), Some(raw_id)) = (id::<16>(&s.trace_id), id::<8>(&s.id)) else {
+        let (Some(trace_id), Some(raw_id)) = (
+            super::short_hex_id::<16>(&s.trace_id),
+            super::short_hex_id::<8>(&s.id),
+        ) else {
             problems.push(format!(
                 "span {:?} of trace {:?}: unreadable ids; skipped",
                 crate::sanitize::sanitize(&s.id),
@@ -147,7 +136,7 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
             let own = shared.get(&(trace_id, raw_id)).map_or(raw_id, |x| x.0);
             (own, SpanId(raw_id))
         } else {
-            let parent = s.parent_id.as_deref().and_then(id::<8>);
+            let parent = s.parent_id.as_deref().and_then(super::short_hex_id::<8>);
             let parent = match parent {
                 // A span of the server's service under a shared id: the server half.
                 Some(p) => match shared.get(&(trace_id, p)) {
@@ -246,7 +235,7 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
         for a in s.annotations.iter().flatten() {
             let n = batch.strings.intern(&a.value);
             batch.events.push(Event {
-                time: micros(a.timestamp.as_ref()).unwrap_or(0),
+                time: super::micros_as_nanos(a.timestamp.as_ref()).unwrap_or(0),
                 name: n,
                 attrs: Slice::default(),
                 dropped: 0,
@@ -272,8 +261,8 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
                 k
             }
         };
-        let start = micros(s.timestamp.as_ref()).unwrap_or(0);
-        let end = match micros(s.duration.as_ref()) {
+        let start = super::micros_as_nanos(s.timestamp.as_ref()).unwrap_or(0);
+        let end = match super::micros_as_nanos(s.duration.as_ref()) {
             Some(d) => start.saturating_add(d),
             None => 0,
         };

@@ -44,14 +44,7 @@ pub fn parse_time(s: &str) -> Option<u64> {
         None => (sec_text.parse::<i64>().ok()?, ""),
     };
     let nanos: i64 = format!("{frac:0<9}").get(..9)?.parse().ok()?;
-    // Days from civil (H. Hinnant).
-    let y2 = if m <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
+    let days = crate::format::days_from_civil(y, m, day);
     let secs = days * 86_400 + h * 3600 + mi * 60 + sec - offset_secs;
     u64::try_from(secs * 1_000_000_000 + nanos).ok()
 }
