@@ -201,7 +201,7 @@ pub fn section(set: &TraceSet, i: u32, kind: SectionKind) -> Section {
     };
     let step = set.step(i);
     let (lines, count) = match kind {
-        SectionKind::Summary => (summary(set, s, &step), None),
+        SectionKind::Summary => (summary(set, i, s, &step), None),
         SectionKind::Messages => (messages(set, s), None),
         SectionKind::Tool => (tool(set, s, &step), None),
         SectionKind::Attributes => (attributes(set, s), Some(set.span_attrs(s).len())),
@@ -296,13 +296,10 @@ fn finding_lines<'a>(fs: impl Iterator<Item = &'a crate::model::Finding>) -> Vec
     .collect()
 }
 
-fn summary(set: &TraceSet, s: &Span, step: &Step) -> Vec<DetailLine> {
+fn summary(set: &TraceSet, i: u32, s: &Span, step: &Step) -> Vec<DetailLine> {
     let mut out = vec![DetailLine::toned(Tone::Title, sym(set, s.name))];
-    let i = set.span_index.get(&(s.trace_id, s.span_id)).copied();
     let trace_findings = crate::analysis::findings::of_trace(set, s.trace).unwrap_or_default();
-    let own = trace_findings
-        .iter()
-        .filter(|f| i.is_some_and(|i| f.spans.contains(&i)));
+    let own = trace_findings.iter().filter(|f| f.spans.contains(&i));
     out.extend(finding_lines(own));
     out.push(kv(
         "kind",
@@ -377,7 +374,7 @@ fn summary(set: &TraceSet, s: &Span, step: &Step) -> Vec<DetailLine> {
     if !step.finish_reasons.is_empty() {
         out.push(kv("finish", sym(set, step.finish_reasons)));
     }
-    if let Some(ns) = i.and_then(|i| crate::analysis::steptime::time_to_first_token(set, i)) {
+    if let Some(ns) = crate::analysis::steptime::time_to_first_token(set, i) {
         out.push(kv("first token", duration(ns)));
     }
     for (k, v) in [

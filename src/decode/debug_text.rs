@@ -150,27 +150,10 @@ fn parse_value(batch: &mut Batch, v: &str) -> AttrValue {
             }
         }
         "map" | "slice" => match serde_json::from_str::<serde_json::Value>(inner) {
-            Ok(j) => json_value(batch, &j),
+            Ok(j) => AttrValue::from_json(&mut batch.strings, &j),
             Err(_) => AttrValue::string(&mut batch.strings, inner),
         },
         _ => AttrValue::string(&mut batch.strings, v),
-    }
-}
-
-pub(crate) fn json_value(batch: &mut Batch, j: &serde_json::Value) -> AttrValue {
-    use serde_json::Value as J;
-    match j {
-        J::Null => AttrValue::Empty,
-        J::Bool(b) => AttrValue::Bool(*b),
-        J::Number(n) if n.is_i64() => AttrValue::Int(n.as_i64().unwrap_or(0)),
-        J::Number(n) => AttrValue::Double(n.as_f64().unwrap_or(0.0)),
-        J::String(s) => AttrValue::string(&mut batch.strings, s),
-        J::Array(a) => AttrValue::Array(Box::new(a.iter().map(|x| json_value(batch, x)).collect())),
-        J::Object(o) => AttrValue::KvList(Box::new(
-            o.iter()
-                .map(|(k, x)| (batch.strings.intern(k), json_value(batch, x)))
-                .collect(),
-        )),
     }
 }
 

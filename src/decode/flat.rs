@@ -10,16 +10,14 @@
 //! OpenInference kind, `status_code`, `status_message`).
 
 use super::Decoded;
-use super::debug_text::json_value;
 use crate::model::{
     Attr, AttrValue, Batch, Event, Resource, Scope, Span, SpanId, SpanKind, StatusCode, TraceId,
 };
 use serde_json::Value;
 use std::collections::HashMap;
 
-/// True when `buf` looks like flat span records (and not OTLP, Zipkin or Jaeger).
-pub fn looks_like(buf: &[u8]) -> bool {
-    let head = String::from_utf8_lossy(&buf[..buf.len().min(64 * 1024)]);
+/// True when the input, from its first 64 KiB `head`, looks like flat span records (and not OTLP, Zipkin or Jaeger).
+pub fn looks_like(head: &str) -> bool {
     // Also Python's ConsoleSpanExporter and Phoenix, with the ids inside `context`.
     let snake = head.contains("\"trace_id\"") && head.contains("\"span_id\"");
     let camel = head.contains("\"traceId\"") && head.contains("\"spanId\"");
@@ -114,7 +112,7 @@ fn attrs_of(batch: &mut Batch, v: Option<&Value>) -> Vec<Attr> {
     m.iter()
         .map(|(k, x)| {
             let key = batch.strings.intern(k);
-            let value = json_value(batch, x);
+            let value = AttrValue::from_json(&mut batch.strings, x);
             Attr { key, value }
         })
         .collect()

@@ -95,9 +95,8 @@ struct JTag {
     value: Value,
 }
 
-/// True when `buf` looks like Jaeger JSON (a cheap look at its start).
-pub fn looks_like(buf: &[u8]) -> bool {
-    let head = String::from_utf8_lossy(&buf[..buf.len().min(64 * 1024)]);
+/// True when the input, from its first 64 KiB `head`, looks like Jaeger JSON (a cheap look at its start).
+pub fn looks_like(head: &str) -> bool {
     head.contains("\"traceID\"") && (head.contains("\"spanID\"") || head.contains("\"processes\""))
 }
 

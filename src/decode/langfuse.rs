@@ -14,9 +14,8 @@ use crate::model::{
 };
 use serde_json::Value;
 
-/// True when `buf` looks like a Langfuse trace export.
-pub fn looks_like(buf: &[u8]) -> bool {
-    let head = String::from_utf8_lossy(&buf[..buf.len().min(64 * 1024)]);
+/// True when the input, from its first 64 KiB `head`, looks like a Langfuse trace export.
+pub fn looks_like(head: &str) -> bool {
     head.contains("\"observations\"")
         && (head.contains("\"parentObservationId\"") || head.contains("\"traceId\""))
 }

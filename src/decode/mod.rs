@@ -68,6 +68,26 @@ pub(crate) fn micros_as_nanos(v: Option<&serde_json::Value>) -> Option<u64> {
     .map(|us| us.saturating_mul(1000))
 }
 
+/// The JSON formats other than OTLP, in the order they are tried: how each is told
+/// from the first 64 KiB, and its reader (`None`: not that format after all).
+type JsonReader = (fn(&str) -> bool, fn(&[u8], u32, &str) -> Option<Decoded>);
+const OTHER_JSON: [JsonReader; 4] = [
+    (jaeger::looks_like, jaeger::decode),
+    (zipkin::looks_like, zipkin::decode),
+    (langfuse::looks_like, langfuse::decode),
+    (flat::looks_like, flat::decode),
+];
+
+/// Reads JSON that is one of the non-OTLP formats; `None` for anything else (OTLP
+/// included), which the OTLP reader then takes.
+pub fn other_json(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
+    let head = String::from_utf8_lossy(&buf[..buf.len().min(64 * 1024)]);
+    OTHER_JSON
+        .iter()
+        .filter(|(looks, _)| looks(&head))
+        .find_map(|(_, read)| read(buf, source, name))
+}
+
 /// Most per-span warnings kept for one input; the rest are summed up in one line.
 pub const MAX_WARNINGS_PER_SOURCE: usize = 20;
 

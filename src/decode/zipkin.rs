@@ -70,9 +70,8 @@ struct ZAnnotation {
 /// A shared span by trace and the client's span id.
 type SharedKey = ([u8; 16], [u8; 8]);
 
-/// True when `buf` looks like Zipkin v2 JSON (a cheap look at its start).
-pub fn looks_like(buf: &[u8]) -> bool {
-    let head = String::from_utf8_lossy(&buf[..buf.len().min(64 * 1024)]);
+/// True when the input, from its first 64 KiB `head`, looks like Zipkin v2 JSON (a cheap look at its start).
+pub fn looks_like(head: &str) -> bool {
     head.trim_start().starts_with('[')
         && head.contains("\"traceId\"")
         && (head.contains("\"localEndpoint\"")

@@ -495,13 +495,7 @@ fn any_value(strings: &mut super::Interner, v: &serde_json::Value) -> super::Att
     use super::AttrValue;
     use serde_json::Value;
     let Some(o) = v.as_object() else {
-        return match v {
-            Value::String(s) => AttrValue::string(strings, s),
-            Value::Bool(b) => AttrValue::Bool(*b),
-            Value::Number(n) if n.is_i64() => AttrValue::Int(n.as_i64().unwrap_or(0)),
-            Value::Number(n) => AttrValue::Double(n.as_f64().unwrap_or(0.0)),
-            _ => AttrValue::Empty,
-        };
+        return AttrValue::from_json(strings, v);
     };
     if let Some(s) = o
         .get("stringValue")

@@ -37,6 +37,27 @@ pub struct Attr {
 }
 
 impl AttrValue {
+    /// A plain JSON value (not OTLP's `{"stringValue": …}` form) as an attribute
+    /// value: objects as key/value lists, `null` as empty.
+    pub fn from_json(strings: &mut Interner, j: &serde_json::Value) -> AttrValue {
+        use serde_json::Value as J;
+        match j {
+            J::Null => AttrValue::Empty,
+            J::Bool(b) => AttrValue::Bool(*b),
+            J::Number(n) if n.is_i64() => AttrValue::Int(n.as_i64().unwrap_or(0)),
+            J::Number(n) => AttrValue::Double(n.as_f64().unwrap_or(0.0)),
+            J::String(s) => AttrValue::string(strings, s),
+            J::Array(a) => AttrValue::Array(Box::new(
+                a.iter().map(|x| AttrValue::from_json(strings, x)).collect(),
+            )),
+            J::Object(o) => AttrValue::KvList(Box::new(
+                o.iter()
+                    .map(|(k, x)| (strings.intern(k), AttrValue::from_json(strings, x)))
+                    .collect(),
+            )),
+        }
+    }
+
     /// Builds a string value, interning it when short.
     pub fn string(strings: &mut Interner, s: &str) -> AttrValue {
         if s.len() <= INTERN_MAX {

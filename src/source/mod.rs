@@ -520,42 +520,27 @@ pub fn load_bytes(
             buf = inner;
         }
     }
-    let jaeger = (format == Format::Json && decode::jaeger::looks_like(&buf))
-        .then(|| decode::jaeger::decode(&buf, source, name))
-        .flatten()
-        .or_else(|| {
-            (format == Format::Json && decode::zipkin::looks_like(&buf))
-                .then(|| decode::zipkin::decode(&buf, source, name))
-                .flatten()
-        })
-        .or_else(|| {
-            (format == Format::Json && decode::langfuse::looks_like(&buf))
-                .then(|| decode::langfuse::decode(&buf, source, name))
-                .flatten()
-        })
-        .or_else(|| {
-            (format == Format::Json && decode::flat::looks_like(&buf))
-                .then(|| decode::flat::decode(&buf, source, name))
-                .flatten()
-        });
-    let result = match format {
-        _ if jaeger.is_some() => Ok(jaeger.unwrap_or_default()),
-        Format::Json => decode::otlp_json::decode(&mut buf, source, name, opts.threads),
-        Format::Protobuf => decode::otlp_proto::decode(&buf, source, name, opts.threads),
-        Format::Empty => Ok(Decoded {
+    let other = (format == Format::Json)
+        .then(|| decode::other_json(&buf, source, name))
+        .flatten();
+    let result = match (format, other) {
+        (_, Some(decoded)) => Ok(decoded),
+        (Format::Json, None) => decode::otlp_json::decode(&mut buf, source, name, opts.threads),
+        (Format::Protobuf, None) => decode::otlp_proto::decode(&buf, source, name, opts.threads),
+        (Format::Empty, None) => Ok(Decoded {
             batches: Vec::new(),
             recognized: true,
         }),
-        Format::Other if decode::debug_text::looks_like(&buf) => {
+        (Format::Other, None) if decode::debug_text::looks_like(&buf) => {
             Ok(decode::debug_text::decode(&buf, source, name))
         }
-        Format::Other if decode::debug_text::is_summary_only(&buf) => {
+        (Format::Other, None) if decode::debug_text::is_summary_only(&buf) => {
             return Err(LoadError::NotTrace {
                 name: name.to_owned(),
                 what: "OpenTelemetry collector debug-exporter output without span detail (verbosity normal or basic); set `verbosity: detailed` on the debug exporter to get every span".into(),
             });
         }
-        Format::Other => {
+        (Format::Other, None) => {
             return Err(LoadError::NotTrace {
                 name: name.to_owned(),
                 what: describe_non_trace(&buf),

@@ -225,7 +225,7 @@ impl Screen {
                 pick(&mut s.sel, s.offset, s.rows.len());
             }
             Screen::Stats(s) => {
-                let len = s.rows.len().max(s.findings.len());
+                let len = s.rows_shown();
                 pick(&mut s.sel, s.offset, len);
             }
             Screen::Trace(s) => {

@@ -78,10 +78,11 @@ impl StatsScreen {
                 self.findings = finding_stats(&sh.set, &sh.query.filter);
             }
         }
-        self.sel = self.sel.min(self.len().saturating_sub(1));
+        self.sel = self.sel.min(self.rows_shown().saturating_sub(1));
     }
 
-    fn len(&self) -> usize {
+    /// Rows shown: groups, or kinds of findings.
+    pub fn rows_shown(&self) -> usize {
         if self.by.is_some() {
             self.rows.len()
         } else {
@@ -107,7 +108,7 @@ impl StatsScreen {
     /// Applies an action; returns where to go.
     pub fn handle(&mut self, action: Action, sh: &mut Shared) -> Nav {
         if let Some(by) = super::movement(action, sh.page()) {
-            let n = self.len();
+            let n = self.rows_shown();
             step(&mut self.sel, n, by);
             clamp_offset(&mut self.offset, self.sel, sh.page(), n);
             return Nav::Stay;

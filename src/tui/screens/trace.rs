@@ -72,6 +72,9 @@ pub struct TraceScreen {
     pub agent_view: bool,
     /// The agent view's fold of this trace: kept positions, folded counts.
     agent_fold: (Vec<bool>, Vec<u32>),
+    /// How many spans the agent view folds away (counted once; the header shows it
+    /// every frame).
+    agent_hidden: u32,
     /// Loops of the trace: the first call, the calls, and the sibling positions the
     /// fold hides (every repeat and the steps between them).
     loops: Vec<(u32, u32, Vec<usize>)>,
@@ -88,7 +91,8 @@ impl TraceScreen {
         let outline = TraceOutline::build(set, t);
         let n = outline.order.len();
         let agent_fold = crate::analysis::agentview::fold(set, &outline);
-        let hides = agent_fold.0.iter().any(|k| !k);
+        let agent_hidden = agent_fold.0.iter().filter(|k| !**k).count() as u32;
+        let hides = agent_hidden > 0;
         let agent_view = hides && crate::analysis::agentview::applies(set, t);
         let loops = loop_folds(set, t, &outline);
         let mut screen = TraceScreen {
@@ -108,6 +112,7 @@ impl TraceScreen {
             finding_at: None,
             agent_view,
             agent_fold,
+            agent_hidden,
             loops,
             loops_open: Vec::new(),
         };
@@ -281,12 +286,11 @@ impl TraceScreen {
 
     /// The number of spans the agent view folds away, when it is on.
     pub fn folded(&self) -> Option<u32> {
-        self.agent_view
-            .then(|| self.agent_fold.0.iter().filter(|k| !**k).count() as u32)
+        self.agent_view.then_some(self.agent_hidden)
     }
 
     fn toggle_agent_view(&mut self, sh: &mut Shared) {
-        let hidden = self.agent_fold.0.iter().filter(|k| !**k).count();
+        let hidden = self.agent_hidden as usize;
         if hidden == 0 {
             self.agent_view = false;
             sh.status = "agent view: this trace has no plumbing to fold".into();
