@@ -754,3 +754,30 @@ fn genai_log_records_join_their_spans() {
     let conv = agtrace::semconv::messages::conversation(&set, &set.spans[0]);
     assert!(format!("{conv:?}").contains("where is my refund?"));
 }
+
+#[test]
+fn each_source_says_which_format_it_was_read_as() {
+    let cases = [
+        ("shapes/agent-incident.jaeger.json", "Jaeger JSON"),
+        ("shapes/agent-incident.zipkin.json", "Zipkin v2 JSON"),
+        ("shapes/agent-incident.debug.txt", "collector debug text"),
+        ("shapes/agent-incident.pb.zst", "OTLP protobuf, in zstd"),
+        ("shapes/python-console.json", "Python console exporter"),
+        ("shapes/traces-and-logs.json", "OTLP/JSON with log records"),
+        ("shapes/collector.jsonl.gz", "OTLP/JSON with log records, in gzip"),
+    ];
+    for (rel, want) in cases {
+        let set = load_ok(&[rel]);
+        assert_eq!(set.source_formats, vec![want.to_owned()], "{rel}");
+        // `ls --json` names it per trace, `show` in its header.
+        let path = fixture(rel);
+        let path = path.to_str().expect("utf-8 path");
+        let out = common::run_ok(&["ls", "--json", path]);
+        let first: serde_json::Value =
+            serde_json::from_str(out.lines().next().expect("a trace")).expect("json");
+        assert_eq!(first["sources"][0]["format"], want, "{rel}");
+        let tid = first["trace_id"].as_str().expect("id").to_owned();
+        let shown = common::run_ok(&["show", path, &tid]);
+        assert!(shown.contains(&format!("({want})")), "{rel}: {shown}");
+    }
+}

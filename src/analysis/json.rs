@@ -49,7 +49,23 @@ pub fn trace_json(set: &TraceSet, tr: &Trace) -> Value {
         "cycle_count": ig.cycles,
         "duplicate_count": ig.duplicates,
         "findings": findings,
+        "sources": sources_json(set, tr),
     })
+}
+
+/// The inputs a trace came from and the format each was read as.
+fn sources_json(set: &TraceSet, tr: &Trace) -> Value {
+    Value::Array(
+        set.trace_sources(tr)
+            .into_iter()
+            .map(|s| {
+                json!({
+                    "name": set.sources.get(s as usize).map_or("", String::as_str),
+                    "format": opt_str(set.source_format(s)),
+                })
+            })
+            .collect(),
+    )
 }
 
 fn attrs_json(set: &TraceSet, attrs: &[crate::model::Attr]) -> Map<String, Value> {

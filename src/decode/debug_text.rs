@@ -485,10 +485,7 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Decoded {
         ));
     }
     batch.warnings = super::cap_warnings(problems, name);
-    Decoded {
-        batches: vec![batch],
-        recognized: true,
-    }
+    Decoded::new(vec![batch], true, "collector debug text")
 }
 
 #[cfg(test)]

@@ -128,6 +128,7 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
             Err(_) => break,
         }
     }
+    let in_a_row = values.len() > 1;
     let owned: Vec<Value>;
     let list: &Vec<Value> = match values.as_slice() {
         [Value::Array(a)] => a,
@@ -139,6 +140,18 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
             owned = values.into_iter().filter(Value::is_object).collect();
             &owned
         }
+    };
+    let first = list.first();
+    let console = first
+        .and_then(|o| o.get("kind"))
+        .and_then(Value::as_str)
+        .is_some_and(|k| k.starts_with("SpanKind."));
+    let format = if in_a_row || console {
+        "Python console exporter"
+    } else if first.is_some_and(|o| o.get("span_kind").is_some()) {
+        "Phoenix span JSON"
+    } else {
+        "flat span records"
     };
     let mut batch = Batch::for_input(buf.len());
     let mut problems = Vec::new();
@@ -320,8 +333,5 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
         return None;
     }
     batch.warnings = super::cap_warnings(problems, name);
-    Some(Decoded {
-        batches: vec![batch],
-        recognized: true,
-    })
+    Some(Decoded::new(vec![batch], true, format))
 }

@@ -231,8 +231,5 @@ pub fn decode(buf: &[u8], source: u32, _name: &str) -> Option<Decoded> {
             ..Span::default()
         });
     }
-    Some(Decoded {
-        batches: vec![batch],
-        recognized: true,
-    })
+    Some(Decoded::new(vec![batch], true, "Langfuse export"))
 }

@@ -21,9 +21,38 @@ pub struct Decoded {
     pub batches: Vec<Batch>,
     /// True when the input had the shape of OTLP trace data (even with no spans).
     pub recognized: bool,
+    /// The format the input was read as, in words (`ls --json`'s `format`).
+    pub format: &'static str,
+    /// Compression removed around it, outermost first.
+    pub wrapping: Vec<&'static str>,
+    /// True when it also held OTLP log records (read as span events).
+    pub logs: bool,
 }
 
 impl Decoded {
+    /// Spans read as `format`, nothing else known yet.
+    pub fn new(batches: Vec<Batch>, recognized: bool, format: &'static str) -> Decoded {
+        Decoded {
+            batches,
+            recognized,
+            format,
+            ..Decoded::default()
+        }
+    }
+
+    /// The format in words, with its wrapping: `OTLP/JSON with log records, in zstd`.
+    pub fn describe(&self) -> String {
+        let mut s = self.format.to_owned();
+        if self.logs {
+            s.push_str(" with log records");
+        }
+        if !self.wrapping.is_empty() {
+            s.push_str(", in ");
+            s.push_str(&self.wrapping.join(" in "));
+        }
+        s
+    }
+
     /// Spans decoded.
     pub fn span_count(&self) -> usize {
         self.batches.iter().map(|b| b.spans.len()).sum()

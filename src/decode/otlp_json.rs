@@ -3,6 +3,9 @@
 //! decoded on several threads; a damaged line costs only that line; a document cut off
 //! mid-write keeps every span completed before the cut.
 
+/// The name of this format in `ls`/`show`.
+pub const OTLP_JSON: &str = "OTLP/JSON";
+
 use super::json_seeds::{DocSeed, ResourceSpansList, Sink};
 use super::{DecodeError, Decoded, cap_warnings, split_even};
 use crate::model::{Batch, Position, Warning};
@@ -108,10 +111,7 @@ fn decode_split(buf: &mut [u8], source: u32, name: &str, threads: usize) -> Opti
     for &c in &cuts {
         buf[c] = b',';
     }
-    let mut out = Decoded {
-        batches: Vec::with_capacity(results.len()),
-        recognized: true,
-    };
+    let mut out = Decoded::new(Vec::with_capacity(results.len()), true, OTLP_JSON);
     for r in results {
         let (mut batch, warnings) = r?;
         batch.warnings.extend(warnings);
@@ -201,7 +201,7 @@ fn decode_lines(
             })
             .collect()
     });
-    let mut out = Decoded::default();
+    let mut out = Decoded::new(Vec::new(), false, OTLP_JSON);
     let mut line_base = 0u64;
     for (i, (mut batch, recognized, warns)) in results.into_iter().enumerate() {
         out.recognized |= recognized;
@@ -353,10 +353,7 @@ fn decode_documents(buf: &[u8], source: u32, name: &str) -> Result<Decoded, Deco
     let notes = take_notes(&mut sink, name);
     batch.warnings.extend(warnings);
     batch.warnings.extend(notes);
-    Ok(Decoded {
-        batches: vec![batch],
-        recognized,
-    })
+    Ok(Decoded::new(vec![batch], recognized, OTLP_JSON))
 }
 
 /// Byte offset of a 1-based line and column in `buf`.
@@ -506,10 +503,7 @@ pub fn decode_ranges(
         return None;
     }
     let results = results.into_inner().ok()?;
-    let mut out = Decoded {
-        batches: Vec::with_capacity(n),
-        recognized: false,
-    };
+    let mut out = Decoded::new(Vec::with_capacity(n), false, OTLP_JSON);
     let mut line_base = 0u64;
     for r in results {
         let (mut batch, warns, recognized, newlines) = r?;

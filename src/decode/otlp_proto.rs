@@ -227,10 +227,7 @@ pub fn decode(buf: &[u8], source: u32, name: &str, threads: usize) -> Result<Dec
             ),
         });
     }
-    Ok(Decoded {
-        batches,
-        recognized: true,
-    })
+    Ok(Decoded::new(batches, true, "OTLP protobuf"))
 }
 
 fn decode_units(buf: &[u8], units: &[Range<usize>], source: u32, name: &str) -> Batch {

@@ -286,8 +286,5 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
         });
     }
     batch.warnings = super::cap_warnings(problems, name);
-    Some(Decoded {
-        batches: vec![batch],
-        recognized: true,
-    })
+    Some(Decoded::new(vec![batch], true, "Zipkin v2 JSON"))
 }

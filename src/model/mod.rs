@@ -214,6 +214,9 @@ pub struct TraceSet {
     pub span_index: FxHashMap<(TraceId, SpanId), u32>,
     /// Input names, indexed by [`Span::source`].
     pub sources: Vec<String>,
+    /// The format each source was read as, in words (same index as `sources`; empty
+    /// when the set did not come from reading inputs).
+    pub source_formats: Vec<String>,
     /// Integrity totals.
     pub integrity: Integrity,
     /// Load warnings, in input order.
@@ -236,6 +239,11 @@ pub struct TraceSet {
 }
 
 impl TraceSet {
+    /// The format source `i` was read as, or "" when not known.
+    pub fn source_format(&self, i: u32) -> &str {
+        self.source_formats.get(i as usize).map_or("", String::as_str)
+    }
+
     /// A string from the table.
     pub fn str(&self, sym: Sym) -> &str {
         self.strings.get(sym)
@@ -264,6 +272,19 @@ impl TraceSet {
     /// The spans of a trace in tree pre-order.
     pub fn trace_spans(&self, trace: &Trace) -> &[u32] {
         &self.order[trace.spans.range()]
+    }
+
+    /// The inputs a trace's spans were read from, in input order.
+    pub fn trace_sources(&self, trace: &Trace) -> Vec<u32> {
+        let mut out: Vec<u32> = Vec::new();
+        for &i in self.trace_spans(trace) {
+            let src = self.spans[i as usize].source;
+            if !out.contains(&src) {
+                out.push(src);
+            }
+        }
+        out.sort_unstable();
+        out
     }
 
     /// The roots of a trace, by start time.

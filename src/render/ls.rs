@@ -118,6 +118,36 @@ fn findings_cell(set: &TraceSet, t: u32, style: &Style) -> String {
     }
 }
 
+/// Which format each input was read as, for a person checking agtrace understood
+/// their file: names for a few inputs, counts per format for many.
+pub fn formats_line(set: &TraceSet) -> Option<String> {
+    let known: Vec<(&str, &str)> = set
+        .sources
+        .iter()
+        .zip(&set.source_formats)
+        .map(|(n, f)| (n.as_str(), f.as_str()))
+        .collect();
+    if known.is_empty() {
+        return None;
+    }
+    if known.len() <= 3 {
+        let parts: Vec<String> = known
+            .iter()
+            .map(|(n, f)| format!("{} as {f}", crate::sanitize::sanitize(n)))
+            .collect();
+        return Some(format!("read {}", parts.join(", ")));
+    }
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for (_, f) in &known {
+        match counts.iter_mut().find(|(g, _)| g == f) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((f, 1)),
+        }
+    }
+    let parts: Vec<String> = counts.iter().map(|(f, n)| format!("{n} {f}")).collect();
+    Some(format!("read {} sources: {}", known.len(), parts.join(", ")))
+}
+
 /// Writes one JSON object per trace.
 pub fn write_json(out: &mut impl Write, set: &TraceSet, rows: &[u32]) -> io::Result<()> {
     for &t in rows {

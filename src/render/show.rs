@@ -227,6 +227,20 @@ fn write_header(
         trace.error_count,
         trace.warning_count,
     )?;
+    let read: Vec<String> = set
+        .trace_sources(trace)
+        .into_iter()
+        .map(|s| {
+            let name = sanitize(set.sources.get(s as usize).map_or("", String::as_str));
+            match set.source_format(s) {
+                "" => name.into_owned(),
+                f => format!("{name} ({f})"),
+            }
+        })
+        .collect();
+    if !read.is_empty() {
+        writeln!(out, "  read from {}", read.join(", "))?;
+    }
     let mut genai = Vec::new();
     if !trace.agent_name.is_empty() {
         genai.push(format!("agent \"{}\"", sanitize(set.str(trace.agent_name))));

@@ -10,11 +10,14 @@ const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
 const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
 
 /// Removes up to two layers of compression (a zstd file of gzip data, say), or the
-/// collector file exporter's record framing with compression on.
-pub fn undo(mut buf: Vec<u8>, name: &str) -> (Vec<u8>, Vec<Warning>) {
+/// collector file exporter's record framing with compression on. Also says which
+/// layers were removed, outermost first (for the format `ls` reports).
+pub fn undo(mut buf: Vec<u8>, name: &str) -> (Vec<u8>, Vec<Warning>, Vec<&'static str>) {
     let mut warnings = Vec::new();
+    let mut layers = Vec::new();
     if is_framed(&buf) {
-        return unframe(&buf, name);
+        let (out, warnings) = unframe(&buf, name);
+        return (out, warnings, vec!["compressed records"]);
     }
     for _ in 0..2 {
         let (kind, out) = if buf.starts_with(GZIP_MAGIC) {
@@ -30,6 +33,7 @@ pub fn undo(mut buf: Vec<u8>, name: &str) -> (Vec<u8>, Vec<Warning>) {
             break;
         };
         let (out, err) = out;
+        layers.push(kind);
         if let Some(e) = err {
             warnings.push(Warning {
                 source: name.to_owned(),
@@ -42,7 +46,7 @@ pub fn undo(mut buf: Vec<u8>, name: &str) -> (Vec<u8>, Vec<Warning>) {
         }
         buf = out;
     }
-    (buf, warnings)
+    (buf, warnings, layers)
 }
 
 /// True when `buf` starts with a 4-byte length followed by a compressed frame that

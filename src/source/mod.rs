@@ -243,6 +243,7 @@ pub fn load(inputs: &[Input], opts: &LoadOptions) -> Result<TraceSet, LoadError>
     let Loaded {
         batches,
         names,
+        formats,
         warnings,
     } = acc;
     let t1 = std::time::Instant::now();
@@ -250,6 +251,7 @@ pub fn load(inputs: &[Input], opts: &LoadOptions) -> Result<TraceSet, LoadError>
         p.set_phase(2);
     }
     let mut set = TraceSet::build(batches, names, warnings);
+    set.source_formats = formats;
     let t2 = std::time::Instant::now();
     if let Some(p) = &opts.progress {
         p.set_phase(3);
@@ -271,7 +273,16 @@ pub fn load(inputs: &[Input], opts: &LoadOptions) -> Result<TraceSet, LoadError>
 struct Loaded {
     batches: Vec<Batch>,
     names: Vec<String>,
+    formats: Vec<String>,
     warnings: Vec<Warning>,
+}
+
+impl Loaded {
+    fn add(&mut self, name: String, d: Decoded) {
+        self.names.push(name);
+        self.formats.push(d.describe());
+        self.batches.extend(d.batches);
+    }
 }
 
 /// Reads one input (a file, a folder, stdin) into `acc`. In a folder, a file that is
@@ -292,8 +303,7 @@ fn load_input(input: &Input, opts: &LoadOptions, acc: &mut Loaded) -> Result<(),
                 source,
             })?;
             let d = load_bytes(buf, &input.label(), acc.names.len() as u32, opts)?;
-            acc.names.push(input.label());
-            acc.batches.extend(d.batches);
+            acc.add(input.label(), d);
         }
         Input::Path(p) if p.is_dir() => {
             let files = list_folder(p).map_err(|source| LoadError::Io {
@@ -310,10 +320,7 @@ fn load_input(input: &Input, opts: &LoadOptions, acc: &mut Loaded) -> Result<(),
             for f in files {
                 let name = f.display().to_string();
                 match load_file(&f, &name, acc.names.len() as u32, opts) {
-                    Ok(d) => {
-                        acc.names.push(name);
-                        acc.batches.extend(d.batches);
-                    }
+                    Ok(d) => acc.add(name, d),
                     Err(
                         e @ (LoadError::NotTrace { .. }
                         | LoadError::Decode { .. }
@@ -332,8 +339,7 @@ fn load_input(input: &Input, opts: &LoadOptions, acc: &mut Loaded) -> Result<(),
         Input::Path(p) => {
             let name = input.label();
             let d = load_file(p, &name, acc.names.len() as u32, opts)?;
-            acc.names.push(name);
-            acc.batches.extend(d.batches);
+            acc.add(name, d);
         }
     }
     Ok(())
@@ -390,10 +396,7 @@ fn load_file(
                 std::sync::atomic::Ordering::Relaxed,
             );
         }
-        return Ok(Decoded {
-            batches: vec![batch],
-            recognized: true,
-        });
+        return Ok(Decoded::new(vec![batch], true, "SQLite store"));
     }
     let io = |source| LoadError::Io {
         name: name.to_owned(),
@@ -512,12 +515,14 @@ pub fn load_bytes(
     if let Some(p) = &opts.progress {
         p.set_phase(1);
     }
-    let (mut buf, mut warnings) = decompress::undo(buf, name);
+    let (mut buf, mut warnings, layers) = decompress::undo(buf, name);
     let format = sniff_format(&buf);
+    let mut jaeger_v2 = false;
     if format == Format::Json {
         // Jaeger v2's OTLP answer, wrapped in {"result": …}.
         if let Some(inner) = decode::jaeger::unwrap_result(&buf) {
             buf = inner;
+            jaeger_v2 = true;
         }
     }
     let other = (format == Format::Json)
@@ -527,10 +532,7 @@ pub fn load_bytes(
         (_, Some(decoded)) => Ok(decoded),
         (Format::Json, None) => decode::otlp_json::decode(&mut buf, source, name, opts.threads),
         (Format::Protobuf, None) => decode::otlp_proto::decode(&buf, source, name, opts.threads),
-        (Format::Empty, None) => Ok(Decoded {
-            batches: Vec::new(),
-            recognized: true,
-        }),
+        (Format::Empty, None) => Ok(Decoded::new(Vec::new(), true, "empty")),
         (Format::Other, None) if decode::debug_text::looks_like(&buf) => {
             Ok(decode::debug_text::decode(&buf, source, name))
         }
@@ -583,8 +585,13 @@ pub fn load_bytes(
             what: describe_non_trace(&buf),
         });
     }
+    if jaeger_v2 {
+        decoded.format = "Jaeger v2 (OTLP/JSON)";
+    }
+    decoded.wrapping = layers;
     if format == Format::Json && decode::otlp_logs::has_logs(&buf) {
         let events = decode::otlp_logs::span_events(&buf);
+        decoded.logs = true;
         if !events.is_empty() {
             decoded.batches.push(Batch {
                 log_events: events,
