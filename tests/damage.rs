@@ -136,6 +136,10 @@ fn arbitrary_bytes_never_panic() {
         "shapes/agent-incident.pbstream",
         "shapes/collector.jsonl.zst",
         "shapes/anyvalues.json",
+        "shapes/agent-incident.jaeger.json",
+        "shapes/agent-incident.zipkin.json",
+        "shapes/agent-incident.debug.txt",
+        "shapes/python-console.json",
     ] {
         files.push(std::fs::read(fixture(rel)).expect("fixture"));
     }
@@ -149,4 +153,99 @@ fn arbitrary_bytes_never_panic() {
             let _ = agtrace::source::load_bytes(flipped, "flipped", 0, &opts);
         }
     }
+}
+
+#[test]
+fn cut_jaeger_zipkin_and_flat_documents_keep_the_spans_before_the_cut() {
+    let opts = agtrace::source::LoadOptions::with_threads(1);
+    for rel in [
+        "shapes/agent-incident.jaeger.json",
+        "shapes/agent-incident.zipkin.json",
+        "console",
+    ] {
+        let (data, whole) = if rel == "console" {
+            // The Python console exporter prints span after span.
+            let one =
+                std::fs::read_to_string(fixture("shapes/python-console.json")).expect("fixture");
+            let run: String = (1..=4)
+                .map(|k| one.replace("a000000000000001", &format!("a00000000000000{k}")))
+                .collect();
+            let d =
+                agtrace::source::load_bytes(run.clone().into_bytes(), rel, 0, &opts).expect("run");
+            let set = agtrace::model::TraceSet::build(d.batches, vec![rel.into()], Vec::new());
+            assert_eq!(set.spans.len(), 4);
+            (run.into_bytes(), set)
+        } else {
+            (
+                std::fs::read(fixture(rel)).expect("fixture"),
+                load_ok(&[rel]),
+            )
+        };
+        let ids = |set: &agtrace::model::TraceSet| -> Vec<String> {
+            set.spans.iter().map(|s| s.span_id.to_string()).collect()
+        };
+        let all = ids(&whole);
+        for pct in [55, 70, 90] {
+            let cut = data.len() * pct / 100;
+            let d = agtrace::source::load_bytes(data[..cut].to_vec(), rel, 0, &opts)
+                .unwrap_or_else(|e| panic!("{rel} cut at {pct}%: {e}"));
+            let set = agtrace::model::TraceSet::build(d.batches, vec![rel.into()], Vec::new());
+            let kept = ids(&set);
+            assert!(
+                !kept.is_empty() && kept.len() < all.len(),
+                "{rel} {pct}%: {kept:?}"
+            );
+            assert!(kept.iter().all(|k| all.contains(k)), "{rel} {pct}%");
+            let w = set
+                .warnings
+                .iter()
+                .find(|w| w.message.contains("ends part way"))
+                .unwrap_or_else(|| panic!("{rel} {pct}%: no warning in {:?}", set.warnings));
+            assert!(matches!(w.position, Position::Line { .. }), "{w}");
+        }
+        // Broken in the middle (not at the end): the spans before the damage stay.
+        let mut broken = data.clone();
+        let mid = data.len() * 3 / 5;
+        let brace = mid
+            + data[mid..]
+                .iter()
+                .position(|&b| b == b'{')
+                .expect("a brace");
+        broken[brace] = b'@';
+        if let Ok(d) = agtrace::source::load_bytes(broken, rel, 0, &opts) {
+            let set = agtrace::model::TraceSet::build(d.batches, vec![rel.into()], Vec::new());
+            assert!(
+                set.spans.len() < all.len(),
+                "{rel}: damage must cost something"
+            );
+            assert!(
+                set.warnings.iter().any(|w| w.message.contains("is broken")),
+                "{rel}: {:?}",
+                set.warnings
+            );
+        }
+    }
+}
+
+#[test]
+fn a_debug_text_log_cut_mid_line_says_the_last_span_may_be_incomplete() {
+    let data = std::fs::read(fixture("shapes/agent-incident.debug.txt")).expect("fixture");
+    let cut = data.len() * 7 / 10;
+    let opts = agtrace::source::LoadOptions::with_threads(1);
+    let d = agtrace::source::load_bytes(data[..cut].to_vec(), "cut.txt", 0, &opts).expect("load");
+    let set = agtrace::model::TraceSet::build(d.batches, vec!["cut.txt".into()], Vec::new());
+    assert!(
+        set.spans.len() > 5 && set.spans.len() < 16,
+        "{}",
+        set.spans.len()
+    );
+    let w = set
+        .warnings
+        .iter()
+        .find(|w| w.message.contains("ends part way through line"))
+        .expect("a warning");
+    assert!(
+        matches!(w.position, Position::Line { line, .. } if line > 50),
+        "{w}"
+    );
 }

@@ -764,7 +764,10 @@ fn each_source_says_which_format_it_was_read_as() {
         ("shapes/agent-incident.pb.zst", "OTLP protobuf, in zstd"),
         ("shapes/python-console.json", "Python console exporter"),
         ("shapes/traces-and-logs.json", "OTLP/JSON with log records"),
-        ("shapes/collector.jsonl.gz", "OTLP/JSON with log records, in gzip"),
+        (
+            "shapes/collector.jsonl.gz",
+            "OTLP/JSON with log records, in gzip",
+        ),
     ];
     for (rel, want) in cases {
         let set = load_ok(&[rel]);

@@ -10,8 +10,8 @@
 
 use super::Decoded;
 use crate::model::{
-    Attr, AttrValue, Batch, Event, Link, Resource, Scope, Slice, Span, SpanId, SpanKind,
-    StatusCode, TraceId,
+    Attr, AttrValue, Batch, Event, Link, Position, Resource, Scope, Slice, Span, SpanId, SpanKind,
+    StatusCode, TraceId, Warning,
 };
 
 /// True when `buf` is debug-exporter text with span detail.
@@ -485,6 +485,21 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Decoded {
         ));
     }
     batch.warnings = super::cap_warnings(problems, name);
+    if !buf.ends_with(b"\n") && !buf.is_empty() {
+        // A log always ends its lines; this one was cut in the middle of one.
+        let line = buf.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        batch.warnings.insert(
+            0,
+            Warning {
+                source: name.to_owned(),
+                position: Position::Line { line, column: 1 },
+                message: format!(
+                    "the input ends part way through line {line}; the last span ({} read) may be incomplete",
+                    batch.spans.len()
+                ),
+            },
+        );
+    }
     Decoded::new(vec![batch], true, "collector debug text")
 }
 

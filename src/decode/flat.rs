@@ -122,13 +122,18 @@ fn attrs_of(batch: &mut Batch, v: Option<&Value>) -> Vec<Attr> {
 pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
     // One JSON value, or objects one after another (a console exporter's output).
     let mut values: Vec<Value> = Vec::new();
+    let mut damage = None;
     for v in serde_json::Deserializer::from_slice(buf).into_iter::<Value>() {
         match v {
             Ok(v) => values.push(v),
-            Err(_) => break,
+            Err(e) => {
+                damage = Some(e);
+                break;
+            }
         }
     }
     let in_a_row = values.len() > 1;
+    let values_empty = values.is_empty();
     let owned: Vec<Value>;
     let list: &Vec<Value> = match values.as_slice() {
         [Value::Array(a)] => a,
@@ -333,5 +338,26 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
         return None;
     }
     batch.warnings = super::cap_warnings(problems, name);
+    if let Some(e) = damage.filter(|_| !values_empty) {
+        let what = if e.is_eof() {
+            "ends part way"
+        } else {
+            "is broken"
+        };
+        batch.warnings.insert(
+            0,
+            crate::model::Warning {
+                source: name.to_owned(),
+                position: crate::model::Position::Line {
+                    line: e.line() as u64,
+                    column: e.column() as u64,
+                },
+                message: format!(
+                    "the {format} {what} here ({e}); kept the {} spans printed before it",
+                    batch.spans.len()
+                ),
+            },
+        );
+    }
     Some(Decoded::new(vec![batch], true, format))
 }

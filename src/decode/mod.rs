@@ -4,6 +4,7 @@
 pub mod debug_text;
 pub mod flat;
 pub mod jaeger;
+pub mod json_cut;
 pub(crate) mod json_seeds;
 pub mod langfuse;
 pub mod otlp_json;
@@ -109,12 +110,52 @@ const OTHER_JSON: [JsonReader; 4] = [
 
 /// Reads JSON that is one of the non-OTLP formats; `None` for anything else (OTLP
 /// included), which the OTLP reader then takes.
+///
+/// A document of one of these formats that is cut or broken is read up to the last
+/// record that ended before the damage, with a warning naming the line and column.
 pub fn other_json(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
     let head = String::from_utf8_lossy(&buf[..buf.len().min(64 * 1024)]);
-    OTHER_JSON
+    let mut readers = OTHER_JSON
         .iter()
         .filter(|(looks, _)| looks(&head))
+        .peekable();
+    readers.peek()?;
+    if let Some(d) = readers
+        .clone()
         .find_map(|(_, read)| read(buf, source, name))
+    {
+        return Some(d);
+    }
+    // None took it: if the JSON is broken, read what came before the damage.
+    let err = serde_json::from_slice::<serde::de::IgnoredAny>(buf).err()?;
+    let at = json_cut::error_offset(buf, &err);
+    let mended = json_cut::close_before(buf, at)?;
+    let mut d = readers.find_map(|(_, read)| read(&mended, source, name))?;
+    let what = if err.is_eof() {
+        "ends part way"
+    } else {
+        "is broken"
+    };
+    let warning = Warning {
+        source: name.to_owned(),
+        position: Position::Line {
+            line: err.line() as u64,
+            column: err.column() as u64,
+        },
+        message: format!(
+            "the {} {what} here ({err}); kept the {} spans of the records that ended before it",
+            d.format,
+            d.span_count()
+        ),
+    };
+    d.batches.insert(
+        0,
+        Batch {
+            warnings: vec![warning],
+            ..Batch::default()
+        },
+    );
+    Some(d)
 }
 
 /// Most per-span warnings kept for one input; the rest are summed up in one line.

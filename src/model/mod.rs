@@ -241,7 +241,9 @@ pub struct TraceSet {
 impl TraceSet {
     /// The format source `i` was read as, or "" when not known.
     pub fn source_format(&self, i: u32) -> &str {
-        self.source_formats.get(i as usize).map_or("", String::as_str)
+        self.source_formats
+            .get(i as usize)
+            .map_or("", String::as_str)
     }
 
     /// A string from the table.

@@ -145,7 +145,11 @@ pub fn formats_line(set: &TraceSet) -> Option<String> {
         }
     }
     let parts: Vec<String> = counts.iter().map(|(f, n)| format!("{n} {f}")).collect();
-    Some(format!("read {} sources: {}", known.len(), parts.join(", ")))
+    Some(format!(
+        "read {} sources: {}",
+        known.len(),
+        parts.join(", ")
+    ))
 }
 
 /// Writes one JSON object per trace.
