@@ -409,10 +409,11 @@ fn ls(a: LsArgs) -> Result<(), CommandError> {
         render::ls::write_table(&mut out, &set, &rows, &Style::detect())?;
     }
     out.flush()?;
-    if !a.json && io::stderr().is_terminal() {
-        if let Some(line) = render::ls::formats_line(&set) {
-            let _ = writeln!(io::stderr().lock(), "agtrace: {line}");
-        }
+    if !a.json
+        && io::stderr().is_terminal()
+        && let Some(line) = render::ls::formats_line(&set)
+    {
+        let _ = writeln!(io::stderr().lock(), "agtrace: {line}");
     }
     if rows.is_empty() {
         let what = if narrowed {
