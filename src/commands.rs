@@ -579,9 +579,10 @@ fn pick_trace(set: &TraceSet, p: &str) -> Result<u32, CommandError> {
             let mut msg = format!("{n} traces start with {p}; give more digits:");
             for t in found.iter().take(20) {
                 let tr = &set.traces[*t as usize];
+                let id = tr.id.listed();
                 msg.push_str(&format!(
                     "\n  {}  {}  {}",
-                    &tr.id.to_string()[..id_len.max(p.len()).min(32)],
+                    id.get(..id_len.max(p.len())).unwrap_or(&id),
                     format::timestamp(tr.start),
                     sanitize(set.str(tr.root_name))
                 ));

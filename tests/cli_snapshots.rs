@@ -7,16 +7,21 @@ mod common;
 use assert_cmd::Command;
 use common::fixture;
 
-/// Runs agtrace with a plain (piped, colourless) stdout and returns stdout.
+/// Runs agtrace with a plain (piped, colourless) stdout from the repository's root
+/// (so the paths it prints do not depend on where it is checked out) and returns
+/// stdout.
 fn run(args: &[&str]) -> String {
     let mut c = Command::cargo_bin("agtrace").expect("binary");
-    c.env_remove("AGTRACE_STATS").env("NO_COLOR", "1");
+    c.env_remove("AGTRACE_STATS")
+        .env("NO_COLOR", "1")
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
     let out = c.args(args).output().expect("run agtrace");
     String::from_utf8(out.stdout).expect("utf8 output")
 }
 
 fn fx(rel: &str) -> String {
-    fixture(rel).display().to_string()
+    assert!(fixture(rel).exists(), "{rel}");
+    format!("testdata/{rel}")
 }
 
 #[test]

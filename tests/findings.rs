@@ -242,8 +242,9 @@ fn finding_filters_stores_and_json_carry_them() {
         .args(["import", f, "--db", db.to_str().expect("path")])
         .assert()
         .success();
-    let json = |src: &str| -> String {
-        String::from_utf8(
+    // Every field but where it was read from (a file, then a store).
+    let json = |src: &str| -> Vec<serde_json::Value> {
+        let out = String::from_utf8(
             agtrace()
                 .args(["ls", src, "--json"])
                 .assert()
@@ -252,7 +253,8 @@ fn finding_filters_stores_and_json_carry_them() {
                 .stdout
                 .clone(),
         )
-        .expect("utf8")
+        .expect("utf8");
+        common::listing_without_sources(&out)
     };
     assert_eq!(json(db.to_str().expect("path")), json(f));
     // `show` prints the block and marks the rows.

@@ -784,3 +784,23 @@ fn each_source_says_which_format_it_was_read_as() {
         assert!(shown.contains(&format!("({want})")), "{rel}: {shown}");
     }
 }
+
+#[test]
+fn sixty_four_bit_trace_ids_list_by_their_significant_digits() {
+    let doc = r#"[{"traceId":"1e223ff1f80f1c69","id":"1e223ff1f80f1c69","name":"get","timestamp":1,"duration":2,"localEndpoint":{"serviceName":"a"}}]"#;
+    let d = agtrace::source::load_bytes(
+        doc.as_bytes().to_vec(),
+        "z",
+        0,
+        &agtrace::source::LoadOptions::with_threads(1),
+    )
+    .expect("zipkin");
+    let set = agtrace::model::TraceSet::build(d.batches, vec!["z".into()], Vec::new());
+    assert_eq!(
+        set.traces[0].id.to_string(),
+        "00000000000000001e223ff1f80f1c69"
+    );
+    assert_eq!(set.traces[0].id.listed(), "1e223ff1f80f1c69");
+    assert_eq!(set.find_traces("1e223ff1"), vec![0]);
+    assert_eq!(agtrace::model::short_id_len(&set), 8);
+}

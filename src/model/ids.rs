@@ -64,6 +64,19 @@ fn write_hex(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
     Ok(())
 }
 
+impl TraceId {
+    /// The id as listings show it: a 64-bit id (Zipkin, old Jaeger; the high half all
+    /// zeroes once widened) as its 16 significant hex digits, else all 32, so short
+    /// ids stay distinct and can be pasted back.
+    pub fn listed(&self) -> String {
+        if self.0[..8].iter().all(|&b| b == 0) && self.0[8..].iter().any(|&b| b != 0) {
+            self.to_string()[16..].to_owned()
+        } else {
+            self.to_string()
+        }
+    }
+}
+
 impl fmt::Display for TraceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write_hex(f, &self.0)

@@ -367,10 +367,9 @@ impl TraceSet {
         let prefix = prefix.to_ascii_lowercase();
         (0..self.traces.len() as u32)
             .filter(|&t| {
-                self.traces[t as usize]
-                    .id
-                    .to_string()
-                    .starts_with(prefix.as_str())
+                let id = &self.traces[t as usize].id;
+                id.to_string().starts_with(prefix.as_str())
+                    || id.listed().starts_with(prefix.as_str())
             })
             .collect()
     }
@@ -379,21 +378,16 @@ impl TraceSet {
 /// The shortest prefix length (at least 8 hex digits) at which every trace id in the set
 /// is unique, so short ids in listings can be pasted back into `show`.
 pub fn short_id_len(set: &TraceSet) -> usize {
-    let mut ids: Vec<[u8; 16]> = set.traces.iter().map(|t| t.id.0).collect();
+    let mut ids: Vec<String> = set.traces.iter().map(|t| t.id.listed()).collect();
     ids.sort_unstable();
     let mut need = 8;
     for w in ids.windows(2) {
-        let common_nibbles = common_prefix_nibbles(&w[0], &w[1]);
-        need = need.max(common_nibbles + 1);
+        let common = w[0]
+            .bytes()
+            .zip(w[1].bytes())
+            .take_while(|(a, b)| a == b)
+            .count();
+        need = need.max(common + 1);
     }
     need.min(32)
-}
-
-fn common_prefix_nibbles(a: &[u8; 16], b: &[u8; 16]) -> usize {
-    for i in 0..16 {
-        if a[i] != b[i] {
-            return 2 * i + usize::from(a[i] >> 4 == b[i] >> 4);
-        }
-    }
-    32
 }

@@ -66,7 +66,7 @@ pub fn write_table(
     );
     writeln!(out, "{}", style.paint(header.trim_end(), Paint::Bold))?;
     for ((tr, name), &t) in traces.iter().zip(&names).zip(rows) {
-        let id = tr.id.to_string();
+        let id = tr.id.listed();
         let errs = format!("{}/{}", tr.error_count, tr.warning_count);
         let errs = match tr.outcome() {
             Outcome::Error => style.paint(&pad_left(&errs, 8), Paint::Red),
@@ -79,7 +79,7 @@ pub fn write_table(
             "{} {} {} {} {} {} {} {} {} {} {} {} {}",
             status_cell(style, tr.outcome()),
             pad(&start, 19),
-            style.paint(&id[..id_len], Paint::Cyan),
+            style.paint(&pad(id.get(..id_len).unwrap_or(&id), id_len), Paint::Cyan),
             pad(&truncate(name, name_w), name_w),
             pad(&truncate(&sanitize(set.str(tr.service)), svc_w), svc_w),
             pad(

@@ -192,6 +192,19 @@ pub fn run_ok(args: &[&str]) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// `ls --json` output as objects without their `sources` (where each trace was read
+/// from), to compare listings of the same traces read from a file and a store.
+#[allow(dead_code)]
+pub fn listing_without_sources(out: &str) -> Vec<serde_json::Value> {
+    out.lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).expect("ls --json line");
+            v.as_object_mut().expect("object").remove("sources");
+            v
+        })
+        .collect()
+}
+
 /// Says that a test did not run, where the test runner's output capture cannot hide
 /// it (straight to the process's stderr, not through `eprintln!`). With
 /// `AGTRACE_REQUIRE_ALL_TESTS=1` a skip is a failure instead.

@@ -295,7 +295,7 @@ fn trace_line(set: &TraceSet, t: u32, c: &Columns, words: &[&str], theme: &Theme
                 spans.push(Span::styled(pad_left(&cell, w), theme.finding()));
             }
             Col::Trace => {
-                let id = tr.id.to_string();
+                let id = tr.id.listed();
                 spans.push(Span::styled(
                     pad(id.get(..w).unwrap_or(&id), w),
                     theme.dim(),
