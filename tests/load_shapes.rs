@@ -804,3 +804,97 @@ fn sixty_four_bit_trace_ids_list_by_their_significant_digits() {
     assert_eq!(set.find_traces("1e223ff1"), vec![0]);
     assert_eq!(agtrace::model::short_id_len(&set), 8);
 }
+
+/// The debug exporter prints log records too (`ResourceLog #0` … `LogRecord #0`,
+/// as the collector's otlptext logs marshaler writes them): those naming a span join
+/// it as events, so a `kubectl logs` capture of a GenAI app shows its conversation.
+#[test]
+fn debug_text_log_records_join_their_spans() {
+    use agtrace::source::{LoadOptions, load_bytes};
+    let text = "2025-11-21T03:12:01.100Z\tinfo\tResourceSpans #0\n\
+Resource SchemaURL: \n\
+Resource attributes:\n\
+     -> service.name: Str(bot)\n\
+ScopeSpans #0\n\
+InstrumentationScope opentelemetry.instrumentation.openai_v2 \n\
+Span #0\n\
+    Trace ID       : 4bf92f3577b34da6a3ce929d0e0e4736\n\
+    Parent ID      : \n\
+    ID             : a000000000000001\n\
+    Name           : chat gpt-4o\n\
+    Kind           : Client\n\
+    Start time     : 2025-11-21 03:12:00 +0000 UTC\n\
+    End time       : 2025-11-21 03:12:01 +0000 UTC\n\
+    Status code    : Unset\n\
+    Status message : \n\
+Attributes:\n\
+     -> gen_ai.operation.name: Str(chat)\n\
+     -> gen_ai.request.model: Str(gpt-4o)\n\
+2025-11-21T03:12:01.101Z\tinfo\tLogs\t{\"resource logs\": 1, \"log records\": 3}\n\
+2025-11-21T03:12:01.101Z\tinfo\tResourceLog #0\n\
+Resource SchemaURL: \n\
+Resource attributes:\n\
+     -> service.name: Str(bot)\n\
+ScopeLogs #0\n\
+ScopeLogs SchemaURL: \n\
+InstrumentationScope opentelemetry.instrumentation.openai_v2 \n\
+LogRecord #0\n\
+ObservedTimestamp: 2025-11-21 03:12:00.1 +0000 UTC\n\
+Timestamp: 2025-11-21 03:12:00.1 +0000 UTC\n\
+SeverityText: \n\
+SeverityNumber: Info(9)\n\
+EventName: gen_ai.user.message\n\
+Body: Map({\"content\":\"where is my refund?\"})\n\
+Attributes:\n\
+     -> gen_ai.system: Str(openai)\n\
+Trace ID: 4bf92f3577b34da6a3ce929d0e0e4736\n\
+Span ID: a000000000000001\n\
+Flags: 1\n\
+LogRecord #1\n\
+ObservedTimestamp: 2025-11-21 03:12:00.9 +0000 UTC\n\
+Timestamp: 1970-01-01 00:00:00 +0000 UTC\n\
+SeverityText: \n\
+SeverityNumber: Info(9)\n\
+Body: Map({\"finish_reason\":\"stop\",\"index\":0,\"message\":{\"content\":\"It is on its way.\"}})\n\
+Attributes:\n\
+     -> event.name: Str(gen_ai.choice)\n\
+Trace ID: 4bf92f3577b34da6a3ce929d0e0e4736\n\
+Span ID: a000000000000001\n\
+Flags: 1\n\
+LogRecord #2\n\
+ObservedTimestamp: 2025-11-21 03:12:00.9 +0000 UTC\n\
+Timestamp: 2025-11-21 03:12:00.9 +0000 UTC\n\
+Body: Str(a plain application log line)\n\
+Attributes:\n\
+Trace ID: \n\
+Span ID: \n\
+Flags: 0\n\
+2025-11-21T03:12:01.200Z\tinfo\tResourceMetrics #0\n\
+Resource attributes:\n\
+     -> service.name: Str(bot)\n";
+    let d = load_bytes(
+        text.as_bytes().to_vec(),
+        "k",
+        0,
+        &LoadOptions::with_threads(1),
+    )
+    .expect("load");
+    let set = agtrace::model::TraceSet::build(d.batches, vec!["k".into()], Vec::new());
+    assert_eq!(set.spans.len(), 1);
+    let s = &set.spans[0];
+    // The records' fields did not leak into the span.
+    assert_eq!(set.span_attrs(s).len(), 2);
+    assert_eq!(set.str(s.name), "chat gpt-4o");
+    let events = set.span_events(s);
+    assert_eq!(events.len(), 2, "the record without a span is not an event");
+    assert_eq!(set.str(events[0].name), "gen_ai.user.message");
+    assert_eq!(set.str(events[1].name), "gen_ai.choice");
+    assert_eq!(
+        events[1].time,
+        T0 + 900 * MS,
+        "observed time when the time is zero"
+    );
+    let conv = format!("{:?}", agtrace::semconv::messages::conversation(&set, s));
+    assert!(conv.contains("where is my refund?"), "{conv}");
+    assert!(conv.contains("It is on its way."), "{conv}");
+}

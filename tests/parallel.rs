@@ -181,3 +181,40 @@ fn files_decoded_piece_by_piece_match_whole_reads() {
         a.warnings[0]
     );
 }
+
+/// Log records beside the spans (GenAI events) join their spans when a large file
+/// is decoded piece by piece too, in one document and in JSON Lines.
+#[test]
+fn log_records_join_their_spans_in_pieces() {
+    let logs = r#"{"scopeLogs":[{"logRecords":[{"traceId":"00000000000000000000000000000007","spanId":"0000000700000002","timeUnixNano":"1","eventName":"gen_ai.user.message","body":{"kvlistValue":{"values":[{"key":"content","value":{"stringValue":"where is my refund?"}}]}}}]}]}"#;
+    let doc = big_doc(600, false);
+    let with_logs = format!(
+        "{},\"resourceLogs\":[{logs}]}}",
+        doc.trim_end().trim_end_matches('}')
+    );
+    let v: serde_json::Value = serde_json::from_str(&doc).expect("json");
+    let mut jsonl: String = v["resourceSpans"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|rs| serde_json::json!({ "resourceSpans": [rs] }).to_string() + "\n")
+        .collect();
+    jsonl.push_str(&format!("{{\"resourceLogs\":[{logs}]}}\n"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, body) in [("doc.json", with_logs), ("lines.jsonl", jsonl)] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, &body).expect("write");
+        let (a, b) = load_file_both_ways(&p, 2);
+        assert_eq!(canonical(&a), canonical(&b), "{name}");
+        let span = common::span_by_id(&a, "0000000700000002");
+        let conv = format!(
+            "{:?}",
+            agtrace::semconv::messages::conversation(&a, &a.spans[span])
+        );
+        assert!(conv.contains("where is my refund?"), "{name}: {conv}");
+        assert_eq!(
+            a.source_formats,
+            vec!["OTLP/JSON with log records".to_owned()]
+        );
+    }
+}

@@ -4,14 +4,15 @@
 //! `InstrumentationLibrarySpans #0`), `Span #0` and its `Trace ID : …` fields,
 //! `Attributes:` lines `-> key: Str(value)` (or the old `STRING(value)`), `Events:` and
 //! `Links:`. A log prefix (`2025-01-15T08:46:23.229Z<TAB>info<TAB>`) before a block's first
-//! line is allowed, and the collector's own log lines in between are skipped; logs and
-//! metrics blocks are skipped to the next `ResourceSpans`. Lines a block cannot place
-//! are counted into one warning with the first line number.
+//! line is allowed, and the collector's own log lines in between are skipped. In
+//! `ResourceLog` blocks, log records that name a span (GenAI events) become events of
+//! that span; metrics blocks are skipped to the next `ResourceSpans`. Lines a block
+//! cannot place are counted into one warning with the first line number.
 
 use super::Decoded;
 use crate::model::{
-    Attr, AttrValue, Batch, Event, Link, Position, Resource, Scope, Slice, Span, SpanId, SpanKind,
-    StatusCode, TraceId, Warning,
+    Attr, AttrValue, Batch, Event, Link, LogEvent, Position, Resource, Scope, Slice, Span, SpanId,
+    SpanKind, StatusCode, TraceId, Warning,
 };
 
 /// True when `buf` is debug-exporter text with span detail.
@@ -45,6 +46,19 @@ fn structural(raw: &str) -> bool {
         "Links:",
         "Attributes:",
         "{",
+        "LogRecord #",
+        "ScopeLogs",
+        "ScopeMetrics",
+        "Metric #",
+        "ObservedTimestamp:",
+        "Timestamp:",
+        "SeverityText:",
+        "SeverityNumber:",
+        "EventName:",
+        "Body:",
+        "Trace ID",
+        "Span ID",
+        "Flags:",
     ];
     let b = raw.as_bytes();
     let stamped = b.len() > 11
@@ -122,38 +136,47 @@ pub(crate) fn parse_time(s: &str) -> Option<u64> {
 
 /// `Str(x)`, `Int(5)`, `STRING(x)`… as a value.
 fn parse_value(batch: &mut Batch, v: &str) -> AttrValue {
-    let v = v.trim();
-    let Some(open) = v.find('(') else {
-        return AttrValue::string(&mut batch.strings, v);
-    };
-    if !v.ends_with(')') {
-        return AttrValue::string(&mut batch.strings, v);
-    }
-    let (kind, inner) = (&v[..open], &v[open + 1..v.len() - 1]);
-    match kind.to_ascii_lowercase().as_str() {
-        "str" | "string" => AttrValue::string(&mut batch.strings, inner),
-        "int" => inner.parse().map_or_else(
-            |_| AttrValue::string(&mut batch.strings, inner),
-            AttrValue::Int,
-        ),
-        "double" => inner.parse().map_or_else(
-            |_| AttrValue::string(&mut batch.strings, inner),
-            AttrValue::Double,
-        ),
-        "bool" => AttrValue::Bool(inner.eq_ignore_ascii_case("true")),
-        "empty" => AttrValue::Empty,
-        "bytes" => {
-            use base64::Engine as _;
-            match base64::engine::general_purpose::STANDARD.decode(inner) {
-                Ok(b) => AttrValue::Bytes(Box::new(b)),
-                Err(_) => AttrValue::string(&mut batch.strings, inner),
-            }
+    if let Some(inner) = typed(v)
+        .filter(|(k, _)| k.eq_ignore_ascii_case("bytes"))
+        .map(|(_, i)| i)
+    {
+        use base64::Engine as _;
+        if let Ok(b) = base64::engine::general_purpose::STANDARD.decode(inner) {
+            return AttrValue::Bytes(Box::new(b));
         }
-        "map" | "slice" => match serde_json::from_str::<serde_json::Value>(inner) {
-            Ok(j) => AttrValue::from_json(&mut batch.strings, &j),
-            Err(_) => AttrValue::string(&mut batch.strings, inner),
-        },
-        _ => AttrValue::string(&mut batch.strings, v),
+    }
+    AttrValue::from_json(&mut batch.strings, &value_json(v))
+}
+
+/// The type word and the text inside `Type(…)`, when the value has that shape.
+fn typed(v: &str) -> Option<(&str, &str)> {
+    let v = v.trim();
+    let open = v.find('(')?;
+    v.ends_with(')')
+        .then(|| (&v[..open], &v[open + 1..v.len() - 1]))
+}
+
+/// A printed value as plain JSON: `Str(x)` a string, `Int(5)` a number, `Map({…})`
+/// and `Slice([…])` their JSON; anything else the text itself.
+fn value_json(v: &str) -> serde_json::Value {
+    use serde_json::Value;
+    let v = v.trim();
+    let Some((kind, inner)) = typed(v) else {
+        return Value::String(v.to_owned());
+    };
+    let text = || Value::String(inner.to_owned());
+    match kind.to_ascii_lowercase().as_str() {
+        "str" | "string" | "bytes" => text(),
+        "int" => inner.parse::<i64>().map_or_else(|_| text(), Value::from),
+        "double" => inner
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map_or_else(text, Value::Number),
+        "bool" => Value::Bool(inner.eq_ignore_ascii_case("true")),
+        "empty" => Value::Null,
+        "map" | "slice" => serde_json::from_str(inner).unwrap_or_else(|_| text()),
+        _ => Value::String(v.to_owned()),
     }
 }
 
@@ -185,8 +208,99 @@ enum Mode {
     EventAttrs,
     LinkHead,
     LinkAttrs,
-    /// A logs or metrics block: skipped to the next `ResourceSpans`.
+    /// A metrics block: skipped to the next `ResourceSpans`.
     Skip,
+    /// A logs block: its records read by [`LogBlock`] up to the next `ResourceSpans`.
+    Logs,
+}
+
+/// The log records of a `ResourceLog` block. Those that name a span (GenAI events:
+/// prompts, completions, tool payloads) become events of that span, as OTLP log
+/// records do; the rest are not trace data and are left out.
+#[derive(Default)]
+struct LogBlock {
+    /// The record being read, if any.
+    record: Option<LogEvent>,
+    /// Inside the record's `Attributes:` list.
+    in_attrs: bool,
+}
+
+impl LogBlock {
+    fn line(&mut self, t: &str, batch: &mut Batch) {
+        if t.starts_with("LogRecord #") {
+            self.finish(batch);
+            self.record = Some(LogEvent {
+                trace_id: TraceId([0; 16]),
+                span_id: SpanId::NONE,
+                time: 0,
+                name: String::new(),
+                attrs: Vec::new(),
+            });
+            self.in_attrs = false;
+            return;
+        }
+        let Some(r) = self.record.as_mut() else {
+            // Resource and scope lines of the block: nothing a span needs.
+            return;
+        };
+        if let Some(kv) = t.strip_prefix("->") {
+            if self.in_attrs {
+                let kv = kv.trim();
+                let (k, v) = kv.split_once(':').map_or((kv, ""), |(k, v)| (k.trim(), v));
+                r.attrs.push((k.to_owned(), value_json(v)));
+            }
+            return;
+        }
+        if t == "Attributes:" {
+            self.in_attrs = true;
+            return;
+        }
+        let Some((k, v)) = t.split_once(':') else {
+            return;
+        };
+        let v = v.trim();
+        self.in_attrs = false;
+        match k.trim() {
+            "Timestamp" => r.time = parse_time(v).filter(|&t| t > 0).unwrap_or(r.time),
+            "ObservedTimestamp" if r.time == 0 => r.time = parse_time(v).unwrap_or(0),
+            "EventName" => r.name = v.to_owned(),
+            "Body" => match value_json(v) {
+                serde_json::Value::Object(m) => r.attrs.extend(m),
+                serde_json::Value::Null => {}
+                b => r.attrs.push(("body".to_owned(), b)),
+            },
+            "Trace ID" => {
+                if let Ok(b) = crate::model::decode_id::<16>(v, "trace id") {
+                    r.trace_id = TraceId(b);
+                }
+            }
+            "Span ID" => {
+                if let Ok(b) = crate::model::decode_id::<8>(v, "span id") {
+                    r.span_id = SpanId(b);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Ends the record being read: kept if it names a span.
+    fn finish(&mut self, batch: &mut Batch) {
+        let Some(mut r) = self.record.take() else {
+            return;
+        };
+        if r.trace_id.0 == [0; 16] || r.span_id.0 == [0; 8] {
+            return;
+        }
+        if r.name.is_empty() {
+            r.name = r
+                .attrs
+                .iter()
+                .find(|(k, _)| k == "event.name")
+                .and_then(|(_, v)| v.as_str().map(str::to_owned))
+                .unwrap_or_else(|| "log".to_owned());
+        }
+        batch.log_events.push(r);
+    }
 }
 
 /// A span being read, with its attributes, events and links.
@@ -207,6 +321,7 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Decoded {
     let mut resource_attrs: Vec<Attr> = Vec::new();
     let (mut resource, mut scope) = (u32::MAX, u32::MAX);
     let mut cur = Pending::default();
+    let mut logs = LogBlock::default();
     let (mut unplaced, mut first_unplaced) = (0usize, 0usize);
     let mut problems = Vec::new();
 
@@ -245,7 +360,7 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Decoded {
     for (n, raw) in logical_lines(&text) {
         let raw = raw.as_ref();
         // A log prefix before a block's first line: keep from the marker on.
-        let line = ["ResourceSpans #", "ResourceLogs #", "ResourceMetrics #"]
+        let line = ["ResourceSpans #", "ResourceLog #", "ResourceMetrics #"]
             .iter()
             .find_map(|m| raw.find(m).map(|at| &raw[at..]))
             .unwrap_or(raw);
@@ -255,18 +370,30 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Decoded {
         }
         if t.starts_with("ResourceSpans #") {
             flush(&mut batch, &mut cur, &mut problems);
+            logs.finish(&mut batch);
             mode = Mode::None;
             resource = u32::MAX;
             scope = u32::MAX;
             resource_attrs.clear();
             continue;
         }
-        if t.starts_with("ResourceLogs #") || t.starts_with("ResourceMetrics #") {
+        if t.starts_with("ResourceLog #") || t.starts_with("ResourceLogs #") {
             flush(&mut batch, &mut cur, &mut problems);
+            logs.finish(&mut batch);
+            mode = Mode::Logs;
+            continue;
+        }
+        if t.starts_with("ResourceMetrics #") {
+            flush(&mut batch, &mut cur, &mut problems);
+            logs.finish(&mut batch);
             mode = Mode::Skip;
             continue;
         }
         if mode == Mode::Skip {
+            continue;
+        }
+        if mode == Mode::Logs {
+            logs.line(t, &mut batch);
             continue;
         }
         if t.starts_with("Resource attributes:") || t.starts_with("Resource labels:") {
@@ -479,6 +606,7 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Decoded {
         // to place, nothing lost.
     }
     flush(&mut batch, &mut cur, &mut problems);
+    logs.finish(&mut batch);
     if unplaced > 0 {
         problems.push(format!(
             "{unplaced} attribute lines outside any resource, span, event or link (first at line {first_unplaced}); skipped"

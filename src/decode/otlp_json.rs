@@ -466,8 +466,11 @@ pub fn decode_ranges(
                     let last = k == n - 1;
                     let out = if lines {
                         let newlines = memchr::memchr_iter(b'\n', &buf).count() as u64;
-                        let (batch, recognized, warns) =
+                        let (mut batch, recognized, warns) =
                             decode_line_chunk(&buf, last, source, name);
+                        if super::otlp_logs::has_logs(&buf) {
+                            batch.log_events = super::otlp_logs::span_events(&buf);
+                        }
                         // Line numbers are fixed up once every piece's newlines are known.
                         let warns: Vec<Warning> = warns
                             .into_iter()
@@ -483,8 +486,12 @@ pub fn decode_ranges(
                         if k > 0 {
                             buf[0] = b'[';
                         }
-                        decode_piece(&buf, k == 0, last, closed, source, name)
-                            .map(|(b, w)| (b, w, true, 0))
+                        decode_piece(&buf, k == 0, last, closed, source, name).map(|(mut b, w)| {
+                            if super::otlp_logs::has_logs(&buf) {
+                                b.log_events = super::otlp_logs::span_events_in_piece(&buf);
+                            }
+                            (b, w, true, 0)
+                        })
                     };
                     drop(buf);
                     match out {
@@ -515,6 +522,7 @@ pub fn decode_ranges(
             batch.warnings.push(w);
         }
         line_base += newlines;
+        out.logs |= !batch.log_events.is_empty();
         out.batches.push(batch);
     }
     Some(out)

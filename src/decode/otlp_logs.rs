@@ -62,6 +62,29 @@ pub fn has_logs(buf: &[u8]) -> bool {
         || memchr::memmem::find(buf, b"\"resource_logs\"").is_some()
 }
 
+/// The log records in one piece of a large document cut between its `resourceSpans`
+/// elements: a `resourceLogs` member found in the piece is read as a document of its
+/// own (it is the document's last member, as exporters write it).
+pub fn span_events_in_piece(piece: &[u8]) -> Vec<LogEvent> {
+    let Some(at) = memchr::memmem::find(piece, b"\"resourceLogs\"")
+        .or_else(|| memchr::memmem::find(piece, b"\"resource_logs\""))
+    else {
+        return Vec::new();
+    };
+    let mut doc = Vec::with_capacity(piece.len() - at + 2);
+    doc.push(b'{');
+    doc.extend_from_slice(&piece[at..]);
+    let end = doc
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .unwrap_or(0);
+    doc.truncate(end + 1);
+    if doc.last() != Some(&b'}') || serde_json::from_slice::<serde::de::IgnoredAny>(&doc).is_err() {
+        doc.push(b'}');
+    }
+    span_events(&doc)
+}
+
 fn nanos(v: Option<&Value>) -> Option<u64> {
     match v? {
         Value::Number(n) => n.as_u64(),

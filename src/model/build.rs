@@ -490,7 +490,7 @@ fn merge_duplicate(old: &mut Span, new: Span) {
 }
 
 /// An OTLP/JSON `AnyValue` (`{"stringValue": …}`…) as an attribute value; a bare JSON
-/// value is taken as it is.
+/// value (an object without any `AnyValue` key too) is taken as it is.
 fn any_value(strings: &mut super::Interner, v: &serde_json::Value) -> super::AttrValue {
     use super::AttrValue;
     use serde_json::Value;
@@ -551,5 +551,9 @@ fn any_value(strings: &mut super::Interner, v: &serde_json::Value) -> super::Att
                 .collect(),
         ));
     }
-    AttrValue::Empty
+    if o.contains_key("bytesValue") || o.contains_key("bytes_value") || o.is_empty() {
+        return AttrValue::Empty;
+    }
+    // A plain JSON object (a log body printed as JSON by the debug exporter).
+    AttrValue::from_json(strings, v)
 }
