@@ -140,6 +140,7 @@ fn arbitrary_bytes_never_panic() {
         "shapes/agent-incident.zipkin.json",
         "shapes/agent-incident.debug.txt",
         "shapes/python-console.json",
+        "shapes/agent-incident.node-console.txt",
     ] {
         files.push(std::fs::read(fixture(rel)).expect("fixture"));
     }

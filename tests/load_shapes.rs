@@ -315,56 +315,7 @@ fn collector_compressed_record_framing() {
 /// type), events and services, and the same steps and findings.
 #[test]
 fn jaeger_json_matches_the_otlp_fixture() {
-    let digest = |set: &agtrace::model::TraceSet| -> Vec<String> {
-        let flat = |v: &AttrValue| match v {
-            AttrValue::Array(_) | AttrValue::KvList(_) => v.to_json(&set.strings).to_string(),
-            v => v.display(&set.strings),
-        };
-        let mut rows: Vec<String> = (0..set.spans.len() as u32)
-            .map(|i| {
-                let s = &set.spans[i as usize];
-                let mut attrs: Vec<String> = set
-                    .span_attrs(s)
-                    .iter()
-                    .map(|a| format!("{}={}", set.str(a.key), flat(&a.value)))
-                    .collect();
-                attrs.sort();
-                let events: Vec<String> = set
-                    .span_events(s)
-                    .iter()
-                    .map(|e| {
-                        let mut a: Vec<String> = set.attrs[e.attrs.range()]
-                            .iter()
-                            .map(|a| format!("{}={}", set.str(a.key), flat(&a.value)))
-                            .collect();
-                        a.sort();
-                        format!("{}@{}[{}]", set.str(e.name), e.time, a.join(","))
-                    })
-                    .collect();
-                let step = set.step(i);
-                format!(
-                    "{} {} {} {} {:?} {:?} {:?} {}..{} [{}] {:?} svc={} kind={} outcome={:?} marks={}",
-                    s.trace_id,
-                    s.span_id,
-                    s.parent_span_id,
-                    set.str(s.name),
-                    s.kind,
-                    s.status,
-                    set.str(s.status_message),
-                    s.start,
-                    s.end,
-                    attrs.join(","),
-                    events,
-                    set.service_of(s),
-                    step.kind.as_str(),
-                    step.outcome,
-                    set.finding_marks[i as usize]
-                )
-            })
-            .collect();
-        rows.sort();
-        rows
-    };
+    let digest = |set: &agtrace::model::TraceSet| parity_digest(set, Lossy::default());
     let otlp = load_ok(&["agent-incident.otlp.json"]);
     let jaeger = load_ok(&["shapes/agent-incident.jaeger.json"]);
     assert!(jaeger.warnings.is_empty(), "{:?}", jaeger.warnings);
@@ -373,6 +324,141 @@ fn jaeger_json_matches_the_otlp_fixture() {
         assert_eq!(x, y);
     }
     assert_eq!(a.len(), b.len());
+}
+
+/// What a format cannot carry, left out of the comparison.
+#[derive(Clone, Copy, Default)]
+struct Lossy {
+    /// Internal kind reads as unspecified.
+    internal_kind: bool,
+    /// Event attributes are lost.
+    event_attrs: bool,
+}
+
+/// One line per span, sorted: ids, tree, name, kind, status, times, attributes,
+/// events, service and the derived step — what two formats of one trace must agree on.
+fn parity_digest(set: &agtrace::model::TraceSet, lossy: Lossy) -> Vec<String> {
+    let flat = |v: &AttrValue| match v {
+        AttrValue::Array(_) | AttrValue::KvList(_) => v.to_json(&set.strings).to_string(),
+        v => v.display(&set.strings),
+    };
+    let mut rows: Vec<String> = (0..set.spans.len() as u32)
+        .map(|i| {
+            let s = &set.spans[i as usize];
+            let mut attrs: Vec<String> = set
+                .span_attrs(s)
+                .iter()
+                .map(|a| format!("{}={}", set.str(a.key), flat(&a.value)))
+                .collect();
+            attrs.sort();
+            let events: Vec<String> = set
+                .span_events(s)
+                .iter()
+                .map(|e| {
+                    let mut a: Vec<String> = set.attrs[e.attrs.range()]
+                        .iter()
+                        .map(|a| format!("{}={}", set.str(a.key), flat(&a.value)))
+                        .collect();
+                    a.sort();
+                    if lossy.event_attrs {
+                        a.clear();
+                    }
+                    format!("{}@{}[{}]", set.str(e.name), e.time, a.join(","))
+                })
+                .collect();
+            let kind = match s.kind {
+                SpanKind::Internal if lossy.internal_kind => SpanKind::Unspecified,
+                k => k,
+            };
+            let step = set.step(i);
+            format!(
+                "{} {} {} {} {kind:?} {:?} {:?} {}..{} [{}] {events:?} svc={} kind={} outcome={:?} tokens={:?} findings={}",
+                s.trace_id,
+                s.span_id,
+                s.parent_span_id,
+                set.str(s.name),
+                s.status,
+                set.str(s.status_message),
+                s.start,
+                s.end,
+                attrs.join(","),
+                set.service_of(s),
+                step.kind.as_str(),
+                step.outcome,
+                step.tokens,
+                set.finding_marks[i as usize]
+            )
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// The incident fixture as Node's console exporter prints it
+/// (testdata/make_node_console.py: util.inspect literals, microsecond times, the
+/// JavaScript kind enum) loads as the same model as the OTLP it was made from.
+#[test]
+fn node_console_output_matches_the_otlp_fixture() {
+    let otlp = load_ok(&["agent-incident.otlp.json"]);
+    let node = load_ok(&["shapes/agent-incident.node-console.txt"]);
+    assert!(node.warnings.is_empty(), "{:?}", node.warnings);
+    assert_eq!(
+        node.source_formats,
+        vec!["Node console exporter".to_owned()]
+    );
+    let (a, b) = (
+        parity_digest(&otlp, Lossy::default()),
+        parity_digest(&node, Lossy::default()),
+    );
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x, y);
+    }
+}
+
+/// Node SDK 1.x printed `parentId`; older Node split long strings with `+`; a
+/// terminal gets colours. A cut at the end keeps the spans printed before it.
+#[test]
+fn node_console_variants_and_damage() {
+    use agtrace::source::{LoadOptions, load_bytes};
+    let text = "\u{1b}[1m{\u{1b}[22m\n  traceId: \u{1b}[32m'4bf92f3577b34da6a3ce929d0e0e4736'\u{1b}[39m,\n  parentId: undefined,\n  traceState: undefined,\n  name: 'invoke_agent support',\n  id: 'a000000000000001',\n  kind: 0,\n  timestamp: 1763694720000000,\n  duration: 4200000.5,\n  attributes: {\n    'gen_ai.operation.name': 'invoke_' +\n      'agent',\n    'gen_ai.agent.name': \"support's\"\n  },\n  status: { code: 2, message: 'boom' },\n  events: [\n    {\n      name: 'exception',\n      attributes: { 'exception.message': 'boom', 'exception.stacktrace': [Array] },\n      time: [ 1763694721, 500000000 ],\n      droppedAttributesCount: 0\n    }\n  ],\n  links: []\n}\n{\n  traceId: '4bf92f3577b34da6a3ce929d0e0e4736',\n  parentId: 'a000000000000001',\n  name: 'chat',\n  id: 'a000000000000002',\n  kind: 2,\n  timestamp: 1763694720100000,\n  duration: 1000,\n  attributes: { 'gen_ai.operation.name': 'chat' },\n  status: { code: 0 },\n  events: [],\n  links: []\n}\n{\n  traceId: '4bf92f3577b34da6a3ce929d0e0e4736',\n  parentId: 'a000000000000001',\n  name: 'cut";
+    let d = load_bytes(
+        text.as_bytes().to_vec(),
+        "node",
+        0,
+        &LoadOptions::with_threads(1),
+    )
+    .expect("load");
+    let set = agtrace::model::TraceSet::build(d.batches, vec!["node".into()], Vec::new());
+    assert_eq!(set.spans.len(), 2);
+    let root = &set.spans[common::span_by_id(&set, "a000000000000001")];
+    assert_eq!(set.str(root.name), "invoke_agent support");
+    assert_eq!(root.kind, SpanKind::Internal);
+    assert_eq!(root.status, StatusCode::Error);
+    assert_eq!(set.str(root.status_message), "boom");
+    assert_eq!(root.start, T0);
+    assert_eq!(root.end - root.start, 4_200_000_500);
+    assert_eq!(
+        set.span_attr(root, "gen_ai.operation.name")
+            .and_then(|v| v.as_str(&set.strings)),
+        Some("invoke_agent")
+    );
+    assert_eq!(
+        set.span_attr(root, "gen_ai.agent.name")
+            .and_then(|v| v.as_str(&set.strings)),
+        Some("support's")
+    );
+    assert_eq!(set.span_events(root)[0].time, T0 + 1_500 * MS);
+    let child = &set.spans[common::span_by_id(&set, "a000000000000002")];
+    assert_eq!(child.parent_span_id.to_string(), "a000000000000001");
+    assert_eq!(child.kind, SpanKind::Client);
+    assert!(
+        set.warnings
+            .iter()
+            .any(|w| w.message.contains("kept the 2 spans")),
+        "{:?}",
+        set.warnings
+    );
 }
 
 /// Jaeger v2's query API answers with OTLP wrapped in `{"result": …}`.
@@ -400,52 +486,12 @@ fn jaeger_v2_wrapped_otlp() {
 /// are strings; an INTERNAL kind; event attributes; links) is compared as it arrives.
 #[test]
 fn zipkin_json_matches_the_otlp_fixture() {
-    let digest = |set: &agtrace::model::TraceSet| -> Vec<String> {
-        let flat = |v: &AttrValue| match v {
-            AttrValue::Array(_) | AttrValue::KvList(_) => v.to_json(&set.strings).to_string(),
-            v => v.display(&set.strings),
-        };
-        let mut rows: Vec<String> = (0..set.spans.len() as u32)
-            .map(|i| {
-                let s = &set.spans[i as usize];
-                let mut attrs: Vec<String> = set
-                    .span_attrs(s)
-                    .iter()
-                    .map(|a| format!("{}={}", set.str(a.key), flat(&a.value)))
-                    .collect();
-                attrs.sort();
-                let events: Vec<String> = set
-                    .span_events(s)
-                    .iter()
-                    .map(|e| format!("{}@{}", set.str(e.name), e.time))
-                    .collect();
-                let kind = match s.kind {
-                    SpanKind::Internal => SpanKind::Unspecified,
-                    k => k,
-                };
-                let step = set.step(i);
-                format!(
-                    "{} {} {} {} {kind:?} {:?} {:?} {}..{} [{}] {events:?} svc={} kind={} outcome={:?} tokens={:?} findings={}",
-                    s.trace_id,
-                    s.span_id,
-                    s.parent_span_id,
-                    set.str(s.name),
-                    s.status,
-                    set.str(s.status_message),
-                    s.start,
-                    s.end,
-                    attrs.join(","),
-                    set.service_of(s),
-                    step.kind.as_str(),
-                    step.outcome,
-                    step.tokens,
-                    set.finding_marks[i as usize]
-                )
-            })
-            .collect();
-        rows.sort();
-        rows
+    // Zipkin has no internal kind and no event attributes.
+    let lossy = Lossy {
+        internal_kind: true,
+        event_attrs: true,
     };
+    let digest = |set: &agtrace::model::TraceSet| parity_digest(set, lossy);
     let otlp = load_ok(&["agent-incident.otlp.json"]);
     let zipkin = load_ok(&["shapes/agent-incident.zipkin.json"]);
     assert!(zipkin.warnings.is_empty(), "{:?}", zipkin.warnings);
@@ -763,6 +809,10 @@ fn each_source_says_which_format_it_was_read_as() {
         ("shapes/agent-incident.debug.txt", "collector debug text"),
         ("shapes/agent-incident.pb.zst", "OTLP protobuf, in zstd"),
         ("shapes/python-console.json", "Python console exporter"),
+        (
+            "shapes/agent-incident.node-console.txt",
+            "Node console exporter",
+        ),
         ("shapes/traces-and-logs.json", "OTLP/JSON with log records"),
         (
             "shapes/collector.jsonl.gz",

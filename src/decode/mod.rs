@@ -7,6 +7,7 @@ pub mod jaeger;
 pub mod json_cut;
 pub(crate) mod json_seeds;
 pub mod langfuse;
+pub mod node_console;
 pub mod otlp_json;
 pub mod otlp_logs;
 pub mod otlp_proto;

@@ -88,7 +88,6 @@ pub fn formats(out: &mut impl Write) -> io::Result<()> {
     table(out, FORMATS, 24)?;
     writeln!(
         out,
-        "\nNot read (named when met): Node's console exporter output, other SQLite databases,\n\
-         binary data."
+        "\nNot read (named when met): other SQLite databases, binary data, text logs."
     )
 }

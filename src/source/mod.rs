@@ -54,7 +54,7 @@ pub enum LoadError {
     },
     /// The input is not a trace format agtrace reads.
     #[error(
-        "{name}: this looks like {what}, not an OTLP trace dump. agtrace reads OTLP/JSON (TracesData or ExportTraceServiceRequest documents, one or many, JSON Lines or an array), OTLP protobuf (one message, 4-byte length-prefixed or varint-delimited), Jaeger and Zipkin JSON, Langfuse exports, flat span records, and the collector's debug-exporter text, plain or gzip/zstd compressed"
+        "{name}: this looks like {what}, not an OTLP trace dump. agtrace reads OTLP/JSON (TracesData or ExportTraceServiceRequest documents, one or many, JSON Lines or an array), OTLP protobuf (one message, 4-byte length-prefixed or varint-delimited), Jaeger and Zipkin JSON, Langfuse exports, flat span records, SDK console-exporter output, and the collector's debug-exporter text, plain or gzip/zstd compressed"
     )]
     NotTrace {
         /// Input name.
@@ -101,6 +101,10 @@ pub const FORMATS: &[(&str, &str)] = &[
     (
         "flat span records",
         "a JSON list of spans (or {spans: […]}) with ids, times and a flat attribute map: evaluation tools, AWS ADOT aws/spans",
+    ),
+    (
+        "SDK console output",
+        "the Python SDK's ConsoleSpanExporter (JSON objects in a row) and Node's (util.inspect literals); Phoenix's span JSON",
     ),
     (
         "Jaeger JSON",
@@ -527,7 +531,13 @@ pub fn load_bytes(
     }
     let other = (format == Format::Json)
         .then(|| decode::other_json(&buf, source, name))
-        .flatten();
+        .flatten()
+        .or_else(|| {
+            (matches!(format, Format::Json | Format::Other)
+                && decode::node_console::looks_like(&buf))
+            .then(|| decode::node_console::decode(&buf, source, name))
+            .flatten()
+        });
     let result = match (format, other) {
         (_, Some(decoded)) => Ok(decoded),
         (Format::Json, None) => decode::otlp_json::decode(&mut buf, source, name, opts.threads),
