@@ -5,8 +5,12 @@
 //! skipping every value (the floor). Reports median wall time, spans/s, MB/s and
 //! peak memory (the child's own `VmHWM`, or `/usr/bin/time` for jq).
 //!
+//! The other formats (Jaeger and Zipkin JSON, the collector's debug-exporter text)
+//! are written from the same runs; JSON ones get the serde_json baselines, the text
+//! one a read-and-count-lines floor.
+//!
 //! `cargo bench --bench load -- [--traces N] [--spans-per-trace N] [--runs N]
-//! [--formats json,jsonl,proto,proto-stream] [--no-jq]`
+//! [--formats json,jsonl,proto,proto-stream,jaeger,zipkin,debug] [--no-jq]`
 
 #[path = "support/gen.rs"]
 mod generator;
@@ -90,6 +94,17 @@ fn measure(
 /// Child mode: parse a file with serde_json as the baselines do, then exit.
 fn child(mode: &str, path: &str) {
     let buf = std::fs::read(path).expect("read");
+    if mode == "count-lines" {
+        let n = buf.iter().filter(|&&b| b == b'\n').count();
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let hwm = status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .unwrap_or("0");
+        eprintln!("peak_rss_kb={hwm} items={n}");
+        return;
+    }
     let jsonl = mode.ends_with("-lines");
     let docs: Vec<&[u8]> = if jsonl {
         buf.split(|&b| b == b'\n')
@@ -129,7 +144,15 @@ fn main() {
     let mut traces = 10_000usize;
     let mut per = 21usize;
     let mut runs = 5usize;
-    let mut formats = vec!["json", "jsonl", "proto", "proto-stream"];
+    let mut formats = vec![
+        "json",
+        "jsonl",
+        "proto",
+        "proto-stream",
+        "jaeger",
+        "zipkin",
+        "debug",
+    ];
     let mut jq = true;
     let mut it = args.iter().skip(1);
     while let Some(a) = it.next() {
@@ -181,7 +204,22 @@ fn main() {
             },
             true,
         );
-        if fmt.starts_with("json") {
+        if fmt == "debug" {
+            let floor = measure(
+                "read + count lines (floor)",
+                &file,
+                spans,
+                runs.min(3),
+                || {
+                    let mut c = Command::new(&me);
+                    c.arg("--child").arg("count-lines").arg(&f);
+                    c
+                },
+                true,
+            );
+            println!("  ratios: agtrace/floor {:.2}", ours / floor);
+        }
+        if fmt.starts_with("json") || fmt == "jaeger" || fmt == "zipkin" {
             let lines = if fmt == "jsonl" { "-lines" } else { "" };
             let value = measure(
                 "serde_json::Value parse",

@@ -13,6 +13,9 @@ use opentelemetry_proto::tonic::trace::v1::{
     ResourceSpans, ScopeSpans, Span, Status, TracesData, span,
 };
 use prost::Message as _;
+
+#[path = "gen_other.rs"]
+mod other;
 use std::io::{self, Write};
 
 /// Output encodings.
@@ -26,6 +29,12 @@ pub enum Encoding {
     Proto,
     /// Protobuf messages each prefixed by a 4-byte big-endian length.
     ProtoStream,
+    /// Jaeger query-API JSON.
+    Jaeger,
+    /// A Zipkin v2 span array.
+    Zipkin,
+    /// The collector's debug-exporter text (`kubectl logs`).
+    DebugText,
 }
 
 impl Encoding {
@@ -36,6 +45,9 @@ impl Encoding {
             "jsonl" => Encoding::Jsonl,
             "proto" | "pb" => Encoding::Proto,
             "proto-stream" => Encoding::ProtoStream,
+            "jaeger" => Encoding::Jaeger,
+            "zipkin" => Encoding::Zipkin,
+            "debug" | "debug-text" => Encoding::DebugText,
             _ => return None,
         })
     }
@@ -321,6 +333,9 @@ pub fn build(traces: usize, spans_per_trace: usize, seed: u64) -> Vec<ResourceSp
 /// Writes the runs in the given encoding.
 pub fn write(out: &mut impl Write, rs: &[ResourceSpans], enc: Encoding) -> io::Result<()> {
     match enc {
+        Encoding::Jaeger => other::write_jaeger(out, rs),
+        Encoding::Zipkin => other::write_zipkin(out, rs),
+        Encoding::DebugText => other::write_debug_text(out, rs),
         Encoding::Json => {
             out.write_all(b"{\"resourceSpans\":[")?;
             for (k, r) in rs.iter().enumerate() {

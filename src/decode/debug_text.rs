@@ -314,9 +314,106 @@ struct Pending {
 }
 
 /// Decodes debug-exporter text.
+/// Several threads each read a run of whole `ResourceSpans` blocks.
 pub fn decode(buf: &[u8], source: u32, name: &str) -> Decoded {
     let text = String::from_utf8_lossy(buf);
-    let mut batch = Batch::for_input(buf.len());
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8)
+        .min(buf.len() / (4 << 20) + 1);
+    let parts = block_runs(&text, threads);
+    let results: Vec<Part> = std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .iter()
+            .map(|&(start, end, line_base)| {
+                let piece = &text[start..end];
+                scope.spawn(move || decode_part(piece, line_base, source))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let mut batches = Vec::with_capacity(results.len());
+    let mut problems = Vec::new();
+    let (mut unplaced, mut first_unplaced) = (0usize, 0usize);
+    for p in results {
+        if first_unplaced == 0 {
+            first_unplaced = p.first_unplaced;
+        }
+        unplaced += p.unplaced;
+        problems.extend(p.problems);
+        batches.push(p.batch);
+    }
+    if unplaced > 0 {
+        problems.push(format!(
+            "{unplaced} attribute lines outside any resource, span, event or link (first at line {first_unplaced}); skipped"
+        ));
+    }
+    let mut warnings = super::cap_warnings(problems, name);
+    if !buf.ends_with(b"\n") && !buf.is_empty() {
+        // A log always ends its lines; this one was cut in the middle of one.
+        let line = buf.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        let spans: usize = batches.iter().map(|b| b.spans.len()).sum();
+        warnings.insert(
+            0,
+            Warning {
+                source: name.to_owned(),
+                position: Position::Line { line, column: 1 },
+                message: format!(
+                    "the input ends part way through line {line}; the last span ({spans} read) may be incomplete"
+                ),
+            },
+        );
+    }
+    if let Some(b) = batches.first_mut() {
+        b.warnings = warnings;
+    }
+    Decoded::new(batches, true, "collector debug text")
+}
+
+/// Up to `parts` runs of the text `(start, end, lines before start)`, each cut just
+/// before a line holding `ResourceSpans #`, so every run holds whole blocks.
+fn block_runs(text: &str, parts: usize) -> Vec<(usize, usize, usize)> {
+    let b = text.as_bytes();
+    let finder = memchr::memmem::Finder::new(b"ResourceSpans #");
+    let mut cuts = vec![0usize];
+    for k in 1..parts {
+        let target = (b.len() * k / parts).max(cuts.last().copied().unwrap_or(0) + 1);
+        let Some(at) = b.get(target..).and_then(|rest| finder.find(rest)) else {
+            break;
+        };
+        let at = target + at;
+        let line_start = b[..at]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |p| p + 1);
+        if line_start > *cuts.last().unwrap_or(&0) {
+            cuts.push(line_start);
+        }
+    }
+    cuts.push(b.len());
+    let mut line_base = 0;
+    let mut out = Vec::with_capacity(cuts.len());
+    for w in cuts.windows(2) {
+        out.push((w[0], w[1], line_base));
+        line_base += memchr::memchr_iter(b'\n', &b[w[0]..w[1]]).count();
+    }
+    out
+}
+
+/// What one run of blocks read to.
+#[derive(Default)]
+struct Part {
+    batch: Batch,
+    problems: Vec<String>,
+    unplaced: usize,
+    first_unplaced: usize,
+}
+
+fn decode_part(text: &str, line_base: usize, source: u32) -> Part {
+    let mut batch = Batch::for_input(text.len());
     let mut mode = Mode::None;
     let mut resource_attrs: Vec<Attr> = Vec::new();
     let (mut resource, mut scope) = (u32::MAX, u32::MAX);
@@ -357,7 +454,8 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Decoded {
         batch.spans.push(s);
     };
 
-    for (n, raw) in logical_lines(&text) {
+    for (n, raw) in logical_lines(text) {
+        let n = n + line_base;
         let raw = raw.as_ref();
         // A log prefix before a block's first line: keep from the marker on.
         let line = ["ResourceSpans #", "ResourceLog #", "ResourceMetrics #"]
@@ -607,33 +705,32 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Decoded {
     }
     flush(&mut batch, &mut cur, &mut problems);
     logs.finish(&mut batch);
-    if unplaced > 0 {
-        problems.push(format!(
-            "{unplaced} attribute lines outside any resource, span, event or link (first at line {first_unplaced}); skipped"
-        ));
+    Part {
+        batch,
+        problems,
+        unplaced,
+        first_unplaced,
     }
-    batch.warnings = super::cap_warnings(problems, name);
-    if !buf.ends_with(b"\n") && !buf.is_empty() {
-        // A log always ends its lines; this one was cut in the middle of one.
-        let line = buf.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-        batch.warnings.insert(
-            0,
-            Warning {
-                source: name.to_owned(),
-                position: Position::Line { line, column: 1 },
-                message: format!(
-                    "the input ends part way through line {line}; the last span ({} read) may be incomplete",
-                    batch.spans.len()
-                ),
-            },
-        );
-    }
-    Decoded::new(vec![batch], true, "collector debug text")
 }
 
 #[cfg(test)]
 mod tests {
-    use super::parse_time;
+    use super::{block_runs, parse_time};
+
+    #[test]
+    fn runs_start_at_resource_spans_lines_and_count_lines_before() {
+        let block = "2025-01-15T08:46:23.229Z\tinfo\tResourceSpans #0\nResource attributes:\n     -> a: Str(b)\n";
+        let text = block.repeat(40);
+        let runs = block_runs(&text, 4);
+        assert_eq!(runs.len(), 4);
+        assert_eq!(runs.first().map(|r| r.0), Some(0));
+        assert_eq!(runs.last().map(|r| r.1), Some(text.len()));
+        for w in runs.windows(2) {
+            assert_eq!(w[0].1, w[1].0, "contiguous");
+            assert!(text[w[1].0..].starts_with("2025-01-15T08:46:23.229Z\tinfo\tResourceSpans #0"));
+            assert_eq!(w[1].2, text[..w[1].0].matches('\n').count());
+        }
+    }
 
     #[test]
     fn times_with_nanoseconds_and_offsets() {

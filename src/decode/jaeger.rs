@@ -10,89 +10,90 @@
 //! OTLP answer wrapped in `{"result": …}`, handed back to the OTLP reader.
 
 use super::Decoded;
+use super::scalar::Scalar;
 use crate::model::{
     Attr, AttrValue, Batch, Event, Link, Resource, Scope, Slice, Span, SpanId, SpanKind,
     StatusCode, TraceId,
 };
 use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
+/// The `{"data": […]}` answer; without `data`, the object is one trace.
 #[derive(Deserialize)]
-#[serde(untagged)]
-enum Doc {
-    Data { data: Vec<JTrace> },
-    List(Vec<JTrace>),
-    One(JTrace),
+struct Top<'a> {
+    #[serde(borrow, default)]
+    data: Option<Vec<&'a RawValue>>,
 }
 
 #[derive(Deserialize)]
-struct JTrace {
-    #[serde(rename = "traceID")]
-    _trace_id: Option<String>,
-    #[serde(default)]
-    spans: Vec<JSpan>,
-    #[serde(default)]
-    processes: HashMap<String, JProcess>,
+struct JTrace<'a> {
+    #[serde(borrow, default)]
+    spans: Vec<JSpan<'a>>,
+    #[serde(borrow, default)]
+    processes: HashMap<Cow<'a, str>, JProcess<'a>>,
 }
 
 #[derive(Deserialize)]
-struct JProcess {
-    #[serde(rename = "serviceName", default)]
-    service_name: String,
-    #[serde(default)]
-    tags: Vec<JTag>,
+struct JProcess<'a> {
+    #[serde(rename = "serviceName", borrow, default)]
+    service_name: Cow<'a, str>,
+    #[serde(borrow, default)]
+    tags: Vec<JTag<'a>>,
 }
 
 #[derive(Deserialize)]
-struct JSpan {
-    #[serde(rename = "traceID")]
-    trace_id: String,
-    #[serde(rename = "spanID")]
-    span_id: String,
-    #[serde(rename = "operationName", default)]
-    operation_name: String,
-    #[serde(default)]
-    references: Option<Vec<JRef>>,
-    #[serde(rename = "startTime", default)]
-    start_time: Value,
-    #[serde(default)]
-    duration: Value,
-    #[serde(default)]
-    tags: Option<Vec<JTag>>,
-    #[serde(default)]
-    logs: Option<Vec<JLog>>,
-    #[serde(rename = "processID", default)]
-    process_id: String,
+struct JSpan<'a> {
+    #[serde(rename = "traceID", borrow)]
+    trace_id: Cow<'a, str>,
+    #[serde(rename = "spanID", borrow)]
+    span_id: Cow<'a, str>,
+    #[serde(rename = "operationName", borrow, default)]
+    operation_name: Cow<'a, str>,
+    #[serde(borrow, default)]
+    references: Option<Vec<JRef<'a>>>,
+    #[serde(rename = "startTime", borrow, default)]
+    start_time: Scalar<'a>,
+    #[serde(borrow, default)]
+    duration: Scalar<'a>,
+    #[serde(borrow, default)]
+    tags: Option<Vec<JTag<'a>>>,
+    #[serde(borrow, default)]
+    logs: Option<Vec<JLog<'a>>>,
+    #[serde(rename = "processID", borrow, default)]
+    process_id: Cow<'a, str>,
     #[serde(default)]
     flags: Option<u32>,
 }
 
 #[derive(Deserialize)]
-struct JRef {
-    #[serde(rename = "refType", default)]
-    ref_type: String,
-    #[serde(rename = "traceID", default)]
-    trace_id: String,
-    #[serde(rename = "spanID", default)]
-    span_id: String,
+struct JRef<'a> {
+    #[serde(rename = "refType", borrow, default)]
+    ref_type: Cow<'a, str>,
+    #[serde(rename = "traceID", borrow, default)]
+    trace_id: Cow<'a, str>,
+    #[serde(rename = "spanID", borrow, default)]
+    span_id: Cow<'a, str>,
 }
 
 #[derive(Deserialize)]
-struct JLog {
-    #[serde(default)]
-    timestamp: Value,
-    #[serde(default)]
-    fields: Vec<JTag>,
+struct JLog<'a> {
+    #[serde(borrow, default)]
+    timestamp: Scalar<'a>,
+    #[serde(borrow, default)]
+    fields: Vec<JTag<'a>>,
 }
 
 #[derive(Deserialize)]
-struct JTag {
-    key: String,
-    #[serde(rename = "type", default)]
-    kind: String,
-    #[serde(default)]
-    value: Value,
+struct JTag<'a> {
+    #[serde(borrow)]
+    key: Cow<'a, str>,
+    #[serde(rename = "type", borrow, default)]
+    kind: Cow<'a, str>,
+    #[serde(borrow, default)]
+    value: Scalar<'a>,
 }
 
 /// True when the input, from its first 64 KiB `head`, looks like Jaeger JSON (a cheap look at its start).
@@ -114,69 +115,101 @@ pub fn unwrap_result(buf: &[u8]) -> Option<Vec<u8>> {
 
 /// A tag's value, typed as Jaeger says (`string|bool|int64|float64|binary`).
 fn value(batch: &mut Batch, t: &JTag) -> AttrValue {
-    let text = || match &t.value {
-        Value::String(s) => s.clone(),
-        v => v.to_string(),
-    };
-    match t.kind.to_ascii_lowercase().as_str() {
-        "bool" => match &t.value {
-            Value::Bool(b) => AttrValue::Bool(*b),
-            v => AttrValue::Bool(v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("true"))),
-        },
-        "int64" => match &t.value {
-            Value::Number(n) => n
-                .as_i64()
-                .map(AttrValue::Int)
-                .unwrap_or_else(|| AttrValue::Double(n.as_f64().unwrap_or(0.0))),
-            v => v.as_str().and_then(|s| s.parse().ok()).map_or_else(
-                || AttrValue::string(&mut batch.strings, &text()),
-                AttrValue::Int,
-            ),
-        },
-        "float64" => match &t.value {
-            Value::Number(n) => AttrValue::Double(n.as_f64().unwrap_or(0.0)),
-            v => v.as_str().and_then(|s| s.parse().ok()).map_or_else(
-                || AttrValue::string(&mut batch.strings, &text()),
-                AttrValue::Double,
-            ),
-        },
-        "binary" => {
+    let v = &t.value;
+    let text = |batch: &mut Batch| AttrValue::string(&mut batch.strings, &v.text());
+    let kind = t.kind.to_ascii_lowercase();
+    match (kind.as_str(), v) {
+        ("bool", Scalar::Bool(b)) => AttrValue::Bool(*b),
+        ("bool", v) => AttrValue::Bool(v.text().eq_ignore_ascii_case("true")),
+        ("int64", Scalar::Int(i)) => AttrValue::Int(*i),
+        ("int64", Scalar::UInt(u)) => {
+            i64::try_from(*u).map_or(AttrValue::Double(*u as f64), AttrValue::Int)
+        }
+        ("int64", Scalar::Float(f)) => AttrValue::Double(*f),
+        ("int64", Scalar::Str(s)) => s
+            .trim()
+            .parse()
+            .map_or_else(|_| text(batch), AttrValue::Int),
+        ("float64", Scalar::Float(f)) => AttrValue::Double(*f),
+        ("float64", Scalar::Int(i)) => AttrValue::Double(*i as f64),
+        ("float64", Scalar::UInt(u)) => AttrValue::Double(*u as f64),
+        ("float64", Scalar::Str(s)) => s
+            .trim()
+            .parse()
+            .map_or_else(|_| text(batch), AttrValue::Double),
+        ("binary", v) => {
             use base64::Engine as _;
-            let s = text();
-            match base64::engine::general_purpose::STANDARD.decode(s.trim()) {
+            match base64::engine::general_purpose::STANDARD.decode(v.text().trim()) {
                 Ok(b) => AttrValue::Bytes(Box::new(b)),
-                Err(_) => AttrValue::string(&mut batch.strings, &s),
+                Err(_) => text(batch),
             }
         }
-        _ => match &t.value {
-            Value::Bool(b) => AttrValue::Bool(*b),
-            Value::Number(n) if n.is_i64() => AttrValue::Int(n.as_i64().unwrap_or(0)),
-            Value::Number(n) => AttrValue::Double(n.as_f64().unwrap_or(0.0)),
-            Value::Null => AttrValue::Empty,
-            _ => AttrValue::string(&mut batch.strings, &text()),
-        },
+        (_, Scalar::Bool(b)) => AttrValue::Bool(*b),
+        (_, Scalar::Int(i)) => AttrValue::Int(*i),
+        (_, Scalar::UInt(u)) => {
+            i64::try_from(*u).map_or(AttrValue::Double(*u as f64), AttrValue::Int)
+        }
+        (_, Scalar::Float(f)) => AttrValue::Double(*f),
+        (_, Scalar::Null) => AttrValue::Empty,
+        _ => text(batch),
     }
 }
 
-fn tag_str(t: &JTag) -> String {
-    match &t.value {
-        Value::String(s) => s.clone(),
-        v => v.to_string(),
-    }
+fn tag_str<'a>(t: &'a JTag) -> Cow<'a, str> {
+    t.value.text()
 }
 
 /// Decodes Jaeger JSON; `None` when it is not (or not parseable as) Jaeger JSON.
+/// Traces are decoded on several threads, each into its own batch.
 pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
-    let doc: Doc = serde_json::from_slice(buf).ok()?;
-    let traces = match doc {
-        Doc::Data { data } => data,
-        Doc::List(l) => l,
-        Doc::One(t) => vec![t],
+    let first = buf.iter().find(|b| !b.is_ascii_whitespace())?;
+    let raw: Vec<&RawValue> = if *first == b'[' {
+        serde_json::from_slice(buf).ok()?
+    } else {
+        let top: Top = serde_json::from_slice(buf).ok()?;
+        match top.data {
+            Some(d) => d,
+            None => vec![serde_json::from_slice(buf).ok()?],
+        }
     };
-    let mut batch = Batch::for_input(buf.len());
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8)
+        .min(raw.len().max(1));
+    let per = raw.len().div_ceil(threads).max(1);
+    let results: Vec<Option<(Batch, Vec<String>)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = raw
+            .chunks(per)
+            .map(|chunk| {
+                let share = buf.len() * chunk.len() / raw.len().max(1);
+                scope.spawn(move || read_traces(chunk, source, share))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().ok().flatten())
+            .collect()
+    });
+    let mut batches = Vec::with_capacity(results.len());
+    let mut problems = Vec::new();
+    for r in results {
+        let (b, p) = r?;
+        batches.push(b);
+        problems.extend(p);
+    }
+    if let Some(b) = batches.first_mut() {
+        b.warnings = super::cap_warnings(problems, name);
+    }
+    Some(Decoded::new(batches, true, "Jaeger JSON"))
+}
+
+/// Decodes some of the traces into one batch; `None` when one is not a Jaeger trace.
+fn read_traces(raw: &[&RawValue], source: u32, share: usize) -> Option<(Batch, Vec<String>)> {
+    let mut batch = Batch::for_input(share);
     let mut problems = Vec::new();
     let mut scopes: HashMap<(String, String), u32> = HashMap::new();
-    for tr in &traces {
+    for r in raw {
+        let tr: JTrace = serde_json::from_str(r.get()).ok()?;
         // Each process of the trace is a resource.
         let mut resources: HashMap<&str, u32> = HashMap::new();
         for (pid, p) in &tr.processes {
@@ -192,7 +225,7 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
                 let value = value(&mut batch, t);
                 batch.attrs.push(Attr { key, value });
             }
-            resources.insert(pid.as_str(), batch.resources.len() as u32);
+            resources.insert(pid.as_ref(), batch.resources.len() as u32);
             batch.resources.push(Resource {
                 service,
                 attrs: batch.attrs_since(start),
@@ -232,7 +265,7 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
             let mut error_tag = false;
             let attr_start = batch.attrs.len();
             for t in s.tags.as_deref().unwrap_or_default() {
-                match t.key.as_str() {
+                match t.key.as_ref() {
                     "span.kind" => {
                         kind = match tag_str(t).to_ascii_lowercase().as_str() {
                             "client" => SpanKind::Client,
@@ -246,14 +279,16 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
                     "otel.status_code" => {
                         status = StatusCode::from_name(&tag_str(t)).unwrap_or(StatusCode::Unset)
                     }
-                    "otel.status_description" => message = tag_str(t),
+                    "otel.status_description" => message = tag_str(t).into_owned(),
                     "error" => {
-                        error_tag = matches!(&t.value, Value::Bool(true))
+                        error_tag = matches!(&t.value, Scalar::Bool(true))
                             || tag_str(t).eq_ignore_ascii_case("true")
                     }
-                    "otel.scope.name" | "otel.library.name" => scope_name = tag_str(t),
-                    "otel.scope.version" | "otel.library.version" => scope_version = tag_str(t),
-                    "w3c.tracestate" => trace_state = tag_str(t),
+                    "otel.scope.name" | "otel.library.name" => scope_name = tag_str(t).into_owned(),
+                    "otel.scope.version" | "otel.library.version" => {
+                        scope_version = tag_str(t).into_owned()
+                    }
+                    "w3c.tracestate" => trace_state = tag_str(t).into_owned(),
                     _ => {
                         let key = batch.strings.intern(&t.key);
                         let value = value(&mut batch, t);
@@ -271,7 +306,7 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
                 let mut ev_name = String::new();
                 for f in &l.fields {
                     if f.key == "event" && ev_name.is_empty() {
-                        ev_name = tag_str(f);
+                        ev_name = tag_str(f).into_owned();
                         continue;
                     }
                     let key = batch.strings.intern(&f.key);
@@ -281,7 +316,7 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
                 let ev_attrs = batch.attrs_since(a0);
                 let name = batch.strings.intern(&ev_name);
                 batch.events.push(Event {
-                    time: super::micros_as_nanos(Some(&l.timestamp)).unwrap_or(0),
+                    time: l.timestamp.micros_as_nanos().unwrap_or(0),
                     name,
                     attrs: ev_attrs,
                     dropped: 0,
@@ -333,17 +368,17 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
                     k
                 }
             };
-            let resource = match resources.get(s.process_id.as_str()) {
+            let resource = match resources.get(s.process_id.as_ref()) {
                 Some(&r) => r,
                 None => {
                     let r = batch.resources.len() as u32;
                     batch.resources.push(Resource::default());
-                    resources.insert(s.process_id.as_str(), r);
+                    resources.insert(s.process_id.as_ref(), r);
                     r
                 }
             };
-            let start = super::micros_as_nanos(Some(&s.start_time)).unwrap_or(0);
-            let end = start.saturating_add(super::micros_as_nanos(Some(&s.duration)).unwrap_or(0));
+            let start = s.start_time.micros_as_nanos().unwrap_or(0);
+            let end = start.saturating_add(s.duration.micros_as_nanos().unwrap_or(0));
             let name = batch.strings.intern(&s.operation_name);
             let status_message = batch.strings.intern(&message);
             let trace_state = batch.strings.intern(&trace_state);
@@ -369,6 +404,5 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
             });
         }
     }
-    batch.warnings = super::cap_warnings(problems, name);
-    Some(Decoded::new(vec![batch], true, "Jaeger JSON"))
+    Some((batch, problems))
 }

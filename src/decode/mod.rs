@@ -12,6 +12,7 @@ pub mod otlp_json;
 pub mod otlp_logs;
 pub mod otlp_proto;
 pub mod proto_wire;
+pub(crate) mod scalar;
 pub mod zipkin;
 
 use crate::model::{Batch, Position, Warning};
@@ -89,16 +90,6 @@ pub(crate) fn short_hex_id<const N: usize>(s: &str) -> Option<[u8; N]> {
     crate::model::decode_id::<N>(&format!("{s:0>width$}", width = 2 * N), "id").ok()
 }
 
-/// A microsecond count (a JSON number or numeric string) as nanoseconds.
-pub(crate) fn micros_as_nanos(v: Option<&serde_json::Value>) -> Option<u64> {
-    match v? {
-        serde_json::Value::Number(n) => n.as_u64().or_else(|| n.as_f64().map(|f| f as u64)),
-        serde_json::Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-    .map(|us| us.saturating_mul(1000))
-}
-
 /// The JSON formats other than OTLP, in the order they are tried: how each is told
 /// from the first 64 KiB, and its reader (`None`: not that format after all).
 type JsonReader = (fn(&str) -> bool, fn(&[u8], u32, &str) -> Option<Decoded>);
@@ -108,6 +99,13 @@ const OTHER_JSON: [JsonReader; 4] = [
     (langfuse::looks_like, langfuse::decode),
     (flat::looks_like, flat::decode),
 ];
+
+/// True when the start of a JSON input (its first 64 KiB) looks like one of the
+/// non-OTLP formats, so the OTLP piece-by-piece reader should leave it alone.
+pub fn looks_like_other_json(head: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&head[..head.len().min(64 * 1024)]);
+    OTHER_JSON.iter().any(|(looks, _)| looks(&head))
+}
 
 /// Reads JSON that is one of the non-OTLP formats; `None` for anything else (OTLP
 /// included), which the OTLP reader then takes.

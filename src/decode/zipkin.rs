@@ -12,59 +12,63 @@
 //! id follow the server half.
 
 use super::Decoded;
+use super::scalar::Scalar;
 use crate::model::{
     Attr, AttrValue, Batch, Event, Resource, Scope, Slice, Span, SpanId, SpanKind, StatusCode,
     TraceId,
 };
 use serde::Deserialize;
-use serde_json::Value;
-use std::collections::HashMap;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 
 #[derive(Deserialize)]
-struct ZSpan {
-    #[serde(rename = "traceId")]
-    trace_id: String,
-    id: String,
-    #[serde(rename = "parentId", default)]
-    parent_id: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    kind: Option<String>,
-    #[serde(default)]
-    timestamp: Option<Value>,
-    #[serde(default)]
-    duration: Option<Value>,
-    #[serde(rename = "localEndpoint", default)]
-    local: Option<ZEndpoint>,
-    #[serde(rename = "remoteEndpoint", default)]
-    remote: Option<ZEndpoint>,
-    #[serde(default)]
-    tags: Option<HashMap<String, Value>>,
-    #[serde(default)]
-    annotations: Option<Vec<ZAnnotation>>,
+struct ZSpan<'a> {
+    #[serde(rename = "traceId", borrow)]
+    trace_id: Cow<'a, str>,
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(rename = "parentId", borrow, default)]
+    parent_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    timestamp: Scalar<'a>,
+    #[serde(borrow, default)]
+    duration: Scalar<'a>,
+    #[serde(rename = "localEndpoint", borrow, default)]
+    local: Option<ZEndpoint<'a>>,
+    #[serde(rename = "remoteEndpoint", borrow, default)]
+    remote: Option<ZEndpoint<'a>>,
+    /// In key order, as the collector's translator adds them.
+    #[serde(borrow, default)]
+    tags: Option<BTreeMap<Cow<'a, str>, Scalar<'a>>>,
+    #[serde(borrow, default)]
+    annotations: Option<Vec<ZAnnotation<'a>>>,
     #[serde(default)]
     shared: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
-struct ZEndpoint {
-    #[serde(rename = "serviceName", default)]
-    service_name: Option<String>,
-    #[serde(default)]
-    ipv4: Option<String>,
-    #[serde(default)]
-    ipv6: Option<String>,
+struct ZEndpoint<'a> {
+    #[serde(rename = "serviceName", borrow, default)]
+    service_name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    ipv4: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    ipv6: Option<Cow<'a, str>>,
     #[serde(default)]
     port: Option<i64>,
 }
 
 #[derive(Deserialize)]
-struct ZAnnotation {
-    #[serde(default)]
-    timestamp: Option<Value>,
-    #[serde(default)]
-    value: String,
+struct ZAnnotation<'a> {
+    #[serde(borrow, default)]
+    timestamp: Scalar<'a>,
+    #[serde(borrow, default)]
+    value: Cow<'a, str>,
 }
 
 /// A shared span by trace and the client's span id.
@@ -80,23 +84,21 @@ pub fn looks_like(head: &str) -> bool {
             || (head.contains("\"timestamp\"") && !head.contains("\"resourceSpans\"")))
 }
 
-fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        v => v.to_string(),
-    }
+fn text(v: &Scalar) -> String {
+    v.text().into_owned()
 }
 
 /// Decodes Zipkin v2 JSON; `None` when it is not (or not parseable as) a span array.
+/// Spans are decoded on several threads, each into its own batch.
 pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
-    let spans: Vec<ZSpan> = serde_json::from_slice(buf).ok()?;
-    let mut batch = Batch::for_input(buf.len());
-    let mut problems = Vec::new();
-    let mut resources: HashMap<String, u32> = HashMap::new();
-    let mut scopes: HashMap<(String, String), u32> = HashMap::new();
-    // Shared (server) halves: (trace, client id) → (own id, service).
+    let raw: Vec<&RawValue> = serde_json::from_slice(buf).ok()?;
+    // Shared (server) halves first: (trace, client id) → (own id, service).
     let mut shared: HashMap<SharedKey, ([u8; 8], String)> = HashMap::new();
-    for s in &spans {
+    for r in &raw {
+        if memchr::memmem::find(r.get().as_bytes(), b"\"shared\"").is_none() {
+            continue;
+        }
+        let s: ZSpan = serde_json::from_str(r.get()).ok()?;
         if s.shared == Some(true)
             && let (Some(t), Some(i)) = (
                 super::short_hex_id::<16>(&s.trace_id),
@@ -108,12 +110,61 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
             let svc = s
                 .local
                 .as_ref()
-                .and_then(|e| e.service_name.clone())
-                .unwrap_or_default();
+                .and_then(|e| e.service_name.as_deref())
+                .unwrap_or_default()
+                .to_owned();
             shared.insert((t, i), (own, svc));
         }
     }
-    for s in &spans {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8)
+        .min(raw.len() / 1000 + 1);
+    let per = raw.len().div_ceil(threads).max(1);
+    let shared = &shared;
+    let results: Vec<Option<(Batch, Vec<String>)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = raw
+            .chunks(per)
+            .map(|chunk| {
+                let share = buf.len() * chunk.len() / raw.len().max(1);
+                scope.spawn(move || read_spans(chunk, shared, source, share))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().ok().flatten())
+            .collect()
+    });
+    let mut batches = Vec::with_capacity(results.len());
+    let mut problems = Vec::new();
+    for r in results {
+        let (b, p) = r?;
+        batches.push(b);
+        problems.extend(p);
+    }
+    if batches.is_empty() {
+        batches.push(Batch::default());
+    }
+    if let Some(b) = batches.first_mut() {
+        b.warnings = super::cap_warnings(problems, name);
+    }
+    Some(Decoded::new(batches, true, "Zipkin v2 JSON"))
+}
+
+/// Decodes some of the spans into one batch; `None` when one is not a Zipkin span.
+fn read_spans(
+    raw: &[&RawValue],
+    shared: &HashMap<SharedKey, ([u8; 8], String)>,
+    source: u32,
+    share: usize,
+) -> Option<(Batch, Vec<String>)> {
+    let mut batch = Batch::for_input(share);
+    let mut problems = Vec::new();
+    let mut resources: HashMap<String, u32> = HashMap::new();
+    let mut scopes: HashMap<(String, String), u32> = HashMap::new();
+    for r in raw {
+        let s: ZSpan = serde_json::from_str(r.get()).ok()?;
+        let s = &s;
         let (Some(trace_id), Some(raw_id)) = (
             super::short_hex_id::<16>(&s.trace_id),
             super::short_hex_id::<8>(&s.id),
@@ -128,7 +179,7 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
         let service = s
             .local
             .as_ref()
-            .and_then(|e| e.service_name.clone())
+            .and_then(|e| e.service_name.as_deref())
             .unwrap_or_default();
         let is_shared = s.shared == Some(true);
         let (span_id, parent_id) = if is_shared {
@@ -146,11 +197,11 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
             };
             (raw_id, parent)
         };
-        let resource = match resources.get(&service) {
+        let resource = match resources.get(service) {
             Some(&r) => r,
             None => {
                 let start = batch.attrs.len();
-                let svc = batch.strings.intern(&service);
+                let svc = batch.strings.intern(service);
                 if !service.is_empty() {
                     let key = batch.strings.intern("service.name");
                     batch.attrs.push(Attr {
@@ -164,7 +215,7 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
                     attrs: batch.attrs_since(start),
                     dropped: 0,
                 });
-                resources.insert(service.clone(), r);
+                resources.insert(service.to_owned(), r);
                 r
             }
         };
@@ -179,10 +230,8 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
         let (mut scope_name, mut scope_version) = (String::new(), String::new());
         let mut error: Option<String> = None;
         let attr_start = batch.attrs.len();
-        let mut tags: Vec<(&String, &Value)> = s.tags.iter().flatten().collect();
-        tags.sort_by(|a, b| a.0.cmp(b.0));
-        for (k, v) in tags {
-            match k.as_str() {
+        for (k, v) in s.tags.iter().flatten() {
+            match k.as_ref() {
                 "otel.status_code" => {
                     status = StatusCode::from_name(&text(v)).unwrap_or(StatusCode::Unset)
                 }
@@ -199,8 +248,11 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
         }
         if let Some(r) = &s.remote {
             for (k, v) in [
-                ("peer.service", r.service_name.clone()),
-                ("net.peer.ip", r.ipv4.clone().or_else(|| r.ipv6.clone())),
+                ("peer.service", r.service_name.as_deref().map(str::to_owned)),
+                (
+                    "net.peer.ip",
+                    r.ipv4.as_deref().or(r.ipv6.as_deref()).map(str::to_owned),
+                ),
                 ("net.peer.port", r.port.map(|p| p.to_string())),
             ] {
                 if let Some(v) = v.filter(|v| !v.is_empty()) {
@@ -234,7 +286,7 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
         for a in s.annotations.iter().flatten() {
             let n = batch.strings.intern(&a.value);
             batch.events.push(Event {
-                time: super::micros_as_nanos(a.timestamp.as_ref()).unwrap_or(0),
+                time: a.timestamp.micros_as_nanos().unwrap_or(0),
                 name: n,
                 attrs: Slice::default(),
                 dropped: 0,
@@ -260,8 +312,8 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
                 k
             }
         };
-        let start = super::micros_as_nanos(s.timestamp.as_ref()).unwrap_or(0);
-        let end = match super::micros_as_nanos(s.duration.as_ref()) {
+        let start = s.timestamp.micros_as_nanos().unwrap_or(0);
+        let end = match s.duration.micros_as_nanos() {
             Some(d) => start.saturating_add(d),
             None => 0,
         };
@@ -285,6 +337,5 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
             ..Span::default()
         });
     }
-    batch.warnings = super::cap_warnings(problems, name);
-    Some(Decoded::new(vec![batch], true, "Zipkin v2 JSON"))
+    Some((batch, problems))
 }

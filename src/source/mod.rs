@@ -467,6 +467,12 @@ fn decode_file_in_pieces(
     if magic[0] != b'{' {
         return None;
     }
+    // Jaeger and the other whole-document formats are not cut into OTLP pieces.
+    let mut head = vec![0u8; len.min(64 * 1024) as usize];
+    file.read_exact_at(&mut head, 0).ok()?;
+    if decode::looks_like_other_json(&head) || decode::node_console::looks_like(&head) {
+        return None;
+    }
     if let Some(p) = &opts.progress {
         p.set_phase(1);
     }
@@ -599,7 +605,8 @@ pub fn load_bytes(
         decoded.format = "Jaeger v2 (OTLP/JSON)";
     }
     decoded.wrapping = layers;
-    if format == Format::Json && decode::otlp_logs::has_logs(&buf) {
+    // Only OTLP documents carry log records (the other JSON formats have no place for them).
+    if decoded.format == decode::otlp_json::OTLP_JSON && decode::otlp_logs::has_logs(&buf) {
         let events = decode::otlp_logs::span_events(&buf);
         decoded.logs = true;
         if !events.is_empty() {
