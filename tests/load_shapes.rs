@@ -948,3 +948,88 @@ Resource attributes:\n\
     assert!(conv.contains("where is my refund?"), "{conv}");
     assert!(conv.contains("It is on its way."), "{conv}");
 }
+
+/// A protobuf logs file (what the collector's file exporter writes for a logs
+/// pipeline with `format: proto`, encoded here with the reference message types) given
+/// next to the traces: its GenAI records join their spans.
+#[test]
+fn protobuf_log_records_join_their_spans() {
+    use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, KeyValueList, any_value};
+    use opentelemetry_proto::tonic::logs::v1::{LogRecord, LogsData, ResourceLogs, ScopeLogs};
+    use prost::Message as _;
+    let s = |v: &str| AnyValue {
+        value: Some(any_value::Value::StringValue(v.into())),
+    };
+    let record = |span: &[u8], name: &str, content: &str| LogRecord {
+        time_unix_nano: T0 + 100 * MS,
+        event_name: name.into(),
+        trace_id: vec![
+            0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6, 0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e,
+            0x47, 0x36,
+        ],
+        span_id: span.to_vec(),
+        attributes: vec![KeyValue {
+            key: "gen_ai.system".into(),
+            value: Some(s("openai")),
+            ..Default::default()
+        }],
+        body: Some(AnyValue {
+            value: Some(any_value::Value::KvlistValue(KeyValueList {
+                values: vec![KeyValue {
+                    key: "content".into(),
+                    value: Some(s(content)),
+                    ..Default::default()
+                }],
+            })),
+        }),
+        ..Default::default()
+    };
+    let span = [0xa0, 0, 0, 0, 0, 0, 0, 1];
+    let logs = LogsData {
+        resource_logs: vec![ResourceLogs {
+            scope_logs: vec![ScopeLogs {
+                log_records: vec![
+                    record(&span, "gen_ai.user.message", "where is my refund?"),
+                    record(&[0xff; 8], "gen_ai.user.message", "lost"),
+                ],
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    };
+    let traces = serde_json::json!({"resourceSpans": [{"scopeSpans": [{"spans": [
+        {"traceId": "4bf92f3577b34da6a3ce929d0e0e4736", "spanId": "a000000000000001", "name": "chat gpt-4o",
+         "kind": 3, "startTimeUnixNano": T0.to_string(), "endTimeUnixNano": (T0 + 1000 * MS).to_string(),
+         "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}}]}]}]}]});
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (tp, lp) = (dir.path().join("traces.json"), dir.path().join("logs.pb"));
+    std::fs::write(&tp, traces.to_string()).expect("write");
+    // Single message, then the file exporter's length-prefixed stream.
+    let one = logs.encode_to_vec();
+    let mut stream = (one.len() as u32).to_be_bytes().to_vec();
+    stream.extend_from_slice(&one);
+    for bytes in [one, stream] {
+        std::fs::write(&lp, &bytes).expect("write");
+        let set = agtrace::input::load(
+            &[
+                agtrace::source::Input::Path(tp.clone()),
+                agtrace::source::Input::Path(lp.clone()),
+            ],
+            &agtrace::source::LoadOptions::with_threads(1),
+        )
+        .expect("load");
+        assert_eq!(set.source_formats[1], "OTLP protobuf log records");
+        let conv = format!(
+            "{:?}",
+            agtrace::semconv::messages::conversation(&set, &set.spans[0])
+        );
+        assert!(conv.contains("where is my refund?"), "{conv}");
+        assert!(
+            set.warnings
+                .iter()
+                .any(|w| w.message.contains("1 log records name spans")),
+            "{:?}",
+            set.warnings
+        );
+    }
+}

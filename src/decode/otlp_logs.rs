@@ -160,3 +160,72 @@ pub fn span_events(buf: &[u8]) -> Vec<LogEvent> {
     }
     out
 }
+
+/// Log records in OTLP protobuf — one `LogsData` / `ExportLogsServiceRequest`
+/// message, or a stream of them each behind a 4-byte big-endian length (the file
+/// exporter's logs file) — as span events. `None` when the bytes are not that, or hold
+/// no record at all.
+pub fn proto_span_events(buf: &[u8]) -> Option<Vec<LogEvent>> {
+    let mut records = Vec::new();
+    if super::proto_wire::log_records(buf, &mut records).is_err() {
+        records.clear();
+        let mut at = 0usize;
+        while at < buf.len() {
+            let head = buf.get(at..at + 4)?;
+            let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+            let body = buf.get(at + 4..at + 4 + len)?;
+            super::proto_wire::log_records(body, &mut records).ok()?;
+            at += 4 + len;
+        }
+    }
+    if records.is_empty() {
+        return None;
+    }
+    Some(
+        records
+            .into_iter()
+            .filter_map(|mut r| {
+                let (t, s) = (r.trace_id?, r.span_id?);
+                let name = Some(std::mem::take(&mut r.event_name))
+                    .filter(|n| !n.is_empty())
+                    .or_else(|| {
+                        r.attrs
+                            .iter()
+                            .find(|(k, _)| k == "event.name")
+                            .and_then(|(_, v)| v.get("stringValue")?.as_str().map(str::to_owned))
+                    })
+                    .unwrap_or_else(|| "log".to_owned());
+                let mut attrs = r.attrs;
+                match r.body {
+                    Some(Value::Object(mut b)) if b.contains_key("kvlistValue") => {
+                        let items = b
+                            .remove("kvlistValue")
+                            .and_then(|kv| kv.get("values").cloned())
+                            .and_then(|v| v.as_array().cloned())
+                            .unwrap_or_default();
+                        for kv in items {
+                            if let Some(k) = kv.get("key").and_then(Value::as_str) {
+                                attrs.push((
+                                    k.to_owned(),
+                                    kv.get("value").cloned().unwrap_or_default(),
+                                ));
+                            }
+                        }
+                    }
+                    Some(b) => attrs.push(("body".to_owned(), b)),
+                    None => {}
+                }
+                Some(LogEvent {
+                    trace_id: TraceId(t),
+                    span_id: SpanId(s),
+                    time: [r.time, r.observed]
+                        .into_iter()
+                        .find(|&t| t > 0)
+                        .unwrap_or(0),
+                    name,
+                    attrs,
+                })
+            })
+            .collect(),
+    )
+}

@@ -456,6 +456,132 @@ fn any_value(strings: &mut Interner, msg: &[u8], depth: u32) -> R<AttrValue> {
     Ok(out)
 }
 
+/// One OTLP log record as read from protobuf: ids, times, event name, and its
+/// attributes and body in OTLP/JSON `AnyValue` form.
+#[derive(Default)]
+pub struct LogRecord {
+    /// `trace_id` when it is 16 bytes.
+    pub trace_id: Option<[u8; 16]>,
+    /// `span_id` when it is 8 bytes.
+    pub span_id: Option<[u8; 8]>,
+    /// `time_unix_nano`.
+    pub time: u64,
+    /// `observed_time_unix_nano`.
+    pub observed: u64,
+    /// `event_name`.
+    pub event_name: String,
+    /// Attributes: key and `AnyValue` JSON.
+    pub attrs: Vec<(String, serde_json::Value)>,
+    /// The body, as `AnyValue` JSON.
+    pub body: Option<serde_json::Value>,
+}
+
+/// Walks a `LogsData` message (fields of `opentelemetry/proto/logs/v1/logs.proto`:
+/// resource_logs 1 → scope_logs 2 → log_records 2) and appends its records. An error
+/// when the bytes are not well-formed protobuf of that shape (a span, say).
+pub fn log_records(msg: &[u8], out: &mut Vec<LogRecord>) -> R<()> {
+    let mut top = Reader::new(msg);
+    while let Some((num, v)) = top.field()? {
+        let (1, Value::Bytes(rl)) = (num, v) else {
+            return Err(WireError("not LogsData"));
+        };
+        let mut r = Reader::new(rl);
+        while let Some((num, v)) = r.field()? {
+            if let (2, Value::Bytes(sl)) = (num, v) {
+                let mut s = Reader::new(sl);
+                while let Some((num, v)) = s.field()? {
+                    if let (2, Value::Bytes(rec)) = (num, v) {
+                        out.push(log_record(rec)?);
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn log_record(msg: &[u8]) -> R<LogRecord> {
+    let mut rec = LogRecord::default();
+    let mut rd = Reader::new(msg);
+    while let Some((num, v)) = rd.field()? {
+        match (num, v) {
+            (1, Value::Fixed64(t)) => rec.time = t,
+            (11, Value::Fixed64(t)) => rec.observed = t,
+            (2, Value::Varint(_)) | (7, Value::Varint(_)) | (8, Value::Fixed32(_)) => {}
+            (3, Value::Bytes(_)) => {}
+            (5, Value::Bytes(b)) => rec.body = Some(any_json(b, 0)?),
+            (6, Value::Bytes(b)) => rec.attrs.push(key_value_json(b, 0)?),
+            (9, Value::Bytes(b)) => rec.trace_id = <[u8; 16]>::try_from(b).ok(),
+            (10, Value::Bytes(b)) => rec.span_id = <[u8; 8]>::try_from(b).ok(),
+            (12, Value::Bytes(b)) => rec.event_name = text(b).into_owned(),
+            // A field of the right number with the wrong wire type: not a log record.
+            (1 | 2 | 3 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12, _) => {
+                return Err(WireError("not a log record"));
+            }
+            _ => {}
+        }
+    }
+    Ok(rec)
+}
+
+fn key_value_json(msg: &[u8], depth: u32) -> R<(String, serde_json::Value)> {
+    let (mut key, mut value) = (String::new(), serde_json::Value::Null);
+    let mut rd = Reader::new(msg);
+    while let Some((num, v)) = rd.field()? {
+        match (num, v) {
+            (1, Value::Bytes(b)) => key = text(b).into_owned(),
+            (2, Value::Bytes(b)) => value = any_json(b, depth + 1)?,
+            _ => {}
+        }
+    }
+    Ok((key, value))
+}
+
+/// An `AnyValue` in its OTLP/JSON form (`{"stringValue": …}`…).
+fn any_json(msg: &[u8], depth: u32) -> R<serde_json::Value> {
+    use serde_json::json;
+    if depth > MAX_DEPTH {
+        return Err(WireError("values nested too deeply"));
+    }
+    let mut out = serde_json::Value::Null;
+    let mut rd = Reader::new(msg);
+    while let Some((num, v)) = rd.field()? {
+        out = match (num, v) {
+            (1, Value::Bytes(b)) => json!({ "stringValue": text(b) }),
+            (2, v) => json!({ "boolValue": as_u64(&v) != 0 }),
+            (3, v) => json!({ "intValue": (as_u64(&v) as i64).to_string() }),
+            (4, Value::Fixed64(x)) => json!({ "doubleValue": f64::from_bits(x) }),
+            (5, Value::Bytes(b)) => {
+                let mut items = Vec::new();
+                let mut r = Reader::new(b);
+                while let Some((n, v)) = r.field()? {
+                    if let (1, Value::Bytes(x)) = (n, v) {
+                        items.push(any_json(x, depth + 1)?);
+                    }
+                }
+                json!({ "arrayValue": { "values": items } })
+            }
+            (6, Value::Bytes(b)) => {
+                let mut items = Vec::new();
+                let mut r = Reader::new(b);
+                while let Some((n, v)) = r.field()? {
+                    if let (1, Value::Bytes(x)) = (n, v) {
+                        let (k, v) = key_value_json(x, depth + 1)?;
+                        items.push(json!({ "key": k, "value": v }));
+                    }
+                }
+                json!({ "kvlistValue": { "values": items } })
+            }
+            (7, Value::Bytes(b)) => {
+                use base64::Engine as _;
+                json!({ "bytesValue": base64::engine::general_purpose::STANDARD.encode(b) })
+            }
+            _ => out,
+        };
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

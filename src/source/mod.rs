@@ -88,7 +88,7 @@ pub const FORMATS: &[(&str, &str)] = &[
     ),
     (
         "OTLP protobuf",
-        "one TracesData / ExportTraceServiceRequest message, 4-byte big-endian length-prefixed records, or varint-delimited messages",
+        "one TracesData / ExportTraceServiceRequest message, 4-byte big-endian length-prefixed records, or varint-delimited messages; a LogsData file next to them joins its GenAI log records to their spans",
     ),
     (
         "collector debug text",
@@ -564,6 +564,23 @@ pub fn load_bytes(
                 what: describe_non_trace(&buf),
             });
         }
+    };
+    // A protobuf logs file (LogsData), given next to the traces it belongs to.
+    let result = match result {
+        Err(DecodeError::Proto(_)) if format == Format::Protobuf => {
+            match decode::otlp_logs::proto_span_events(&buf) {
+                Some(log_events) => Ok(Decoded::new(
+                    vec![Batch {
+                        log_events,
+                        ..Batch::default()
+                    }],
+                    true,
+                    "OTLP protobuf log records",
+                )),
+                None => result,
+            }
+        }
+        r => r,
     };
     let mut decoded = match result {
         Ok(d) => d,
