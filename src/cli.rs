@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(
     name = "agtrace",
-    version,
+    version = crate::VERSION,
     about,
     long_about = None,
     disable_help_subcommand = true

@@ -354,6 +354,17 @@ fn stats(a: crate::cli::StatsArgs) -> Result<(), CommandError> {
             render::stats::write_groups(&mut out, *by, &rows, &total, &style)?;
         }
     }
+    if !a.json
+        && any
+        && let Some(sources) = crate::analysis::stats::cost_sources(&set, &filter)
+        && sources != (0, 0, 0)
+    {
+        writeln!(
+            out,
+            "\ncosts: {}",
+            crate::analysis::totals::cost_origin(sources, &set.prices_as_of)
+        )?;
+    }
     if a.findings {
         let rows = finding_stats(&set, &filter);
         any |= !rows.is_empty();

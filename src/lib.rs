@@ -31,3 +31,10 @@ pub mod semconv;
 pub mod source;
 pub mod store;
 pub mod tui;
+
+/// `agtrace --version`: the crate version and the date of the bundled price table
+/// (costs priced from the table are estimates as of that date).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (bundled prices as of 2026-12-01)"
+);

@@ -407,6 +407,20 @@ fn summary(set: &TraceSet, i: u32, s: &Span, step: &Step) -> Vec<DetailLine> {
                 .push(Tone::Warning, marks.join(", ")),
         );
     }
+    let tr = &set.traces[s.trace as usize];
+    if tr.billable_steps > 0
+        && let Some(sources) = tr.cost_sources()
+    {
+        out.push(DetailLine::plain(""));
+        out.push(DetailLine::toned(Tone::Label, "trace cost: ").push(
+            Tone::Plain,
+            format!(
+                "{} ({})",
+                crate::format::cost_compact(tr.cost(), tr.cost_is_partial(), true),
+                crate::analysis::totals::cost_origin(sources, &set.prices_as_of)
+            ),
+        ));
+    }
     let split = crate::analysis::steptime::time_by_kind(set, s.trace);
     if split.len() > 1 {
         out.push(DetailLine::plain(""));

@@ -43,6 +43,9 @@ pub fn trace_json(set: &TraceSet, tr: &Trace) -> Value {
         "reasoning_tokens": tr.tokens.reasoning,
         "cost_usd": tr.cost(),
         "cost_partial": tr.cost_is_partial(),
+        "cost_source": tr.cost_sources().map(|(provided, priced, unknown)| {
+            json!({"provided": provided, "priced": priced, "unknown": unknown})
+        }),
         "orphan_count": ig.orphans,
         "clock_skew_count": ig.clock_skew,
         "unfinished_count": ig.unfinished,

@@ -131,6 +131,21 @@ struct Sample {
     billable: bool,
 }
 
+/// Where the costs of the traces a filter selects came from, summed over their
+/// billable calls: (provided, priced, unknown); `None` when some trace does not know.
+pub fn cost_sources(set: &TraceSet, filter: &Filter) -> Option<(u32, u32, u32)> {
+    let m = filter.matcher(set);
+    let mut sum = (0u32, 0u32, 0u32);
+    for t in 0..set.traces.len() as u32 {
+        if !filter.is_empty() && !m.trace_matches(t) {
+            continue;
+        }
+        let (p, e, u) = set.traces[t as usize].cost_sources()?;
+        sum = (sum.0 + p, sum.1 + e, sum.2 + u);
+    }
+    Some(sum)
+}
+
 /// Rows grouped `by`, over the steps (or traces) `filter` matches, sorted by what
 /// hurts most (errors, then p95), and the totals over all of them.
 pub fn group_stats(set: &TraceSet, by: GroupBy, filter: &Filter) -> (Vec<GroupStats>, GroupStats) {

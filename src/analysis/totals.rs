@@ -66,6 +66,40 @@ impl TraceTotals {
     }
 }
 
+/// Where a trace's cost came from, in words: billed (the spans carried it),
+/// estimated from the price table of `as_of`, unknown, or the mix of them.
+pub fn cost_origin(sources: (u32, u32, u32), as_of: &str) -> String {
+    let (provided, priced, unknown) = sources;
+    let table = if as_of.is_empty() {
+        "the price table".to_owned()
+    } else {
+        format!("the price table of {as_of}")
+    };
+    match (provided, priced, unknown) {
+        (0, 0, 0) => "nothing billable".into(),
+        (_, 0, 0) => "billed: provided by the spans".into(),
+        (0, _, 0) => format!("estimated from {table}"),
+        (0, 0, _) => "unknown: no cost on the spans and no price for their models".into(),
+        _ => {
+            let mut parts = Vec::new();
+            if provided > 0 {
+                parts.push(format!("{provided} provided by the span"));
+            }
+            if priced > 0 {
+                parts.push(format!("{priced} estimated from {table}"));
+            }
+            if unknown > 0 {
+                parts.push(format!("{unknown} unknown"));
+            }
+            format!(
+                "mixed: {} (of {} calls)",
+                parts.join(", "),
+                provided + priced + unknown
+            )
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -92,6 +92,9 @@ pub struct Trace {
     pub billable_steps: u32,
     /// Billable leaf steps whose cost is unknown.
     pub unpriced_steps: u32,
+    /// Billable leaf steps whose cost the span itself carried (billed, not
+    /// estimated); `None` when not known (a trace listed from a store's summaries).
+    pub provided_steps: Option<u32>,
 }
 
 impl Trace {
@@ -120,6 +123,17 @@ impl Trace {
     /// True when some billable steps could not be priced (the cost is a lower bound).
     pub fn cost_is_partial(&self) -> bool {
         self.unpriced_steps > 0 && self.billable_steps > self.unpriced_steps
+    }
+
+    /// Billable leaf steps by where their cost came from: (provided by the span,
+    /// priced from the table, unknown); `None` when that is not known.
+    pub fn cost_sources(&self) -> Option<(u32, u32, u32)> {
+        let provided = self.provided_steps?;
+        let priced = self
+            .billable_steps
+            .saturating_sub(self.unpriced_steps)
+            .saturating_sub(provided);
+        Some((provided, priced, self.unpriced_steps))
     }
 
     /// Root name, or the agent name when the root is unnamed.
@@ -233,6 +247,8 @@ pub struct TraceSet {
     pub trace_findings: Vec<std::ops::Range<u32>>,
     /// Per span, the [`FindingKind::bit`]s of the findings pointing at it.
     pub finding_marks: Vec<u16>,
+    /// The date of the price table the costs were estimated with ("" when unknown).
+    pub prices_as_of: String,
     /// Seconds spent in each load phase (read+decode, build, semantics), for
     /// `AGTRACE_STATS` and benchmarks.
     pub timings: Vec<(&'static str, f64)>,

@@ -255,8 +255,17 @@ fn write_header(
         ));
     }
     if trace.billable_steps > 0 {
+        let origin = trace
+            .cost_sources()
+            .map(|s| {
+                format!(
+                    " ({})",
+                    crate::analysis::totals::cost_origin(s, &set.prices_as_of)
+                )
+            })
+            .unwrap_or_default();
         genai.push(format!(
-            "tokens {} in / {} out  cost {}",
+            "tokens {} in / {} out  cost {}{origin}",
             tokens(trace.tokens.input),
             tokens(trace.tokens.output),
             cost(trace.cost(), trace.cost_is_partial(), true)

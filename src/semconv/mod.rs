@@ -124,6 +124,73 @@ pub fn annotate(set: &mut TraceSet, prices: &PriceTable) {
     set.steps = steps;
     mark_billable_leaves(set);
     aggregate(set, &session_rank);
+    set.prices_as_of = prices.as_of.clone();
+    if let Some(w) = stale_prices(set, prices) {
+        set.warnings.push(w);
+    }
+}
+
+/// Days after the price table's date beyond which unpriced models get a warning.
+const STALE_AFTER_DAYS: i64 = 183;
+
+/// One warning when the dump is more than six months newer than the price table and
+/// some models have no price: the table is likely out of date, not the models exotic.
+fn stale_prices(set: &TraceSet, prices: &PriceTable) -> Option<crate::model::Warning> {
+    let d = prices.as_of.get(..10)?;
+    let (y, m, day) = (
+        d.get(..4)?.parse().ok()?,
+        d.get(5..7)?.parse().ok()?,
+        d.get(8..10)?.parse().ok()?,
+    );
+    let table_day = crate::format::days_from_civil(y, m, day);
+    let newest = set.traces.iter().map(|t| t.start).max()?;
+    let dump_day = (newest / 86_400_000_000_000) as i64;
+    if dump_day - table_day <= STALE_AFTER_DAYS {
+        return None;
+    }
+    let mut models: Vec<&str> = Vec::new();
+    let mut calls = 0usize;
+    for s in &set.steps {
+        if s.cost_source != CostSource::Unknown {
+            continue;
+        }
+        let m = if s.model.is_empty() {
+            s.model_requested
+        } else {
+            s.model
+        };
+        if m.is_empty() {
+            continue;
+        }
+        calls += 1;
+        let name = set.str(m);
+        if !models.contains(&name) {
+            models.push(name);
+        }
+    }
+    if models.is_empty() {
+        return None;
+    }
+    let shown: Vec<String> = models
+        .iter()
+        .take(5)
+        .map(|m| crate::sanitize::sanitize(m).into_owned())
+        .collect();
+    let more = if models.len() > 5 {
+        format!(" and {} more", models.len() - 5)
+    } else {
+        String::new()
+    };
+    Some(crate::model::Warning {
+        source: set.sources.first().cloned().unwrap_or_default(),
+        position: crate::model::Position::Whole,
+        message: format!(
+            "{calls} model calls have no price ({}{more}): the price table is from {}, the traces from {}; pass a current price file with --prices FILE or AGTRACE_PRICES (agtrace's shape or LiteLLM's model_prices_and_context_window.json)",
+            shown.join(", "),
+            prices.as_of,
+            crate::format::timestamp(newest).get(..10).unwrap_or(""),
+        ),
+    })
 }
 
 fn scan(set: &TraceSet, index: &KeyIndex, span: &Span) -> Found {
@@ -558,7 +625,7 @@ fn aggregate(set: &mut TraceSet, session_rank: &[u8]) {
         let root = set.traces[t].root;
         let (mut errors, mut warnings, mut llm, mut tools) = (0, 0, 0, 0);
         let mut tokens = Tokens::default();
-        let (mut cost, mut billable, mut unpriced) = (0.0, 0, 0);
+        let (mut cost, mut billable, mut unpriced, mut provided) = (0.0, 0, 0, 0);
         let mut session = (u8::MAX, Sym::EMPTY);
         let mut agent = Sym::EMPTY;
         let mut user = Sym::EMPTY;
@@ -582,6 +649,7 @@ fn aggregate(set: &mut TraceSet, session_rank: &[u8]) {
                     Some(c) => cost += c,
                     None => unpriced += 1,
                 }
+                provided += u32::from(s.cost_source == CostSource::Provided);
             }
             let rank = session_rank[i as usize];
             if !s.session.is_empty() && rank < session.0 {
@@ -612,6 +680,7 @@ fn aggregate(set: &mut TraceSet, session_rank: &[u8]) {
         tr.cost_usd = cost;
         tr.billable_steps = billable;
         tr.unpriced_steps = unpriced;
+        tr.provided_steps = Some(provided);
         tr.session = session.1;
         tr.agent_name = agent;
         tr.user = user;

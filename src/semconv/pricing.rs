@@ -3,6 +3,9 @@
 //! with a JSON file. Dated and provider-prefixed model names (`gpt-4o-2024-08-06`,
 //! `anthropic.claude-3-5-sonnet-20240620-v1:0`, `models/gemini-2.0-flash`) map to their
 //! family. A model that is not in the table has no price: its cost is unknown, not $0.
+//! A price file is either this table's shape or LiteLLM's community
+//! `model_prices_and_context_window.json` (USD per token, provider-prefixed keys), so a
+//! team keeps one file for every tool.
 
 use crate::model::Tokens;
 use rustc_hash::FxHashMap;
@@ -56,7 +59,7 @@ pub enum PriceError {
     },
     /// The file is not a valid price table.
     #[error(
-        "price file {path}: {message} (expected {{\"models\": {{\"model-name\": {{\"input\": 2.5, \"output\": 10.0, \"cache_read\": 1.25}}}}}}, USD per million tokens)"
+        "price file {path}: {message} (expected {{\"models\": {{\"model-name\": {{\"input\": 2.5, \"output\": 10.0, \"cache_read\": 1.25}}}}}}, USD per million tokens, or LiteLLM's model_prices_and_context_window.json)"
     )]
     Format {
         /// The file.
@@ -67,6 +70,63 @@ pub enum PriceError {
 }
 
 const BUNDLED: &str = include_str!("prices.json");
+
+/// The date of the bundled table (`agtrace --version`, `stats`); a unit test keeps it
+/// equal to the table's own `as_of`.
+pub const BUNDLED_AS_OF: &str = "2026-12-01";
+
+/// One entry of LiteLLM's price file (USD per token).
+#[derive(Deserialize)]
+struct LiteLlmEntry {
+    input_cost_per_token: Option<f64>,
+    output_cost_per_token: Option<f64>,
+    #[serde(default)]
+    cache_read_input_token_cost: Option<f64>,
+    #[serde(default)]
+    cache_creation_input_token_cost: Option<f64>,
+    #[serde(default)]
+    output_cost_per_reasoning_token: Option<f64>,
+}
+
+/// Reads a price file of either shape: agtrace's `{as_of, models: {name: {input,
+/// output, …}}}` (per million tokens) or LiteLLM's `{name: {input_cost_per_token, …}}`
+/// (per token; entries without both prices, like its `sample_spec`, are left out).
+fn parse_price_file(text: &str) -> Result<PriceFile, String> {
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    if v.get("models").is_some() {
+        return serde_json::from_value(v).map_err(|e| e.to_string());
+    }
+    let map = v
+        .as_object()
+        .ok_or_else(|| "not a JSON object".to_owned())?;
+    let mut models = FxHashMap::default();
+    for (k, e) in map {
+        let Ok(e) = serde_json::from_value::<LiteLlmEntry>(e.clone()) else {
+            continue;
+        };
+        let (Some(i), Some(o)) = (e.input_cost_per_token, e.output_cost_per_token) else {
+            continue;
+        };
+        let m = |x: f64| x * 1_000_000.0;
+        models.insert(
+            k.clone(),
+            Price {
+                input: m(i),
+                output: m(o),
+                cache_read: e.cache_read_input_token_cost.map(m),
+                cache_write: e.cache_creation_input_token_cost.map(m),
+                reasoning: e.output_cost_per_reasoning_token.map(m),
+            },
+        );
+    }
+    if models.is_empty() {
+        return Err("no models: neither a \"models\" table nor LiteLLM entries with input_cost_per_token and output_cost_per_token".into());
+    }
+    Ok(PriceFile {
+        as_of: None,
+        models,
+    })
+}
 
 impl Default for PriceTable {
     fn default() -> Self {
@@ -108,9 +168,9 @@ impl PriceTable {
             path: name.clone(),
             source,
         })?;
-        let file: PriceFile = serde_json::from_str(&text).map_err(|e| PriceError::Format {
+        let file = parse_price_file(&text).map_err(|message| PriceError::Format {
             path: name.clone(),
-            message: e.to_string(),
+            message,
         })?;
         for (k, v) in file.models {
             self.models.insert(normalize(&k), v);
@@ -171,7 +231,9 @@ pub fn normalize(model: &str) -> String {
         m = m[pos + 1..].to_owned();
     }
     // Bedrock ids: "us.anthropic.claude-3-5-sonnet-20240620-v1:0".
-    for region in ["us.", "eu.", "apac.", "global."] {
+    for region in [
+        "us.", "eu.", "apac.", "global.", "jp.", "au.", "ca.", "us-gov.",
+    ] {
         if let Some(rest) = m.strip_prefix(region) {
             m = rest.to_owned();
         }
@@ -189,7 +251,7 @@ pub fn normalize(model: &str) -> String {
     }
     loop {
         let before = m.len();
-        for suffix in ["-latest", "-v1", "-v2", "-exp"] {
+        for suffix in ["-latest", "-v1", "-v2", "-exp", "-preview", "-001", "-002"] {
             if let Some(rest) = m.strip_suffix(suffix) {
                 m = rest.to_owned();
             }
@@ -202,7 +264,8 @@ pub fn normalize(model: &str) -> String {
     m
 }
 
-/// Removes one trailing date: `-2024-08-06`, `-20240806`, or Mistral's `-2411`.
+/// Removes one trailing date: `-2024-08-06`, `-20240806`, Mistral's `-2411`, or
+/// Gemini previews' `-09-2025` and `-05-06`.
 fn strip_date(m: &str) -> &str {
     let bytes = m.as_bytes();
     let digits_at = |from: usize, n: usize| {
@@ -227,6 +290,26 @@ fn strip_date(m: &str) -> &str {
     {
         return &m[..len - 9];
     }
+    // -MM-YYYY (gemini-2.5-flash-preview-09-2025)
+    if len > 8
+        && bytes[len - 8] == b'-'
+        && digits_at(len - 7, 2)
+        && bytes[len - 5] == b'-'
+        && digits_at(len - 4, 4)
+        && m[len - 4..].starts_with("20")
+    {
+        return &m[..len - 8];
+    }
+    // -MM-DD after a preview (gemini-2.5-pro-preview-05-06)
+    if len > 14
+        && m[..len - 6].ends_with("-preview")
+        && bytes[len - 6] == b'-'
+        && digits_at(len - 5, 2)
+        && bytes[len - 3] == b'-'
+        && digits_at(len - 2, 2)
+    {
+        return &m[..len - 6];
+    }
     // -YYMM (Mistral: mistral-large-2411)
     if len > 5
         && bytes[len - 5] == b'-'
@@ -243,10 +326,49 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bundled_table_parses() {
+    fn bundled_table_parses_and_its_date_is_the_one_shown() {
         let t = PriceTable::bundled();
-        assert!(t.len() > 30);
-        assert!(!t.as_of.is_empty());
+        assert!(t.len() > 60);
+        assert_eq!(t.as_of, BUNDLED_AS_OF);
+        assert!(crate::VERSION.contains(BUNDLED_AS_OF));
+    }
+
+    #[test]
+    fn every_family_is_priced_dated_and_undated() {
+        let file: PriceFile = serde_json::from_str(BUNDLED).expect("bundled");
+        let t = PriceTable::bundled();
+        for name in file.models.keys() {
+            assert!(t.lookup(name).is_some(), "{name}");
+            let dated = format!("{name}-20260115");
+            assert_eq!(t.lookup(&dated), t.lookup(name), "{dated}");
+            let dashed = format!("{name}-2026-01-15");
+            assert_eq!(t.lookup(&dashed), t.lookup(name), "{dashed}");
+        }
+        // Provider spellings of current families.
+        for (spelling, family) in [
+            (
+                "anthropic.claude-sonnet-4-5-20250929-v1:0",
+                "claude-sonnet-4-5",
+            ),
+            (
+                "global.anthropic.claude-haiku-4-5-20251001-v1:0",
+                "claude-haiku-4-5",
+            ),
+            ("claude-opus-4-5@20251101", "claude-opus-4-5"),
+            (
+                "vertex_ai/gemini-2.5-flash-preview-09-2025",
+                "gemini-2.5-flash",
+            ),
+            ("gemini-2.5-pro-preview-05-06", "gemini-2.5-pro"),
+            ("gemini-3-pro-preview", "gemini-3-pro"),
+            ("amazon.nova-pro-v1:0", "nova-pro"),
+            ("xai/grok-4-fast-reasoning", "grok-4-fast-reasoning"),
+            ("deepseek/deepseek-chat", "deepseek-chat"),
+            ("gpt-5-2025-08-07", "gpt-5"),
+        ] {
+            assert_eq!(normalize(spelling), normalize(family), "{spelling}");
+            assert!(t.lookup(spelling).is_some(), "{spelling}");
+        }
     }
 
     #[test]

@@ -192,14 +192,17 @@ pub fn run_ok(args: &[&str]) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// `ls --json` output as objects without their `sources` (where each trace was read
-/// from), to compare listings of the same traces read from a file and a store.
+/// `ls --json` output as objects without what a store's summaries do not keep (where
+/// each trace was read from, and which of its costs were provided or priced: both
+/// null there), to compare listings of the same traces read from a file and a store.
 #[allow(dead_code)]
 pub fn listing_without_sources(out: &str) -> Vec<serde_json::Value> {
     out.lines()
         .map(|l| {
             let mut v: serde_json::Value = serde_json::from_str(l).expect("ls --json line");
-            v.as_object_mut().expect("object").remove("sources");
+            let o = v.as_object_mut().expect("object");
+            o.remove("sources");
+            o.remove("cost_source");
             v
         })
         .collect()
