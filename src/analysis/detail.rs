@@ -377,6 +377,14 @@ fn summary(set: &TraceSet, i: u32, s: &Span, step: &Step) -> Vec<DetailLine> {
     if let Some(ns) = crate::analysis::steptime::time_to_first_token(set, i) {
         out.push(kv("first token", duration(ns)));
     }
+    for e in crate::analysis::evaluation::of_span(set, i) {
+        let mut v = crate::analysis::evaluation::short(&e);
+        if !e.explanation.is_empty() {
+            v.push_str(": ");
+            v.push_str(&sanitize(&e.explanation));
+        }
+        out.push(kv("evaluation", v));
+    }
     for (k, v) in [
         ("session", step.session),
         ("user", step.user),

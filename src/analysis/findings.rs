@@ -656,7 +656,8 @@ fn broken(set: &TraceSet, t: u32, push: &mut Push<'_>) {
         );
         match orphans.iter().find_map(|&i| boundary(set, i)) {
             Some(b) => p.push_str(&format!(
-                "; an {b} server span: the trace context was not propagated across the {b} boundary)"
+                "; an {b} server span: the trace context was not propagated across the {b} boundary{})",
+                if b == "MCP" { " (the request's params._meta carries it)" } else { "" }
             )),
             None => p.push(')'),
         }
@@ -815,9 +816,10 @@ fn content_missing(set: &TraceSet, t: u32, peers: &Peers, push: &mut Push<'_>) {
             // A wrapper around the model call (ADK's call_llm) leaves the content to
             // the call below it.
             StepKind::Llm
-                if step.billable_leaf
-                    && !has(&peers.message_keys)
-                    && crate::semconv::messages::conversation(set, span).is_empty() =>
+                if step.billable_leaf && !has(&peers.message_keys) && {
+                    let c = crate::semconv::messages::conversation(set, span);
+                    c.is_empty() || c.unread_reference
+                } =>
             {
                 llm.push(i)
             }

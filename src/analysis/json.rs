@@ -53,6 +53,7 @@ pub fn trace_json(set: &TraceSet, tr: &Trace) -> Value {
         "duplicate_count": ig.duplicates,
         "findings": findings,
         "sources": sources_json(set, tr),
+        "evaluations": super::evaluation::of_trace_json(set, set.trace_spans(tr)),
     })
 }
 
@@ -147,6 +148,10 @@ pub fn span_json(set: &TraceSet, i: u32) -> Value {
         "agent_name": opt_str(set.str(step.agent_name)),
         "orphan": s.marks.has(Marks::ORPHAN),
         "marks": s.marks.labels(),
+        "evaluations": super::evaluation::of_span(set, i)
+            .iter()
+            .map(super::evaluation::to_json)
+            .collect::<Vec<_>>(),
         "findings": super::findings::led_by(set, i)
             .map(super::findings::finding_json)
             .collect::<Vec<_>>(),

@@ -56,6 +56,9 @@ struct Kv {
     value: Value,
 }
 
+/// The attribute a span and a later record about its response share.
+pub const RESPONSE_ID: &str = "gen_ai.response.id";
+
 /// True when the buffer holds OTLP log records at all.
 pub fn has_logs(buf: &[u8]) -> bool {
     memchr::memmem::find(buf, b"\"resourceLogs\"").is_some()
@@ -105,14 +108,21 @@ pub fn span_events(buf: &[u8]) -> Vec<LogEvent> {
             .flat_map(|r| &r.scope_logs)
             .flat_map(|s| &s.log_records)
         {
-            let (Some(t), Some(s)) = (r.trace_id.as_deref(), r.span_id.as_deref()) else {
-                continue;
-            };
-            let (Ok(t), Ok(s)) = (
-                crate::model::decode_id::<16>(t, "trace id"),
-                crate::model::decode_id::<8>(s, "span id"),
-            ) else {
-                continue;
+            let ids = (
+                r.trace_id
+                    .as_deref()
+                    .and_then(|t| crate::model::decode_id::<16>(t, "trace id").ok()),
+                r.span_id
+                    .as_deref()
+                    .and_then(|s| crate::model::decode_id::<8>(s, "span id").ok()),
+            );
+            // A record without span ids (an evaluation run later) can still name the
+            // response it is about: it joins by gen_ai.response.id.
+            let by_response = r.attributes.iter().any(|kv| kv.key == RESPONSE_ID);
+            let (t, s) = match ids {
+                (Some(t), Some(s)) if s != [0; 8] => (t, s),
+                _ if by_response => ([0; 16], [0; 8]),
+                _ => continue,
             };
             let mut attrs: Vec<(String, Value)> = r
                 .attributes
@@ -185,7 +195,12 @@ pub fn proto_span_events(buf: &[u8]) -> Option<Vec<LogEvent>> {
         records
             .into_iter()
             .filter_map(|mut r| {
-                let (t, s) = (r.trace_id?, r.span_id?);
+                let by_response = r.attrs.iter().any(|(k, _)| k == RESPONSE_ID);
+                let (t, s) = match (r.trace_id, r.span_id) {
+                    (Some(t), Some(s)) if s != [0; 8] => (t, s),
+                    _ if by_response => ([0; 16], [0; 8]),
+                    _ => return None,
+                };
                 let name = Some(std::mem::take(&mut r.event_name))
                     .filter(|n| !n.is_empty())
                     .or_else(|| {

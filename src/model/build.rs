@@ -40,6 +40,25 @@ impl TraceSet {
     /// Makes each log record an event of the span it names (after the span's own
     /// events, in time order); records whose span is not in the input are counted in
     /// one warning.
+    /// Span index by the `gen_ai.response.id` it carries.
+    fn response_ids(&self) -> rustc_hash::FxHashMap<String, u32> {
+        let mut out = rustc_hash::FxHashMap::default();
+        let Some(key) = self.strings.lookup(crate::decode::otlp_logs::RESPONSE_ID) else {
+            return out;
+        };
+        for (i, s) in self.spans.iter().enumerate() {
+            if let Some(v) = self
+                .span_attrs(s)
+                .iter()
+                .find(|a| a.key == key)
+                .and_then(|a| a.value.as_str(&self.strings))
+            {
+                out.insert(v.to_owned(), i as u32);
+            }
+        }
+        out
+    }
+
     fn attach_log_events(&mut self, logs: Vec<super::LogEvent>) {
         if logs.is_empty() {
             return;
@@ -47,9 +66,22 @@ impl TraceSet {
         let mut by_span: rustc_hash::FxHashMap<u32, Vec<super::LogEvent>> =
             rustc_hash::FxHashMap::default();
         let mut missing = 0usize;
+        // Records without span ids join the span that produced their response.
+        let mut by_response: Option<rustc_hash::FxHashMap<String, u32>> = None;
         for l in logs {
-            match self.span_index.get(&(l.trace_id, l.span_id)) {
-                Some(&i) => by_span.entry(i).or_default().push(l),
+            let found = if l.span_id == super::SpanId::NONE {
+                let want = l.attrs.iter().find_map(|(k, v)| {
+                    (k == crate::decode::otlp_logs::RESPONSE_ID)
+                        .then(|| v.get("stringValue").and_then(|s| s.as_str()).or(v.as_str()))
+                        .flatten()
+                });
+                let map = by_response.get_or_insert_with(|| self.response_ids());
+                want.and_then(|w| map.get(w).copied())
+            } else {
+                self.span_index.get(&(l.trace_id, l.span_id)).copied()
+            };
+            match found {
+                Some(i) => by_span.entry(i).or_default().push(l),
                 None => missing += 1,
             }
         }

@@ -160,6 +160,13 @@ fn write_rows(
             line.push(' ');
             line.push_str(&style.paint(&format!("[{}]", marks.join(", ")), Paint::Yellow));
         }
+        for e in crate::analysis::evaluation::of_span(set, i) {
+            line.push(' ');
+            line.push_str(&style.paint(
+                &format!("[eval {}]", crate::analysis::evaluation::short(&e)),
+                Paint::Cyan,
+            ));
+        }
         let badge = crate::analysis::findings::badge(set, i);
         if !badge.is_empty() {
             let mark = if style.unicode { "◆" } else { "*" };

@@ -109,17 +109,20 @@ fn operation_well_known(v: &str) -> Option<StepKind> {
         "embeddings" => Embedding,
         "retrieval" | "search_memory" => Retrieval,
         "execute_tool" => Tool,
-        "invoke_agent" => Agent,
+        // gen-ai-dev 1.42: a turn's root (framework runner entrypoints) and the
+        // internal invocation that replaces in-process invoke_agent/invoke_workflow.
+        "invoke_agent" | "handle_conversation_turn" | "invocation" => Agent,
         "invoke_workflow" | "plan" => Chain,
-        "apply_guardrail" => Guardrail,
+        "apply_guardrail" | "run_guardrail" => Guardrail,
+        // A background response fetched by id, and a realtime session's inference.
+        "fetch_response" | "realtime_inference" => Llm,
         "create_agent"
         | "create_memory"
         | "update_memory"
         | "upsert_memory"
         | "delete_memory"
         | "create_memory_store"
-        | "delete_memory_store"
-        | "fetch_response" => Other,
+        | "delete_memory_store" => Other,
         _ => return None,
     })
 }
@@ -195,10 +198,14 @@ fn span_name(name: &str) -> Option<StepKind> {
         });
     }
     if let Some(rest) = name.strip_prefix("claude_code.") {
+        // Claude Code's native tracing (scope com.anthropic.claude_code.tracing): a
+        // user turn, its model requests, each tool use (its execution and the wait
+        // for the user's permission inside it).
         return Some(match rest {
-            "interaction" => Agent,
-            "llm_request" => Llm,
-            "tool" | "tool.execution" => Tool,
+            "interaction" | "session" | "user_prompt" => Agent,
+            "llm_request" | "api_request" => Llm,
+            "tool" | "tool.execution" | "tool_use" => Tool,
+            "subagent" | "task" => Agent,
             _ => Other,
         });
     }

@@ -48,6 +48,16 @@ pub enum Field {
     InputValue,
     OutputValue,
     EmbeddingMarker,
+    ResponseStatus,
+    ProcessExitCode,
+    RpcStatus,
+    JsonRpcError,
+    A2aTaskState,
+    GuardrailVerdict,
+    CacheReadText,
+    CacheReadImage,
+    CacheReadAudio,
+    ReasoningLevel,
     RetrievalMarker,
 }
 
@@ -62,7 +72,7 @@ pub const TABLE: &[(Field, &[&str])] = &[
     (Field::TraceloopKind, &["traceloop.span.kind"]),
     (Field::LlmRequestType, &["llm.request.type"]),
     (Field::LangfuseType, &["langfuse.observation.type"]),
-    (Field::McpMethod, &["mcp.method.name"]),
+    (Field::McpMethod, &["mcp.method.name", "rpc.method"]),
     (
         Field::ModelRequested,
         &[
@@ -101,6 +111,8 @@ pub const TABLE: &[(Field, &[&str])] = &[
         &[
             "gen_ai.conversation.id",
             "session.id",
+            "a2a.context_id",
+            "a2a.context.id",
             "traceloop.association.properties.session_id",
             "gcp.vertex.agent.session_id",
             "ai.telemetry.metadata.sessionId",
@@ -121,7 +133,12 @@ pub const TABLE: &[(Field, &[&str])] = &[
     ),
     (
         Field::Agent,
-        &["gen_ai.agent.name", "agent.name", "agent_name"],
+        &[
+            "gen_ai.agent.name",
+            "agent.name",
+            "agent_name",
+            "a2a.agent.name",
+        ],
     ),
     (Field::TraceloopEntity, &["traceloop.entity.name"]),
     (
@@ -199,6 +216,7 @@ pub const TABLE: &[(Field, &[&str])] = &[
         Field::ToolName,
         &[
             "gen_ai.tool.name",
+            "mcp.tool.name",
             "tool.name",
             "ai.toolCall.name",
             "tool_name",
@@ -268,6 +286,7 @@ pub const TABLE: &[(Field, &[&str])] = &[
         &[
             "gen_ai.guardrail.result.type",
             "gen_ai.guardrail.result.value",
+            "gen_ai.guardrail.verdict",
             "action",
         ],
     ),
@@ -281,6 +300,53 @@ pub const TABLE: &[(Field, &[&str])] = &[
     (
         Field::EmbeddingMarker,
         &["gen_ai.embeddings.dimension.count"],
+    ),
+    // gen-ai-dev 1.42: queued / in_progress / completed / incomplete / failed / cancelled.
+    (Field::ResponseStatus, &["gen_ai.response.status"]),
+    // A skill's `command` tool: a non-zero exit is the tool's failure.
+    (Field::ProcessExitCode, &["process.exit.code"]),
+    // MCP over JSON-RPC: the response's status and error code.
+    (Field::RpcStatus, &["rpc.response.status_code"]),
+    (
+        Field::JsonRpcError,
+        &[
+            "rpc.jsonrpc.error_code",
+            "jsonrpc.error.code",
+            "mcp.error.code",
+        ],
+    ),
+    (
+        Field::A2aTaskState,
+        &["a2a.task.state", "a2a.task.status", "gen_ai.a2a.task.state"],
+    ),
+    (
+        Field::GuardrailVerdict,
+        &[
+            "verdict.decision",
+            "verdict.action",
+            "verdict.result",
+            "gen_ai.guardrail.decision",
+        ],
+    ),
+    // Per-modality usage breakdowns: recorded only when non-zero (absent is unknown).
+    (
+        Field::CacheReadText,
+        &["gen_ai.usage.text.cache_read.input_tokens"],
+    ),
+    (
+        Field::CacheReadImage,
+        &["gen_ai.usage.image.cache_read.input_tokens"],
+    ),
+    (
+        Field::CacheReadAudio,
+        &["gen_ai.usage.audio.cache_read.input_tokens"],
+    ),
+    (
+        Field::ReasoningLevel,
+        &[
+            "gen_ai.request.reasoning.level",
+            "gen_ai.request.reasoning_effort",
+        ],
     ),
 ];
 

@@ -58,6 +58,9 @@ pub struct Conversation {
     pub output: Vec<Message>,
     /// Which form the messages were read from.
     pub source: &'static str,
+    /// The content is stored by reference and none of it could be read here (a
+    /// remote URI, a missing file): what is shown is only where it is.
+    pub unread_reference: bool,
 }
 
 impl Conversation {
@@ -110,6 +113,11 @@ pub fn conversation(set: &TraceSet, span: &Span) -> Conversation {
         if !c.is_empty() {
             return c;
         }
+    }
+    // 1b. Content stored by reference: a local file is read (read-only), a remote
+    // URI is named, never fetched.
+    if let Some(c) = by_reference(set, span) {
+        return c;
     }
     // 3. OpenInference flattened.
     let c = Conversation {
@@ -326,6 +334,96 @@ fn json_or_string(v: Value) -> Value {
     }
 }
 
+/// Largest referenced content file read.
+const MAX_REF_BYTES: u64 = 16 << 20;
+
+/// The conversation of a span whose content was stored elsewhere
+/// (`gen_ai.input.messages_ref`, `gen_ai.output.messages_ref`,
+/// `gen_ai.system_instructions_ref`, on the span or its
+/// `gen_ai.content.storage.result` event): `file://` URIs and plain paths (relative to
+/// the dump's folder) are read; anything else is shown as the reference it is.
+fn by_reference(set: &TraceSet, span: &Span) -> Option<Conversation> {
+    let mut lists: Vec<&[Attr]> = vec![set.span_attrs(span)];
+    for e in set.span_events(span) {
+        if set.str(e.name) == "gen_ai.content.storage.result" {
+            lists.push(&set.attrs[e.attrs.range()]);
+        }
+    }
+    let get = |key: &str| {
+        lists
+            .iter()
+            .find_map(|l| find(set, l, key).and_then(|v| v.as_str(&set.strings)))
+    };
+    let (sys, input, output) = (
+        get("gen_ai.system_instructions_ref"),
+        get("gen_ai.input.messages_ref"),
+        get("gen_ai.output.messages_ref"),
+    );
+    if sys.is_none() && input.is_none() && output.is_none() {
+        return None;
+    }
+    let base = set
+        .sources
+        .get(span.source as usize)
+        .map(std::path::Path::new)
+        .and_then(std::path::Path::parent)
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let mut c = Conversation {
+        source: "gen_ai.*_ref (content stored by reference)",
+        ..Conversation::default()
+    };
+    let mut read_any = false;
+    if let Some(r) = sys {
+        c.system = match read_ref(&base, r) {
+            Ok(v) => {
+                read_any = true;
+                parts_of(&v)
+            }
+            Err(why) => vec![Part::Text(why)],
+        };
+    }
+    for (r, slot, role) in [
+        (input, &mut c.input, "user"),
+        (output, &mut c.output, "assistant"),
+    ] {
+        let Some(r) = r else { continue };
+        *slot = match read_ref(&base, r) {
+            Ok(v) => {
+                read_any = true;
+                messages_of(&v)
+            }
+            Err(why) => vec![Message {
+                role: role.into(),
+                parts: vec![Part::Text(why)],
+                finish_reason: None,
+            }],
+        };
+    }
+    c.unread_reference = !read_any;
+    Some(c)
+}
+
+/// Reads referenced content: JSON from a local file. The error is the line to show.
+fn read_ref(base: &std::path::Path, uri: &str) -> Result<Value, String> {
+    let shown = crate::sanitize::sanitize(uri).into_owned();
+    let path = if let Some(p) = uri.strip_prefix("file://") {
+        std::path::PathBuf::from(p)
+    } else if uri.contains("://") {
+        return Err(format!(
+            "[stored at {shown}; remote content is not fetched]"
+        ));
+    } else {
+        base.join(uri)
+    };
+    let meta = std::fs::metadata(&path).map_err(|e| format!("[stored at {shown}: {e}]"))?;
+    if !meta.is_file() || meta.len() > MAX_REF_BYTES {
+        return Err(format!("[stored at {shown}: not a file of at most 16 MiB]"));
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("[stored at {shown}: {e}]"))?;
+    Ok(serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
 /// Parts from message content: a string, an array of parts, or one part object.
 pub fn parts_of(v: &Value) -> Vec<Part> {
     match v {
@@ -388,6 +486,32 @@ fn part_of(v: &Value) -> Part {
                         .unwrap_or(Value::Null),
                 ),
             }
+        }
+        // A part of a kind the conventions do not define (its kind in generic_type).
+        "generic" => match text(o) {
+            Some(t) => {
+                let kind = o
+                    .get("generic_type")
+                    .and_then(Value::as_str)
+                    .unwrap_or("generic");
+                Part::Text(format!("[{kind}] {t}"))
+            }
+            None => Part::Other(v.clone()),
+        },
+        // Media by reference or inline: named, not dumped.
+        "uri" | "file" | "blob" => {
+            let modality = o
+                .get("modality")
+                .or_else(|| o.get("mime_type"))
+                .and_then(Value::as_str)
+                .unwrap_or("media");
+            let at = o
+                .get("uri")
+                .or_else(|| o.get("file_id"))
+                .and_then(Value::as_str)
+                .map(|u| format!(" {u}"))
+                .unwrap_or_else(|| " (inline)".into());
+            Part::Text(format!("[{modality} {ty}{at}]"))
         }
         _ if o.contains_key("function") => openai_tool_call(v),
         _ => Part::Other(v.clone()),

@@ -338,6 +338,8 @@ fn derive(
         None if kind == StepKind::Tool => {
             pending.tool_name = name_suffix(name, "execute_tool")
                 .or_else(|| name_suffix(name, "Function:"))
+                // MCP: `tools/call get_weather`.
+                .or_else(|| name_suffix(name, "tools/call"))
                 .map(str::to_owned);
         }
         None => {}
@@ -349,7 +351,20 @@ fn derive(
 
     // Tokens (OTel semantics: input includes cache reads/writes; output includes
     // reasoning). Claude Code's bare `input_tokens` excludes the cache.
-    let cache_read = v.count(Field::CacheRead);
+    // Without a total, the per-modality breakdowns add up to it (each is recorded
+    // only when non-zero, so none at all means unknown, not 0).
+    let cache_read = v.count(Field::CacheRead).or_else(|| {
+        let parts = [
+            Field::CacheReadText,
+            Field::CacheReadImage,
+            Field::CacheReadAudio,
+        ]
+        .map(|f| v.count(f));
+        parts
+            .iter()
+            .any(Option::is_some)
+            .then(|| parts.iter().flatten().sum())
+    });
     let cache_write = v.count(Field::CacheWrite);
     let mut input = v.count(Field::InputTokens);
     if v.rank(Field::InputTokens) == Some(6) {
@@ -433,6 +448,58 @@ fn is_empty_result(v: &AttrValue, set: &TraceSet) -> bool {
     }
 }
 
+/// What a span's policy events decided: a blocked threat is a failure, a denied or
+/// held tool call a warning (the call it stopped has no span of its own).
+#[derive(Default)]
+struct Decisions {
+    error: Option<String>,
+    warning: Option<String>,
+}
+
+fn decision_events(set: &TraceSet, span: &Span) -> Decisions {
+    let mut d = Decisions::default();
+    for e in set.span_events(span) {
+        let attrs = &set.attrs[e.attrs.range()];
+        let get = |keys: &[&str]| {
+            attrs.iter().find_map(|a| {
+                let k = set.str(a.key);
+                keys.contains(&k)
+                    .then(|| a.value.as_str(&set.strings))
+                    .flatten()
+            })
+        };
+        match set.str(e.name) {
+            "agent.threat.detection" => {
+                let action = get(&["agent.threat.action", "threat.action", "action"]).unwrap_or("");
+                if action.eq_ignore_ascii_case("block") && d.error.is_none() {
+                    let rule =
+                        get(&["agent.threat.rule", "threat.rule", "rule"]).unwrap_or("a rule");
+                    let sev = get(&["agent.threat.severity", "threat.severity", "severity"])
+                        .map(|s| format!(", severity {s}"))
+                        .unwrap_or_default();
+                    d.error = Some(format!("threat blocked by {rule}{sev}"));
+                }
+            }
+            "gen_ai.tool.call.decision" => {
+                let decision = get(&["gen_ai.tool.call.decision", "decision", "gen_ai.decision"])
+                    .unwrap_or("");
+                let tool = get(&["gen_ai.tool.name", "tool.name"]).unwrap_or("a tool");
+                // require_approval is followed by the user's answer; only a denial
+                // stopped the call.
+                if matches!(
+                    decision.to_ascii_lowercase().as_str(),
+                    "deny" | "denied" | "reject" | "rejected"
+                ) && d.warning.is_none()
+                {
+                    d.warning = Some(format!("tool call {tool} denied"));
+                }
+            }
+            _ => {}
+        }
+    }
+    d
+}
+
 /// Error vs warning vs ok, with a short reason (§5, §6.5).
 fn failure(
     set: &TraceSet,
@@ -487,6 +554,45 @@ fn failure(
     {
         return (Outcome::Error, Some("tool status error".into()));
     }
+    if let Some(s) = v.str(Field::ResponseStatus)
+        && s.eq_ignore_ascii_case("failed")
+    {
+        return (Outcome::Error, Some("response status failed".into()));
+    }
+    if kind == StepKind::Tool
+        && let Some(code) = v
+            .value(Field::ProcessExitCode)
+            .and_then(|c| c.as_i64(&set.strings))
+        && code != 0
+    {
+        return (Outcome::Error, Some(format!("exit code {code}")));
+    }
+    if let Some(code) = v
+        .value(Field::JsonRpcError)
+        .and_then(|c| c.as_i64(&set.strings))
+        && code != 0
+    {
+        return (Outcome::Error, Some(format!("JSON-RPC error {code}")));
+    }
+    if let Some(code) = v.str(Field::RpcStatus).map(str::trim)
+        && !matches!(code.to_ascii_uppercase().as_str(), "" | "0" | "OK" | "200")
+        && v.has(Field::McpMethod)
+    {
+        return (Outcome::Error, Some(format!("JSON-RPC error {code}")));
+    }
+    if let Some(s) = v.str(Field::A2aTaskState) {
+        let s = s.to_ascii_uppercase();
+        let state = s.trim_start_matches("TASK_STATE_");
+        if matches!(state, "FAILED" | "REJECTED") {
+            return (
+                Outcome::Error,
+                Some(format!("A2A task {}", state.to_ascii_lowercase())),
+            );
+        }
+    }
+    if let Some(e) = decision_events(set, span).error {
+        return (Outcome::Error, Some(e));
+    }
     if v.str(Field::TaskStatus)
         .is_some_and(|s| s.eq_ignore_ascii_case("failure"))
     {
@@ -537,6 +643,30 @@ fn failure(
         .is_some_and(|s| s.eq_ignore_ascii_case("true"));
     if guardrail_hit {
         return (Outcome::Warning, Some("guardrail triggered".into()));
+    }
+    if let Some(d) = v.str(Field::GuardrailVerdict)
+        && matches!(
+            d.to_ascii_lowercase().as_str(),
+            "block" | "blocked" | "deny" | "denied" | "fail" | "failed" | "reject"
+        )
+    {
+        return (Outcome::Warning, Some(format!("guardrail verdict {d}")));
+    }
+    if let Some(s) = v.str(Field::ResponseStatus)
+        && matches!(
+            s.to_ascii_lowercase().as_str(),
+            "incomplete" | "cancelled" | "canceled"
+        )
+    {
+        return (Outcome::Warning, Some(format!("response status {s}")));
+    }
+    if let Some(s) = v.str(Field::A2aTaskState)
+        && s.to_ascii_uppercase().trim_start_matches("TASK_STATE_") == "CANCELED"
+    {
+        return (Outcome::Warning, Some("A2A task canceled".into()));
+    }
+    if let Some(w) = decision_events(set, span).warning {
+        return (Outcome::Warning, Some(w));
     }
     if v.str(Field::LangfuseLevel)
         .is_some_and(|s| s.eq_ignore_ascii_case("warning"))
@@ -619,6 +749,25 @@ fn add(a: Option<u64>, b: Option<u64>) -> Option<u64> {
 
 /// Per-trace roll-ups (errors, warnings, steps, tokens, cost, session, agent) and the
 /// session index.
+/// The main agent the resource names (`gen_ai.main_agent.name`, or the
+/// `microsoft.gen_ai.main_agent.name` spelling): the agent a run belongs to when no
+/// span names one.
+fn main_agent(set: &TraceSet, span: u32) -> Option<Sym> {
+    let s = set.spans.get(span as usize)?;
+    let res = set.resources.get(s.resource as usize)?;
+    set.attrs[res.attrs.range()].iter().find_map(|a| {
+        matches!(
+            set.str(a.key),
+            "gen_ai.main_agent.name" | "microsoft.gen_ai.main_agent.name"
+        )
+        .then(|| match a.value {
+            AttrValue::Str(s) => Some(s),
+            _ => None,
+        })
+        .flatten()
+    })
+}
+
 fn aggregate(set: &mut TraceSet, session_rank: &[u8]) {
     for t in 0..set.traces.len() {
         let spans = set.traces[t].spans;
@@ -666,6 +815,9 @@ fn aggregate(set: &mut TraceSet, session_rank: &[u8]) {
             let r = &set.steps[root as usize];
             if !r.agent_name.is_empty() {
                 agent = r.agent_name;
+            }
+            if agent.is_empty() {
+                agent = main_agent(set, root).unwrap_or(agent);
             }
             if !r.user.is_empty() {
                 user = r.user;
