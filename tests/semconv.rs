@@ -1080,3 +1080,138 @@ fn conversations_from_each_content_form() {
     assert_eq!(c5.input[0].parts, vec![Part::Text("vercel".into())]);
     assert_eq!(c5.output[0].parts, vec![Part::Text("ok".into())]);
 }
+
+/// gen-ai-dev 1.42 operations and producers' span names (Claude Code's native
+/// tracing), next to the names they replace, which keep working.
+#[test]
+fn late_2026_operations_and_producer_span_names() {
+    use StepKind::*;
+    let rows: Vec<(&str, Value, StepKind)> = vec![
+        ("handle_conversation_turn", json!({"gen_ai.operation.name": "handle_conversation_turn"}), Agent),
+        ("invocation support", json!({"gen_ai.operation.name": "invocation", "gen_ai.invocation.is_nested": true}), Agent),
+        ("invoke_agent support", json!({"gen_ai.operation.name": "invoke_agent"}), Agent),
+        ("invoke_workflow w", json!({"gen_ai.operation.name": "invoke_workflow"}), Chain),
+        ("fetch_response", json!({"gen_ai.operation.name": "fetch_response", "gen_ai.response.id": "resp_1"}), Llm),
+        ("realtime", json!({"gen_ai.operation.name": "realtime_inference", "gen_ai.realtime_session.id": "rt_1"}), Llm),
+        ("create_agent a", json!({"gen_ai.operation.name": "create_agent"}), Other),
+        ("run_guardrail pii", json!({"gen_ai.operation.name": "run_guardrail"}), Guardrail),
+        ("claude_code.interaction", json!({"session.id": "cc-1"}), Agent),
+        ("claude_code.llm_request", json!({"gen_ai.request.model": "claude-sonnet-4-5"}), Llm),
+        ("claude_code.tool.execution", json!({"tool_name": "Bash"}), Tool),
+        ("claude_code.tool.blocked_on_user", json!({}), Other),
+        ("tools/call get_weather", json!({"mcp.method.name": "tools/call", "mcp.session.id": "m1"}), Tool),
+    ];
+    let spans: Vec<S> = rows
+        .iter()
+        .enumerate()
+        .map(|(k, (name, attrs, _))| s(k as u64 + 1, name, attrs.clone()))
+        .collect();
+    let set = build(&spans);
+    for (k, (name, _, want)) in rows.iter().enumerate() {
+        assert_eq!(step_of(&set, k as u64 + 1).kind, *want, "{name}");
+    }
+    // The MCP tool's name comes from the span name.
+    assert_eq!(set.str(step_of(&set, 13).tool_name), "get_weather");
+    assert_eq!(set.str(step_of(&set, 11).tool_name), "Bash");
+    assert_eq!(set.str(step_of(&set, 9).session), "cc-1");
+}
+
+/// New failure signals: each is the step's outcome even when the span status is unset.
+#[test]
+fn late_2026_outcomes() {
+    let rows: Vec<(S, Outcome, &str)> = vec![
+        (s(1, "chat", json!({"gen_ai.operation.name": "chat", "gen_ai.response.status": "failed"})), Outcome::Error, "response status failed"),
+        (s(2, "chat", json!({"gen_ai.operation.name": "chat", "gen_ai.response.status": "incomplete"})), Outcome::Warning, "response status incomplete"),
+        (s(3, "chat", json!({"gen_ai.operation.name": "chat", "gen_ai.response.status": "completed"})), Outcome::Ok, ""),
+        (s(4, "execute_tool command", json!({"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "command", "process.exit.code": 2})), Outcome::Error, "exit code 2"),
+        (s(5, "execute_tool command", json!({"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "command", "process.exit.code": 0})), Outcome::Ok, ""),
+        (s(6, "tools/call search", json!({"mcp.method.name": "tools/call", "rpc.response.status_code": "-32602"})), Outcome::Error, "JSON-RPC error -32602"),
+        (s(7, "tools/call search", json!({"mcp.method.name": "tools/call", "error.type": "tool_error"})), Outcome::Error, "error.type tool_error"),
+        (s(8, "a2a send", json!({"a2a.task.state": "TASK_STATE_REJECTED"})), Outcome::Error, "A2A task rejected"),
+        (s(9, "a2a send", json!({"a2a.task.state": "TASK_STATE_CANCELED"})), Outcome::Warning, "A2A task canceled"),
+        (s(10, "run_guardrail", json!({"gen_ai.operation.name": "run_guardrail", "verdict.decision": "block"})), Outcome::Warning, "guardrail verdict block"),
+        (
+            S {
+                events: vec![("agent.threat.detection", json!({"agent.threat.rule": "prompt-injection", "agent.threat.severity": "high", "agent.threat.action": "block"}))],
+                ..s(11, "invoke_agent a", json!({"gen_ai.operation.name": "invoke_agent"}))
+            },
+            Outcome::Error,
+            "threat blocked by prompt-injection, severity high",
+        ),
+        (
+            S {
+                events: vec![("agent.threat.detection", json!({"agent.threat.rule": "pii", "agent.threat.action": "log"}))],
+                ..s(12, "invoke_agent a", json!({"gen_ai.operation.name": "invoke_agent"}))
+            },
+            Outcome::Ok,
+            "",
+        ),
+        (
+            S {
+                events: vec![("gen_ai.tool.call.decision", json!({"gen_ai.tool.name": "delete_repo", "gen_ai.tool.call.decision": "deny"}))],
+                ..s(13, "chat", json!({"gen_ai.operation.name": "chat"}))
+            },
+            Outcome::Warning,
+            "tool call delete_repo denied",
+        ),
+    ];
+    let spans: Vec<S> = rows.iter().map(|(sp, _, _)| S { events: sp.events.clone(), attrs: sp.attrs.clone(), ..s(sp.id, sp.name, Value::Null) }).collect();
+    let set = build(&spans);
+    for (sp, want, reason) in &rows {
+        let st = step_of(&set, sp.id);
+        assert_eq!(st.outcome, *want, "{} {}", sp.id, sp.name);
+        assert_eq!(set.str(st.reason), *reason, "{} {}", sp.id, sp.name);
+    }
+}
+
+/// Per-modality cache reads add up when no total is given; recorded breakdowns are
+/// only the non-zero ones, so none at all stays unknown.
+#[test]
+fn per_modality_cache_reads() {
+    let set = build(&[
+        s(1, "chat", json!({"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-5", "gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 10, "gen_ai.usage.text.cache_read.input_tokens": 300, "gen_ai.usage.image.cache_read.input_tokens": 200})),
+        s(2, "chat", json!({"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-5", "gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 10, "gen_ai.usage.cache_read.input_tokens": 400, "gen_ai.usage.text.cache_read.input_tokens": 300})),
+        s(3, "chat", json!({"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-5", "gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 10})),
+    ]);
+    assert_eq!(step_of(&set, 1).tokens.cache_read, Some(500));
+    assert_eq!(step_of(&set, 2).tokens.cache_read, Some(400), "the total wins");
+    assert_eq!(step_of(&set, 3).tokens.cache_read, None);
+}
+
+/// An evaluation event is shown on the step it judges, in `show --json` too.
+#[test]
+fn evaluation_results_sit_on_their_step() {
+    let set = build(&[S {
+        events: vec![(
+            "gen_ai.evaluation.result",
+            json!({"gen_ai.evaluation.name": "relevance", "gen_ai.evaluation.score.value": 0.82, "gen_ai.evaluation.score.label": "good", "gen_ai.evaluation.explanation": "on topic"}),
+        )],
+        ..s(1, "chat", json!({"gen_ai.operation.name": "chat"}))
+    }]);
+    let evals = agtrace::analysis::evaluation::of_span(&set, 0);
+    assert_eq!(evals.len(), 1);
+    assert_eq!(agtrace::analysis::evaluation::short(&evals[0]), "relevance 0.82 good");
+    let j = agtrace::analysis::json::span_json(&set, 0);
+    assert_eq!(j["evaluations"][0]["score"], 0.82);
+    assert_eq!(j["evaluations"][0]["explanation"], "on topic");
+}
+
+/// Old and new spellings of the same thing in one trace classify as either alone,
+/// and an invocation span's usage is not added on top of its inference spans'.
+#[test]
+fn mixed_spellings_do_not_double_count() {
+    let mk = |op: &str| {
+        vec![
+            s(1, "root", json!({"gen_ai.operation.name": op, "gen_ai.usage.input_tokens": 3000, "gen_ai.usage.output_tokens": 300, "gen_ai.request.model": "gpt-5"})),
+            S { parent: 1, trace: 1, ..s(2, "chat", json!({"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-5", "gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 100})) },
+            S { parent: 1, trace: 1, ..s(3, "chat", json!({"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-5", "gen_ai.usage.prompt_tokens": 2000, "gen_ai.usage.completion_tokens": 200})) },
+        ]
+    };
+    for op in ["invoke_agent", "invocation", "handle_conversation_turn"] {
+        let set = build(&mk(op));
+        let tr = &set.traces[0];
+        assert_eq!(tr.tokens.input, Some(3000), "{op}");
+        assert_eq!(tr.tokens.output, Some(300), "{op}");
+        assert_eq!(tr.llm_calls, 2, "{op}");
+    }
+}
