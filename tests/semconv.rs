@@ -1087,19 +1087,67 @@ fn conversations_from_each_content_form() {
 fn late_2026_operations_and_producer_span_names() {
     use StepKind::*;
     let rows: Vec<(&str, Value, StepKind)> = vec![
-        ("handle_conversation_turn", json!({"gen_ai.operation.name": "handle_conversation_turn"}), Agent),
-        ("invocation support", json!({"gen_ai.operation.name": "invocation", "gen_ai.invocation.is_nested": true}), Agent),
-        ("invoke_agent support", json!({"gen_ai.operation.name": "invoke_agent"}), Agent),
-        ("invoke_workflow w", json!({"gen_ai.operation.name": "invoke_workflow"}), Chain),
-        ("fetch_response", json!({"gen_ai.operation.name": "fetch_response", "gen_ai.response.id": "resp_1"}), Llm),
-        ("realtime", json!({"gen_ai.operation.name": "realtime_inference", "gen_ai.realtime_session.id": "rt_1"}), Llm),
-        ("create_agent a", json!({"gen_ai.operation.name": "create_agent"}), Other),
-        ("run_guardrail pii", json!({"gen_ai.operation.name": "run_guardrail"}), Guardrail),
-        ("claude_code.interaction", json!({"session.id": "cc-1"}), Agent),
-        ("claude_code.llm_request", json!({"gen_ai.request.model": "claude-sonnet-4-5"}), Llm),
-        ("claude_code.tool.execution", json!({"tool_name": "Bash"}), Tool),
+        (
+            "handle_conversation_turn",
+            json!({"gen_ai.operation.name": "handle_conversation_turn"}),
+            Agent,
+        ),
+        (
+            "invocation support",
+            json!({"gen_ai.operation.name": "invocation", "gen_ai.invocation.is_nested": true}),
+            Agent,
+        ),
+        (
+            "invoke_agent support",
+            json!({"gen_ai.operation.name": "invoke_agent"}),
+            Agent,
+        ),
+        (
+            "invoke_workflow w",
+            json!({"gen_ai.operation.name": "invoke_workflow"}),
+            Chain,
+        ),
+        (
+            "fetch_response",
+            json!({"gen_ai.operation.name": "fetch_response", "gen_ai.response.id": "resp_1"}),
+            Llm,
+        ),
+        (
+            "realtime",
+            json!({"gen_ai.operation.name": "realtime_inference", "gen_ai.realtime_session.id": "rt_1"}),
+            Llm,
+        ),
+        (
+            "create_agent a",
+            json!({"gen_ai.operation.name": "create_agent"}),
+            Other,
+        ),
+        (
+            "run_guardrail pii",
+            json!({"gen_ai.operation.name": "run_guardrail"}),
+            Guardrail,
+        ),
+        (
+            "claude_code.interaction",
+            json!({"session.id": "cc-1"}),
+            Agent,
+        ),
+        (
+            "claude_code.llm_request",
+            json!({"gen_ai.request.model": "claude-sonnet-4-5"}),
+            Llm,
+        ),
+        (
+            "claude_code.tool.execution",
+            json!({"tool_name": "Bash"}),
+            Tool,
+        ),
         ("claude_code.tool.blocked_on_user", json!({}), Other),
-        ("tools/call get_weather", json!({"mcp.method.name": "tools/call", "mcp.session.id": "m1"}), Tool),
+        (
+            "tools/call get_weather",
+            json!({"mcp.method.name": "tools/call", "mcp.session.id": "m1"}),
+            Tool,
+        ),
     ];
     let spans: Vec<S> = rows
         .iter()
@@ -1120,42 +1168,146 @@ fn late_2026_operations_and_producer_span_names() {
 #[test]
 fn late_2026_outcomes() {
     let rows: Vec<(S, Outcome, &str)> = vec![
-        (s(1, "chat", json!({"gen_ai.operation.name": "chat", "gen_ai.response.status": "failed"})), Outcome::Error, "response status failed"),
-        (s(2, "chat", json!({"gen_ai.operation.name": "chat", "gen_ai.response.status": "incomplete"})), Outcome::Warning, "response status incomplete"),
-        (s(3, "chat", json!({"gen_ai.operation.name": "chat", "gen_ai.response.status": "completed"})), Outcome::Ok, ""),
-        (s(4, "execute_tool command", json!({"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "command", "process.exit.code": 2})), Outcome::Error, "exit code 2"),
-        (s(5, "execute_tool command", json!({"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "command", "process.exit.code": 0})), Outcome::Ok, ""),
-        (s(6, "tools/call search", json!({"mcp.method.name": "tools/call", "rpc.response.status_code": "-32602"})), Outcome::Error, "JSON-RPC error -32602"),
-        (s(7, "tools/call search", json!({"mcp.method.name": "tools/call", "error.type": "tool_error"})), Outcome::Error, "error.type tool_error"),
-        (s(8, "a2a send", json!({"a2a.task.state": "TASK_STATE_REJECTED"})), Outcome::Error, "A2A task rejected"),
-        (s(9, "a2a send", json!({"a2a.task.state": "TASK_STATE_CANCELED"})), Outcome::Warning, "A2A task canceled"),
-        (s(10, "run_guardrail", json!({"gen_ai.operation.name": "run_guardrail", "verdict.decision": "block"})), Outcome::Warning, "guardrail verdict block"),
+        (
+            s(
+                1,
+                "chat",
+                json!({"gen_ai.operation.name": "chat", "gen_ai.response.status": "failed"}),
+            ),
+            Outcome::Error,
+            "response status failed",
+        ),
+        (
+            s(
+                2,
+                "chat",
+                json!({"gen_ai.operation.name": "chat", "gen_ai.response.status": "incomplete"}),
+            ),
+            Outcome::Warning,
+            "response status incomplete",
+        ),
+        (
+            s(
+                3,
+                "chat",
+                json!({"gen_ai.operation.name": "chat", "gen_ai.response.status": "completed"}),
+            ),
+            Outcome::Ok,
+            "",
+        ),
+        (
+            s(
+                4,
+                "execute_tool command",
+                json!({"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "command", "process.exit.code": 2}),
+            ),
+            Outcome::Error,
+            "exit code 2",
+        ),
+        (
+            s(
+                5,
+                "execute_tool command",
+                json!({"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "command", "process.exit.code": 0}),
+            ),
+            Outcome::Ok,
+            "",
+        ),
+        (
+            s(
+                6,
+                "tools/call search",
+                json!({"mcp.method.name": "tools/call", "rpc.response.status_code": "-32602"}),
+            ),
+            Outcome::Error,
+            "JSON-RPC error -32602",
+        ),
+        (
+            s(
+                7,
+                "tools/call search",
+                json!({"mcp.method.name": "tools/call", "error.type": "tool_error"}),
+            ),
+            Outcome::Error,
+            "error.type tool_error",
+        ),
+        (
+            s(
+                8,
+                "a2a send",
+                json!({"a2a.task.state": "TASK_STATE_REJECTED"}),
+            ),
+            Outcome::Error,
+            "A2A task rejected",
+        ),
+        (
+            s(
+                9,
+                "a2a send",
+                json!({"a2a.task.state": "TASK_STATE_CANCELED"}),
+            ),
+            Outcome::Warning,
+            "A2A task canceled",
+        ),
+        (
+            s(
+                10,
+                "run_guardrail",
+                json!({"gen_ai.operation.name": "run_guardrail", "verdict.decision": "block"}),
+            ),
+            Outcome::Warning,
+            "guardrail verdict block",
+        ),
         (
             S {
-                events: vec![("agent.threat.detection", json!({"agent.threat.rule": "prompt-injection", "agent.threat.severity": "high", "agent.threat.action": "block"}))],
-                ..s(11, "invoke_agent a", json!({"gen_ai.operation.name": "invoke_agent"}))
+                events: vec![(
+                    "agent.threat.detection",
+                    json!({"agent.threat.rule": "prompt-injection", "agent.threat.severity": "high", "agent.threat.action": "block"}),
+                )],
+                ..s(
+                    11,
+                    "invoke_agent a",
+                    json!({"gen_ai.operation.name": "invoke_agent"}),
+                )
             },
             Outcome::Error,
             "threat blocked by prompt-injection, severity high",
         ),
         (
             S {
-                events: vec![("agent.threat.detection", json!({"agent.threat.rule": "pii", "agent.threat.action": "log"}))],
-                ..s(12, "invoke_agent a", json!({"gen_ai.operation.name": "invoke_agent"}))
+                events: vec![(
+                    "agent.threat.detection",
+                    json!({"agent.threat.rule": "pii", "agent.threat.action": "log"}),
+                )],
+                ..s(
+                    12,
+                    "invoke_agent a",
+                    json!({"gen_ai.operation.name": "invoke_agent"}),
+                )
             },
             Outcome::Ok,
             "",
         ),
         (
             S {
-                events: vec![("gen_ai.tool.call.decision", json!({"gen_ai.tool.name": "delete_repo", "gen_ai.tool.call.decision": "deny"}))],
+                events: vec![(
+                    "gen_ai.tool.call.decision",
+                    json!({"gen_ai.tool.name": "delete_repo", "gen_ai.tool.call.decision": "deny"}),
+                )],
                 ..s(13, "chat", json!({"gen_ai.operation.name": "chat"}))
             },
             Outcome::Warning,
             "tool call delete_repo denied",
         ),
     ];
-    let spans: Vec<S> = rows.iter().map(|(sp, _, _)| S { events: sp.events.clone(), attrs: sp.attrs.clone(), ..s(sp.id, sp.name, Value::Null) }).collect();
+    let spans: Vec<S> = rows
+        .iter()
+        .map(|(sp, _, _)| S {
+            events: sp.events.clone(),
+            attrs: sp.attrs.clone(),
+            ..s(sp.id, sp.name, Value::Null)
+        })
+        .collect();
     let set = build(&spans);
     for (sp, want, reason) in &rows {
         let st = step_of(&set, sp.id);
@@ -1169,12 +1321,28 @@ fn late_2026_outcomes() {
 #[test]
 fn per_modality_cache_reads() {
     let set = build(&[
-        s(1, "chat", json!({"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-5", "gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 10, "gen_ai.usage.text.cache_read.input_tokens": 300, "gen_ai.usage.image.cache_read.input_tokens": 200})),
-        s(2, "chat", json!({"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-5", "gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 10, "gen_ai.usage.cache_read.input_tokens": 400, "gen_ai.usage.text.cache_read.input_tokens": 300})),
-        s(3, "chat", json!({"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-5", "gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 10})),
+        s(
+            1,
+            "chat",
+            json!({"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-5", "gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 10, "gen_ai.usage.text.cache_read.input_tokens": 300, "gen_ai.usage.image.cache_read.input_tokens": 200}),
+        ),
+        s(
+            2,
+            "chat",
+            json!({"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-5", "gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 10, "gen_ai.usage.cache_read.input_tokens": 400, "gen_ai.usage.text.cache_read.input_tokens": 300}),
+        ),
+        s(
+            3,
+            "chat",
+            json!({"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-5", "gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 10}),
+        ),
     ]);
     assert_eq!(step_of(&set, 1).tokens.cache_read, Some(500));
-    assert_eq!(step_of(&set, 2).tokens.cache_read, Some(400), "the total wins");
+    assert_eq!(
+        step_of(&set, 2).tokens.cache_read,
+        Some(400),
+        "the total wins"
+    );
     assert_eq!(step_of(&set, 3).tokens.cache_read, None);
 }
 
@@ -1190,7 +1358,10 @@ fn evaluation_results_sit_on_their_step() {
     }]);
     let evals = agtrace::analysis::evaluation::of_span(&set, 0);
     assert_eq!(evals.len(), 1);
-    assert_eq!(agtrace::analysis::evaluation::short(&evals[0]), "relevance 0.82 good");
+    assert_eq!(
+        agtrace::analysis::evaluation::short(&evals[0]),
+        "relevance 0.82 good"
+    );
     let j = agtrace::analysis::json::span_json(&set, 0);
     assert_eq!(j["evaluations"][0]["score"], 0.82);
     assert_eq!(j["evaluations"][0]["explanation"], "on topic");
@@ -1202,9 +1373,29 @@ fn evaluation_results_sit_on_their_step() {
 fn mixed_spellings_do_not_double_count() {
     let mk = |op: &str| {
         vec![
-            s(1, "root", json!({"gen_ai.operation.name": op, "gen_ai.usage.input_tokens": 3000, "gen_ai.usage.output_tokens": 300, "gen_ai.request.model": "gpt-5"})),
-            S { parent: 1, trace: 1, ..s(2, "chat", json!({"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-5", "gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 100})) },
-            S { parent: 1, trace: 1, ..s(3, "chat", json!({"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-5", "gen_ai.usage.prompt_tokens": 2000, "gen_ai.usage.completion_tokens": 200})) },
+            s(
+                1,
+                "root",
+                json!({"gen_ai.operation.name": op, "gen_ai.usage.input_tokens": 3000, "gen_ai.usage.output_tokens": 300, "gen_ai.request.model": "gpt-5"}),
+            ),
+            S {
+                parent: 1,
+                trace: 1,
+                ..s(
+                    2,
+                    "chat",
+                    json!({"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-5", "gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 100}),
+                )
+            },
+            S {
+                parent: 1,
+                trace: 1,
+                ..s(
+                    3,
+                    "chat",
+                    json!({"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-5", "gen_ai.usage.prompt_tokens": 2000, "gen_ai.usage.completion_tokens": 200}),
+                )
+            },
         ]
     };
     for op in ["invoke_agent", "invocation", "handle_conversation_turn"] {
@@ -1214,4 +1405,79 @@ fn mixed_spellings_do_not_double_count() {
         assert_eq!(tr.tokens.output, Some(300), "{op}");
         assert_eq!(tr.llm_calls, 2, "{op}");
     }
+}
+
+/// Codex CLI: its span tree (codex.exec → session_loop → run_turn → stream_request),
+/// the conversation id, usage on the span or only in the `codex.sse_event` log record
+/// of `response.completed`, and a denied tool call in `codex.tool_decision`.
+#[test]
+fn codex_cli_spans_and_its_log_records() {
+    let spans = serde_json::json!({"resourceSpans": [{"resource": {"attributes": [
+      {"key": "service.name", "value": {"stringValue": "codex_exec"}}]},
+    "scopeSpans": [{"spans": [
+      {"traceId": "c0dec0dec0dec0dec0dec0dec0dec0de", "spanId": "0000000000000001", "name": "codex.exec",
+       "startTimeUnixNano": "1000", "endTimeUnixNano": "9000",
+       "attributes": [{"key": "conversation.id", "value": {"stringValue": "codex-conv-1"}}]},
+      {"traceId": "c0dec0dec0dec0dec0dec0dec0dec0de", "spanId": "0000000000000002", "parentSpanId": "0000000000000001",
+       "name": "session_loop", "startTimeUnixNano": "1100", "endTimeUnixNano": "8900"},
+      {"traceId": "c0dec0dec0dec0dec0dec0dec0dec0de", "spanId": "0000000000000003", "parentSpanId": "0000000000000002",
+       "name": "run_turn", "startTimeUnixNano": "1200", "endTimeUnixNano": "8800"},
+      {"traceId": "c0dec0dec0dec0dec0dec0dec0dec0de", "spanId": "0000000000000004", "parentSpanId": "0000000000000003",
+       "name": "stream_request", "startTimeUnixNano": "1300", "endTimeUnixNano": "4000",
+       "attributes": [{"key": "model", "value": {"stringValue": "gpt-5.1-codex"}},
+                      {"key": "gen_ai.usage.input_tokens", "value": {"intValue": "1200"}},
+                      {"key": "gen_ai.usage.cache_read.input_tokens", "value": {"intValue": "800"}},
+                      {"key": "gen_ai.usage.output_tokens", "value": {"intValue": "90"}},
+                      {"key": "codex.usage.reasoning_output_tokens", "value": {"intValue": "40"}}]},
+      {"traceId": "c0dec0dec0dec0dec0dec0dec0dec0de", "spanId": "0000000000000005", "parentSpanId": "0000000000000003",
+       "name": "stream_request", "startTimeUnixNano": "4100", "endTimeUnixNano": "8000",
+       "attributes": [{"key": "model", "value": {"stringValue": "gpt-5.1-codex"}}]}
+    ]}]}]});
+    let rec = |span: &str, attrs: serde_json::Value| {
+        let kv: Vec<serde_json::Value> = attrs
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| match v {
+                serde_json::Value::Number(n) => serde_json::json!({"key": k, "value": {"intValue": n.to_string()}}),
+                v => serde_json::json!({"key": k, "value": {"stringValue": v.as_str().unwrap_or_default()}}),
+            })
+            .collect();
+        serde_json::json!({"traceId": "c0dec0dec0dec0dec0dec0dec0dec0de", "spanId": span, "timeUnixNano": "5000", "attributes": kv})
+    };
+    let logs = serde_json::json!({"resourceLogs": [{"scopeLogs": [{"logRecords": [
+        rec("0000000000000005", serde_json::json!({"event.name": "codex.sse_event", "event.kind": "response.completed",
+            "input_token_count": 2000, "cached_token_count": 1500, "output_token_count": 120, "reasoning_token_count": 60})),
+        rec("0000000000000005", serde_json::json!({"event.name": "codex.sse_event", "event.kind": "response.output_text.delta"})),
+        rec("0000000000000003", serde_json::json!({"event.name": "codex.tool_decision", "tool_name": "shell", "decision": "denied", "source": "user"})),
+    ]}]}]});
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (tp, lp) = (dir.path().join("traces.json"), dir.path().join("logs.json"));
+    std::fs::write(&tp, spans.to_string()).expect("write");
+    std::fs::write(&lp, logs.to_string()).expect("write");
+    let set = agtrace::input::load(
+        &[
+            agtrace::source::Input::Path(tp),
+            agtrace::source::Input::Path(lp),
+        ],
+        &LoadOptions::with_threads(1),
+    )
+    .expect("load");
+    use StepKind::*;
+    let kinds: Vec<StepKind> = (1..=5).map(|i| step_of(&set, i).kind).collect();
+    assert_eq!(kinds, vec![Agent, Chain, Chain, Llm, Llm]);
+    let first = step_of(&set, 4);
+    assert_eq!(first.tokens.input, Some(1200));
+    assert_eq!(first.tokens.reasoning, Some(40));
+    assert_eq!(first.cost_source, CostSource::Priced);
+    let second = step_of(&set, 5);
+    assert_eq!(second.tokens.input, Some(2000), "usage from the log record");
+    assert_eq!(second.tokens.cache_read, Some(1500));
+    assert_eq!(second.tokens.output, Some(120));
+    let tr = &set.traces[0];
+    assert_eq!(set.str(tr.session), "codex-conv-1");
+    assert_eq!(tr.tokens.input, Some(3200));
+    let turn = step_of(&set, 3);
+    assert_eq!(turn.outcome, Outcome::Warning);
+    assert_eq!(set.str(turn.reason), "tool call shell denied");
 }

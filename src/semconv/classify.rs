@@ -210,6 +210,10 @@ fn span_name(name: &str) -> Option<StepKind> {
         });
     }
     Some(match name {
+        // Codex CLI: codex.exec → session_loop → run_turn → stream_request.
+        "codex.exec" => Agent,
+        "session_loop" | "run_turn" => Chain,
+        "stream_request" => Llm,
         "call_llm" => Llm,
         "openai.chat"
         | "openai.completion"

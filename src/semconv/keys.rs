@@ -113,6 +113,7 @@ pub const TABLE: &[(Field, &[&str])] = &[
             "session.id",
             "a2a.context_id",
             "a2a.context.id",
+            "conversation.id",
             "traceloop.association.properties.session_id",
             "gcp.vertex.agent.session_id",
             "ai.telemetry.metadata.sessionId",
@@ -193,6 +194,7 @@ pub const TABLE: &[(Field, &[&str])] = &[
         &[
             "gen_ai.usage.reasoning.output_tokens",
             "gen_ai.usage.reasoning_tokens",
+            "codex.usage.reasoning_output_tokens",
             "llm.usage.reasoning_tokens",
             "llm.token_count.completion_details.reasoning",
             "ai.usage.outputTokenDetails.reasoningTokens",

@@ -377,6 +377,12 @@ fn derive(
         cache_write,
         reasoning: v.count(Field::Reasoning),
     };
+    if step.tokens.is_empty()
+        && span.events.len > 0
+        && let Some(t) = event_tokens(set, span)
+    {
+        step.tokens = t;
+    }
 
     // Cost: provided wins; else priced; else unknown (never $0).
     if matches!(kind, StepKind::Llm | StepKind::Embedding | StepKind::Rerank) || has_tokens {
@@ -480,24 +486,93 @@ fn decision_events(set: &TraceSet, span: &Span) -> Decisions {
                     d.error = Some(format!("threat blocked by {rule}{sev}"));
                 }
             }
-            "gen_ai.tool.call.decision" => {
+            // Codex CLI and Claude Code log their permission prompts' answers.
+            "gen_ai.tool.call.decision" | "codex.tool_decision" | "claude_code.tool_decision" => {
                 let decision = get(&["gen_ai.tool.call.decision", "decision", "gen_ai.decision"])
                     .unwrap_or("");
-                let tool = get(&["gen_ai.tool.name", "tool.name"]).unwrap_or("a tool");
+                let tool = get(&["gen_ai.tool.name", "tool.name", "tool_name", "tool"])
+                    .unwrap_or("a tool");
                 // require_approval is followed by the user's answer; only a denial
                 // stopped the call.
                 if matches!(
                     decision.to_ascii_lowercase().as_str(),
-                    "deny" | "denied" | "reject" | "rejected"
+                    "deny" | "denied" | "reject" | "rejected" | "abort"
                 ) && d.warning.is_none()
                 {
                     d.warning = Some(format!("tool call {tool} denied"));
                 }
             }
+            "codex.tool_result" | "claude_code.tool_result"
+                if get(&["success"]).is_some_and(|s| s.eq_ignore_ascii_case("false"))
+                    && d.warning.is_none() =>
+            {
+                let tool = get(&["tool_name", "tool", "gen_ai.tool.name"]).unwrap_or("a tool");
+                d.warning = Some(format!("tool {tool} failed"));
+            }
             _ => {}
         }
     }
     d
+}
+
+/// Usage a producer logs as an event of the span instead of span attributes: Codex's
+/// `codex.sse_event` for `response.completed` (`input_token_count`,
+/// `cached_token_count`, `cache_write_token_count`, `output_token_count`,
+/// `reasoning_token_count`), Claude Code's `claude_code.api_request` (`input_tokens`,
+/// `output_tokens`, `cache_read_tokens`, `cache_creation_tokens`).
+fn event_tokens(set: &TraceSet, span: &Span) -> Option<Tokens> {
+    let mut out: Option<Tokens> = None;
+    for e in set.span_events(span) {
+        let name = set.str(e.name);
+        let attrs = &set.attrs[e.attrs.range()];
+        let get = |k: &str| {
+            attrs
+                .iter()
+                .find(|a| set.str(a.key) == k)
+                .and_then(|a| a.value.as_i64(&set.strings))
+                .and_then(|n| u64::try_from(n).ok())
+        };
+        let t = match name {
+            "codex.sse_event" => {
+                let kind = attrs
+                    .iter()
+                    .find(|a| set.str(a.key) == "event.kind")
+                    .and_then(|a| a.value.as_str(&set.strings));
+                if kind != Some("response.completed") {
+                    continue;
+                }
+                let cached = get("cached_token_count");
+                let written = get("cache_write_token_count");
+                Tokens {
+                    input: get("input_token_count"),
+                    output: get("output_token_count"),
+                    cache_read: cached,
+                    cache_write: written,
+                    reasoning: get("reasoning_token_count"),
+                }
+            }
+            "claude_code.api_request" => {
+                let (cr, cw) = (get("cache_read_tokens"), get("cache_creation_tokens"));
+                // Claude Code's input excludes the cache; OTel's includes it.
+                let input = get("input_tokens").map(|n| n + cr.unwrap_or(0) + cw.unwrap_or(0));
+                Tokens {
+                    input,
+                    output: get("output_tokens"),
+                    cache_read: cr,
+                    cache_write: cw,
+                    reasoning: None,
+                }
+            }
+            _ => continue,
+        };
+        let acc = out.get_or_insert_with(Tokens::default);
+        acc.input = add(acc.input, t.input);
+        acc.output = add(acc.output, t.output);
+        acc.cache_read = add(acc.cache_read, t.cache_read);
+        acc.cache_write = add(acc.cache_write, t.cache_write);
+        acc.reasoning = add(acc.reasoning, t.reasoning);
+    }
+    out
 }
 
 /// Error vs warning vs ok, with a short reason (§5, §6.5).
