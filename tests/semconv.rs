@@ -1481,3 +1481,74 @@ fn codex_cli_spans_and_its_log_records() {
     assert_eq!(turn.outcome, Outcome::Warning);
     assert_eq!(set.str(turn.reason), "tool call shell denied");
 }
+
+/// testdata/conventions-2026.otlp.json (testdata/make_conventions.py): late-2026
+/// producers end to end — Claude Code, a conversation turn with a denied tool call and
+/// a failed background response, MCP with a lost parent and a JSON-RPC error, A2A
+/// across two agents in one conversation, a blocked threat, an evaluation joined by
+/// response id.
+#[test]
+fn late_2026_fixture_end_to_end() {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join("conventions-2026.otlp.json");
+    let set = agtrace::input::load(
+        &[agtrace::source::Input::Path(path)],
+        &LoadOptions::with_threads(1),
+    )
+    .expect("load");
+    let by = |id: &str| {
+        let i = set
+            .spans
+            .iter()
+            .position(|s| s.span_id.to_string() == id)
+            .unwrap_or_else(|| panic!("{id}"));
+        (i as u32, set.step(i as u32))
+    };
+    // Claude Code: the tool failed on its exit code; the evaluation found its step.
+    let (llm, s) = by("cc00000000000002");
+    assert_eq!(s.kind, StepKind::Llm);
+    assert_eq!(s.cost_source, CostSource::Priced);
+    let evals = agtrace::analysis::evaluation::of_span(&set, llm);
+    assert_eq!(evals.len(), 1, "joined by gen_ai.response.id");
+    assert_eq!(evals[0].label, "fail");
+    assert_eq!(set.str(by("cc00000000000003").1.reason), "exit code 1");
+    // The turn: denied call, failed background response, the text cache breakdown.
+    assert_eq!(by("7e00000000000001").1.kind, StepKind::Agent);
+    assert_eq!(
+        set.str(by("7e00000000000002").1.reason),
+        "tool call refund_payment denied"
+    );
+    assert_eq!(by("7e00000000000002").1.tokens.cache_read, Some(1200));
+    assert_eq!(by("7e00000000000003").1.outcome, Outcome::Error);
+    // MCP: the JSON-RPC failure, and the orphaned server half named as such.
+    assert_eq!(by("3c00000000000003").1.outcome, Outcome::Error);
+    let mcp = set
+        .traces
+        .iter()
+        .position(|t| t.id.to_string().starts_with("3c"))
+        .expect("mcp trace") as u32;
+    let broken = agtrace::analysis::findings::of_trace(&set, mcp)
+        .expect("findings")
+        .iter()
+        .find(|f| f.kind == agtrace::model::FindingKind::BrokenTrace)
+        .expect("broken trace")
+        .message
+        .clone();
+    assert!(
+        broken.contains("MCP") && broken.contains("params._meta"),
+        "{broken}"
+    );
+    // A2A: both agents' traces are one session; the rejected task and the blocked
+    // threat are failures.
+    let ctx = set.strings.lookup("ctx-trip-1").expect("context id");
+    assert_eq!(set.sessions.get(&ctx).map(Vec::len), Some(2));
+    assert_eq!(
+        set.str(by("a2a0000000000002").1.reason),
+        "A2A task rejected"
+    );
+    assert_eq!(
+        set.str(by("a2a0000000000011").1.reason),
+        "threat blocked by prompt-injection, severity high"
+    );
+}

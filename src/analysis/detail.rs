@@ -377,6 +377,19 @@ fn summary(set: &TraceSet, i: u32, s: &Span, step: &Step) -> Vec<DetailLine> {
     if let Some(ns) = crate::analysis::steptime::time_to_first_token(set, i) {
         out.push(kv("first token", duration(ns)));
     }
+    // Request and conversation facts of the late-2026 conventions, as sent.
+    for (label, key) in [
+        ("reasoning", "gen_ai.request.reasoning.level"),
+        ("previous resp", "gen_ai.request.previous_response.id"),
+        ("response", "gen_ai.response.status"),
+        ("compacted", "gen_ai.conversation.compacted"),
+        ("skill", "gen_ai.skill.name"),
+        ("memory", "gen_ai.memory.store.name"),
+    ] {
+        if let Some(v) = set.span_attr(s, key) {
+            out.push(kv(label, sanitize(&v.display(&set.strings)).into_owned()));
+        }
+    }
     for e in crate::analysis::evaluation::of_span(set, i) {
         let mut v = crate::analysis::evaluation::short(&e);
         if !e.explanation.is_empty() {

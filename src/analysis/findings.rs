@@ -657,7 +657,7 @@ fn broken(set: &TraceSet, t: u32, push: &mut Push<'_>) {
         match orphans.iter().find_map(|&i| boundary(set, i)) {
             Some(b) => p.push_str(&format!(
                 "; an {b} server span: the trace context was not propagated across the {b} boundary{})",
-                if b == "MCP" { " (the request's params._meta carries it)" } else { "" }
+                if b == "MCP" { "; the request's params._meta carries it" } else { "" }
             )),
             None => p.push(')'),
         }

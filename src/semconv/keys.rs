@@ -57,7 +57,6 @@ pub enum Field {
     CacheReadText,
     CacheReadImage,
     CacheReadAudio,
-    ReasoningLevel,
     RetrievalMarker,
 }
 
@@ -342,13 +341,6 @@ pub const TABLE: &[(Field, &[&str])] = &[
     (
         Field::CacheReadAudio,
         &["gen_ai.usage.audio.cache_read.input_tokens"],
-    ),
-    (
-        Field::ReasoningLevel,
-        &[
-            "gen_ai.request.reasoning.level",
-            "gen_ai.request.reasoning_effort",
-        ],
     ),
 ];
 
