@@ -210,6 +210,13 @@ fn span_name(name: &str) -> Option<StepKind> {
         });
     }
     Some(match name {
+        // Microsoft Agent Framework workflows (its agents and model calls use the
+        // GenAI operations): a run, each executor's step, messages between them.
+        "workflow.run" => Chain,
+        "workflow.build" | "edge_group.process" | "message.send" => Other,
+        n if n.starts_with("executor.process") => Chain,
+        // CrewAI through OpenLLMetry, when the traceloop kind is missing.
+        "crewai.workflow" => Chain,
         // Codex CLI: codex.exec → session_loop → run_turn → stream_request.
         "codex.exec" => Agent,
         "session_loop" | "run_turn" => Chain,
