@@ -425,7 +425,12 @@ impl Element for SpanSeed {
                     {
                         match decode_id::<8>(&t, "parent span id") {
                             Ok(id) => span.parent_span_id = SpanId(id),
-                            Err(e) => problem = problem.or(Some(e.to_string())),
+                            // The span is kept, under a parent no span has: an orphan.
+                            Err(e) => {
+                                span.parent_span_id =
+                                    crate::model::SpanId::unreadable(t.as_bytes());
+                                notes.push(format!("{e}; kept as an orphan"));
+                            }
                         }
                     }
                 }

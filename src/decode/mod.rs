@@ -6,6 +6,7 @@ pub mod flat;
 pub mod jaeger;
 pub mod json_cut;
 pub(crate) mod json_seeds;
+pub mod json_text;
 pub mod langfuse;
 pub mod node_console;
 pub mod otlp_json;

@@ -315,13 +315,19 @@ fn span(
         }
     };
     let ids = (id(trace_id, 16, "trace id"), id(span_id, 8, "span id"));
-    let parent_ok = parent.is_empty() || parent.len() == 8;
     match ids {
-        (Ok(t), Ok(sid)) if parent_ok => {
+        (Ok(t), Ok(sid)) => {
             s.trace_id = TraceId(t.try_into().unwrap_or([0; 16]));
             s.span_id = SpanId(sid.try_into().unwrap_or([0; 8]));
-            if !parent.is_empty() {
+            if parent.len() == 8 {
                 s.parent_span_id = SpanId(parent.try_into().unwrap_or([0; 8]));
+            } else if !parent.is_empty() {
+                // Kept, under a parent no span has: an orphan.
+                s.parent_span_id = SpanId::unreadable(parent);
+                notes.problems.push(format!(
+                    "{label}: parent span id has {} bytes, expected 8; kept as an orphan",
+                    parent.len()
+                ));
             }
             for p in problems {
                 notes.problems.push(format!("{label}: {p}"));
@@ -331,13 +337,6 @@ fn span(
         (Err(e), _) | (_, Err(e)) => {
             batch.rollback(cp);
             notes.problems.push(format!("{label}: {e}; span skipped"));
-        }
-        _ => {
-            batch.rollback(cp);
-            notes.problems.push(format!(
-                "{label}: parent span id has {} bytes, expected 8; span skipped",
-                parent.len()
-            ));
         }
     }
     Ok(())

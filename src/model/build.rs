@@ -219,7 +219,7 @@ impl TraceSet {
             span.marks = Marks::default();
             let key = (span.trace_id, span.span_id);
             if let Some(&existing) = self.span_index.get(&key) {
-                merge_duplicate(&mut self.spans[existing as usize], span);
+                merge_duplicate(&mut self.spans[existing as usize], span, &mut self.attrs);
                 continue;
             }
             span.trace = match self.trace_index.get(&span.trace_id) {
@@ -496,10 +496,13 @@ fn start_key(s: &Span) -> (u64, [u8; 8]) {
 
 /// Folds a second copy of a span into the first: the copy wins where the first is
 /// incomplete (no end, no status, no attributes), so a span re-sent after finishing
-/// shows its final state.
-fn merge_duplicate(old: &mut Span, new: Span) {
+/// shows its final state. Attributes join: the finished copy's win, and those only the
+/// other copy has are kept (an unfinished copy often carries the request, the finished
+/// one the result and the error).
+fn merge_duplicate(old: &mut Span, new: Span, attrs: &mut Vec<super::Attr>) {
     old.marks.set(Marks::DUPLICATE);
-    if !old.is_finished() && new.is_finished() {
+    let new_wins = !old.is_finished() && new.is_finished();
+    if new_wins {
         old.start = new.start;
         old.end = new.end;
     }
@@ -509,6 +512,26 @@ fn merge_duplicate(old: &mut Span, new: Span) {
     }
     if old.attrs.len == 0 {
         old.attrs = new.attrs;
+    } else if new.attrs.len > 0 && old.attrs != new.attrs {
+        let (win, other) = if new_wins {
+            (new.attrs, old.attrs)
+        } else {
+            (old.attrs, new.attrs)
+        };
+        let start = attrs.len();
+        let winners: Vec<super::Attr> = attrs[win.range()].to_vec();
+        let keys: rustc_hash::FxHashSet<Sym> = winners.iter().map(|w| w.key).collect();
+        let extra: Vec<super::Attr> = attrs[other.range()]
+            .iter()
+            .filter(|a| !keys.contains(&a.key))
+            .cloned()
+            .collect();
+        attrs.extend(winners);
+        attrs.extend(extra);
+        old.attrs = Slice {
+            start: start as u32,
+            len: (attrs.len() - start) as u32,
+        };
     }
     if old.events.len == 0 {
         old.events = new.events;

@@ -43,6 +43,18 @@ impl<const N: usize> Hex<N> {
     }
 }
 
+impl SpanId {
+    /// A stand-in for a parent id that could not be read: never zero (so the span
+    /// is an orphan, not a root), derived from the text so equal texts agree.
+    pub fn unreadable(text: &[u8]) -> SpanId {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for &b in text {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        SpanId((h | 1).to_be_bytes())
+    }
+}
+
 impl TraceId {
     /// The id as 32 hex digits, without allocating.
     pub fn hex(&self) -> Hex<32> {

@@ -22,14 +22,19 @@ pub fn write_json_line(
     v: &serde_json::Value,
 ) -> std::io::Result<()> {
     let text = v.to_string();
-    if text.contains(|c: char| matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')) {
+    // serde_json escapes C0 only: C1 controls, DEL, bidi and invisible formatting
+    // characters are escaped here (as \uXXXX, surrogate pairs above the BMP), so a
+    // consumer that prints a field cannot be steered by it either.
+    if text.contains(crate::sanitize::is_dangerous) {
         let mut safe = String::with_capacity(text.len() + 16);
+        let mut units = [0u16; 2];
         for c in text.chars() {
-            match c {
-                '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
-                    safe.push_str(&format!("\\u{:04x}", c as u32))
+            if crate::sanitize::is_dangerous(c) {
+                for u in c.encode_utf16(&mut units) {
+                    safe.push_str(&format!("\\u{:04x}", u));
                 }
-                c => safe.push(c),
+            } else {
+                safe.push(c);
             }
         }
         writeln!(out, "{safe}")

@@ -414,6 +414,9 @@ pub fn write_session(
 }
 
 /// Tree-drawing prefixes for the visible positions (pre-order), computed iteratively.
+/// Tree levels drawn before a row's name; deeper rows show their depth instead.
+const MAX_INDENT_LEVELS: usize = 8;
+
 fn tree_prefixes(outline: &TraceOutline, visible: &[usize], style: &Style) -> Vec<String> {
     let (tee, elbow, pipe, blank) = if style.unicode {
         ("├─ ", "└─ ", "│  ", "   ")
@@ -442,7 +445,18 @@ fn tree_prefixes(outline: &TraceOutline, visible: &[usize], style: &Style) -> Ve
         open.truncate(depth);
         let mut pre = String::new();
         if depth > 0 {
-            for &o in open.iter().skip(1) {
+            // Deeper than the column can show: the depth as a number, then only the
+            // innermost levels, so a row costs the same at depth 10 or 100,000.
+            let from = if depth > MAX_INDENT_LEVELS {
+                pre.push_str(&format!(
+                    "{}{depth} ",
+                    if style.unicode { "⋯" } else { ".." }
+                ));
+                depth - MAX_INDENT_LEVELS
+            } else {
+                1
+            };
+            for &o in open.get(from..).unwrap_or_default() {
                 pre.push_str(if o { pipe } else { blank });
             }
             pre.push_str(if is_last { elbow } else { tee });

@@ -6,29 +6,145 @@
 use crate::model::{Position, Warning};
 use std::io::Read;
 
+/// Default cap on decompressed size as a multiple of the compressed size (trace
+/// JSON compresses 10-30×; a decompression bomb, thousands).
+pub const DEFAULT_MAX_RATIO: u64 = 200;
+/// Default cap on decompressed size in bytes, whatever the ratio.
+pub const DEFAULT_MAX_BYTES: u64 = 16 << 30;
+/// Decompressed output below this is always allowed (tiny inputs compress well).
+const RATIO_FLOOR: u64 = 64 << 20;
+
+/// How far decompression may expand an input (`AGTRACE_MAX_RATIO`,
+/// `AGTRACE_MAX_DECOMPRESSED` with an optional K/M/G suffix).
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Output at most this many times the input.
+    pub ratio: u64,
+    /// Output at most this many bytes.
+    pub bytes: u64,
+}
+
+impl Limits {
+    /// The limits from the environment, else the defaults.
+    pub fn from_env() -> Limits {
+        let num = |k: &str| {
+            let v = std::env::var(k).ok()?;
+            let v = v.trim();
+            let (n, mul) = match v.chars().last()?.to_ascii_uppercase() {
+                'K' => (&v[..v.len() - 1], 1u64 << 10),
+                'M' => (&v[..v.len() - 1], 1 << 20),
+                'G' => (&v[..v.len() - 1], 1 << 30),
+                _ => (v, 1),
+            };
+            n.trim().parse::<u64>().ok().map(|n| n.saturating_mul(mul))
+        };
+        Limits {
+            ratio: num("AGTRACE_MAX_RATIO").unwrap_or(DEFAULT_MAX_RATIO),
+            bytes: num("AGTRACE_MAX_DECOMPRESSED").unwrap_or(DEFAULT_MAX_BYTES),
+        }
+    }
+
+    fn cap(&self, input: usize) -> u64 {
+        (input as u64)
+            .saturating_mul(self.ratio)
+            .max(RATIO_FLOOR)
+            .min(self.bytes)
+    }
+}
+
+/// The bytes with compression removed, warnings about damage, and the layers
+/// removed (outermost first).
+pub type Undone = (Vec<u8>, Vec<Warning>, Vec<&'static str>);
+
+/// Why decompression was stopped.
+#[derive(Debug)]
+pub enum Stop {
+    /// The output would pass the expansion limit.
+    TooLarge(String),
+    /// The output starts with something no trace format does (zero bytes).
+    Hopeless(String),
+}
+
+/// A reason the first bytes of an input cannot start anything agtrace reads: mostly
+/// zero bytes (a zeroed file, `/dev/zero`, a decompression bomb), so it is refused at
+/// once instead of after reading or inflating all of it.
+pub fn hopeless(head: &[u8]) -> Option<String> {
+    let head = &head[..head.len().min(64 << 10)];
+    if head.len() < 4096 {
+        return None;
+    }
+    let zeros = head.iter().filter(|&&b| b == 0).count();
+    (zeros * 10 >= head.len() * 9).then(|| {
+        format!(
+            "zero bytes ({}% of the first {} KiB)",
+            zeros * 100 / head.len(),
+            head.len() >> 10
+        )
+    })
+}
+
+/// Reads a decompressor to its end, up to `cap` bytes; gives up early when the first
+/// 64 KiB are hopeless.
+fn read_capped(
+    mut r: impl Read,
+    cap: u64,
+    hint: usize,
+    kind: &str,
+) -> Result<(Vec<u8>, Option<std::io::Error>), Stop> {
+    let mut out = Vec::with_capacity(hint.min(cap as usize));
+    let mut chunk = vec![0u8; 1 << 20];
+    let mut checked = false;
+    loop {
+        let n = match r.read(&mut chunk) {
+            Ok(0) => return Ok((out, None)),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Ok((out, Some(e))),
+        };
+        if out.len() as u64 + n as u64 > cap {
+            return Err(Stop::TooLarge(format!(
+                "the {kind} data expands past {} MiB (the limit: {}× the compressed size, at most {} MiB; raise it with AGTRACE_MAX_RATIO or AGTRACE_MAX_DECOMPRESSED)",
+                cap >> 20,
+                Limits::from_env().ratio,
+                Limits::from_env().bytes >> 20
+            )));
+        }
+        out.extend_from_slice(&chunk[..n]);
+        if !checked && out.len() >= 64 << 10 {
+            checked = true;
+            if let Some(why) = hopeless(&out) {
+                return Err(Stop::Hopeless(format!("{kind}-compressed {why}")));
+            }
+        }
+    }
+}
+
 const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
 const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
 
 /// Removes up to two layers of compression (a zstd file of gzip data, say), or the
 /// collector file exporter's record framing with compression on. Also says which
 /// layers were removed, outermost first (for the format `ls` reports).
-pub fn undo(mut buf: Vec<u8>, name: &str) -> (Vec<u8>, Vec<Warning>, Vec<&'static str>) {
+/// Decompression is bounded by [`Limits`]: past it, or when the output starts with
+/// zero bytes, it stops with the reason.
+pub fn undo(mut buf: Vec<u8>, name: &str, limits: Limits) -> Result<Undone, Stop> {
     let mut warnings = Vec::new();
     let mut layers = Vec::new();
     if is_framed(&buf) {
-        let (out, warnings) = unframe(&buf, name);
-        return (out, warnings, vec!["compressed records"]);
+        let (out, warnings) = unframe(&buf, name, limits)?;
+        return Ok((out, warnings, vec!["compressed records"]));
     }
     for _ in 0..2 {
+        let cap = limits.cap(buf.len());
         let (kind, out) = if buf.starts_with(GZIP_MAGIC) {
-            let mut out = Vec::with_capacity(buf.len() * 4);
-            let r = flate2::read::MultiGzDecoder::new(&buf[..]).read_to_end(&mut out);
-            ("gzip", (out, r.err()))
+            let r = flate2::read::MultiGzDecoder::new(&buf[..]);
+            ("gzip", read_capped(r, cap, buf.len() * 4, "gzip")?)
         } else if buf.starts_with(ZSTD_MAGIC) {
-            let mut out = Vec::with_capacity(buf.len() * 6);
-            let r = zstd::stream::read::Decoder::new(&buf[..])
-                .and_then(|mut d| d.read_to_end(&mut out));
-            ("zstd", (out, r.err()))
+            let out = match zstd::stream::read::Decoder::new(&buf[..]) {
+                Ok(d) => read_capped(d, cap, buf.len() * 6, "zstd")?,
+                Err(e) => (Vec::new(), Some(e)),
+            };
+            ("zstd", out)
         } else {
             break;
         };
@@ -46,7 +162,7 @@ pub fn undo(mut buf: Vec<u8>, name: &str) -> (Vec<u8>, Vec<Warning>, Vec<&'stati
         }
         buf = out;
     }
-    (buf, warnings, layers)
+    Ok((buf, warnings, layers))
 }
 
 /// True when `buf` starts with a 4-byte length followed by a compressed frame that
@@ -68,7 +184,9 @@ fn is_framed(buf: &[u8]) -> bool {
 /// Lines stream), protobuf records each with a 4-byte big-endian length again (the
 /// uncompressed file exporter's framing). A damaged record or a cut tail ends the
 /// stream there, with a warning naming the byte offset; what came before is kept.
-fn unframe(buf: &[u8], name: &str) -> (Vec<u8>, Vec<Warning>) {
+fn unframe(buf: &[u8], name: &str, limits: Limits) -> Result<(Vec<u8>, Vec<Warning>), Stop> {
+    let cap = limits.cap(buf.len());
+    let mut total = 0u64;
     let mut records: Vec<Vec<u8>> = Vec::new();
     let mut warnings = Vec::new();
     let mut at = 0usize;
@@ -98,13 +216,29 @@ fn unframe(buf: &[u8], name: &str) -> (Vec<u8>, Vec<Warning>) {
             ));
             break;
         };
-        let mut out = Vec::with_capacity(len * 6);
-        let r = if frame.starts_with(ZSTD_MAGIC) {
-            zstd::stream::read::Decoder::new(frame).and_then(|mut d| d.read_to_end(&mut out))
+        let left = cap.saturating_sub(total);
+        let (out, r) = if frame.starts_with(ZSTD_MAGIC) {
+            match zstd::stream::read::Decoder::new(frame) {
+                Ok(d) => read_capped(d, left, len * 6, "zstd")?,
+                Err(e) => (Vec::new(), Some(e)),
+            }
         } else if frame.starts_with(GZIP_MAGIC) {
-            flate2::read::MultiGzDecoder::new(frame).read_to_end(&mut out)
+            read_capped(
+                flate2::read::MultiGzDecoder::new(frame),
+                left,
+                len * 6,
+                "gzip",
+            )?
         } else {
-            Err(std::io::Error::other("not a zstd or gzip frame"))
+            (
+                Vec::new(),
+                Some(std::io::Error::other("not a zstd or gzip frame")),
+            )
+        };
+        total += out.len() as u64;
+        let r: Result<(), std::io::Error> = match r {
+            Some(e) => Err(e),
+            None => Ok(()),
         };
         if let Err(e) = r {
             warnings.push(warn(
@@ -132,5 +266,5 @@ fn unframe(buf: &[u8], name: &str) -> (Vec<u8>, Vec<Warning>) {
             out.extend_from_slice(r);
         }
     }
-    (out, warnings)
+    Ok((out, warnings))
 }

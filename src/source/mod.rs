@@ -5,6 +5,7 @@
 mod decompress;
 mod sniff;
 
+pub use decompress::{Limits as ExpansionLimits, hopeless};
 pub use sniff::{Format, SQLITE_MAGIC, describe_non_trace, is_sqlite, sniff_format};
 
 use crate::decode::{self, DecodeError, Decoded};
@@ -69,6 +70,14 @@ pub enum LoadError {
     /// the file).
     #[error(transparent)]
     Store(Box<dyn std::error::Error + Send + Sync>),
+    /// Decompressing the input would pass the expansion limit.
+    #[error("{name}: {message}")]
+    TooLarge {
+        /// Input name.
+        name: String,
+        /// Which limit, and how to raise it.
+        message: String,
+    },
     /// The input is broken before any span could be read.
     #[error("{name}: {source}")]
     Decode {
@@ -188,6 +197,8 @@ pub struct LoadOptions {
     /// not know stores: the input layer (`input.rs`) supplies the store reader,
     /// and without one a SQLite file is refused like any other non-trace file.
     pub stores: Option<StoreReader>,
+    /// How far gzip/zstd may expand an input.
+    pub expansion: ExpansionLimits,
 }
 
 /// A reader of SQLite trace stores: the file and its source index in, one batch out.
@@ -205,6 +216,7 @@ impl Default for LoadOptions {
             stream_min_bytes: decode::otlp_json::STREAM_MIN_BYTES,
             piece_bytes: decode::otlp_json::PIECE_BYTES,
             stores: None,
+            expansion: ExpansionLimits::from_env(),
         }
     }
 }
@@ -295,13 +307,7 @@ fn load_input(input: &Input, opts: &LoadOptions, acc: &mut Loaded) -> Result<(),
     match input {
         Input::Stdin => {
             let mut stdin = std::io::stdin().lock();
-            let read = match &opts.progress {
-                Some(p) => read_counting(&mut stdin, 0, p),
-                None => {
-                    let mut buf = Vec::new();
-                    stdin.read_to_end(&mut buf).map(|_| buf)
-                }
-            };
+            let read = read_counting(&mut stdin, 0, opts.progress.as_deref());
             let buf = read.map_err(|source| LoadError::Io {
                 name: input.label(),
                 source,
@@ -325,9 +331,13 @@ fn load_input(input: &Input, opts: &LoadOptions, acc: &mut Loaded) -> Result<(),
                 let name = f.display().to_string();
                 match load_file(&f, &name, acc.names.len() as u32, opts) {
                     Ok(d) => acc.add(name, d),
+                    // In a folder, a file that cannot be read (no permission, a
+                    // dangling link) is skipped like one that is not a trace.
                     Err(
                         e @ (LoadError::NotTrace { .. }
                         | LoadError::Decode { .. }
+                        | LoadError::TooLarge { .. }
+                        | LoadError::Io { .. }
                         | LoadError::Store(_)),
                     ) => {
                         acc.warnings.push(Warning {
@@ -355,6 +365,7 @@ fn skip_reason(e: &LoadError) -> String {
         LoadError::Decode { source, .. } => source.to_string(),
         LoadError::Io { source, .. } => source.to_string(),
         LoadError::Store(e) => e.to_string(),
+        LoadError::TooLarge { message, .. } => message.clone(),
         LoadError::NoneReadable(r) => r.join("; "),
     }
 }
@@ -409,14 +420,9 @@ fn load_file(
     if let Some(d) = decode_file_in_pieces(path, name, source, opts) {
         return Ok(d);
     }
-    let buf = match &opts.progress {
-        None => std::fs::read(path).map_err(io)?,
-        Some(p) => {
-            let mut f = std::fs::File::open(path).map_err(io)?;
-            let len = f.metadata().map(|m| m.len() as usize).unwrap_or(0);
-            read_counting(&mut f, len, p).map_err(io)?
-        }
-    };
+    let mut f = std::fs::File::open(path).map_err(io)?;
+    let len = f.metadata().map(|m| m.len() as usize).unwrap_or(0);
+    let buf = read_counting(&mut f, len, opts.progress.as_deref()).map_err(io)?;
     load_bytes(buf, name, source, opts)
 }
 
@@ -456,11 +462,14 @@ fn decode_file_in_pieces(
     source: u32,
     opts: &LoadOptions,
 ) -> Option<Decoded> {
-    let file = std::fs::File::open(path).ok()?;
-    let len = file.metadata().ok()?.len();
-    if len < opts.stream_min_bytes {
+    // Only regular files are read in pieces (and opened here at all): a pipe or a
+    // device is read once, as a stream.
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() < opts.stream_min_bytes {
         return None;
     }
+    let file = std::fs::File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
     let mut magic = [0u8; 4];
     use std::os::unix::fs::FileExt as _;
     file.read_exact_at(&mut magic, 0).ok()?;
@@ -498,10 +507,17 @@ fn decode_file_in_pieces(_: &Path, _: &str, _: u32, _: &LoadOptions) -> Option<D
     None
 }
 
-/// Reads everything, counting bytes into the progress as it goes.
-fn read_counting(r: &mut impl Read, hint: usize, p: &LoadProgress) -> std::io::Result<Vec<u8>> {
+/// Reads everything, counting bytes into the progress as it goes. A stream that
+/// starts with 64 KiB of zero bytes (`/dev/zero`, a zeroed device) is refused there
+/// instead of being read without end.
+fn read_counting(
+    r: &mut impl Read,
+    hint: usize,
+    p: Option<&LoadProgress>,
+) -> std::io::Result<Vec<u8>> {
     let mut buf = Vec::with_capacity(hint);
     let mut chunk = vec![0u8; 4 << 20];
+    let mut checked = false;
     loop {
         let n = match r.read(&mut chunk) {
             Ok(0) => return Ok(buf),
@@ -510,8 +526,19 @@ fn read_counting(r: &mut impl Read, hint: usize, p: &LoadProgress) -> std::io::R
             Err(e) => return Err(e),
         };
         buf.extend_from_slice(&chunk[..n]);
-        p.bytes
-            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        if let Some(p) = p {
+            p.bytes
+                .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        }
+        if !checked && buf.len() >= 64 << 10 {
+            checked = true;
+            if let Some(why) = hopeless(&buf) {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("{why}, not trace data"),
+                ));
+            }
+        }
     }
 }
 
@@ -525,8 +552,27 @@ pub fn load_bytes(
     if let Some(p) = &opts.progress {
         p.set_phase(1);
     }
-    let (mut buf, mut warnings, layers) = decompress::undo(buf, name);
+    let (mut buf, mut warnings, layers) =
+        decompress::undo(buf, name, opts.expansion).map_err(|stop| match stop {
+            decompress::Stop::TooLarge(message) => LoadError::TooLarge {
+                name: name.to_owned(),
+                message,
+            },
+            decompress::Stop::Hopeless(what) => LoadError::NotTrace {
+                name: name.to_owned(),
+                what,
+            },
+        })?;
+    if let Some(what) = hopeless(&buf) {
+        return Err(LoadError::NotTrace {
+            name: name.to_owned(),
+            what,
+        });
+    }
     let format = sniff_format(&buf);
+    if format == Format::Json {
+        warnings.extend(decode::json_text::mend(&mut buf, name));
+    }
     let mut jaeger_v2 = false;
     if format == Format::Json {
         // Jaeger v2's OTLP answer, wrapped in {"result": …}.

@@ -78,8 +78,14 @@ pub fn describe_non_trace(buf: &[u8]) -> String {
 pub const SQLITE_MAGIC: &[u8] = b"SQLite format 3\0";
 
 /// True when the file starts like a SQLite database.
+///
+/// Only a regular file is looked at: a FIFO, `/dev/stdin` or a character device would
+/// lose the bytes read here, so those are never opened twice.
 pub fn is_sqlite(path: &std::path::Path) -> bool {
     use std::io::Read as _;
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
     let mut head = [0u8; 16];
     std::fs::File::open(path)
         .and_then(|mut f| f.read_exact(&mut head))

@@ -1,0 +1,287 @@
+//! Hostile and broken input, generated here: each case asserts its outcome (a clear
+//! error, a warning, or a correct load) and, where the danger is memory, a bound on
+//! it (the child runs under `ulimit -v`).
+
+mod common;
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+fn bin() -> std::path::PathBuf {
+    assert_cmd::cargo::cargo_bin("agtrace")
+}
+
+/// Runs agtrace with at most `mib` MiB of address space; (exit ok, stdout, stderr).
+fn run_limited(mib: u64, args: &[&str]) -> (bool, String, String) {
+    let script = format!("ulimit -v {}; exec \"$0\" \"$@\"", mib * 1024);
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg(bin())
+        .args(args)
+        .env_remove("AGTRACE_STATS")
+        .output()
+        .expect("run");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn span(
+    tid: &str,
+    id: u64,
+    parent: u64,
+    name: &str,
+    extra: serde_json::Value,
+) -> serde_json::Value {
+    let mut s = serde_json::json!({"traceId": tid, "spanId": format!("{id:016x}"),
+        "parentSpanId": if parent == 0 { String::new() } else { format!("{parent:016x}") },
+        "name": name, "startTimeUnixNano": (1000 + id).to_string(), "endTimeUnixNano": "1000000000"});
+    if let (Some(o), Some(e)) = (s.as_object_mut(), extra.as_object()) {
+        for (k, v) in e {
+            o.insert(k.clone(), v.clone());
+        }
+    }
+    s
+}
+
+fn doc(spans: Vec<serde_json::Value>) -> String {
+    serde_json::json!({"resourceSpans": [{"scopeSpans": [{"spans": spans}]}]}).to_string()
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, body: &[u8]) -> String {
+    let p = dir.path().join(name);
+    std::fs::write(&p, body).expect("write");
+    p.to_str().expect("utf-8 path").to_owned()
+}
+
+/// A 100,000-deep parent chain: `show` prints it in memory linear in spans (it
+/// needed more than 5.5 GB when every row built its whole indent).
+#[test]
+fn show_prints_a_100k_deep_chain_in_bounded_memory() {
+    let tid = "ab".repeat(16);
+    let spans: Vec<serde_json::Value> = (1..=100_000u64)
+        .map(|i| span(&tid, i, i - 1, &format!("step {i}"), serde_json::json!({})))
+        .collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = write(&dir, "deep.json", doc(spans).as_bytes());
+    let (ok, out, err) = run_limited(2048, &["show", &f]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        out.lines().filter(|l| l.contains(" [other] ")).count(),
+        100_000,
+        "every row printed"
+    );
+    assert!(out.contains("..99999 "), "deep rows show their depth");
+    let widest = out.lines().map(str::len).max().unwrap_or(0);
+    assert!(widest < 400, "rows stay narrow: {widest}");
+}
+
+/// `/dev/stdin` and a FIFO are read once, from the start (the SQLite sniff used to
+/// open them first and eat their opening bytes).
+#[test]
+fn pipes_and_dev_stdin_are_read_from_the_start() {
+    let fixture = std::fs::read(common::fixture("agent-incident.otlp.json")).expect("fixture");
+    let mut child = Command::new(bin())
+        .args(["ls", "/dev/stdin", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&fixture)
+        .expect("feed");
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 4);
+    // A named pipe whose writer sends a little at a time.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("pipe");
+    if !Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        common::skipped("mkfifo is not available");
+        return;
+    }
+    let writer = {
+        let fifo = fifo.clone();
+        let data = fixture.clone();
+        std::thread::spawn(move || {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(fifo)
+                .expect("open fifo");
+            for chunk in data.chunks(97) {
+                f.write_all(chunk).expect("write");
+            }
+        })
+    };
+    let out = Command::new(bin())
+        .args(["ls", fifo.to_str().expect("path"), "--json"])
+        .output()
+        .expect("run");
+    writer.join().expect("writer");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 4);
+}
+
+/// Zeros and bombs are refused early with the reason, in bounded memory.
+#[test]
+fn zeros_and_decompression_bombs_are_refused_early() {
+    let (ok, _, err) = run_limited(1024, &["ls", "/dev/zero"]);
+    assert!(!ok && err.contains("zero bytes"), "{err}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let zeros = zstd::encode_all(&vec![0u8; 200 << 20][..], 19).expect("zstd");
+    let f = write(&dir, "zeros.zst", &zeros);
+    let (ok, _, err) = run_limited(1024, &["ls", &f]);
+    assert!(!ok && err.contains("zero bytes"), "{err}");
+    // Valid-looking JSON that expands 1000-fold: past the ratio limit, named.
+    let mut big = b"{\"resourceSpans\":[".to_vec();
+    big.extend(std::iter::repeat_n(b' ', 300 << 20));
+    big.extend_from_slice(b"]}");
+    let gz = {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        e.write_all(&big).expect("gzip");
+        e.finish().expect("gzip")
+    };
+    drop(big);
+    let f = write(&dir, "bomb.json.gz", &gz);
+    let (ok, _, err) = run_limited(1024, &["ls", &f]);
+    assert!(!ok && err.contains("AGTRACE_MAX_RATIO"), "{err}");
+}
+
+/// One bad value no longer ends the document: a lone surrogate escape and a byte
+/// that is not UTF-8 become U+FFFD with a warning, and every span loads.
+#[test]
+fn bad_text_values_cost_only_themselves() {
+    let tid = "cd".repeat(16);
+    let spans: Vec<serde_json::Value> = (1..=1000u64)
+        .map(|i| span(&tid, i, 0, &format!("s{i}"), serde_json::json!({})))
+        .collect();
+    let text = doc(spans);
+    let surrogate = text.replacen("\"s500\"", "\"s500 \\ud83d\"", 1);
+    let mut raw = text.replacen("\"s50\"", "\"s50 X\"", 1).into_bytes();
+    let at = raw
+        .windows(6)
+        .position(|w| w == b"s50 X\"")
+        .expect("placed")
+        + 4;
+    raw[at] = 0xE9;
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, body, what) in [
+        ("surrogate.json", surrogate.into_bytes(), "lone surrogate"),
+        ("latin1.json", raw, "not UTF-8"),
+    ] {
+        let f = write(&dir, name, &body);
+        let out = Command::new(bin())
+            .args(["ls", &f, "--json"])
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        let v: serde_json::Value =
+            serde_json::from_slice(out.stdout.split(|&b| b == b'\n').next().expect("line"))
+                .expect("json");
+        assert_eq!(v["span_count"], 1000, "{name}: {stderr}");
+        assert!(stderr.contains(what), "{name}: {stderr}");
+    }
+}
+
+/// `--json` never carries a raw C1 control, DEL, bidi or invisible formatting
+/// character: they are `\u` escapes.
+#[test]
+fn json_output_escapes_every_dangerous_character() {
+    let tid = "ef".repeat(16);
+    let name = "a\u{85}b\u{7f}c\u{9b}31m\u{202e}d\u{200b}e\u{feff}f\u{2028}g\u{e0041}h";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = write(
+        &dir,
+        "c1.json",
+        doc(vec![span(&tid, 1, 0, name, serde_json::json!({}))]).as_bytes(),
+    );
+    for args in [vec!["ls", &f, "--json"], vec!["show", &f, "--json"]] {
+        let out = Command::new(bin()).args(&args).output().expect("run");
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).expect("utf-8");
+        assert!(
+            !text
+                .chars()
+                .any(|c| c != '\n' && agtrace::sanitize::is_dangerous(c)),
+            "{args:?}: {text:?}"
+        );
+        assert!(
+            text.contains("\\u0085") && text.contains("\\u007f") && text.contains("\\udb40\\udc41"),
+            "{text}"
+        );
+        // Still the same text once parsed.
+        let v: serde_json::Value =
+            serde_json::from_str(text.lines().next().expect("line")).expect("json");
+        let field = if args[0] == "ls" { "root_name" } else { "name" };
+        assert_eq!(v[field], name);
+    }
+}
+
+/// An unfinished copy of a span, then the finished ERROR copy: the finished copy's
+/// end, status and attributes win, and attributes only the first copy had stay.
+#[test]
+fn duplicate_copies_keep_both_sets_of_attributes() {
+    let tid = "12".repeat(16);
+    let kv = |k: &str, v: &str| serde_json::json!({"key": k, "value": {"stringValue": v}});
+    let first = serde_json::json!({"traceId": tid, "spanId": "00000000000000a1", "name": "execute_tool refund",
+        "startTimeUnixNano": "1000", "endTimeUnixNano": "0",
+        "attributes": [kv("gen_ai.operation.name", "execute_tool"), kv("gen_ai.tool.name", "refund"), kv("phase", "start")]});
+    let second = serde_json::json!({"traceId": tid, "spanId": "00000000000000a1", "name": "execute_tool refund",
+        "startTimeUnixNano": "1000", "endTimeUnixNano": "9000", "status": {"code": 2, "message": "declined"},
+        "attributes": [kv("error.type", "PaymentDeclined"), kv("phase", "end")]});
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = write(&dir, "dup.json", doc(vec![first, second]).as_bytes());
+    let out = Command::new(bin())
+        .args(["show", &f, "--json"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one span");
+    assert_eq!(v["tool_name"], "refund");
+    assert_eq!(v["status"], "error");
+    assert_eq!(v["attributes"]["error.type"], "PaymentDeclined");
+    assert_eq!(v["attributes"]["gen_ai.tool.name"], "refund");
+    assert_eq!(v["attributes"]["phase"], "end", "the finished copy wins");
+    assert_eq!(v["end_unix_nano"], 9000);
+}
+
+/// A span whose parent id cannot be read is kept, as an orphan.
+#[test]
+fn a_malformed_parent_id_makes_an_orphan_not_a_gap() {
+    let tid = "34".repeat(16);
+    let mut child = span(&tid, 2, 0, "child", serde_json::json!({}));
+    child["parentSpanId"] = "12".into();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = write(
+        &dir,
+        "p.json",
+        doc(vec![span(&tid, 1, 0, "root", serde_json::json!({})), child]).as_bytes(),
+    );
+    let set = common::load_ok(&[&f]);
+    assert_eq!(set.spans.len(), 2);
+    assert_eq!(set.traces[0].integrity.orphans, 1);
+    assert!(
+        set.warnings
+            .iter()
+            .any(|w| w.message.contains("kept as an orphan"))
+    );
+}
