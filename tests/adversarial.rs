@@ -285,3 +285,73 @@ fn a_malformed_parent_id_makes_an_orphan_not_a_gap() {
             .any(|w| w.message.contains("kept as an orphan"))
     );
 }
+
+/// A protobuf dump with one large ResourceSpans, cut at 90%: the complete spans before
+/// the cut are kept with their resource and scope (it loaded none), like JSON.
+#[test]
+fn a_cut_protobuf_keeps_the_complete_spans_of_its_last_resource_spans() {
+    use opentelemetry_proto::tonic::common::v1::{
+        AnyValue, InstrumentationScope, KeyValue, any_value,
+    };
+    use opentelemetry_proto::tonic::resource::v1::Resource;
+    use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, TracesData};
+    use prost::Message as _;
+    let spans: Vec<Span> = (1..=10_000u64)
+        .map(|i| Span {
+            trace_id: vec![7; 16],
+            span_id: i.to_be_bytes().to_vec(),
+            name: format!("step {i}"),
+            start_time_unix_nano: 1000 + i,
+            end_time_unix_nano: 1_000_000,
+            ..Default::default()
+        })
+        .collect();
+    let data = TracesData {
+        resource_spans: vec![ResourceSpans {
+            resource: Some(Resource {
+                attributes: vec![KeyValue {
+                    key: "service.name".into(),
+                    value: Some(AnyValue {
+                        value: Some(any_value::Value::StringValue("checkout".into())),
+                    }),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }),
+            scope_spans: vec![ScopeSpans {
+                scope: Some(InstrumentationScope {
+                    name: "s".into(),
+                    ..Default::default()
+                }),
+                spans,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    }
+    .encode_to_vec();
+    let cut = &data[..data.len() * 9 / 10];
+    let d = agtrace::source::load_bytes(
+        cut.to_vec(),
+        "cut.pb",
+        0,
+        &agtrace::source::LoadOptions::with_threads(2),
+    )
+    .expect("a cut dump still opens");
+    let set = agtrace::model::TraceSet::build(d.batches, vec!["cut.pb".into()], Vec::new());
+    assert!(
+        (8_900..10_000).contains(&set.spans.len()),
+        "{} spans kept",
+        set.spans.len()
+    );
+    assert_eq!(set.service_of(&set.spans[0]), "checkout");
+    let w = set
+        .warnings
+        .iter()
+        .find(|w| w.message.contains("inside a ResourceSpans"))
+        .expect("a warning says where");
+    assert!(
+        matches!(w.position, agtrace::model::Position::Byte(_)),
+        "{w}"
+    );
+}

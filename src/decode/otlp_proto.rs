@@ -30,6 +30,8 @@ struct Scan {
     consumed: usize,
     /// Messages found.
     messages: usize,
+    /// A `ResourceSpans` the end of the input cut through: what of it is there.
+    cut: Option<Range<usize>>,
 }
 
 impl Scan {
@@ -86,9 +88,10 @@ fn walk_message(msg: &[u8], base: usize, units: &mut Vec<Range<usize>>) -> Optio
 fn scan_single(buf: &[u8]) -> Scan {
     let mut units = Vec::new();
     // Walk field by field so that a truncated single message still yields its
-    // complete ResourceSpans.
+    // complete ResourceSpans (and the complete spans of the one it ends in).
     let mut pos = 0;
     let mut consumed = 0;
+    let mut cut = None;
     while pos < buf.len() {
         let mut p = pos;
         let Some(tag) = read_varint(buf, &mut p) else {
@@ -101,18 +104,20 @@ fn scan_single(buf: &[u8]) -> Scan {
             break;
         };
         let Some(end) = p.checked_add(len).filter(|&e| e <= buf.len()) else {
+            cut = (p < buf.len()).then_some(p..buf.len());
             break;
         };
         units.push(p..end);
         pos = end;
         consumed = end;
     }
-    let messages = usize::from(!units.is_empty());
+    let messages = usize::from(!units.is_empty() || cut.is_some());
     Scan {
         framing: Framing::Single,
         units,
         consumed,
         messages,
+        cut,
     }
 }
 
@@ -148,6 +153,7 @@ fn scan_stream(buf: &[u8], framing: Framing) -> Scan {
         units,
         consumed: pos,
         messages,
+        cut: None,
     }
 }
 
@@ -166,8 +172,8 @@ fn detect(buf: &[u8]) -> Option<Scan> {
     }
     scans
         .into_iter()
-        .filter(|s| !s.units.is_empty())
-        .max_by_key(|s| s.consumed)
+        .filter(|s| !s.units.is_empty() || s.cut.is_some())
+        .max_by_key(|s| (s.consumed, s.cut.is_some()))
 }
 
 /// The framing that explains the input, if any (for diagnostics and tests).
@@ -177,9 +183,15 @@ pub fn detect_framing(buf: &[u8]) -> Option<Framing> {
         .map(|s| s.framing)
 }
 
-/// True when the bytes look like OTLP protobuf in some framing.
+/// True when the bytes look like OTLP protobuf in some framing (a message cut in
+/// its first ResourceSpans counts when that starts with a resource or scope field).
 pub fn looks_like(buf: &[u8]) -> bool {
-    detect(buf).is_some_and(|s| !s.units.is_empty())
+    detect(buf).is_some_and(|s| {
+        !s.units.is_empty()
+            || s.cut
+                .as_ref()
+                .is_some_and(|c| matches!(buf.get(c.start), Some(0x0a) | Some(0x12)))
+    })
 }
 
 /// Decodes an OTLP protobuf input.
@@ -189,13 +201,13 @@ pub fn decode(buf: &[u8], source: u32, name: &str, threads: usize) -> Result<Dec
             "no message framing fits the bytes".into(),
         ));
     };
-    if scan.units.is_empty() {
+    if scan.units.is_empty() && scan.cut.is_none() {
         return Err(DecodeError::Proto(
             "no message framing fits the bytes".into(),
         ));
     }
-    let threads = threads.clamp(1, scan.units.len());
-    let per = scan.units.len().div_ceil(threads);
+    let threads = threads.clamp(1, scan.units.len().max(1));
+    let per = scan.units.len().div_ceil(threads).max(1);
     let mut batches: Vec<Batch> = std::thread::scope(|scope| {
         let handles: Vec<_> = scan
             .units
@@ -207,14 +219,37 @@ pub fn decode(buf: &[u8], source: u32, name: &str, threads: usize) -> Result<Dec
             .map(|h| h.join().unwrap_or_default())
             .collect()
     });
+    // The ResourceSpans the cut went through: its complete spans.
+    if let Some(cut) = &scan.cut {
+        let mut b = Batch::for_input(cut.len() * 2);
+        let mut notes = super::proto_wire::Notes::new();
+        let kept =
+            super::proto_wire::resource_spans_cut(&mut b, &buf[cut.clone()], source, &mut notes);
+        b.warnings.push(Warning {
+            source: name.to_owned(),
+            position: Position::Byte(cut.start as u64),
+            message: format!(
+                "the input ends inside a ResourceSpans that starts here (cut off while being written?); kept its {kept} complete spans"
+            ),
+        });
+        b.warnings.extend(cap_warnings(notes.problems, name));
+        if kept == 0 && scan.units.is_empty() {
+            return Err(DecodeError::Proto(
+                "a cut message with no complete span".into(),
+            ));
+        }
+        batches.push(b);
+    }
     let bad = batches.iter().all(|b| b.spans.is_empty())
-        && batches.iter().any(|b| !b.warnings.is_empty());
+        && batches.iter().any(|b| !b.warnings.is_empty())
+        && scan.cut.is_none();
     if bad && scan.units.len() == batches.iter().map(|b| b.warnings.len()).sum::<usize>() {
         return Err(DecodeError::Proto(
             "the messages do not decode as trace data".into(),
         ));
     }
     if scan.consumed < buf.len()
+        && scan.cut.is_none()
         && let Some(first) = batches.first_mut()
     {
         first.warnings.push(Warning {

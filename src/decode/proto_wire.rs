@@ -62,6 +62,27 @@ impl<'a> Reader<'a> {
         Ok(s)
     }
 
+    /// Like [`Reader::field`], but a length-delimited field cut off by the end of
+    /// the input yields the bytes that are there, marked as cut.
+    fn field_or_tail(&mut self) -> R<Option<(u64, Value<'a>, bool)>> {
+        if self.pos >= self.buf.len() {
+            return Ok(None);
+        }
+        let save = self.pos;
+        let tag = self.varint()?;
+        if tag & 7 == 2 {
+            let n = usize::try_from(self.varint()?).map_err(|_| WireError("length too large"))?;
+            let rest = self.buf.len() - self.pos;
+            if n > rest {
+                let b = &self.buf[self.pos..];
+                self.pos = self.buf.len();
+                return Ok(Some((tag >> 3, Value::Bytes(b), true)));
+            }
+        }
+        self.pos = save;
+        Ok(self.field()?.map(|(n, v)| (n, v, false)))
+    }
+
     /// The next field: number and value, or `None` at the end.
     fn field(&mut self) -> R<Option<(u64, Value<'a>)>> {
         if self.pos >= self.buf.len() {
@@ -158,6 +179,63 @@ pub fn resource_spans(
         batch.scopes.truncate(scopes_before);
     }
     r
+}
+
+/// Decodes the part of a `ResourceSpans` that came before the input was cut: its
+/// resource, its scopes and every span that is complete; the span the cut went
+/// through is left out. Returns the spans kept.
+pub fn resource_spans_cut(batch: &mut Batch, msg: &[u8], source: u32, notes: &mut Notes) -> usize {
+    let before = batch.spans.len();
+    let res_idx = batch.resources.len() as u32;
+    batch.resources.push(Resource::default());
+    let mut rd = Reader::new(msg);
+    while let Ok(Some((num, v, cut))) = rd.field_or_tail() {
+        match (num, v) {
+            (1, Value::Bytes(b)) if !cut => match resource(batch, b) {
+                Ok(res) => batch.resources[res_idx as usize] = res,
+                Err(_) => break,
+            },
+            (2 | 1000, Value::Bytes(b)) => {
+                if scope_spans_cut(batch, b, res_idx, source, notes) || cut {
+                    break;
+                }
+            }
+            _ if cut => break,
+            _ => {}
+        }
+    }
+    batch.spans.len() - before
+}
+
+/// [`scope_spans`] over bytes that may end in the middle; true when it stopped early.
+fn scope_spans_cut(
+    batch: &mut Batch,
+    msg: &[u8],
+    res_idx: u32,
+    source: u32,
+    notes: &mut Notes,
+) -> bool {
+    let scope_idx = batch.scopes.len() as u32;
+    batch.scopes.push(Scope::default());
+    let mut rd = Reader::new(msg);
+    loop {
+        match rd.field_or_tail() {
+            Ok(Some((1, Value::Bytes(b), false))) => match scope(batch, b) {
+                Ok(sc) => batch.scopes[scope_idx as usize] = sc,
+                Err(_) => return true,
+            },
+            Ok(Some((2, Value::Bytes(b), false))) => {
+                let cp = batch.checkpoint();
+                if span(batch, b, res_idx, scope_idx, source, notes).is_err() {
+                    batch.rollback(cp);
+                    return true;
+                }
+            }
+            Ok(Some((_, _, true))) | Err(_) => return true,
+            Ok(Some(_)) => {}
+            Ok(None) => return false,
+        }
+    }
 }
 
 fn resource(batch: &mut Batch, msg: &[u8]) -> R<Resource> {
