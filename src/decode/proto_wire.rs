@@ -195,11 +195,12 @@ pub fn resource_spans_cut(batch: &mut Batch, msg: &[u8], source: u32, notes: &mu
                 Ok(res) => batch.resources[res_idx as usize] = res,
                 Err(_) => break,
             },
-            (2 | 1000, Value::Bytes(b)) => {
-                if scope_spans_cut(batch, b, res_idx, source, notes) || cut {
-                    break;
-                }
+            (2 | 1000, Value::Bytes(b))
+                if scope_spans_cut(batch, b, res_idx, source, notes) || cut =>
+            {
+                break;
             }
+            (2 | 1000, _) => {}
             _ if cut => break,
             _ => {}
         }
