@@ -355,3 +355,98 @@ fn a_cut_protobuf_keeps_the_complete_spans_of_its_last_resource_spans() {
         "{w}"
     );
 }
+
+/// An attribute nested past the parser's limit costs only itself: the value is cut
+/// into a visible placeholder and every span loads (it dropped the rest of the
+/// document), in JSON and in protobuf.
+#[test]
+fn deeply_nested_values_are_cut_not_fatal() {
+    let mut value = serde_json::json!({"stringValue": "leaf"});
+    for _ in 0..40 {
+        value = serde_json::json!({"kvlistValue": {"values": [{"key": "k", "value": value}]}});
+    }
+    let tid = "56".repeat(16);
+    let spans: Vec<serde_json::Value> = (1..=1000u64)
+        .map(|i| {
+            let attrs = if i == 500 {
+                serde_json::json!([{"key": "deep", "value": value}])
+            } else {
+                serde_json::json!([])
+            };
+            span(
+                &tid,
+                i,
+                0,
+                &format!("s{i}"),
+                serde_json::json!({"attributes": attrs}),
+            )
+        })
+        .collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = write(&dir, "deep-attr.json", doc(spans).as_bytes());
+    let set = common::load_ok(&[&f]);
+    assert_eq!(set.spans.len(), 1000);
+    assert!(
+        set.warnings
+            .iter()
+            .any(|w| w.message.contains("nested deeper")),
+        "{:?}",
+        set.warnings
+    );
+    let s = &set.spans[common::span_by_id(&set, &format!("{:016x}", 500))];
+    let shown = set
+        .span_attr(s, "deep")
+        .expect("the attribute is kept")
+        .to_json(&set.strings)
+        .to_string();
+    assert!(shown.contains("nested too deep"), "{shown}");
+
+    // Protobuf: 80 levels of arrays in the only ResourceSpans.
+    use opentelemetry_proto::tonic::common::v1::{AnyValue, ArrayValue, KeyValue, any_value};
+    use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, TracesData};
+    use prost::Message as _;
+    let mut v = AnyValue {
+        value: Some(any_value::Value::StringValue("leaf".into())),
+    };
+    for _ in 0..80 {
+        v = AnyValue {
+            value: Some(any_value::Value::ArrayValue(ArrayValue { values: vec![v] })),
+        };
+    }
+    let data = TracesData {
+        resource_spans: vec![ResourceSpans {
+            scope_spans: vec![ScopeSpans {
+                spans: vec![Span {
+                    trace_id: vec![9; 16],
+                    span_id: vec![1; 8],
+                    name: "deep".into(),
+                    attributes: vec![KeyValue {
+                        key: "deep".into(),
+                        value: Some(v),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    };
+    // prost refuses to encode past its own limit only on decode; encoding is fine.
+    let bytes = data.encode_to_vec();
+    let d = agtrace::source::load_bytes(
+        bytes,
+        "deep.pb",
+        0,
+        &agtrace::source::LoadOptions::with_threads(1),
+    )
+    .expect("loads");
+    let set = agtrace::model::TraceSet::build(d.batches, vec!["deep.pb".into()], Vec::new());
+    assert_eq!(set.spans.len(), 1);
+    let shown = set
+        .span_attr(&set.spans[0], "deep")
+        .expect("kept")
+        .to_json(&set.strings)
+        .to_string();
+    assert!(shown.contains("nested deeper than 64 levels"), "{shown}");
+}

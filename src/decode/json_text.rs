@@ -37,6 +37,108 @@ pub fn mend(buf: &mut Vec<u8>, name: &str) -> Vec<Warning> {
     warnings
 }
 
+/// JSON nesting kept; a container opening deeper is replaced (see [`cut_deep`]).
+pub const MAX_JSON_DEPTH: usize = 100;
+
+/// Replaces every container that opens at nesting depth [`MAX_JSON_DEPTH`] with a
+/// placeholder of the same length (`{"stringValue":"[nested too deep: cut]"}`
+/// padded with spaces, or `{}` / `[]` when it is shorter), so a value nested past the
+/// parser's limit costs itself, not the rest of the document. Byte offsets do not
+/// move. Returns how many were cut.
+pub fn cut_deep(buf: &mut [u8]) -> usize {
+    const PLACEHOLDER: &[u8] = br#"{"stringValue":"[nested too deep: cut]"}"#;
+    let mut depth = 0usize;
+    let mut cuts = 0;
+    let mut i = 0;
+    while i < buf.len() {
+        match buf[i] {
+            b'"' => i = skip_string(buf, i),
+            c @ (b'{' | b'[') => {
+                // Near the limit, an OTLP AnyValue holding a list is cut whole, so
+                // the placeholder shows where the value was.
+                let any_value =
+                    c == b'{' && depth + 5 >= MAX_JSON_DEPTH && opens_list_value(buf, i);
+                if depth + 1 >= MAX_JSON_DEPTH || any_value {
+                    let end = matching_close(buf, i);
+                    let span = end - i + 1;
+                    let fill: &[u8] = if c == b'{' && span >= PLACEHOLDER.len() {
+                        PLACEHOLDER
+                    } else if c == b'{' {
+                        b"{}"
+                    } else {
+                        b"[]"
+                    };
+                    buf[i..i + fill.len()].copy_from_slice(fill);
+                    for b in &mut buf[i + fill.len()..=end] {
+                        *b = b' ';
+                    }
+                    cuts += 1;
+                    i = end;
+                } else {
+                    depth += 1;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    cuts
+}
+
+/// True when the object at `at` starts with an `arrayValue` / `kvlistValue` key.
+fn opens_list_value(buf: &[u8], at: usize) -> bool {
+    let rest = &buf[at + 1..buf.len().min(at + 40)];
+    let start = rest
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(rest.len());
+    let rest = &rest[start..];
+    [
+        &b"\"kvlistValue\""[..],
+        b"\"arrayValue\"",
+        b"\"kvlist_value\"",
+        b"\"array_value\"",
+    ]
+    .iter()
+    .any(|k| rest.starts_with(k))
+}
+
+/// The index of the quote that closes the string opening at `at` (or the last byte).
+fn skip_string(buf: &[u8], at: usize) -> usize {
+    let mut i = at + 1;
+    while i < buf.len() {
+        match buf[i] {
+            b'\\' => i += 2,
+            b'"' => return i,
+            _ => i += 1,
+        }
+    }
+    buf.len().saturating_sub(1)
+}
+
+/// The index of the bracket that closes the container opening at `at` (or the last
+/// byte, for a document cut inside it).
+fn matching_close(buf: &[u8], at: usize) -> usize {
+    let mut depth = 0usize;
+    let mut i = at;
+    while i < buf.len() {
+        match buf[i] {
+            b'"' => i = skip_string(buf, i),
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    buf.len() - 1
+}
+
 fn hex4(b: &[u8]) -> Option<u16> {
     let s = std::str::from_utf8(b.get(..4)?).ok()?;
     u16::from_str_radix(s, 16).ok()
@@ -96,6 +198,17 @@ mod tests {
         assert_eq!(v["b"], "\u{1f600}", "a real pair is kept");
         assert_eq!(v["c"], "\\ud83d", "an escaped backslash is text");
         assert_eq!(v["d"], "\u{fffd}y");
+    }
+
+    #[test]
+    fn deep_values_are_cut_in_place() {
+        let deep = format!("{}1{}", "[".repeat(150), "]".repeat(150));
+        let mut b = format!(r#"{{"a":{deep},"b":"after"}}"#).into_bytes();
+        let len = b.len();
+        assert_eq!(cut_deep(&mut b), 1);
+        assert_eq!(b.len(), len);
+        let v: serde_json::Value = serde_json::from_slice(&b).expect("parses now");
+        assert_eq!(v["b"], "after");
     }
 
     #[test]

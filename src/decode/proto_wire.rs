@@ -495,9 +495,13 @@ fn key_value(strings: &mut Interner, msg: &[u8], depth: u32) -> R<(Sym, AttrValu
     Ok((key, value))
 }
 
+/// What stands for a value nested deeper than [`MAX_DEPTH`]: the rest of the span
+/// (and of the document) is kept.
+pub const TOO_DEEP: &str = "[value nested deeper than 64 levels: cut]";
+
 fn any_value(strings: &mut Interner, msg: &[u8], depth: u32) -> R<AttrValue> {
     if depth > MAX_DEPTH {
-        return Err(WireError("values nested too deeply"));
+        return Ok(AttrValue::string(strings, TOO_DEEP));
     }
     let mut out = AttrValue::Empty;
     let mut rd = Reader::new(msg);
@@ -619,7 +623,7 @@ fn key_value_json(msg: &[u8], depth: u32) -> R<(String, serde_json::Value)> {
 fn any_json(msg: &[u8], depth: u32) -> R<serde_json::Value> {
     use serde_json::json;
     if depth > MAX_DEPTH {
-        return Err(WireError("values nested too deeply"));
+        return Ok(json!({ "stringValue": TOO_DEEP }));
     }
     let mut out = serde_json::Value::Null;
     let mut rd = Reader::new(msg);

@@ -592,7 +592,38 @@ pub fn load_bytes(
         });
     let result = match (format, other) {
         (_, Some(decoded)) => Ok(decoded),
-        (Format::Json, None) => decode::otlp_json::decode(&mut buf, source, name, opts.threads),
+        (Format::Json, None) => {
+            let first = decode::otlp_json::decode(&mut buf, source, name, opts.threads);
+            // A value nested past the parser's limit: cut it in place and read again,
+            // so it costs itself, not the rest of the document.
+            let too_deep = match &first {
+                Err(DecodeError::Json { message, .. }) => message.contains("recursion limit"),
+                Ok(d) => d.batches.iter().any(|b| {
+                    b.warnings
+                        .iter()
+                        .any(|w| w.message.contains("recursion limit"))
+                }),
+                Err(_) => false,
+            };
+            let cuts = if too_deep {
+                decode::json_text::cut_deep(&mut buf)
+            } else {
+                0
+            };
+            if cuts > 0 {
+                warnings.push(Warning {
+                    source: name.to_owned(),
+                    position: Position::Whole,
+                    message: format!(
+                        "{cuts} values nested deeper than {} JSON levels were cut (shown as \"[nested too deep: cut]\")",
+                        decode::json_text::MAX_JSON_DEPTH
+                    ),
+                });
+                decode::otlp_json::decode(&mut buf, source, name, opts.threads)
+            } else {
+                first
+            }
+        }
         (Format::Protobuf, None) => decode::otlp_proto::decode(&buf, source, name, opts.threads),
         (Format::Empty, None) => Ok(Decoded::new(Vec::new(), true, "empty")),
         (Format::Other, None) if decode::debug_text::looks_like(&buf) => {
