@@ -450,3 +450,72 @@ fn deeply_nested_values_are_cut_not_fatal() {
         .to_string();
     assert!(shown.contains("nested deeper than 64 levels"), "{shown}");
 }
+
+/// Wide, flat, attribute-heavy and huge-valued inputs load correctly within a memory
+/// bound, and impossible timestamps do not stretch a trace over centuries.
+#[test]
+fn wide_fans_many_attributes_huge_values_and_impossible_times() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // 200,000 children of one root.
+    let tid = "78".repeat(16);
+    let mut spans = vec![span(&tid, 1, 0, "root", serde_json::json!({}))];
+    spans.extend((2..=200_001u64).map(|i| span(&tid, i, 1, "leaf", serde_json::json!({}))));
+    let fan = write(&dir, "fan.json", doc(spans).as_bytes());
+    let (ok, out, err) = run_limited(2048, &["ls", &fan, "--json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value =
+        serde_json::from_str(out.lines().next().expect("row")).expect("json");
+    assert_eq!(v["span_count"], 200_001);
+    // One span with 200,000 attributes, and one with a 64 MiB value.
+    let attrs: Vec<serde_json::Value> = (0..200_000)
+        .map(|k| serde_json::json!({"key": format!("k{k}"), "value": {"intValue": k.to_string()}}))
+        .collect();
+    let huge = "x".repeat(64 << 20);
+    let tid2 = "9a".repeat(16);
+    let body = doc(vec![
+        span(
+            &tid2,
+            1,
+            0,
+            "many attributes",
+            serde_json::json!({"attributes": attrs}),
+        ),
+        span(
+            &tid2,
+            2,
+            1,
+            "huge value",
+            serde_json::json!({"attributes": [{"key": "gen_ai.output.messages", "value": {"stringValue": huge}}]}),
+        ),
+    ]);
+    drop(huge);
+    let big = write(&dir, "big.json", body.as_bytes());
+    drop(body);
+    let (ok, out, err) = run_limited(2048, &["show", &big, "--json"]);
+    assert!(ok, "{err}");
+    assert_eq!(out.lines().count(), 2);
+    // u64::MAX times.
+    let tid3 = "bc".repeat(16);
+    let max = u64::MAX.to_string();
+    let t = write(
+        &dir,
+        "max.json",
+        doc(vec![
+            span(&tid3, 1, 0, "max", serde_json::json!({"startTimeUnixNano": max, "endTimeUnixNano": max})),
+            span(&tid3, 2, 1, "real", serde_json::json!({"startTimeUnixNano": "1763694720000000000", "endTimeUnixNano": "1763694721000000000"})),
+        ])
+        .as_bytes(),
+    );
+    let set = common::load_ok(&[&t]);
+    assert_eq!(set.traces[0].start, 1_763_694_720_000_000_000);
+    assert!(
+        set.traces[0].duration_ns() <= 1_000_000_000,
+        "{}",
+        set.traces[0].duration_ns()
+    );
+    assert!(
+        set.warnings
+            .iter()
+            .any(|w| w.message.contains("after the year 2200"))
+    );
+}

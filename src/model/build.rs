@@ -213,10 +213,23 @@ impl TraceSet {
     /// their first copy; the survivors are compacted in place.
     fn index_spans_from(&mut self, from: usize) {
         let mut write = from;
+        let mut impossible = 0usize;
         for read in from..self.spans.len() {
             let mut span = self.spans[read];
             span.parent = NONE;
             span.marks = Marks::default();
+            // A time after 2200 is a producer's bug (u64::MAX, a unit mix-up): such
+            // an end is unknown (unfinished), such a start takes the end, so one bad
+            // span does not stretch its trace over centuries.
+            if span.end > MAX_PLAUSIBLE_NS || span.start > MAX_PLAUSIBLE_NS {
+                impossible += 1;
+                if span.end > MAX_PLAUSIBLE_NS {
+                    span.end = 0;
+                }
+                if span.start > MAX_PLAUSIBLE_NS {
+                    span.start = span.end;
+                }
+            }
             let key = (span.trace_id, span.span_id);
             if let Some(&existing) = self.span_index.get(&key) {
                 merge_duplicate(&mut self.spans[existing as usize], span, &mut self.attrs);
@@ -239,6 +252,15 @@ impl TraceSet {
             write += 1;
         }
         self.spans.truncate(write);
+        if impossible > 0 {
+            self.warnings.push(Warning {
+                source: self.sources.first().cloned().unwrap_or_default(),
+                position: super::Position::Whole,
+                message: format!(
+                    "{impossible} spans with times after the year 2200 (impossible): an impossible end is read as unfinished, an impossible start as the end"
+                ),
+            });
+        }
     }
 
     /// Resolves parent ids to indices; marks orphans and self-parents.
@@ -438,7 +460,10 @@ impl TraceSet {
             };
             for &i in &self.order[spans.range()] {
                 let s = &self.spans[i as usize];
-                agg.start = agg.start.min(s.start);
+                // A start of 0 is unknown (OTLP's unset), not 1970.
+                if s.start > 0 {
+                    agg.start = agg.start.min(s.start);
+                }
                 if s.is_finished() {
                     agg.end = agg.end.max(s.end);
                 }
@@ -488,6 +513,9 @@ impl TraceSet {
             .count() as u32
     }
 }
+
+/// Unix nanoseconds of 2200-01-01: later times are not real.
+const MAX_PLAUSIBLE_NS: u64 = 7_258_118_400_000_000_000;
 
 /// Sort key for "start order": start time, then span id to keep ties deterministic.
 fn start_key(s: &Span) -> (u64, [u8; 8]) {
