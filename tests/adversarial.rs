@@ -519,3 +519,31 @@ fn wide_fans_many_attributes_huge_values_and_impossible_times() {
             .any(|w| w.message.contains("after the year 2200"))
     );
 }
+
+/// `show --json` keeps both values of an attribute key a span repeats.
+#[test]
+fn repeated_attribute_keys_keep_every_value_in_json() {
+    let tid = "de".repeat(16);
+    let attrs = serde_json::json!([{"key": "k", "value": {"stringValue": "first"}},
+                                   {"key": "k", "value": {"stringValue": "second"}}]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = write(
+        &dir,
+        "dupkey.json",
+        doc(vec![span(
+            &tid,
+            1,
+            0,
+            "s",
+            serde_json::json!({"attributes": attrs}),
+        )])
+        .as_bytes(),
+    );
+    let out = Command::new(bin())
+        .args(["show", &f, "--json"])
+        .output()
+        .expect("run");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["attributes"]["k"], "first");
+    assert_eq!(v["attributes"]["k#2"], "second");
+}

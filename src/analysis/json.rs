@@ -72,11 +72,25 @@ fn sources_json(set: &TraceSet, tr: &Trace) -> Value {
     )
 }
 
+/// Attributes as an object; a key the span repeats keeps every value, the later ones
+/// under `key#2`, `key#3`… (a JSON object holds one value per key; the model holds
+/// what was sent).
 fn attrs_json(set: &TraceSet, attrs: &[crate::model::Attr]) -> Map<String, Value> {
-    attrs
-        .iter()
-        .map(|a| (set.str(a.key).to_owned(), a.value.to_json(&set.strings)))
-        .collect()
+    let mut out = Map::with_capacity(attrs.len());
+    for a in attrs {
+        let key = set.str(a.key);
+        let value = a.value.to_json(&set.strings);
+        if !out.contains_key(key) {
+            out.insert(key.to_owned(), value);
+            continue;
+        }
+        let mut n = 2;
+        while out.contains_key(&format!("{key}#{n}")) {
+            n += 1;
+        }
+        out.insert(format!("{key}#{n}"), value);
+    }
+    out
 }
 
 /// The JSON object for one span (field names are a stable, documented interface).
