@@ -397,7 +397,12 @@ fn ls(a: LsArgs) -> Result<(), CommandError> {
     let mut narrowed = false;
     let set = match &opened {
         Opened::Store(db) if query.filter.decidable_on_summaries() => {
-            crate::store::load_summaries(db, &query.filter, None)?
+            let set = crate::store::load_summaries(db, &query.filter, None)?;
+            let mut err = io::stderr().lock();
+            for w in &set.warnings {
+                let _ = writeln!(err, "agtrace: warning: {}", sanitize(&w.to_string()));
+            }
+            set
         }
         Opened::Store(db) => {
             let prices = load_options(&a.load)?.prices;

@@ -547,3 +547,30 @@ fn repeated_attribute_keys_keep_every_value_in_json() {
     assert_eq!(v["attributes"]["k"], "first");
     assert_eq!(v["attributes"]["k#2"], "second");
 }
+
+/// A traces row with a value of the wrong type (edited by hand, written by another
+/// tool) is left out with a warning naming it; the rest of the store still lists.
+#[test]
+fn a_bad_row_does_not_make_a_store_unlistable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("s.db");
+    let fixture = common::fixture("agent-incident.otlp.json");
+    let (d, f) = (db.to_str().expect("path"), fixture.to_str().expect("path"));
+    common::run_ok(&["import", f, "--db", d]);
+    {
+        let c = rusqlite::Connection::open(&db).expect("open");
+        c.execute(
+            "UPDATE traces SET cost_usd = 'oops' WHERE trace_id LIKE '0af7%'",
+            [],
+        )
+        .expect("update");
+    }
+    let out = Command::new(bin()).args(["ls", d]).output().expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1 + 3);
+    assert!(
+        stderr.contains("traces row") && stderr.contains("0af7651916cd43dd8448eb211c80319c"),
+        "{stderr}"
+    );
+}

@@ -111,10 +111,32 @@ pub fn load_summaries(
     let mut st = conn.prepare(&sql).map_err(e)?;
     let mut rows = st.query(params_from_iter(args.iter())).map_err(e)?;
     let mut findings_known = true;
+    let mut row_no = 0usize;
+    let mut bad_rows: Vec<String> = Vec::new();
     while let Some(r) = rows.next().map_err(e)? {
-        let tr = summary_row(r, &mut set.strings).map_err(e)?;
+        row_no += 1;
+        // A row with a value of the wrong type (edited by hand, written by another
+        // tool) is skipped with a warning naming it; the rest of the store lists.
+        let tr = match summary_row(r, &mut set.strings) {
+            Ok(tr) => tr,
+            Err(err) => {
+                let id: String = r
+                    .get::<_, Option<String>>(TraceCol::TraceId.at())
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default();
+                bad_rows.push(format!(
+                    "traces row {row_no} (trace {}): {err}",
+                    crate::sanitize::sanitize(&id)
+                ));
+                continue;
+            }
+        };
         let t = set.traces.len() as u32;
-        let found: Option<String> = r.get(TraceCol::Findings.at()).map_err(e)?;
+        let found: Option<String> = r
+            .get::<_, Option<String>>(TraceCol::Findings.at())
+            .ok()
+            .flatten();
         match found {
             Some(text) => {
                 let from = set.findings.len() as u32;
@@ -126,6 +148,22 @@ pub fn load_summaries(
         }
         set.trace_index.insert(tr.id, t);
         set.traces.push(tr);
+    }
+    if !bad_rows.is_empty() {
+        set.warnings.push(crate::model::Warning {
+            source: path.display().to_string(),
+            position: crate::model::Position::Whole,
+            message: format!(
+                "{} rows of the traces table could not be read and are left out: {}",
+                bad_rows.len(),
+                bad_rows
+                    .iter()
+                    .take(3)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        });
     }
     if !findings_known {
         // Some rows (an older store's) have none: say unknown for all, not zero.
