@@ -95,14 +95,7 @@ fn measure(
 fn child(mode: &str, path: &str) {
     let buf = std::fs::read(path).expect("read");
     if mode == "count-lines" {
-        let n = buf.iter().filter(|&&b| b == b'\n').count();
-        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-        let hwm = status
-            .lines()
-            .find(|l| l.starts_with("VmHWM:"))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .unwrap_or("0");
-        eprintln!("peak_rss_kb={hwm} items={n}");
+        report_peak(buf.iter().filter(|&&b| b == b'\n').count());
         return;
     }
     let jsonl = mode.ends_with("-lines");
@@ -126,13 +119,18 @@ fn child(mode: &str, path: &str) {
             n += 1;
         }
     }
+    report_peak(n);
+}
+
+/// Prints the child's peak memory (`VmHWM`) and what it counted, for the parent.
+fn report_peak(items: usize) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let hwm = status
         .lines()
         .find(|l| l.starts_with("VmHWM:"))
         .and_then(|l| l.split_whitespace().nth(1))
         .unwrap_or("0");
-    eprintln!("peak_rss_kb={hwm} items={n}");
+    eprintln!("peak_rss_kb={hwm} items={items}");
 }
 
 fn main() {

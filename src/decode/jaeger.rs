@@ -172,31 +172,10 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
             None => vec![serde_json::from_slice(buf).ok()?],
         }
     };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8)
-        .min(raw.len().max(1));
-    let per = raw.len().div_ceil(threads).max(1);
-    let results: Vec<Option<(Batch, Vec<String>)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = raw
-            .chunks(per)
-            .map(|chunk| {
-                let share = buf.len() * chunk.len() / raw.len().max(1);
-                scope.spawn(move || read_traces(chunk, source, share))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().ok().flatten())
-            .collect()
-    });
-    let mut batches = Vec::with_capacity(results.len());
-    let mut problems = Vec::new();
-    for r in results {
-        let (b, p) = r?;
-        batches.push(b);
-        problems.extend(p);
-    }
+    let (mut batches, problems) =
+        super::decode_runs(&raw, buf.len(), super::cores(), |run, share| {
+            read_traces(run, source, share)
+        })?;
     if let Some(b) = batches.first_mut() {
         b.warnings = super::cap_warnings(problems, name);
     }

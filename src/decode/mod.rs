@@ -158,6 +158,47 @@ pub fn other_json(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
     Some(d)
 }
 
+/// Decodes `items` (raw records of one input of `input_len` bytes) on up to
+/// `threads` threads, each contiguous run into a batch of its own by `read` (given
+/// its run and the share of the input it covers); `None` when some run is not the
+/// format. The problems of all runs are returned together, in order.
+pub(crate) fn decode_runs<T: Sync>(
+    items: &[T],
+    input_len: usize,
+    threads: usize,
+    read: impl Fn(&[T], usize) -> Option<(Batch, Vec<String>)> + Sync,
+) -> Option<(Vec<Batch>, Vec<String>)> {
+    let threads = threads.clamp(1, 8).min(items.len().max(1));
+    let per = items.len().div_ceil(threads).max(1);
+    let read = &read;
+    let results: Vec<Option<(Batch, Vec<String>)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(per)
+            .map(|run| {
+                let share = input_len * run.len() / items.len().max(1);
+                scope.spawn(move || read(run, share))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().ok().flatten())
+            .collect()
+    });
+    let mut batches = Vec::with_capacity(results.len());
+    let mut problems = Vec::new();
+    for r in results {
+        let (b, p) = r?;
+        batches.push(b);
+        problems.extend(p);
+    }
+    Some((batches, problems))
+}
+
+/// The cores to decode on (`decode_runs` uses at most 8).
+pub(crate) fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// Most per-span warnings kept for one input; the rest are summed up in one line.
 pub const MAX_WARNINGS_PER_SOURCE: usize = 20;
 

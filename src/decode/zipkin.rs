@@ -116,32 +116,12 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
             shared.insert((t, i), (own, svc));
         }
     }
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8)
-        .min(raw.len() / 1000 + 1);
-    let per = raw.len().div_ceil(threads).max(1);
     let shared = &shared;
-    let results: Vec<Option<(Batch, Vec<String>)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = raw
-            .chunks(per)
-            .map(|chunk| {
-                let share = buf.len() * chunk.len() / raw.len().max(1);
-                scope.spawn(move || read_spans(chunk, shared, source, share))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().ok().flatten())
-            .collect()
-    });
-    let mut batches = Vec::with_capacity(results.len());
-    let mut problems = Vec::new();
-    for r in results {
-        let (b, p) = r?;
-        batches.push(b);
-        problems.extend(p);
-    }
+    // Small arrays are not worth a thread each.
+    let threads = super::cores().min(raw.len() / 1000 + 1);
+    let (mut batches, problems) = super::decode_runs(&raw, buf.len(), threads, |run, share| {
+        read_spans(run, shared, source, share)
+    })?;
     if batches.is_empty() {
         batches.push(Batch::default());
     }
