@@ -574,3 +574,26 @@ fn a_bad_row_does_not_make_a_store_unlistable() {
         "{stderr}"
     );
 }
+
+/// A store whose text is not UTF-8 any more says the store is damaged, not just
+/// "invalid utf-8 sequence".
+#[test]
+fn a_store_with_broken_text_is_called_damaged() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("s.db");
+    let fixture = common::fixture("agent-incident.otlp.json");
+    let (d, f) = (db.to_str().expect("path"), fixture.to_str().expect("path"));
+    common::run_ok(&["import", f, "--db", d]);
+    {
+        let c = rusqlite::Connection::open(&db).expect("open");
+        c.execute("UPDATE spans SET name = CAST(x'ff' AS TEXT)", [])
+            .expect("update");
+    }
+    let out = Command::new(bin())
+        .args(["show", d, "0af7"])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("the store is damaged"), "{stderr}");
+}

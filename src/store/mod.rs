@@ -125,6 +125,14 @@ impl StoreError {
                 }
                 _ => StoreError::Sqlite { path: p, source: e },
             },
+            // Text that is not UTF-8 or a value of the wrong type where agtrace
+            // wrote a known one: the file was damaged or written by something else.
+            rusqlite::Error::Utf8Error(..)
+            | rusqlite::Error::FromSqlConversionFailure(..)
+            | rusqlite::Error::InvalidColumnType(..) => StoreError::Corrupt {
+                path: p,
+                message: e.to_string(),
+            },
             _ => StoreError::Sqlite { path: p, source: e },
         }
     }
