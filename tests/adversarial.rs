@@ -597,3 +597,40 @@ fn a_store_with_broken_text_is_called_damaged() {
     assert!(!out.status.success());
     assert!(stderr.contains("the store is damaged"), "{stderr}");
 }
+
+/// The explorer's Attributes tab of a span with 200,000 attributes lists a bounded
+/// number and says how many more there are (it built every line, 2.7 GB at 10M).
+#[test]
+fn the_attributes_tab_of_a_huge_span_is_bounded() {
+    use agtrace::analysis::detail::{MAX_LISTED_ATTRIBUTES, SectionKind, StepDetail};
+    let attrs: Vec<serde_json::Value> = (0..200_000)
+        .map(|k| serde_json::json!({"key": format!("k{k}"), "value": {"intValue": k.to_string()}}))
+        .collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = write(
+        &dir,
+        "wide.json",
+        doc(vec![span(
+            &"f0".repeat(16),
+            1,
+            0,
+            "wide",
+            serde_json::json!({"attributes": attrs}),
+        )])
+        .as_bytes(),
+    );
+    let set = common::load_ok(&[&f]);
+    let d = StepDetail::build(&set, 0);
+    let sec = d
+        .sections
+        .iter()
+        .find(|s| s.kind == SectionKind::Attributes)
+        .expect("attributes");
+    assert_eq!(sec.count, Some(200_000));
+    assert!(
+        sec.lines.len() <= MAX_LISTED_ATTRIBUTES + 8,
+        "{}",
+        sec.lines.len()
+    );
+    assert!(format!("{:?}", sec.lines.last()).contains("195000 more attributes"));
+}

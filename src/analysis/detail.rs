@@ -642,12 +642,27 @@ fn attr_lines(out: &mut Vec<DetailLine>, set: &TraceSet, a: &Attr, lead: &str, c
     out.extend(lines.map(|l| DetailLine::plain(format!("{cont}{l}"))));
 }
 
+/// Attributes listed in the detail view of one span; a span with more (a producer
+/// bug, or hostile input) lists these and says how many more `show --json` has.
+pub const MAX_LISTED_ATTRIBUTES: usize = 5_000;
+
 fn attributes(set: &TraceSet, s: &Span) -> Vec<DetailLine> {
-    let mut attrs: Vec<&Attr> = set.span_attrs(s).iter().collect();
+    let all = set.span_attrs(s);
+    let mut attrs: Vec<&Attr> = all.iter().take(MAX_LISTED_ATTRIBUTES * 4).collect();
     attrs.sort_by_key(|a| !is_genai_key(set.str(a.key)));
+    attrs.truncate(MAX_LISTED_ATTRIBUTES);
     let mut out = Vec::new();
-    for a in attrs {
+    for a in &attrs {
         attr_lines(&mut out, set, a, "", "    ");
+    }
+    if all.len() > attrs.len() {
+        out.push(DetailLine::toned(
+            Tone::Warning,
+            format!(
+                "… and {} more attributes (agtrace show --json lists every one)",
+                all.len() - attrs.len()
+            ),
+        ));
     }
     if out.is_empty() {
         out.push(DetailLine::toned(Tone::Dim, "no attributes"));
