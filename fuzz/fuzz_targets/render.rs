@@ -20,7 +20,10 @@ fuzz_target!(|data: &[u8]| {
     let mut frame = |app: &mut agtrace::tui::app::App| {
         let _ = t.draw(|f| agtrace::tui::view::render(app, f, &theme));
         let screen = t.backend().to_string();
-        assert!(!screen.chars().any(|c| c.is_control() && c != '\n'), "raw control character drawn");
+        assert!(
+            !screen.chars().any(|c| c.is_control() && c != '\n'),
+            "raw control character drawn"
+        );
     };
     frame(&mut app);
     app.update(agtrace::tui::keymap::Action::Enter);
