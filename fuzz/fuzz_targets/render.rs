@@ -1,6 +1,7 @@
-//! Load any bytes, then draw the explorer's first frame and a trace's tree and detail
-//! through ratatui's TestBackend: whatever the input, drawing neither panics nor puts
-//! a raw control character on the screen.
+//! Load any bytes, then draw every screen of the explorer through ratatui's
+//! TestBackend — the trace list and its filters, slowest steps, stats, sessions, help,
+//! a trace's tree with every detail tab, the agent view and the critical path: whatever
+//! the input, drawing neither panics nor puts a raw control character on the screen.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use ratatui::Terminal;
@@ -25,11 +26,43 @@ fuzz_target!(|data: &[u8]| {
             "raw control character drawn"
         );
     };
+    use agtrace::tui::keymap::Action as A;
+    // The trace list, with the failed and slow filters.
     frame(&mut app);
-    app.update(agtrace::tui::keymap::Action::Enter);
+    for a in [
+        A::ToggleFailed,
+        A::ToggleFailed,
+        A::ToggleSlow,
+        A::ToggleSlow,
+        A::GroupSessions,
+    ] {
+        app.update(a);
+        frame(&mut app);
+    }
+    // The slowest steps, the stats and session screens, help; back each time.
+    for a in [A::SlowestSteps, A::StatsView, A::SessionView, A::Help] {
+        app.update(a);
+        frame(&mut app);
+        app.update(A::Down);
+        frame(&mut app);
+        app.update(A::Back);
+    }
+    // A trace: its tree, every detail tab, the agent view, the critical path.
+    app.update(A::Enter);
     frame(&mut app);
     for tab in 1..=8 {
-        app.update(agtrace::tui::keymap::Action::Tab(tab));
+        app.update(A::Tab(tab));
+        frame(&mut app);
+    }
+    for a in [
+        A::AgentView,
+        A::CriticalPath,
+        A::NextFailure,
+        A::CollapseAll,
+        A::ExpandAll,
+        A::PageDown,
+    ] {
+        app.update(a);
         frame(&mut app);
     }
 });
