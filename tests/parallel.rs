@@ -218,3 +218,46 @@ fn log_records_join_their_spans_in_pieces() {
         );
     }
 }
+
+/// A large gzip or zstd dump is decompressed as a stream into a temporary file and
+/// decoded piece by piece from there: the same model as reading it whole, and a cut
+/// compressed file keeps what came before with a warning.
+#[test]
+fn compressed_files_are_decoded_piece_by_piece_from_a_stream() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let body = big_doc(600, false);
+    let zst = zstd::encode_all(body.as_bytes(), 3).expect("zstd");
+    let gz = {
+        use std::io::Write as _;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(body.as_bytes()).expect("gzip");
+        e.finish().expect("gzip")
+    };
+    for (name, bytes) in [("doc.json.zst", zst.clone()), ("doc.json.gz", gz)] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, &bytes).expect("write");
+        let (a, b) = load_file_both_ways(&p, 2);
+        assert_eq!(canonical(&a), canonical(&b), "{name}");
+        assert!(a.spans.len() > 3000);
+        assert!(
+            a.source_formats[0].contains("in "),
+            "{:?}",
+            a.source_formats
+        );
+    }
+    let p = dir.path().join("cut.json.zst");
+    std::fs::write(&p, &zst[..zst.len() * 3 / 4]).expect("write");
+    let (a, _) = load_file_both_ways(&p, 2);
+    assert!(
+        a.spans.len() > 1000 && a.spans.len() < 4800,
+        "{}",
+        a.spans.len()
+    );
+    assert!(
+        a.warnings
+            .iter()
+            .any(|w| w.message.contains("zstd stream is damaged or cut off")),
+        "{:?}",
+        a.warnings
+    );
+}

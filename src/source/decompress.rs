@@ -44,7 +44,8 @@ impl Limits {
         }
     }
 
-    fn cap(&self, input: usize) -> u64 {
+    /// The most a compressed input of `input` bytes may expand to.
+    pub fn cap(&self, input: usize) -> u64 {
         (input as u64)
             .saturating_mul(self.ratio)
             .max(RATIO_FLOOR)
@@ -119,8 +120,8 @@ fn read_capped(
     }
 }
 
-const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
-const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
+pub(super) const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
+pub(super) const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
 
 /// Removes up to two layers of compression (a zstd file of gzip data, say), or the
 /// collector file exporter's record framing with compression on. Also says which

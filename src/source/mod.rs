@@ -417,6 +417,9 @@ fn load_file(
         name: name.to_owned(),
         source,
     };
+    if let Some(d) = decode_compressed_in_pieces(path, name, source, opts)? {
+        return Ok(d);
+    }
     if let Some(d) = decode_file_in_pieces(path, name, source, opts) {
         return Ok(d);
     }
@@ -470,6 +473,19 @@ fn decode_file_in_pieces(
     }
     let file = std::fs::File::open(path).ok()?;
     let len = file.metadata().ok()?.len();
+    decode_open_file_in_pieces(file, len, name, source, opts)
+}
+
+/// [`decode_file_in_pieces`] on a file already open (the original, or the temporary
+/// file a compressed dump was decompressed into).
+#[cfg(unix)]
+fn decode_open_file_in_pieces(
+    file: std::fs::File,
+    len: u64,
+    name: &str,
+    source: u32,
+    opts: &LoadOptions,
+) -> Option<Decoded> {
     let mut magic = [0u8; 4];
     use std::os::unix::fs::FileExt as _;
     file.read_exact_at(&mut magic, 0).ok()?;
@@ -505,6 +521,141 @@ fn decode_file_in_pieces(
 #[cfg(not(unix))]
 fn decode_file_in_pieces(_: &Path, _: &str, _: u32, _: &LoadOptions) -> Option<Decoded> {
     None
+}
+
+/// A large gzip or zstd file of OTLP/JSON is decompressed as a stream into an
+/// unlinked temporary file (within the expansion limits, refused early when it starts
+/// with zero bytes) and decoded piece by piece from there, so memory stays bounded
+/// by the pieces, not the decompressed size. `None` for anything else (small,
+/// another format inside): the caller reads it whole.
+#[cfg(unix)]
+fn decode_compressed_in_pieces(
+    path: &Path,
+    name: &str,
+    source: u32,
+    opts: &LoadOptions,
+) -> Result<Option<Decoded>, LoadError> {
+    use std::io::Write as _;
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(None);
+    };
+    if !meta.is_file() || meta.len() < opts.stream_min_bytes {
+        return Ok(None);
+    }
+    let io = |source| LoadError::Io {
+        name: name.to_owned(),
+        source,
+    };
+    let mut f = std::fs::File::open(path).map_err(io)?;
+    let mut magic = [0u8; 4];
+    if f.read_exact(&mut magic).is_err() {
+        return Ok(None);
+    }
+    let f = std::fs::File::open(path).map_err(io)?;
+    let input = std::io::BufReader::with_capacity(1 << 20, f);
+    let (kind, mut dec): (&'static str, Box<dyn Read>) =
+        if magic.starts_with(decompress::GZIP_MAGIC) {
+            ("gzip", Box::new(flate2::read::MultiGzDecoder::new(input)))
+        } else if magic.starts_with(decompress::ZSTD_MAGIC) {
+            match zstd::stream::read::Decoder::with_buffer(input) {
+                Ok(d) => ("zstd", Box::new(d)),
+                Err(_) => return Ok(None),
+            }
+        } else {
+            return Ok(None);
+        };
+    let cap = opts.expansion.cap(meta.len() as usize);
+    let mut tmp = tempfile::tempfile().map_err(io)?;
+    let mut chunk = vec![0u8; 4 << 20];
+    let (mut written, mut head_ok) = (0u64, false);
+    let mut damage = None;
+    let mut head: Vec<u8> = Vec::with_capacity(64 << 10);
+    loop {
+        let n = match dec.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                damage = Some(e);
+                break;
+            }
+        };
+        if written + n as u64 > cap {
+            return Err(LoadError::TooLarge {
+                name: name.to_owned(),
+                message: format!(
+                    "the {kind} data expands past {} MiB (the limit: {}× the compressed size, at most {} MiB; raise it with AGTRACE_MAX_RATIO or AGTRACE_MAX_DECOMPRESSED)",
+                    cap >> 20,
+                    opts.expansion.ratio,
+                    opts.expansion.bytes >> 20
+                ),
+            });
+        }
+        if !head_ok {
+            head.extend_from_slice(&chunk[..n.min((64 << 10) - head.len().min(64 << 10))]);
+            if head.len() >= 64 << 10 || n < chunk.len() {
+                if let Some(why) = hopeless(&head) {
+                    return Err(LoadError::NotTrace {
+                        name: name.to_owned(),
+                        what: format!("{kind}-compressed {why}"),
+                    });
+                }
+                // Only plain OTLP/JSON is cut into pieces; anything else is read
+                // whole by the caller.
+                let first = head.iter().find(|b| !b.is_ascii_whitespace());
+                if first != Some(&b'{')
+                    || decode::looks_like_other_json(&head)
+                    || decode::node_console::looks_like(&head)
+                {
+                    return Ok(None);
+                }
+                head_ok = true;
+            }
+        }
+        tmp.write_all(&chunk[..n]).map_err(io)?;
+        written += n as u64;
+        if let Some(p) = &opts.progress {
+            p.bytes
+                .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+    if !head_ok || written < opts.stream_min_bytes {
+        return Ok(None);
+    }
+    let piece_opts = LoadOptions {
+        stream_min_bytes: 0,
+        ..opts.clone()
+    };
+    let Some(mut d) = decode_open_file_in_pieces(tmp, written, name, source, &piece_opts) else {
+        return Ok(None);
+    };
+    d.wrapping = vec![kind];
+    if let Some(e) = damage {
+        d.batches.insert(
+            0,
+            Batch {
+                warnings: vec![Warning {
+                    source: name.to_owned(),
+                    position: Position::Byte(written),
+                    message: format!(
+                        "the {kind} stream is damaged or cut off ({e}); using the {written} bytes decompressed before that"
+                    ),
+                }],
+                ..Batch::default()
+            },
+        );
+    }
+    Ok(Some(d))
+}
+
+#[cfg(not(unix))]
+fn decode_compressed_in_pieces(
+    _: &Path,
+    _: &str,
+    _: u32,
+    _: &LoadOptions,
+) -> Result<Option<Decoded>, LoadError> {
+    Ok(None)
 }
 
 /// Reads everything, counting bytes into the progress as it goes. A stream that
