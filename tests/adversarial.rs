@@ -634,3 +634,26 @@ fn the_attributes_tab_of_a_huge_span_is_bounded() {
     );
     assert!(format!("{:?}", sec.lines.last()).contains("195000 more attributes"));
 }
+
+/// Every input a fuzz target crashed on (testdata/fuzz/) loads, derives and draws.
+#[test]
+fn fuzz_crashers_stay_fixed() {
+    let dir = common::fixture("fuzz");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).expect("testdata/fuzz") {
+        let path = entry.expect("entry").path();
+        let data = std::fs::read(&path).expect("read");
+        let opts = agtrace::source::LoadOptions::with_threads(1);
+        if let Ok(d) = agtrace::source::load_bytes(data, "fuzz", 0, &opts) {
+            let mut set =
+                agtrace::model::TraceSet::build(d.batches, vec!["fuzz".into()], Vec::new());
+            agtrace::semconv::annotate(&mut set, &opts.prices);
+            agtrace::analysis::findings::derive(&mut set);
+            for i in 0..set.spans.len() as u32 {
+                let _ = agtrace::analysis::detail::StepDetail::build(&set, i);
+            }
+        }
+        n += 1;
+    }
+    assert!(n >= 1);
+}

@@ -302,11 +302,11 @@ fn strip_date(m: &str) -> &str {
     }
     // -MM-DD after a preview (gemini-2.5-pro-preview-05-06)
     if len > 14
-        && m[..len - 6].ends_with("-preview")
         && bytes[len - 6] == b'-'
         && digits_at(len - 5, 2)
         && bytes[len - 3] == b'-'
         && digits_at(len - 2, 2)
+        && bytes[..len - 6].ends_with(b"-preview")
     {
         return &m[..len - 6];
     }
@@ -396,6 +396,21 @@ mod tests {
             ("claude-3-5-sonnet@20240620", "claude-3-5-sonnet"),
         ] {
             assert_eq!(normalize(name), family, "{name}");
+        }
+    }
+
+    /// Found by the render fuzz target: a model name whose last bytes are not ASCII
+    /// made the date stripper slice inside a character.
+    #[test]
+    fn names_ending_in_multibyte_characters_do_not_panic() {
+        for name in [
+            "ab\u{fffd}-05-06",
+            "gemini-2.5-pro-\u{fffd}\u{fffd}-05",
+            "é",
+            "x-é-2024",
+            "\u{fffd}\u{fffd}\u{fffd}\u{fffd}\u{fffd}",
+        ] {
+            let _ = normalize(name);
         }
     }
 
