@@ -548,15 +548,27 @@ fn repeated_attribute_keys_keep_every_value_in_json() {
     assert_eq!(v["attributes"]["k#2"], "second");
 }
 
+/// The incident fixture imported into a fresh store (the folder lives as long as the
+/// guard).
+fn imported_store() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("s.db");
+    let fixture = common::fixture("agent-incident.otlp.json");
+    common::run_ok(&[
+        "import",
+        fixture.to_str().expect("path"),
+        "--db",
+        db.to_str().expect("path"),
+    ]);
+    (dir, db)
+}
+
 /// A traces row with a value of the wrong type (edited by hand, written by another
 /// tool) is left out with a warning naming it; the rest of the store still lists.
 #[test]
 fn a_bad_row_does_not_make_a_store_unlistable() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("s.db");
-    let fixture = common::fixture("agent-incident.otlp.json");
-    let (d, f) = (db.to_str().expect("path"), fixture.to_str().expect("path"));
-    common::run_ok(&["import", f, "--db", d]);
+    let (_dir, db) = imported_store();
+    let d = db.to_str().expect("path");
     {
         let c = rusqlite::Connection::open(&db).expect("open");
         c.execute(
@@ -579,11 +591,8 @@ fn a_bad_row_does_not_make_a_store_unlistable() {
 /// "invalid utf-8 sequence".
 #[test]
 fn a_store_with_broken_text_is_called_damaged() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("s.db");
-    let fixture = common::fixture("agent-incident.otlp.json");
-    let (d, f) = (db.to_str().expect("path"), fixture.to_str().expect("path"));
-    common::run_ok(&["import", f, "--db", d]);
+    let (_dir, db) = imported_store();
+    let d = db.to_str().expect("path");
     {
         let c = rusqlite::Connection::open(&db).expect("open");
         c.execute("UPDATE spans SET name = CAST(x'ff' AS TEXT)", [])

@@ -32,6 +32,15 @@ fn jaeger_tag(a: &KeyValue) -> Value {
     json!({"key": a.key, "type": t, "value": v})
 }
 
+/// A resource's `service.name`, as JSON (null when it has none).
+fn service_of(res: &opentelemetry_proto::tonic::resource::v1::Resource) -> Value {
+    res.attributes
+        .iter()
+        .find(|a| a.key == "service.name")
+        .map(plain)
+        .unwrap_or_default()
+}
+
 const KINDS: [&str; 6] = ["", "internal", "server", "client", "producer", "consumer"];
 
 /// Jaeger's `{"data": [{traceID, spans, processes}]}`, one entry per trace.
@@ -39,12 +48,7 @@ pub fn write_jaeger(out: &mut impl Write, rs: &[ResourceSpans]) -> io::Result<()
     let mut traces: Vec<(Vec<u8>, Vec<Value>, Value)> = Vec::new();
     for r in rs {
         let res = r.resource.clone().unwrap_or_default();
-        let service = res
-            .attributes
-            .iter()
-            .find(|a| a.key == "service.name")
-            .map(plain)
-            .unwrap_or_default();
+        let service = service_of(&res);
         let process = json!({
             "serviceName": service,
             "tags": res.attributes.iter().filter(|a| a.key != "service.name").map(jaeger_tag).collect::<Vec<_>>(),
@@ -117,12 +121,7 @@ pub fn write_zipkin(out: &mut impl Write, rs: &[ResourceSpans]) -> io::Result<()
     let mut first = true;
     for r in rs {
         let res = r.resource.clone().unwrap_or_default();
-        let service = res
-            .attributes
-            .iter()
-            .find(|a| a.key == "service.name")
-            .map(plain)
-            .unwrap_or_default();
+        let service = service_of(&res);
         for ss in &r.scope_spans {
             for sp in &ss.spans {
                 let mut tags = serde_json::Map::new();

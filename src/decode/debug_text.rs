@@ -292,12 +292,7 @@ impl LogBlock {
             return;
         }
         if r.name.is_empty() {
-            r.name = r
-                .attrs
-                .iter()
-                .find(|(k, _)| k == "event.name")
-                .and_then(|(_, v)| v.as_str().map(str::to_owned))
-                .unwrap_or_else(|| "log".to_owned());
+            r.name = super::otlp_logs::name_from_attrs(&r.attrs);
         }
         batch.log_events.push(r);
     }

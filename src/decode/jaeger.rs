@@ -12,8 +12,7 @@
 use super::Decoded;
 use super::scalar::Scalar;
 use crate::model::{
-    Attr, AttrValue, Batch, Event, Link, Resource, Scope, Slice, Span, SpanId, SpanKind,
-    StatusCode, TraceId,
+    Attr, AttrValue, Batch, Event, Link, Resource, Span, SpanId, SpanKind, StatusCode, TraceId,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -186,7 +185,7 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
 fn read_traces(raw: &[&RawValue], source: u32, share: usize) -> Option<(Batch, Vec<String>)> {
     let mut batch = Batch::for_input(share);
     let mut problems = Vec::new();
-    let mut scopes: HashMap<(String, String), u32> = HashMap::new();
+    let mut scopes = super::ScopeTable::default();
     for r in raw {
         let tr: JTrace = serde_json::from_str(r.get()).ok()?;
         // Each process of the trace is a resource.
@@ -212,15 +211,8 @@ fn read_traces(raw: &[&RawValue], source: u32, share: usize) -> Option<(Batch, V
             });
         }
         for s in &tr.spans {
-            let (Some(trace_id), Some(span_id)) = (
-                super::short_hex_id::<16>(&s.trace_id),
-                super::short_hex_id::<8>(&s.span_id),
-            ) else {
-                problems.push(format!(
-                    "span {:?} of trace {:?}: unreadable ids; skipped",
-                    crate::sanitize::sanitize(&s.span_id),
-                    crate::sanitize::sanitize(&s.trace_id)
-                ));
+            let Some((trace_id, span_id)) = super::span_ids(&s.trace_id, &s.span_id, &mut problems)
+            else {
                 continue;
             };
             let refs = s.references.as_deref().unwrap_or_default();
@@ -328,25 +320,7 @@ fn read_traces(raw: &[&RawValue], source: u32, share: usize) -> Option<(Batch, V
                 });
             }
             let links = batch.links_since(link_start);
-            let scope_key = (scope_name.clone(), scope_version.clone());
-            let scope = match scopes.get(&scope_key) {
-                Some(&k) => k,
-                None => {
-                    let k = batch.scopes.len() as u32;
-                    let (n, v) = (
-                        batch.strings.intern(&scope_name),
-                        batch.strings.intern(&scope_version),
-                    );
-                    batch.scopes.push(Scope {
-                        name: n,
-                        version: v,
-                        attrs: Slice::default(),
-                        dropped: 0,
-                    });
-                    scopes.insert(scope_key, k);
-                    k
-                }
-            };
+            let scope = scopes.index(&mut batch, &scope_name, &scope_version);
             let resource = match resources.get(s.process_id.as_ref()) {
                 Some(&r) => r,
                 None => {

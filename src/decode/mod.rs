@@ -194,6 +194,44 @@ pub(crate) fn decode_runs<T: Sync>(
     Some((batches, problems))
 }
 
+/// The trace and span ids of a record whose ids may have lost their leading zeros
+/// (Jaeger, Zipkin); `None`, with the problem noted, when either cannot be read.
+pub(crate) fn span_ids(
+    trace: &str,
+    span: &str,
+    problems: &mut Vec<String>,
+) -> Option<([u8; 16], [u8; 8])> {
+    let ids = (short_hex_id::<16>(trace), short_hex_id::<8>(span));
+    if let (Some(t), Some(s)) = ids {
+        return Some((t, s));
+    }
+    problems.push(format!(
+        "span {:?} of trace {:?}: unreadable ids; skipped",
+        crate::sanitize::sanitize(span),
+        crate::sanitize::sanitize(trace)
+    ));
+    None
+}
+
+/// Scopes of one batch by name and version, each added once.
+#[derive(Default)]
+pub(crate) struct ScopeTable(rustc_hash::FxHashMap<(crate::model::Sym, crate::model::Sym), u32>);
+
+impl ScopeTable {
+    /// The index of the scope `name`/`version` in `batch`, added when new.
+    pub(crate) fn index(&mut self, batch: &mut Batch, name: &str, version: &str) -> u32 {
+        let key = (batch.strings.intern(name), batch.strings.intern(version));
+        *self.0.entry(key).or_insert_with(|| {
+            batch.scopes.push(crate::model::Scope {
+                name: key.0,
+                version: key.1,
+                ..crate::model::Scope::default()
+            });
+            batch.scopes.len() as u32 - 1
+        })
+    }
+}
+
 /// The cores to decode on (`decode_runs` uses at most 8).
 pub(crate) fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())

@@ -97,6 +97,62 @@ fn nanos(v: Option<&Value>) -> Option<u64> {
     .filter(|&t| t > 0)
 }
 
+/// One record as the event of its span: named by its event name, else its
+/// `event.name` attribute, else `log`; a map body's fields join its attributes (any
+/// other body is the `body` attribute). A record without span ids that names the
+/// response it is about (an evaluation run later) is kept with zero ids, to be joined
+/// by `gen_ai.response.id`; any other record without them is not a span's.
+fn event(
+    ids: (Option<[u8; 16]>, Option<[u8; 8]>),
+    time: u64,
+    name: Option<String>,
+    mut attrs: Vec<(String, Value)>,
+    body: Option<Value>,
+) -> Option<LogEvent> {
+    let by_response = attrs.iter().any(|(k, _)| k == RESPONSE_ID);
+    let (t, s) = match ids {
+        (Some(t), Some(s)) if s != [0; 8] => (t, s),
+        _ if by_response => ([0; 16], [0; 8]),
+        _ => return None,
+    };
+    let name = name
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| name_from_attrs(&attrs));
+    match body {
+        Some(Value::Object(mut b)) if b.contains_key("kvlistValue") => {
+            let items = b
+                .remove("kvlistValue")
+                .and_then(|kv| kv.get("values").cloned())
+                .and_then(|v| v.as_array().cloned())
+                .unwrap_or_default();
+            for kv in items {
+                if let Some(k) = kv.get("key").and_then(Value::as_str) {
+                    attrs.push((k.to_owned(), kv.get("value").cloned().unwrap_or_default()));
+                }
+            }
+        }
+        Some(Value::Null) | None => {}
+        Some(b) => attrs.push(("body".to_owned(), b)),
+    }
+    Some(LogEvent {
+        trace_id: TraceId(t),
+        span_id: SpanId(s),
+        time,
+        name,
+        attrs,
+    })
+}
+
+/// A record's `event.name` attribute (OTLP `AnyValue` or plain JSON), else `log`.
+pub(crate) fn name_from_attrs(attrs: &[(String, Value)]) -> String {
+    attrs
+        .iter()
+        .find(|(k, _)| k == "event.name")
+        .and_then(|(_, v)| v.get("stringValue").unwrap_or(v).as_str())
+        .unwrap_or("log")
+        .to_owned()
+}
+
 /// The log records of every document in `buf` that name a span, as span events.
 pub fn span_events(buf: &[u8]) -> Vec<LogEvent> {
     let mut out = Vec::new();
@@ -116,56 +172,21 @@ pub fn span_events(buf: &[u8]) -> Vec<LogEvent> {
                     .as_deref()
                     .and_then(|s| crate::model::decode_id::<8>(s, "span id").ok()),
             );
-            // A record without span ids (an evaluation run later) can still name the
-            // response it is about: it joins by gen_ai.response.id.
-            let by_response = r.attributes.iter().any(|kv| kv.key == RESPONSE_ID);
-            let (t, s) = match ids {
-                (Some(t), Some(s)) if s != [0; 8] => (t, s),
-                _ if by_response => ([0; 16], [0; 8]),
-                _ => continue,
-            };
-            let mut attrs: Vec<(String, Value)> = r
+            let attrs: Vec<(String, Value)> = r
                 .attributes
                 .iter()
                 .map(|kv| (kv.key.clone(), kv.value.clone()))
                 .collect();
-            let name = r
-                .event_name
-                .clone()
-                .filter(|n| !n.is_empty())
-                .or_else(|| {
-                    attrs
-                        .iter()
-                        .find(|(k, _)| k == "event.name")
-                        .and_then(|(_, v)| v.get("stringValue")?.as_str().map(str::to_owned))
-                })
-                .unwrap_or_else(|| "log".to_owned());
-            match r.body.as_ref() {
-                Some(b) if b.get("kvlistValue").is_some() => {
-                    for kv in b["kvlistValue"]
-                        .get("values")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                    {
-                        if let Some(k) = kv.get("key").and_then(Value::as_str) {
-                            attrs
-                                .push((k.to_owned(), kv.get("value").cloned().unwrap_or_default()));
-                        }
-                    }
-                }
-                Some(b) if !b.is_null() => attrs.push(("body".to_owned(), b.clone())),
-                _ => {}
-            }
-            out.push(LogEvent {
-                trace_id: TraceId(t),
-                span_id: SpanId(s),
-                time: nanos(r.time.as_ref())
-                    .or_else(|| nanos(r.observed.as_ref()))
-                    .unwrap_or(0),
-                name,
+            let time = nanos(r.time.as_ref())
+                .or_else(|| nanos(r.observed.as_ref()))
+                .unwrap_or(0);
+            out.extend(event(
+                ids,
+                time,
+                r.event_name.clone(),
                 attrs,
-            });
+                r.body.clone(),
+            ));
         }
     }
     out
@@ -194,52 +215,18 @@ pub fn proto_span_events(buf: &[u8]) -> Option<Vec<LogEvent>> {
     Some(
         records
             .into_iter()
-            .filter_map(|mut r| {
-                let by_response = r.attrs.iter().any(|(k, _)| k == RESPONSE_ID);
-                let (t, s) = match (r.trace_id, r.span_id) {
-                    (Some(t), Some(s)) if s != [0; 8] => (t, s),
-                    _ if by_response => ([0; 16], [0; 8]),
-                    _ => return None,
-                };
-                let name = Some(std::mem::take(&mut r.event_name))
-                    .filter(|n| !n.is_empty())
-                    .or_else(|| {
-                        r.attrs
-                            .iter()
-                            .find(|(k, _)| k == "event.name")
-                            .and_then(|(_, v)| v.get("stringValue")?.as_str().map(str::to_owned))
-                    })
-                    .unwrap_or_else(|| "log".to_owned());
-                let mut attrs = r.attrs;
-                match r.body {
-                    Some(Value::Object(mut b)) if b.contains_key("kvlistValue") => {
-                        let items = b
-                            .remove("kvlistValue")
-                            .and_then(|kv| kv.get("values").cloned())
-                            .and_then(|v| v.as_array().cloned())
-                            .unwrap_or_default();
-                        for kv in items {
-                            if let Some(k) = kv.get("key").and_then(Value::as_str) {
-                                attrs.push((
-                                    k.to_owned(),
-                                    kv.get("value").cloned().unwrap_or_default(),
-                                ));
-                            }
-                        }
-                    }
-                    Some(b) => attrs.push(("body".to_owned(), b)),
-                    None => {}
-                }
-                Some(LogEvent {
-                    trace_id: TraceId(t),
-                    span_id: SpanId(s),
-                    time: [r.time, r.observed]
-                        .into_iter()
-                        .find(|&t| t > 0)
-                        .unwrap_or(0),
-                    name,
-                    attrs,
-                })
+            .filter_map(|r| {
+                let time = [r.time, r.observed]
+                    .into_iter()
+                    .find(|&t| t > 0)
+                    .unwrap_or(0);
+                event(
+                    (r.trace_id, r.span_id),
+                    time,
+                    Some(r.event_name),
+                    r.attrs,
+                    r.body,
+                )
             })
             .collect(),
     )

@@ -14,8 +14,7 @@
 use super::Decoded;
 use super::scalar::Scalar;
 use crate::model::{
-    Attr, AttrValue, Batch, Event, Resource, Scope, Slice, Span, SpanId, SpanKind, StatusCode,
-    TraceId,
+    Attr, AttrValue, Batch, Event, Resource, Slice, Span, SpanId, SpanKind, StatusCode, TraceId,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -141,19 +140,11 @@ fn read_spans(
     let mut batch = Batch::for_input(share);
     let mut problems = Vec::new();
     let mut resources: HashMap<String, u32> = HashMap::new();
-    let mut scopes: HashMap<(String, String), u32> = HashMap::new();
+    let mut scopes = super::ScopeTable::default();
     for r in raw {
         let s: ZSpan = serde_json::from_str(r.get()).ok()?;
         let s = &s;
-        let (Some(trace_id), Some(raw_id)) = (
-            super::short_hex_id::<16>(&s.trace_id),
-            super::short_hex_id::<8>(&s.id),
-        ) else {
-            problems.push(format!(
-                "span {:?} of trace {:?}: unreadable ids; skipped",
-                crate::sanitize::sanitize(&s.id),
-                crate::sanitize::sanitize(&s.trace_id)
-            ));
+        let Some((trace_id, raw_id)) = super::span_ids(&s.trace_id, &s.id, &mut problems) else {
             continue;
         };
         let service = s
@@ -273,25 +264,7 @@ fn read_spans(
             });
         }
         let events = batch.events_since(event_start);
-        let scope_key = (scope_name, scope_version);
-        let scope = match scopes.get(&scope_key) {
-            Some(&k) => k,
-            None => {
-                let k = batch.scopes.len() as u32;
-                let (n, v) = (
-                    batch.strings.intern(&scope_key.0),
-                    batch.strings.intern(&scope_key.1),
-                );
-                batch.scopes.push(Scope {
-                    name: n,
-                    version: v,
-                    attrs: Slice::default(),
-                    dropped: 0,
-                });
-                scopes.insert(scope_key, k);
-                k
-            }
-        };
+        let scope = scopes.index(&mut batch, &scope_name, &scope_version);
         let start = s.timestamp.micros_as_nanos().unwrap_or(0);
         let end = match s.duration.micros_as_nanos() {
             Some(d) => start.saturating_add(d),

@@ -665,7 +665,8 @@ fn failure(
             );
         }
     }
-    if let Some(e) = decision_events(set, span).error {
+    let decided = decision_events(set, span);
+    if let Some(e) = decided.error {
         return (Outcome::Error, Some(e));
     }
     if v.str(Field::TaskStatus)
@@ -740,7 +741,7 @@ fn failure(
     {
         return (Outcome::Warning, Some("A2A task canceled".into()));
     }
-    if let Some(w) = decision_events(set, span).warning {
+    if let Some(w) = decided.warning {
         return (Outcome::Warning, Some(w));
     }
     if v.str(Field::LangfuseLevel)

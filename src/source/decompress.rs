@@ -44,6 +44,16 @@ impl Limits {
         }
     }
 
+    /// What is said when `kind` data would expand past `cap` bytes under these limits.
+    pub fn too_large(&self, kind: &str, cap: u64) -> String {
+        format!(
+            "the {kind} data expands past {} MiB (the limit: {}× the compressed size, at most {} MiB; raise it with AGTRACE_MAX_RATIO or AGTRACE_MAX_DECOMPRESSED)",
+            cap >> 20,
+            self.ratio,
+            self.bytes >> 20
+        )
+    }
+
     /// The most a compressed input of `input` bytes may expand to.
     pub fn cap(&self, input: usize) -> u64 {
         (input as u64)
@@ -84,14 +94,23 @@ pub fn hopeless(head: &[u8]) -> Option<String> {
     })
 }
 
-/// Reads a decompressor to its end, up to `cap` bytes; gives up early when the first
+/// How much one decompression may still produce, and the whole input's cap (for
+/// the message).
+struct Budget<'a> {
+    left: u64,
+    cap: u64,
+    limits: &'a Limits,
+}
+
+/// Reads a decompressor to its end, within the budget; gives up early when the first
 /// 64 KiB are hopeless.
 fn read_capped(
     mut r: impl Read,
-    cap: u64,
+    budget: Budget,
     hint: usize,
     kind: &str,
 ) -> Result<(Vec<u8>, Option<std::io::Error>), Stop> {
+    let cap = budget.left;
     let mut out = Vec::with_capacity(hint.min(cap as usize));
     let mut chunk = vec![0u8; 1 << 20];
     let mut checked = false;
@@ -103,12 +122,7 @@ fn read_capped(
             Err(e) => return Ok((out, Some(e))),
         };
         if out.len() as u64 + n as u64 > cap {
-            return Err(Stop::TooLarge(format!(
-                "the {kind} data expands past {} MiB (the limit: {}× the compressed size, at most {} MiB; raise it with AGTRACE_MAX_RATIO or AGTRACE_MAX_DECOMPRESSED)",
-                cap >> 20,
-                Limits::from_env().ratio,
-                Limits::from_env().bytes >> 20
-            )));
+            return Err(Stop::TooLarge(budget.limits.too_large(kind, budget.cap)));
         }
         out.extend_from_slice(&chunk[..n]);
         if !checked && out.len() >= 64 << 10 {
@@ -139,10 +153,22 @@ pub fn undo(mut buf: Vec<u8>, name: &str, limits: Limits) -> Result<Undone, Stop
         let cap = limits.cap(buf.len());
         let (kind, out) = if buf.starts_with(GZIP_MAGIC) {
             let r = flate2::read::MultiGzDecoder::new(&buf[..]);
-            ("gzip", read_capped(r, cap, buf.len() * 4, "gzip")?)
+            let budget = Budget {
+                left: cap,
+                cap,
+                limits: &limits,
+            };
+            ("gzip", read_capped(r, budget, buf.len() * 4, "gzip")?)
         } else if buf.starts_with(ZSTD_MAGIC) {
             let out = match zstd::stream::read::Decoder::new(&buf[..]) {
-                Ok(d) => read_capped(d, cap, buf.len() * 6, "zstd")?,
+                Ok(d) => {
+                    let budget = Budget {
+                        left: cap,
+                        cap,
+                        limits: &limits,
+                    };
+                    read_capped(d, budget, buf.len() * 6, "zstd")?
+                }
                 Err(e) => (Vec::new(), Some(e)),
             };
             ("zstd", out)
@@ -217,16 +243,20 @@ fn unframe(buf: &[u8], name: &str, limits: Limits) -> Result<(Vec<u8>, Vec<Warni
             ));
             break;
         };
-        let left = cap.saturating_sub(total);
+        let budget = Budget {
+            left: cap.saturating_sub(total),
+            cap,
+            limits: &limits,
+        };
         let (out, r) = if frame.starts_with(ZSTD_MAGIC) {
             match zstd::stream::read::Decoder::new(frame) {
-                Ok(d) => read_capped(d, left, len * 6, "zstd")?,
+                Ok(d) => read_capped(d, budget, len * 6, "zstd")?,
                 Err(e) => (Vec::new(), Some(e)),
             }
         } else if frame.starts_with(GZIP_MAGIC) {
             read_capped(
                 flate2::read::MultiGzDecoder::new(frame),
-                left,
+                budget,
                 len * 6,
                 "gzip",
             )?

@@ -583,12 +583,7 @@ fn decode_compressed_in_pieces(
         if written + n as u64 > cap {
             return Err(LoadError::TooLarge {
                 name: name.to_owned(),
-                message: format!(
-                    "the {kind} data expands past {} MiB (the limit: {}× the compressed size, at most {} MiB; raise it with AGTRACE_MAX_RATIO or AGTRACE_MAX_DECOMPRESSED)",
-                    cap >> 20,
-                    opts.expansion.ratio,
-                    opts.expansion.bytes >> 20
-                ),
+                message: opts.expansion.too_large(kind, cap),
             });
         }
         if !head_ok {
