@@ -22,6 +22,7 @@ pub mod cli;
 pub mod commands;
 pub mod decode;
 pub mod format;
+pub mod fuzzing;
 pub mod input;
 pub mod model;
 pub mod query;

@@ -607,11 +607,16 @@ fn a_store_with_broken_text_is_called_damaged() {
     assert!(stderr.contains("the store is damaged"), "{stderr}");
 }
 
-/// The explorer's Attributes tab of a span with 200,000 attributes lists a bounded
-/// number and says how many more there are (it built every line, 2.7 GB at 10M).
+/// The explorer's Attributes tab of a span with 200,000 attributes is paged like the
+/// tree: each page is bounded, says where it is, and scrolling past its end or top
+/// turns the page (it built every line, 2.7 GB at 10M).
 #[test]
-fn the_attributes_tab_of_a_huge_span_is_bounded() {
-    use agtrace::analysis::detail::{MAX_LISTED_ATTRIBUTES, SectionKind, StepDetail};
+fn the_attributes_tab_of_a_huge_span_is_paged() {
+    use agtrace::analysis::detail::{
+        ATTRIBUTES_PER_PAGE, SectionKind, attribute_pages, attributes_page,
+    };
+    use agtrace::tui::app::App;
+    use agtrace::tui::keymap::Action;
     let attrs: Vec<serde_json::Value> = (0..200_000)
         .map(|k| serde_json::json!({"key": format!("k{k}"), "value": {"intValue": k.to_string()}}))
         .collect();
@@ -629,40 +634,116 @@ fn the_attributes_tab_of_a_huge_span_is_bounded() {
         .as_bytes(),
     );
     let set = common::load_ok(&[&f]);
-    let d = StepDetail::build(&set, 0);
-    let sec = d
-        .sections
-        .iter()
-        .find(|s| s.kind == SectionKind::Attributes)
-        .expect("attributes");
-    assert_eq!(sec.count, Some(200_000));
+    assert_eq!(attribute_pages(&set, 0), 200_000 / ATTRIBUTES_PER_PAGE);
+    let mut app = App::with_set(set, "wide.json".into());
+    app.update(Action::Enter);
+    app.update(Action::SwitchPane);
+    app.update(Action::Tab(4));
+    let page = |app: &App| {
+        let t = app.trace().expect("a trace is open");
+        let span = t.selected_span().expect("a span is selected");
+        let sec = attributes_page(app.tset(), span, t.attr_page());
+        assert_eq!(sec.kind, SectionKind::Attributes);
+        assert_eq!(sec.count, Some(200_000));
+        assert!(
+            sec.lines.len() <= ATTRIBUTES_PER_PAGE + 4,
+            "{}",
+            sec.lines.len()
+        );
+        sec.lines[0].text()
+    };
     assert!(
-        sec.lines.len() <= MAX_LISTED_ATTRIBUTES + 8,
+        page(&app).starts_with("attributes 1–2000 of 200000 (page 1 of 100"),
         "{}",
-        sec.lines.len()
+        page(&app)
     );
-    assert!(format!("{:?}", sec.lines.last()).contains("195000 more attributes"));
+    app.update(Action::PageDown);
+    let scrolled = app.trace().expect("open").detail_scroll;
+    assert!(scrolled > 0);
+    // Past the end of the page: the next page, from its top.
+    for _ in 0..(ATTRIBUTES_PER_PAGE + 10) {
+        app.update(Action::Down);
+        if app.trace().expect("open").detail_scroll == 0 {
+            break;
+        }
+    }
+    assert!(page(&app).starts_with("attributes 2001–4000 of 200000 (page 2"));
+    // Above its top: back to the end of the first page.
+    app.update(Action::Up);
+    assert!(page(&app).starts_with("attributes 1–2000"));
+    assert!(app.trace().expect("open").detail_scroll > 1000);
+    app.update(Action::Bottom);
+    let last = page(&app);
+    assert!(
+        last.starts_with("attributes 198001–200000 of 200000 (page 100 of 100"),
+        "{last}"
+    );
+    app.update(Action::Top);
+    assert!(page(&app).starts_with("attributes 1–2000"));
 }
 
-/// Every input a fuzz target crashed on (testdata/fuzz/) loads, derives and draws.
+/// The same rules hold when a large file is decoded piece by piece (thresholds
+/// lowered here): a lone surrogate, a byte that is not UTF-8 and a value nested too
+/// deep each cost only themselves, in one document and in JSON Lines.
 #[test]
-fn fuzz_crashers_stay_fixed() {
-    let dir = common::fixture("fuzz");
-    let mut n = 0;
-    for entry in std::fs::read_dir(&dir).expect("testdata/fuzz") {
-        let path = entry.expect("entry").path();
-        let data = std::fs::read(&path).expect("read");
-        let opts = agtrace::source::LoadOptions::with_threads(1);
-        if let Ok(d) = agtrace::source::load_bytes(data, "fuzz", 0, &opts) {
-            let mut set =
-                agtrace::model::TraceSet::build(d.batches, vec!["fuzz".into()], Vec::new());
-            agtrace::semconv::annotate(&mut set, &opts.prices);
-            agtrace::analysis::findings::derive(&mut set);
-            for i in 0..set.spans.len() as u32 {
-                let _ = agtrace::analysis::detail::StepDetail::build(&set, i);
-            }
-        }
-        n += 1;
+fn bad_values_in_a_file_read_piece_by_piece_cost_only_themselves() {
+    use agtrace::source::{Input, LoadOptions, load};
+    let mut deep = serde_json::json!({"stringValue": "leaf"});
+    for _ in 0..40 {
+        deep = serde_json::json!({"kvlistValue": {"values": [{"key": "k", "value": deep}]}});
     }
-    assert!(n >= 1);
+    let resources: Vec<serde_json::Value> = (0..300u64)
+        .map(|r| {
+            let tid = format!("{:032x}", r + 1);
+            let spans: Vec<serde_json::Value> = (1..=10u64)
+                .map(|i| {
+                    let attrs = if r == 200 && i == 3 {
+                        serde_json::json!([{"key": "deep", "value": deep}])
+                    } else {
+                        serde_json::json!([{"key": "pad", "value": {"stringValue": "x".repeat(200)}}])
+                    };
+                    span(&tid, i, 0, &format!("r{r}s{i}"), serde_json::json!({"attributes": attrs}))
+                })
+                .collect();
+            serde_json::json!({"scopeSpans": [{"spans": spans}]})
+        })
+        .collect();
+    let spoil = |text: String| -> Vec<u8> {
+        let mut raw = text
+            .replacen("\"r50s5\"", "\"r50s5 \\ud83d\"", 1)
+            .replacen("\"r120s2\"", "\"r120s2 X\"", 1)
+            .into_bytes();
+        let at = raw
+            .windows(9)
+            .position(|w| w == b"r120s2 X\"")
+            .expect("placed")
+            + 7;
+        raw[at] = 0xE9;
+        raw
+    };
+    let whole = spoil(serde_json::json!({ "resourceSpans": resources }).to_string());
+    let lines = spoil(
+        resources
+            .iter()
+            .map(|rs| serde_json::json!({ "resourceSpans": [rs] }).to_string() + "\n")
+            .collect(),
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pieces = LoadOptions {
+        stream_min_bytes: 1,
+        piece_bytes: 64 << 10,
+        ..LoadOptions::with_threads(2)
+    };
+    for (name, body) in [("doc.json", whole), ("lines.jsonl", lines)] {
+        let f = write(&dir, name, &body);
+        let set = load(&[Input::Path(f.into())], &pieces).expect("loads");
+        let text: Vec<&str> = set.warnings.iter().map(|w| w.message.as_str()).collect();
+        assert_eq!(set.spans.len(), 3000, "{name}: {text:?}");
+        for what in ["lone surrogate", "not UTF-8", "nested deeper"] {
+            assert!(
+                text.iter().any(|t| t.contains(what)),
+                "{name}: {what} in {text:?}"
+            );
+        }
+    }
 }

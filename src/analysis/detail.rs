@@ -204,7 +204,7 @@ pub fn section(set: &TraceSet, i: u32, kind: SectionKind) -> Section {
         SectionKind::Summary => (summary(set, i, s, &step), None),
         SectionKind::Messages => (messages(set, s), None),
         SectionKind::Tool => (tool(set, s, &step), None),
-        SectionKind::Attributes => (attributes(set, s), Some(set.span_attrs(s).len())),
+        SectionKind::Attributes => (attributes(set, s, 0), Some(set.span_attrs(s).len())),
         SectionKind::Events => (events(set, s), Some(set.span_events(s).len())),
         SectionKind::Links => (links(set, s), Some(set.span_links(s).len())),
         SectionKind::Raw => (
@@ -642,27 +642,67 @@ fn attr_lines(out: &mut Vec<DetailLine>, set: &TraceSet, a: &Attr, lead: &str, c
     out.extend(lines.map(|l| DetailLine::plain(format!("{cont}{l}"))));
 }
 
-/// Attributes listed in the detail view of one span; a span with more (a producer
-/// bug, or hostile input) lists these and says how many more `show --json` has.
-pub const MAX_LISTED_ATTRIBUTES: usize = 5_000;
+/// Attributes on one page of the detail view: a span with more (a producer bug, or
+/// hostile input) is shown a page at a time, so drawing it costs one page whatever
+/// the span holds.
+pub const ATTRIBUTES_PER_PAGE: usize = 2_000;
 
-fn attributes(set: &TraceSet, s: &Span) -> Vec<DetailLine> {
-    let all = set.span_attrs(s);
-    let mut attrs: Vec<&Attr> = all.iter().take(MAX_LISTED_ATTRIBUTES * 4).collect();
-    attrs.sort_by_key(|a| !is_genai_key(set.str(a.key)));
-    attrs.truncate(MAX_LISTED_ATTRIBUTES);
-    let mut out = Vec::new();
-    for a in &attrs {
-        attr_lines(&mut out, set, a, "", "    ");
+/// How many pages span `i`'s attributes take (at least one).
+pub fn attribute_pages(set: &TraceSet, i: u32) -> usize {
+    set.spans.get(i as usize).map_or(1, |s| {
+        set.span_attrs(s).len().div_ceil(ATTRIBUTES_PER_PAGE).max(1)
+    })
+}
+
+/// The attributes section of span `i` at `page` (0-based; the last page when past
+/// the end).
+pub fn attributes_page(set: &TraceSet, i: u32, page: usize) -> Section {
+    let Some(s) = set.spans.get(i as usize) else {
+        return section(set, i, SectionKind::Attributes);
+    };
+    let page = page.min(attribute_pages(set, i) - 1);
+    let lines = attributes(set, s, page);
+    let count = set.span_attrs(s).len();
+    Section {
+        kind: SectionKind::Attributes,
+        lines,
+        empty: false,
+        count: Some(count),
     }
-    if all.len() > attrs.len() {
-        out.push(DetailLine::toned(
-            Tone::Warning,
-            format!(
-                "… and {} more attributes (agtrace show --json lists every one)",
-                all.len() - attrs.len()
-            ),
-        ));
+}
+
+fn attributes(set: &TraceSet, s: &Span, page: usize) -> Vec<DetailLine> {
+    let all = set.span_attrs(s);
+    let mut out = Vec::new();
+    if all.len() <= ATTRIBUTES_PER_PAGE {
+        let mut attrs: Vec<&Attr> = all.iter().collect();
+        attrs.sort_by_key(|a| !is_genai_key(set.str(a.key)));
+        for a in &attrs {
+            attr_lines(&mut out, set, a, "", "    ");
+        }
+    } else {
+        // Too many to sort: recorded order, one page of them.
+        let pages = all.len().div_ceil(ATTRIBUTES_PER_PAGE);
+        let first = page * ATTRIBUTES_PER_PAGE;
+        let shown = &all[first..(first + ATTRIBUTES_PER_PAGE).min(all.len())];
+        let heading = format!(
+            "attributes {}–{} of {} (page {} of {}, in recorded order: scroll past the end or the top to turn the page)",
+            first + 1,
+            first + shown.len(),
+            all.len(),
+            page + 1,
+            pages,
+        );
+        out.push(DetailLine::toned(Tone::Warning, heading));
+        for a in shown {
+            attr_lines(&mut out, set, a, "", "    ");
+        }
+        if page + 1 < pages {
+            out.push(DetailLine::toned(
+                Tone::Dim,
+                "… scroll on for the next page (agtrace show --json lists every one)",
+            ));
+        }
     }
     if out.is_empty() {
         out.push(DetailLine::toned(Tone::Dim, "no attributes"));

@@ -459,41 +459,18 @@ pub fn decode_ranges(
                         return;
                     }
                     let (start, stop) = ranges[k];
-                    let Ok(mut buf) = r.read(start, (stop - start) as usize) else {
+                    let Ok(buf) = r.read(start, (stop - start) as usize) else {
                         failed.store(true, std::sync::atomic::Ordering::Relaxed);
                         return;
                     };
-                    let last = k == n - 1;
-                    let out = if lines {
-                        let newlines = memchr::memchr_iter(b'\n', &buf).count() as u64;
-                        let (mut batch, recognized, warns) =
-                            decode_line_chunk(&buf, last, source, name);
-                        if super::otlp_logs::has_logs(&buf) {
-                            batch.log_events = super::otlp_logs::span_events(&buf);
-                        }
-                        // Line numbers are fixed up once every piece's newlines are known.
-                        let warns: Vec<Warning> = warns
-                            .into_iter()
-                            .map(|(local, mut w)| {
-                                if let Position::Line { line, .. } = &mut w.position {
-                                    *line = local;
-                                }
-                                w
-                            })
-                            .collect();
-                        Some((batch, warns, recognized, newlines))
-                    } else {
-                        if k > 0 {
-                            buf[0] = b'[';
-                        }
-                        decode_piece(&buf, k == 0, last, closed, source, name).map(|(mut b, w)| {
-                            if super::otlp_logs::has_logs(&buf) {
-                                b.log_events = super::otlp_logs::span_events_in_piece(&buf);
-                            }
-                            (b, w, true, 0)
-                        })
+                    let shape = PieceShape {
+                        lines,
+                        first: k == 0,
+                        last: k == n - 1,
+                        closed,
+                        start,
                     };
-                    drop(buf);
+                    let out = decode_range_piece(buf, shape, source, name);
                     match out {
                         Some(o) => {
                             if let Ok(mut v) = results.lock() {
@@ -526,6 +503,95 @@ pub fn decode_ranges(
         out.batches.push(batch);
     }
     Some(out)
+}
+
+/// Where a piece sits in the input it was cut from.
+#[derive(Clone, Copy)]
+struct PieceShape {
+    lines: bool,
+    first: bool,
+    last: bool,
+    closed: bool,
+    /// Byte offset of the piece in the input.
+    start: u64,
+}
+
+/// One piece: its text mended (bad UTF-8, lone surrogates), decoded, and decoded
+/// again with over-deep values cut when the parser hit its nesting limit, so one bad
+/// value costs itself and not its piece (the same rules as a whole document).
+/// Returns the batch, its warnings, whether it was recognized and its line count.
+fn decode_range_piece(
+    mut buf: Vec<u8>,
+    shape: PieceShape,
+    source: u32,
+    name: &str,
+) -> Option<(Batch, Vec<Warning>, bool, u64)> {
+    let mut mended = super::json_text::mend(&mut buf, name);
+    for w in &mut mended {
+        if let Position::Byte(b) = &mut w.position {
+            *b += shape.start;
+        }
+    }
+    let mut out = decode_piece_text(&mut buf, shape, source, name);
+    let too_deep = out
+        .as_ref()
+        .is_none_or(|(_, w, _, _)| w.iter().any(|w| w.message.contains("recursion limit")));
+    if too_deep {
+        let cuts = super::json_text::cut_deep(&mut buf);
+        if cuts > 0 {
+            out = decode_piece_text(&mut buf, shape, source, name);
+            mended.push(Warning {
+                source: name.to_owned(),
+                position: Position::Byte(shape.start),
+                message: format!(
+                    "{cuts} values nested deeper than {} JSON levels were cut (shown as \"[nested too deep: cut]\")",
+                    super::json_text::MAX_JSON_DEPTH
+                ),
+            });
+        }
+    }
+    out.map(|(b, mut w, recognized, newlines)| {
+        w.extend(mended);
+        (b, w, recognized, newlines)
+    })
+}
+
+fn decode_piece_text(
+    buf: &mut [u8],
+    shape: PieceShape,
+    source: u32,
+    name: &str,
+) -> Option<(Batch, Vec<Warning>, bool, u64)> {
+    if shape.lines {
+        let newlines = memchr::memchr_iter(b'\n', buf).count() as u64;
+        let (mut batch, recognized, warns) = decode_line_chunk(buf, shape.last, source, name);
+        if super::otlp_logs::has_logs(buf) {
+            batch.log_events = super::otlp_logs::span_events(buf);
+        }
+        // Line numbers are fixed up once every piece's newlines are known.
+        let warns: Vec<Warning> = warns
+            .into_iter()
+            .map(|(local, mut w)| {
+                if let Position::Line { line, .. } = &mut w.position {
+                    *line = local;
+                }
+                w
+            })
+            .collect();
+        Some((batch, warns, recognized, newlines))
+    } else {
+        if !shape.first
+            && let Some(b) = buf.first_mut()
+        {
+            *b = b'[';
+        }
+        decode_piece(buf, shape.first, shape.last, shape.closed, source, name).map(|(mut b, w)| {
+            if super::otlp_logs::has_logs(buf) {
+                b.log_events = super::otlp_logs::span_events_in_piece(buf);
+            }
+            (b, w, true, 0)
+        })
+    }
 }
 
 /// A cut point at or after `target`: after a line end (JSON Lines), or at the comma

@@ -65,7 +65,9 @@ pub struct TraceScreen {
     pub tab: SectionKind,
     /// Detail scroll.
     pub detail_scroll: u16,
-    detail: Option<(u32, Section)>,
+    detail: Option<(u32, usize, Section)>,
+    /// The page of the attributes tab (spans with more than a page of attributes).
+    attr_page: usize,
     /// The finding `e`/`E` went to last.
     finding_at: Option<usize>,
     /// Agent view on: plumbing folded into the nearest step (`a`).
@@ -108,6 +110,7 @@ impl TraceScreen {
             focus: Focus::Tree,
             tab: SectionKind::Summary,
             detail_scroll: 0,
+            attr_page: 0,
             detail: None,
             finding_at: None,
             agent_view,
@@ -142,15 +145,61 @@ impl TraceScreen {
     /// and tab, not per frame).
     pub fn detail_section(&mut self, sh: &Shared) -> Option<&Section> {
         let i = self.selected_span()?;
-        let fresh = self
-            .detail
-            .as_ref()
-            .is_some_and(|(s, sec)| *s == i && sec.kind == self.tab);
-        if !fresh {
-            let sec = section(self.local.as_ref().unwrap_or(&sh.set), i, self.tab);
-            self.detail = Some((i, sec));
+        if self.detail.as_ref().is_some_and(|(s, _, _)| *s != i) {
+            self.attr_page = 0;
         }
-        self.detail.as_ref().map(|(_, s)| s)
+        let fresh = self.detail.as_ref().is_some_and(|(s, page, sec)| {
+            *s == i && sec.kind == self.tab && *page == self.attr_page
+        });
+        if !fresh {
+            let set = self.local.as_ref().unwrap_or(&sh.set);
+            let sec = if self.tab == SectionKind::Attributes {
+                crate::analysis::detail::attributes_page(set, i, self.attr_page)
+            } else {
+                section(set, i, self.tab)
+            };
+            self.detail = Some((i, self.attr_page, sec));
+        }
+        self.detail.as_ref().map(|(_, _, s)| s)
+    }
+
+    /// The page the attributes tab shows (0 for spans with one page).
+    pub fn attr_page(&self) -> usize {
+        self.attr_page
+    }
+
+    /// Scrolls the detail pane; on the attributes tab of a span with more than a
+    /// page of attributes, scrolling past the end or the top turns the page.
+    fn scroll_detail(&mut self, d: isize, sh: &Shared) {
+        let to = self.detail_scroll as isize + d;
+        if self.tab == SectionKind::Attributes
+            && let Some(i) = self.selected_span()
+        {
+            let pages =
+                crate::analysis::detail::attribute_pages(self.local.as_ref().unwrap_or(&sh.set), i);
+            let shown = self.detail_section(sh).map_or(0, |s| s.lines.len()) as isize;
+            if to >= shown && self.attr_page + 1 < pages {
+                self.attr_page = if d >= isize::MAX / 4 {
+                    pages - 1
+                } else {
+                    self.attr_page + 1
+                };
+                self.detail_scroll = 0;
+                return;
+            }
+            if to < 0 && self.attr_page > 0 {
+                if d <= isize::MIN / 4 {
+                    self.attr_page = 0;
+                    self.detail_scroll = 0;
+                    return;
+                }
+                self.attr_page -= 1;
+                let shown = self.detail_section(sh).map_or(0, |s| s.lines.len());
+                self.detail_scroll = shown.saturating_sub(sh.page()).min(u16::MAX as usize) as u16;
+                return;
+            }
+        }
+        self.detail_scroll = to.clamp(0, u16::MAX as isize) as u16;
     }
 
     /// Recomputes the visible rows (after collapse or filter changes), keeping the
@@ -372,8 +421,7 @@ impl TraceScreen {
 
     fn move_by(&mut self, d: isize, sh: &Shared) {
         if self.focus == Focus::Detail {
-            self.detail_scroll =
-                (self.detail_scroll as isize + d).clamp(0, u16::MAX as isize) as u16;
+            self.scroll_detail(d, sh);
         } else {
             step(&mut self.sel, self.rows.len(), d);
             self.detail_scroll = 0;

@@ -1,0 +1,141 @@
+//! The bodies of the fuzz targets in `fuzz/`, kept in the library so the stable test
+//! suite can replay every committed seed and crasher through exactly what the fuzzer
+//! runs (CI has no nightly toolchain for `cargo fuzz`). Each takes arbitrary bytes
+//! and must neither panic, hang nor allocate without bound.
+
+use crate::model::TraceSet;
+use crate::source::LoadOptions;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::sync::OnceLock;
+
+/// Loads `data` as a file would be loaded and derives everything on it.
+fn loaded(data: &[u8]) -> Option<TraceSet> {
+    let opts = LoadOptions::with_threads(1);
+    let d = crate::source::load_bytes(data.to_vec(), "fuzz", 0, &opts).ok()?;
+    let mut set = TraceSet::build(d.batches, vec!["fuzz".into()], Vec::new());
+    crate::semconv::annotate(&mut set, &opts.prices);
+    crate::analysis::findings::derive(&mut set);
+    Some(set)
+}
+
+/// Any bytes through the whole input path: compression, format detection, every
+/// decoder, the model build, step semantics and findings.
+pub fn load_any(data: &[u8]) {
+    let _ = loaded(data);
+}
+
+/// Bytes as OTLP protobuf in every framing (one message, 4-byte length-prefixed,
+/// varint-delimited), and as a protobuf logs file.
+pub fn otlp_proto(data: &[u8]) {
+    let _ = crate::decode::otlp_proto::decode(data, 0, "fuzz", 1);
+    let _ = crate::decode::otlp_logs::proto_span_events(data);
+}
+
+/// Bytes as each non-OTLP reader would see them: the collector's debug text, Node's
+/// console output, and the JSON exports (Jaeger, Zipkin, Langfuse, flat records),
+/// whole and through the cut-document recovery.
+pub fn text_formats(data: &[u8]) {
+    let _ = crate::decode::debug_text::decode(data, 0, "fuzz");
+    let _ = crate::decode::node_console::decode(data, 0, "fuzz");
+    let _ = crate::decode::other_json(data, 0, "fuzz");
+    let _ = crate::decode::otlp_logs::span_events(data);
+}
+
+/// Any text as a filter expression, applied to the bundled incident fixture.
+pub fn filter(data: &[u8]) {
+    static SET: OnceLock<Option<TraceSet>> = OnceLock::new();
+    let Some(set) = SET
+        .get_or_init(|| loaded(include_bytes!("../testdata/agent-incident.otlp.json")))
+        .as_ref()
+    else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(f) = crate::query::filter::Filter::parse(text) {
+        let m = f.matcher(set);
+        for t in 0..set.traces.len() as u32 {
+            let _ = m.trace_matches(t);
+        }
+    }
+}
+
+/// A mutated store: the bundled v3 store with the edits `data` describes (each three
+/// bytes: a position and a byte), read as a store would be. A damaged store gives an
+/// error, never a panic.
+pub fn store(data: &[u8]) {
+    let mut db = include_bytes!("../testdata/stores/v3.db").to_vec();
+    for pair in data.chunks_exact(3) {
+        let at = ((usize::from(pair[0]) << 8) | usize::from(pair[1])) * 7 % db.len();
+        db[at] = pair[2];
+    }
+    let Ok(dir) = tempfile::tempdir() else {
+        return;
+    };
+    let path = dir.path().join("s.db");
+    if std::fs::write(&path, &db).is_err() {
+        return;
+    }
+    let _ = crate::store::load(&path, 0);
+}
+
+/// Loads any bytes, then draws every screen of the explorer through ratatui's
+/// `TestBackend`: the trace list and its filters, slowest steps, stats, sessions,
+/// help, a trace's tree with every detail tab, the agent view and the critical path.
+///
+/// # Panics
+/// When a frame holds a raw control character (that is the bug being looked for).
+pub fn render(data: &[u8]) {
+    use crate::tui::keymap::Action as A;
+    let Some(set) = loaded(data) else {
+        return;
+    };
+    let mut app = crate::tui::app::App::with_set(set, "fuzz".into());
+    let Ok(mut t) = Terminal::new(TestBackend::new(100, 30));
+    let theme = crate::tui::theme::Theme::plain();
+    let mut frame = |app: &mut crate::tui::app::App| {
+        let _ = t.draw(|f| crate::tui::view::render(app, f, &theme));
+        let screen = t.backend().to_string();
+        assert!(
+            !screen.chars().any(|c| c.is_control() && c != '\n'),
+            "raw control character drawn"
+        );
+    };
+    frame(&mut app);
+    for a in [
+        A::ToggleFailed,
+        A::ToggleFailed,
+        A::ToggleSlow,
+        A::ToggleSlow,
+        A::GroupSessions,
+    ] {
+        app.update(a);
+        frame(&mut app);
+    }
+    for a in [A::SlowestSteps, A::StatsView, A::SessionView, A::Help] {
+        app.update(a);
+        frame(&mut app);
+        app.update(A::Down);
+        frame(&mut app);
+        app.update(A::Back);
+    }
+    app.update(A::Enter);
+    frame(&mut app);
+    for tab in 1..=8 {
+        app.update(A::Tab(tab));
+        frame(&mut app);
+    }
+    for a in [
+        A::AgentView,
+        A::CriticalPath,
+        A::NextFailure,
+        A::CollapseAll,
+        A::ExpandAll,
+        A::PageDown,
+    ] {
+        app.update(a);
+        frame(&mut app);
+    }
+}
