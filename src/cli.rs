@@ -32,6 +32,9 @@ pub enum Command {
     Stats(StatsArgs),
     /// Import sources into a SQLite trace store (created if needed).
     Import(ImportArgs),
+    /// Write traces as OTLP (JSON, JSON Lines or protobuf), optionally redacted: a
+    /// shareable slice of an incident, or a conversion to OTLP.
+    Export(ExportArgs),
     /// References: `help filter` (the filter language), `help keys` (the explorer's
     /// keys), `help formats` (what agtrace reads), or `help COMMAND`.
     Help(HelpArgs),
@@ -54,6 +57,61 @@ pub struct ImportArgs {
     /// The store to write.
     #[arg(long, value_name = "PATH")]
     pub db: std::path::PathBuf,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+/// How strings are redacted (`export --redact`, `show --format markdown`).
+#[derive(Debug, Args)]
+pub struct RedactArgs {
+    /// Keep message and tool payload content (the patterns still mask secrets and
+    /// personal data inside it).
+    #[arg(long)]
+    pub keep_content: bool,
+    /// A TOML file of extra redaction patterns, an allow-list and content keys
+    /// (also AGTRACE_REDACT_RULES; `agtrace help redaction`).
+    #[arg(long, value_name = "FILE")]
+    pub redact_rules: Option<std::path::PathBuf>,
+}
+
+/// `agtrace export`.
+#[derive(Debug, Args)]
+#[command(group(
+    clap::ArgGroup::new("selection")
+        .required(true)
+        .multiple(true)
+        .args(["trace", "session", "filter", "all"])
+))]
+pub struct ExportArgs {
+    /// Files, folders, stores or `-` for stdin (default: stdin when it is not a terminal).
+    #[arg(value_name = "SOURCE")]
+    pub sources: Vec<String>,
+    /// The trace with this id prefix (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub trace: Vec<String>,
+    /// Every trace of this session / conversation.
+    #[arg(long, value_name = "ID")]
+    pub session: Option<String>,
+    /// Only spans matching this filter, with their ancestors (`agtrace help filter`);
+    /// alone, over every trace; may start with `-`.
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+    pub filter: Option<String>,
+    /// Every trace.
+    #[arg(long)]
+    pub all: bool,
+    /// Write here (default, or `-`: stdout). The file is written whole or not at all.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+    /// The encoding (default: from the output's extension — .jsonl, .pb/.binpb/.proto
+    /// — else otlp-json).
+    #[arg(long, value_enum)]
+    pub format: Option<crate::export::ExportFormat>,
+    /// Mask secrets and personal data everywhere, and replace message and tool
+    /// payload content by a placeholder (`agtrace help redaction`).
+    #[arg(long)]
+    pub redact: bool,
+    #[command(flatten)]
+    pub redaction: RedactArgs,
     #[command(flatten)]
     pub load: LoadArgs,
 }
@@ -149,6 +207,17 @@ pub struct StatsArgs {
     pub load: LoadArgs,
 }
 
+/// What `show` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ShowFormat {
+    /// The span tree with a waterfall (or the step detail, the transcript).
+    Text,
+    /// JSON Lines.
+    Json,
+    /// An incident summary to paste.
+    Markdown,
+}
+
 /// `agtrace show`.
 #[derive(Debug, Args)]
 pub struct ShowArgs {
@@ -163,9 +232,18 @@ pub struct ShowArgs {
     /// One step in full: messages, tool arguments and result, attributes, events.
     #[arg(long, value_name = "SPAN_ID_PREFIX")]
     pub detail: Option<String>,
-    /// JSON Lines output, one object per span.
+    /// JSON Lines output, one object per span (the same as --format json).
     #[arg(long)]
     pub json: bool,
+    /// Output: text (the tree), json (JSON Lines), or markdown (an incident summary
+    /// of the trace, or of the subtree under --detail, redacted unless --no-redact).
+    #[arg(long, value_enum, conflicts_with = "json")]
+    pub format: Option<ShowFormat>,
+    /// The Markdown summary without redaction.
+    #[arg(long)]
+    pub no_redact: bool,
+    #[command(flatten)]
+    pub redaction: RedactArgs,
     /// Only spans up to this depth (0 = roots).
     #[arg(long, value_name = "N")]
     pub depth: Option<u32>,

@@ -1,5 +1,7 @@
 //! Running the subcommands: resolve sources, load, query, print, and pick the exit code.
 
+mod export;
+
 use crate::analysis::list::TraceListQuery;
 use crate::cli::{Cli, Command, LoadArgs, LsArgs, ShowArgs};
 use crate::format;
@@ -67,6 +69,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Stats(a) => stats(a),
         Command::Show(a) => show(a),
         Command::Import(a) => import(a),
+        Command::Export(a) => export::run(a),
         Command::Help(a) => help(a),
     }
 }
@@ -474,6 +477,11 @@ fn show(a: ShowArgs) -> Result<(), CommandError> {
         Opened::Store(db) => store_subset(&db, &a, prefix.as_deref())?,
         Opened::Dumps(inputs) => load(&inputs, &a.load)?,
     };
+    if a.format == Some(crate::cli::ShowFormat::Markdown) {
+        return show_markdown(&set, &a, &sources, prefix.as_deref());
+    }
+    let json = a.json || a.format == Some(crate::cli::ShowFormat::Json);
+    let a = ShowArgs { json, ..a };
     let style = Style::detect();
     let opts = render::show::ShowOptions {
         max_depth: a.depth,
@@ -547,6 +555,89 @@ fn show(a: ShowArgs) -> Result<(), CommandError> {
         render::show::write_json(&mut out, &set, trace, a.depth)?;
     } else {
         render::show::write_tree(&mut out, &set, trace, &style, &opts)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// `show --format markdown`: the incident summary of the trace (or of the subtree
+/// under `--detail`), or of each trace of a session.
+fn show_markdown(
+    set: &TraceSet,
+    a: &ShowArgs,
+    sources: &[String],
+    prefix: Option<&str>,
+) -> Result<(), CommandError> {
+    let redactor = if a.no_redact {
+        None
+    } else {
+        Some(export::redactor(&a.redaction)?)
+    };
+    let shown_sources = if sources.is_empty() {
+        "-".to_owned()
+    } else {
+        sources
+            .iter()
+            .map(|s| {
+                if s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "/._-+:@".contains(c))
+                {
+                    s.clone()
+                } else {
+                    format!("'{}'", s.replace('\'', "'\\''"))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut wanted: Vec<(u32, Option<u32>)> = Vec::new();
+    if let Some(session) = &a.session {
+        let traces = set
+            .strings
+            .lookup(session)
+            .and_then(|s| set.sessions.get(&s))
+            .ok_or_else(|| {
+                CommandError::NoMatch(format!(
+                    "no trace belongs to session {:?}",
+                    sanitize(session)
+                ))
+            })?;
+        wanted.extend(traces.iter().map(|&t| (t, None)));
+    } else {
+        let trace = match prefix {
+            Some(p) => Some(pick_trace(set, p)?),
+            None => None,
+        };
+        match (&a.detail, trace) {
+            (Some(d), t) => {
+                let span = pick_span(set, d, t)?;
+                wanted.push((set.spans[span as usize].trace, Some(span)));
+            }
+            (None, Some(t)) => wanted.push((t, None)),
+            (None, None) if set.traces.len() == 1 => wanted.push((0, None)),
+            (None, None) if set.traces.is_empty() => {
+                return Err(CommandError::NoMatch("no traces in the input".into()));
+            }
+            (None, None) => {
+                return Err(CommandError::Usage(format!(
+                    "the input holds {} traces: give a trace id prefix (see agtrace ls), --session or --detail",
+                    set.traces.len()
+                )));
+            }
+        }
+    }
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    for (k, (trace, subtree)) in wanted.into_iter().enumerate() {
+        if k > 0 {
+            writeln!(out, "\n---\n")?;
+        }
+        let req = render::markdown::SummaryRequest {
+            trace,
+            subtree,
+            redactor: redactor.as_ref(),
+            sources: &shown_sources,
+        };
+        write!(out, "{}", render::markdown::summary(set, &req))?;
     }
     out.flush()?;
     Ok(())

@@ -7,7 +7,9 @@ fn main() -> ExitCode {
     // `agtrace FILE …` is `agtrace open FILE …`.
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if let Some(first) = args.get(1).and_then(|a| a.to_str()) {
-        let known = ["open", "ls", "show", "stats", "import", "help"];
+        let known = [
+            "open", "ls", "show", "stats", "import", "export", "mcp", "help",
+        ];
         let is_flag = first.starts_with('-') && first != "-";
         if !known.contains(&first) && !is_flag {
             args.insert(1, "open".into());

@@ -198,7 +198,7 @@ impl Integrity {
 }
 
 /// Everything loaded: spans of all traces in one arena.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct TraceSet {
     /// The string table.
     pub strings: Interner,

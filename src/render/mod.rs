@@ -4,6 +4,7 @@
 
 pub mod cells;
 pub mod ls;
+pub mod markdown;
 pub mod reference;
 
 pub mod show;

@@ -31,6 +31,8 @@ pub enum Popup {
         /// The filter text before editing.
         previous: String,
     },
+    /// The incident summary of the selection, offered to copy or write (`x`).
+    Incident(Box<super::handoff::Incident>),
 }
 
 /// The whole explorer state: routing, shared data, jobs.
@@ -41,6 +43,8 @@ pub struct App {
     pub screens: Vec<Screen>,
     /// The popup, if any.
     pub popup: Option<Popup>,
+    /// Privacy mode: the unredacted set while `shared.set` is its redacted copy.
+    pub plain: Option<TraceSet>,
     /// Background reads.
     pub jobs: Jobs,
 }
@@ -52,6 +56,7 @@ impl App {
             shared: Shared::new(source_label),
             screens: vec![Screen::List(ListScreen::default())],
             popup: None,
+            plain: None,
             jobs: Jobs::default(),
         }
     }
@@ -120,7 +125,7 @@ impl App {
     pub fn loaded(&mut self, set: TraceSet) {
         self.shared.loading = None;
         let warnings = set.warnings.len();
-        self.shared.set = set;
+        self.shared.set = self.shown(set);
         let sh = &self.shared;
         if let Some(Screen::List(l)) = self.screens.first_mut() {
             l.rebuild(sh);
@@ -163,6 +168,7 @@ impl App {
         self.shared.partial = false;
         self.shared.pending_list = None;
         self.screens.truncate(1);
+        let set = self.shown(set);
         let old = std::mem::replace(&mut self.shared.set, set);
         let sh = &self.shared;
         if let Some(Screen::List(l)) = self.screens.first_mut() {
@@ -220,6 +226,8 @@ impl App {
                 }
             }
             Action::Refresh => self.refresh(),
+            Action::Privacy => self.toggle_privacy(),
+            Action::Incident => self.incident(),
             Action::NextTurn | Action::PrevTurn => self.step_turn(action == Action::NextTurn),
             Action::StatsView => {
                 if self.screen() == ScreenKind::Stats {
@@ -555,7 +563,12 @@ impl App {
             self.shared.status = "the trace is no longer in the store".into();
             return;
         }
-        let screen = TraceScreen::open(&self.shared, t, Some(set));
+        let (shown, plain) = match &self.shared.privacy {
+            Some(r) => (crate::redact::redact_set(&set, r), Some(set)),
+            None => (set, None),
+        };
+        let mut screen = TraceScreen::open(&self.shared, t, Some(shown));
+        screen.plain_local = plain;
         self.screens.push(Screen::Trace(Box::new(screen)));
         self.shared.status.clear();
     }

@@ -83,6 +83,10 @@ pub enum Action {
     PrevTurn,
     /// Reload (for stores).
     Refresh,
+    /// Privacy mode on/off: redaction as a view.
+    Privacy,
+    /// The incident summary of the selection: copy it, or write it with a slice.
+    Incident,
     /// Help.
     Help,
     /// Back.
@@ -194,6 +198,16 @@ const ACTIONS: &[(Action, &str, &str)] = &[
         "previous turn of the session",
     ),
     (Action::Refresh, "refresh", "refresh (stores)"),
+    (
+        Action::Privacy,
+        "privacy",
+        "privacy mode on/off: secrets, personal data and content masked on screen",
+    ),
+    (
+        Action::Incident,
+        "incident",
+        "incident summary of the selection (Markdown: copy, or write with a redacted slice)",
+    ),
     (Action::Help, "help", "this help"),
     (Action::Back, "back", "back / close"),
     (Action::Quit, "quit", "quit"),

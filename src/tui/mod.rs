@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod detail;
+mod handoff;
 pub mod jobs;
 pub mod keymap;
 mod popup;
@@ -322,6 +323,8 @@ fn handle(
         Event::Term(CtEvent::Key(k)) if k.kind != KeyEventKind::Release => {
             if matches!(app.popup, Some(Popup::Filter { .. })) {
                 app.filter_key(k);
+            } else if matches!(app.popup, Some(Popup::Incident(_))) {
+                app.incident_key(k);
             } else {
                 let ctx = app
                     .screens

@@ -67,6 +67,8 @@ pub struct Shared {
     pub layout: Layout,
     /// Key bindings.
     pub keymap: Keymap,
+    /// Privacy mode (`p`): the redactor every set shown has been passed through.
+    pub privacy: Option<crate::redact::Redactor>,
 }
 
 impl Shared {
@@ -97,6 +99,7 @@ impl Shared {
                 ..Layout::default()
             },
             keymap: Keymap::defaults(),
+            privacy: None,
         }
     }
 

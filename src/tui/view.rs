@@ -48,6 +48,39 @@ pub fn render(app: &mut App, frame: &mut Frame, theme: &Theme) {
     if app.popup == Some(Popup::Help) {
         help(app, frame, area, theme);
     }
+    if let Some(Popup::Incident(inc)) = &app.popup {
+        incident(&inc.markdown, frame, area, theme);
+    }
+}
+
+/// The incident summary popup: the Markdown as it will be pasted, and the keys.
+fn incident(markdown: &str, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let w = area.width.saturating_sub(4).min(100);
+    let h = area.height.saturating_sub(2);
+    let rect = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    };
+    let mut lines: Vec<Line> = markdown
+        .lines()
+        .take(h.saturating_sub(3) as usize)
+        .map(|l| Line::raw(sanitize(l).into_owned()))
+        .collect();
+    let more = markdown.lines().count().saturating_sub(lines.len());
+    if more > 0 {
+        lines.push(Line::styled(format!("… {more} more lines"), theme.dim()));
+    }
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(ratatui::widgets::Wrap { trim: false })
+            .block(Block::default().borders(Borders::ALL).title(
+                " incident summary (redacted) — c copy · w write .md + .otlp.json · Esc close ",
+            )),
+        rect,
+    );
 }
 
 fn loading(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -116,6 +149,12 @@ fn header(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         }
         if app.jobs.busy() {
             spans.push(Span::styled("  reading…", theme.dim()));
+        }
+        if sh.privacy.is_some() {
+            spans.push(Span::styled(
+                "  PRIVACY: redacted",
+                theme.warning().add_modifier(Modifier::REVERSED),
+            ));
         }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

@@ -45,6 +45,8 @@ pub struct TraceScreen {
     pub summary: u32,
     /// Store mode: the trace's own spans.
     pub local: Option<TraceSet>,
+    /// Privacy mode, store mode: the unredacted spans while `local` is redacted.
+    pub plain_local: Option<TraceSet>,
     /// The outline of the trace (indices into [`TraceScreen::tset`]).
     pub outline: TraceOutline,
     /// Collapsed flag, by outline position.
@@ -100,6 +102,7 @@ impl TraceScreen {
         let mut screen = TraceScreen {
             summary,
             local,
+            plain_local: None,
             outline,
             collapsed: vec![false; n],
             rows: Vec::new(),
@@ -161,6 +164,11 @@ impl TraceScreen {
             self.detail = Some((i, self.attr_page, sec));
         }
         self.detail.as_ref().map(|(_, _, s)| s)
+    }
+
+    /// Forgets the built detail section (the set's text changed: privacy mode).
+    pub fn forget_detail(&mut self) {
+        self.detail = None;
     }
 
     /// The page the attributes tab shows (0 for spans with one page).

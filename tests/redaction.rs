@@ -1,0 +1,181 @@
+//! Redaction: testdata/secrets.otlp.json holds each kind of secret and personal data
+//! in every place a value can live (testdata/secrets.list names them). The redacted
+//! export in every format, the Markdown summary, and every screen of the explorer in
+//! privacy mode contain none of them, and the structure (tree, kinds, tokens,
+//! timings) is unchanged.
+
+mod common;
+use agtrace::export::{self, ExportFormat};
+use agtrace::model::TraceSet;
+use agtrace::redact::Redactor;
+use agtrace::source::{Input, LoadOptions, load};
+use std::process::Command;
+
+fn secrets() -> Vec<String> {
+    std::fs::read_to_string(common::fixture("secrets.list"))
+        .expect("secrets.list")
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn assert_clean(what: &str, text: &str) {
+    for s in secrets() {
+        assert!(!text.contains(&s), "{what} leaks {s:?}");
+    }
+}
+
+/// Tree, kinds, tokens and timings, without any text.
+fn structure(set: &TraceSet) -> Vec<String> {
+    let mut rows: Vec<String> = (0..set.spans.len() as u32)
+        .map(|i| {
+            let s = &set.spans[i as usize];
+            let st = set.step(i);
+            let parent = if s.parent == agtrace::model::NONE {
+                "-".into()
+            } else {
+                set.spans[s.parent as usize].span_id.to_string()
+            };
+            format!(
+                "{} {} parent={parent} depth={} kind={:?} outcome={:?} tokens={:?} start={} end={} status={:?}",
+                s.trace_id, s.span_id, s.depth, st.kind, st.outcome, st.tokens, s.start, s.end, s.status
+            )
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn a_redacted_export_holds_no_secret_and_the_same_structure() {
+    let set = common::load_ok(&["secrets.otlp.json"]);
+    // The fixture does hold every secret.
+    let raw = std::fs::read_to_string(common::fixture("secrets.otlp.json")).expect("read");
+    for s in secrets() {
+        assert!(
+            raw.contains(&s) || raw.contains(&s.replace('\n', "\\n")),
+            "{s}"
+        );
+    }
+    let r = Redactor::builtin();
+    let traces: Vec<u32> = (0..set.traces.len() as u32).collect();
+    let spans = export::select(&set, &traces, None);
+    for (format, ext) in [
+        (ExportFormat::OtlpJson, "json"),
+        (ExportFormat::OtlpJsonl, "jsonl"),
+        (ExportFormat::OtlpProto, "pb"),
+    ] {
+        let mut out = Vec::new();
+        export::write(&mut out, &set, &spans, format, Some(&r), &mut |_| {}).expect("write");
+        assert_clean(ext, &String::from_utf8_lossy(&out));
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join(format!("r.{ext}"));
+        std::fs::write(&p, &out).expect("write");
+        let again = load(&[Input::Path(p)], &LoadOptions::with_threads(1)).expect("loads");
+        assert_eq!(structure(&set), structure(&again), "{ext}");
+    }
+    // Content kept: the patterns still mask what is inside it.
+    let kept = Redactor::builtin().keep_content(true);
+    let mut out = Vec::new();
+    export::write(
+        &mut out,
+        &set,
+        &spans,
+        ExportFormat::OtlpJson,
+        Some(&kept),
+        &mut |_| {},
+    )
+    .expect("write");
+    let text = String::from_utf8_lossy(&out);
+    assert_clean("--keep-content", &text);
+    assert!(text.contains("You are a support agent"), "content kept");
+}
+
+#[test]
+fn the_cli_export_and_the_markdown_summary_hold_no_secret() {
+    let bin = env!("CARGO_BIN_EXE_agtrace");
+    let f = common::fixture("secrets.otlp.json");
+    let out = Command::new(bin)
+        .args(["export", f.to_str().expect("path"), "--all", "--redact"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    assert_clean("export --redact", &String::from_utf8_lossy(&out.stdout));
+    let md = Command::new(bin)
+        .args(["show", f.to_str().expect("path"), "--format", "markdown"])
+        .output()
+        .expect("run");
+    assert!(md.status.success());
+    let text = String::from_utf8_lossy(&md.stdout);
+    assert_clean("markdown", &text);
+    assert!(
+        text.contains("### What failed") && text.contains("lookup_customer"),
+        "{text}"
+    );
+    // Without redaction the summary says what it is.
+    let plain = Command::new(bin)
+        .args([
+            "show",
+            f.to_str().expect("path"),
+            "--format",
+            "markdown",
+            "--no-redact",
+        ])
+        .output()
+        .expect("run");
+    assert!(String::from_utf8_lossy(&plain.stdout).contains("jane.doe@customer-mail.example"));
+}
+
+#[test]
+fn privacy_mode_shows_no_secret_on_any_screen() {
+    use agtrace::tui::app::App;
+    use agtrace::tui::keymap::Action as A;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    let set = common::load_ok(&["secrets.otlp.json"]);
+    let mut app = App::with_set(set, "secrets.otlp.json".into());
+    let mut t = Terminal::new(TestBackend::new(160, 50)).expect("terminal");
+    let theme = agtrace::tui::theme::Theme::plain();
+    let mut screens = String::new();
+    let mut frame = |app: &mut App, screens: &mut String| {
+        t.draw(|f| agtrace::tui::view::render(app, f, &theme))
+            .expect("draw");
+        screens.push_str(&t.backend().to_string());
+    };
+    // Without privacy mode the secrets are on screen (the check below means something).
+    app.update(A::Enter);
+    frame(&mut app, &mut screens);
+    assert!(screens.contains("jane.doe@customer-mail.example"));
+    screens.clear();
+    app.update(A::Back);
+    app.update(A::Privacy);
+    frame(&mut app, &mut screens);
+    assert!(screens.contains("PRIVACY"));
+    app.update(A::Enter);
+    for span in 0..3 {
+        let _ = span;
+        for tab in 1..=8 {
+            app.update(A::Tab(tab));
+            frame(&mut app, &mut screens);
+        }
+        app.update(A::Down);
+    }
+    app.update(A::Incident);
+    frame(&mut app, &mut screens);
+    app.update(A::Back);
+    app.update(A::Back);
+    for a in [A::SessionView, A::StatsView, A::SlowestSteps] {
+        app.update(a);
+        frame(&mut app, &mut screens);
+        app.update(A::Back);
+    }
+    assert_clean("privacy-mode screens", &screens);
+    // Off again: the trace as recorded, the selection kept.
+    app.update(A::Privacy);
+    app.update(A::Enter);
+    app.update(A::Tab(4));
+    screens.clear();
+    frame(&mut app, &mut screens);
+    assert!(!screens.contains("PRIVACY"));
+}
