@@ -35,6 +35,9 @@ pub enum Command {
     /// Write traces as OTLP (JSON, JSON Lines or protobuf), optionally redacted: a
     /// shareable slice of an incident, or a conversion to OTLP.
     Export(ExportArgs),
+    /// A Model Context Protocol server over stdio, for AI assistants: list traces,
+    /// outline a trace, read a step, findings, stats (redacted unless --no-redact).
+    Mcp(McpArgs),
     /// References: `help filter` (the filter language), `help keys` (the explorer's
     /// keys), `help formats` (what agtrace reads), or `help COMMAND`.
     Help(HelpArgs),
@@ -72,6 +75,22 @@ pub struct RedactArgs {
     /// (also AGTRACE_REDACT_RULES; `agtrace help redaction`).
     #[arg(long, value_name = "FILE")]
     pub redact_rules: Option<std::path::PathBuf>,
+}
+
+/// `agtrace mcp`.
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// Files, folders or stores to serve (stdin carries the protocol, so not `-`).
+    #[arg(value_name = "SOURCE", required = true)]
+    pub sources: Vec<String>,
+    /// Serve the traces as recorded: no redaction of secrets, personal data and
+    /// message content.
+    #[arg(long)]
+    pub no_redact: bool,
+    #[command(flatten)]
+    pub redaction: RedactArgs,
+    #[command(flatten)]
+    pub load: LoadArgs,
 }
 
 /// `agtrace export`.

@@ -70,6 +70,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Show(a) => show(a),
         Command::Import(a) => import(a),
         Command::Export(a) => export::run(a),
+        Command::Mcp(a) => mcp(a),
         Command::Help(a) => help(a),
     }
 }
@@ -87,13 +88,14 @@ fn help(a: crate::cli::HelpArgs) -> Result<(), CommandError> {
         }
         Some("formats") => render::reference::formats(&mut out)?,
         Some("findings") => render::reference::findings(&mut out)?,
+        Some("redaction") => render::reference::redaction(&mut out)?,
         Some(cmd) => {
             let mut root = Cli::command();
             match root.find_subcommand_mut(cmd) {
                 Some(sub) => write!(out, "{}", sub.render_long_help())?,
                 None => {
                     return Err(CommandError::Usage(format!(
-                        "help {}: expected filter, keys, formats, findings, or a command (open, ls, show, stats, import)",
+                        "help {}: expected filter, keys, formats, findings, redaction, or a command (open, ls, show, stats, import, export, mcp)",
                         sanitize(cmd)
                     )));
                 }
@@ -103,7 +105,7 @@ fn help(a: crate::cli::HelpArgs) -> Result<(), CommandError> {
             write!(out, "{}", Cli::command().render_long_help())?;
             writeln!(
                 out,
-                "\nReferences: agtrace help filter | keys | formats | findings"
+                "\nReferences: agtrace help filter | keys | formats | findings | redaction"
             )?;
         }
     }
@@ -557,6 +559,38 @@ fn show(a: ShowArgs) -> Result<(), CommandError> {
         render::show::write_tree(&mut out, &set, trace, &style, &opts)?;
     }
     out.flush()?;
+    Ok(())
+}
+
+/// `agtrace mcp`: load, redact (unless asked not to), serve over stdio.
+fn mcp(a: crate::cli::McpArgs) -> Result<(), CommandError> {
+    if a.sources.iter().any(|s| s == "-") {
+        return Err(CommandError::Usage(
+            "mcp: stdin carries the protocol; give trace files, folders or stores".into(),
+        ));
+    }
+    let redactor = if a.no_redact {
+        None
+    } else {
+        Some(export::redactor(&a.redaction)?)
+    };
+    let set = load(&inputs_from(&a.sources)?, &a.load)?;
+    let set = match &redactor {
+        Some(r) => crate::redact::redact_set(&set, r),
+        None => set,
+    };
+    let _ = writeln!(
+        io::stderr(),
+        "agtrace: MCP server on stdio: {} traces, {} spans{}",
+        set.traces.len(),
+        set.spans.len(),
+        if redactor.is_some() {
+            ", redacted"
+        } else {
+            ", not redacted"
+        }
+    );
+    crate::mcp::serve(set, redactor.is_some())?;
     Ok(())
 }
 

@@ -256,3 +256,100 @@ fn a_span_filter_keeps_the_matching_spans_and_their_ancestors() {
     assert_eq!(again.spans.len(), spans.len());
     assert_eq!(again.integrity.orphans, 0, "ancestors kept: no orphans");
 }
+
+#[test]
+fn the_cli_picks_the_format_refuses_to_overwrite_an_input_and_says_what_it_wrote() {
+    let bin = env!("CARGO_BIN_EXE_agtrace");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = dir.path().join("in.json");
+    std::fs::copy(common::fixture("agent-incident.otlp.json"), &src).expect("copy");
+    let before = std::fs::read(&src).expect("read");
+    let s = src.to_str().expect("path");
+    // -o naming the input: refused, the input untouched.
+    let out = std::process::Command::new(bin)
+        .args(["export", s, "--all", "-o", s])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("never writes to the files it reads"));
+    assert_eq!(std::fs::read(&src).expect("read"), before);
+    // The extension picks the encoding; the note names what was written.
+    for (name, check) in [
+        ("slice.pb", b"\x0a".as_slice()),
+        ("slice.jsonl", b"{\"resourceSpans\"".as_slice()),
+    ] {
+        let o = dir.path().join(name);
+        let out = std::process::Command::new(bin)
+            .args([
+                "export",
+                s,
+                "--trace",
+                "0af7",
+                "-o",
+                o.to_str().expect("path"),
+            ])
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stderr).contains("exported 5 spans of 1 traces"));
+        assert!(
+            std::fs::read(&o).expect("written").starts_with(check),
+            "{name}"
+        );
+    }
+    // Nothing selected: exit 3, nothing written.
+    let o = dir.path().join("none.json");
+    let out = std::process::Command::new(bin)
+        .args([
+            "export",
+            s,
+            "--filter",
+            "tool:no_such_tool",
+            "-o",
+            o.to_str().expect("path"),
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(!o.exists());
+    // No selection at all: a usage error.
+    let out = std::process::Command::new(bin)
+        .args(["export", s])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    // export | ls - : the pipe reads back.
+    let exported = std::process::Command::new(bin)
+        .args([
+            "export",
+            s,
+            "--session",
+            "conv-8812",
+            "--format",
+            "otlp-proto",
+        ])
+        .output()
+        .expect("run");
+    let mut ls = std::process::Command::new(bin)
+        .args(["ls", "-", "--json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("ls");
+    use std::io::Write as _;
+    ls.stdin
+        .take()
+        .expect("stdin")
+        .write_all(&exported.stdout)
+        .expect("pipe");
+    let listed = ls.wait_with_output().expect("ls output");
+    assert_eq!(
+        String::from_utf8_lossy(&listed.stdout).lines().count(),
+        2,
+        "conv-8812 has two turns"
+    );
+}

@@ -179,3 +179,39 @@ fn privacy_mode_shows_no_secret_on_any_screen() {
     frame(&mut app, &mut screens);
     assert!(!screens.contains("PRIVACY"));
 }
+
+#[test]
+fn a_user_rule_file_adds_patterns_an_allow_list_and_content_keys() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        "allow = [\"^deploy-bot@ops\\\\.example$\"]\ncontent_keys = [\"app.note\"]\n[[rule]]\nname = \"ticket\"\npattern = \"TICKET-[0-9]{4,}\"\n",
+    )
+    .expect("write");
+    let r = Redactor::with_file(&rules).expect("rules load");
+    assert_eq!(r.text("see TICKET-12345 now"), "see [redacted:ticket] now");
+    assert_eq!(
+        r.value("user.email", "deploy-bot@ops.example"),
+        "deploy-bot@ops.example"
+    );
+    assert_eq!(
+        r.value("user.email", "jane@corp.example"),
+        "[redacted:email]"
+    );
+    assert!(
+        r.value("app.note", "private words")
+            .starts_with("[redacted text")
+    );
+    // A broken file names itself and what is wrong.
+    std::fs::write(&rules, "[[rule]]\nname = \"x\"\npattern = \"(\"\n").expect("write");
+    let e = Redactor::with_file(&rules)
+        .expect_err("bad pattern")
+        .to_string();
+    assert!(e.contains("rules.toml") && e.contains("\"x\""), "{e}");
+    std::fs::write(&rules, "colour = 3\n").expect("write");
+    let e = Redactor::with_file(&rules)
+        .expect_err("unknown key")
+        .to_string();
+    assert!(e.contains("colour"), "{e}");
+}

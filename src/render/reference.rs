@@ -79,6 +79,32 @@ pub fn findings(out: &mut impl Write) -> io::Result<()> {
     table(out, crate::analysis::findings::RULES, 36)
 }
 
+/// The redaction rules (`export --redact`, `show --format markdown`, the explorer's
+/// privacy mode and summaries, `mcp`).
+pub fn redaction(out: &mut impl Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "Redaction (export --redact, show --format markdown, the explorer's p and x, mcp):\n\n\
+         Patterns, replaced by [redacted:RULE] wherever they appear:\n  {}\n\n\
+         Keys: the whole value of an attribute whose last key segment names a secret\n\
+         (password, secret, api_key, token, authorization, cookie, private_key…) becomes\n\
+         [redacted:secret]; opaque bytes values become [redacted bytes, N bytes].\n\n\
+         Content: message and tool payload attributes (gen_ai.input.messages,\n\
+         gen_ai.output.messages, gen_ai.tool.call.arguments/result, input.value,\n\
+         output.value, gen_ai.prompt/completion and their flattened forms, *.content,\n\
+         *.arguments…) keep their JSON shape, roles, types, tool and function names and\n\
+         numbers; every other text becomes [redacted text, LENGTH CLASS]. --keep-content\n\
+         keeps the text (the patterns still apply inside it).\n\n\
+         Your own rules: a TOML file given with --redact-rules FILE or AGTRACE_REDACT_RULES:\n\n\
+           allow = [\"@example\\\\.com$\", \"^10\\\\.\"]   # values never redacted (regex)\n\
+           content_keys = [\"app.prompt\"]          # more keys holding content\n\
+           [[rule]]\n\
+           name = \"ticket\"\n\
+           pattern = \"TICKET-[0-9]{{4,}}\"",
+        crate::redact::RULE_NAMES.join(", ")
+    )
+}
+
 /// What agtrace reads.
 pub fn formats(out: &mut impl Write) -> io::Result<()> {
     writeln!(

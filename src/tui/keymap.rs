@@ -668,9 +668,9 @@ mod tests {
 
     #[test]
     fn a_user_file_rebinds_and_bad_entries_name_their_line() {
-        let user = "[global]\n# move with w/x\ndown = [\"x\"]\n";
+        let user = "[global]\n# move with w/z\ndown = [\"z\"]\n";
         let km = Keymap::build(DEFAULT_TOML, Some((user, "keys.toml"))).expect("valid");
-        let x = KeyEvent::from(KeyCode::Char('x'));
+        let x = KeyEvent::from(KeyCode::Char('z'));
         let j = KeyEvent::from(KeyCode::Char('j'));
         assert_eq!(km.resolve(Context::List, x), Some(Action::Down));
         assert_eq!(
