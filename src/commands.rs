@@ -494,16 +494,7 @@ fn show(a: ShowArgs) -> Result<(), CommandError> {
     let mut out = io::BufWriter::new(stdout.lock());
 
     if let Some(session) = &a.session {
-        let Some(traces) = set
-            .strings
-            .lookup(session)
-            .and_then(|s| set.sessions.get(&s))
-        else {
-            return Err(CommandError::NoMatch(format!(
-                "no trace belongs to session {:?}",
-                sanitize(session)
-            )));
-        };
+        let traces = session_traces(&set, session)?;
         if a.json {
             for &t in traces {
                 render::show::write_json(&mut out, &set, &set.traces[t as usize], a.depth)?;
@@ -626,16 +617,7 @@ fn show_markdown(
     };
     let mut wanted: Vec<(u32, Option<u32>)> = Vec::new();
     if let Some(session) = &a.session {
-        let traces = set
-            .strings
-            .lookup(session)
-            .and_then(|s| set.sessions.get(&s))
-            .ok_or_else(|| {
-                CommandError::NoMatch(format!(
-                    "no trace belongs to session {:?}",
-                    sanitize(session)
-                ))
-            })?;
+        let traces = session_traces(set, session)?;
         wanted.extend(traces.iter().map(|&t| (t, None)));
     } else {
         let trace = match prefix {
@@ -705,6 +687,17 @@ fn store_subset(db: &Path, a: &ShowArgs, prefix: Option<&str>) -> Result<TraceSe
             }
         }
     }
+}
+
+/// The traces of session `id`, in start order; "no match" when it has none.
+fn session_traces<'a>(set: &'a TraceSet, id: &str) -> Result<&'a [u32], CommandError> {
+    set.strings
+        .lookup(id)
+        .and_then(|s| set.sessions.get(&s))
+        .map(Vec::as_slice)
+        .ok_or_else(|| {
+            CommandError::NoMatch(format!("no trace belongs to session {:?}", sanitize(id)))
+        })
 }
 
 /// The one trace whose id starts with `p`; lists candidates when ambiguous.

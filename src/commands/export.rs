@@ -50,17 +50,7 @@ fn traces_of(set: &TraceSet, a: &ExportArgs) -> Result<Vec<u32>, CommandError> {
         traces.push(pick_trace(set, p)?);
     }
     if let Some(session) = &a.session {
-        let found = set
-            .strings
-            .lookup(session)
-            .and_then(|s| set.sessions.get(&s))
-            .ok_or_else(|| {
-                CommandError::NoMatch(format!(
-                    "no trace belongs to session {:?}",
-                    sanitize(session)
-                ))
-            })?;
-        traces.extend(found.iter().copied());
+        traces.extend(super::session_traces(set, session)?.iter().copied());
     }
     if a.all || (a.trace.is_empty() && a.session.is_none()) {
         traces = (0..set.traces.len() as u32).collect();
@@ -155,17 +145,14 @@ pub(super) fn run(a: ExportArgs) -> Result<(), CommandError> {
             }
         }
     };
+    let mut emit = |out: &mut dyn Write| {
+        export::write(out, &set, &spans, format, redactor.as_ref(), &mut progress)
+    };
     if to_stdout {
-        let stdout = io::stdout();
-        let mut out = io::BufWriter::with_capacity(1 << 20, stdout.lock());
-        export::write(
-            &mut out,
-            &set,
-            &spans,
-            format,
-            redactor.as_ref(),
-            &mut progress,
-        )?;
+        emit(&mut io::BufWriter::with_capacity(
+            1 << 20,
+            io::stdout().lock(),
+        ))?;
     } else if let Some(path) = a.output.as_deref() {
         let dir = path
             .parent()
@@ -173,17 +160,7 @@ pub(super) fn run(a: ExportArgs) -> Result<(), CommandError> {
             .unwrap_or(Path::new("."));
         let tmp = tempfile::NamedTempFile::new_in(dir)
             .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?;
-        {
-            let mut out = io::BufWriter::with_capacity(1 << 20, tmp.as_file());
-            export::write(
-                &mut out,
-                &set,
-                &spans,
-                format,
-                redactor.as_ref(),
-                &mut progress,
-            )?;
-        }
+        emit(&mut io::BufWriter::with_capacity(1 << 20, tmp.as_file()))?;
         tmp.persist(path).map_err(|e| {
             io::Error::new(e.error.kind(), format!("{}: {}", path.display(), e.error))
         })?;

@@ -76,7 +76,7 @@ pub fn select(set: &TraceSet, traces: &[u32], filter: Option<&Filter>) -> Vec<u3
 /// Writes `spans` (arena indices, as [`select`] gives them) in `format`, calling
 /// `progress` with the number of spans written after each chunk.
 pub fn write(
-    out: &mut impl Write,
+    out: &mut (impl Write + ?Sized),
     set: &TraceSet,
     spans: &[u32],
     format: ExportFormat,
@@ -135,7 +135,7 @@ pub fn write(
                     })
                     .collect();
                 let line = serde_json::json!({ "resourceSpans": groups });
-                crate::render::write_json_line(out, &line)?;
+                crate::render::write_json_line(&mut &mut *out, &line)?;
                 written += end - start;
                 progress(written);
                 start = end;
@@ -147,7 +147,7 @@ pub fn write(
 
 /// JSON without a trailing newline, with the same escaping as every JSON output
 /// (C1 controls, bidi and invisible characters as `\u` escapes).
-fn write_json(out: &mut impl Write, v: &serde_json::Value) -> std::io::Result<()> {
+fn write_json(out: &mut (impl Write + ?Sized), v: &serde_json::Value) -> std::io::Result<()> {
     let mut line = Vec::new();
     crate::render::write_json_line(&mut line, v)?;
     if line.last() == Some(&b'\n') {
