@@ -139,3 +139,48 @@ pub fn render(data: &[u8]) {
         frame(&mut app);
     }
 }
+
+/// Any text through the redactor, as free text and as message content: never a
+/// panic, and redacting again changes nothing (a placeholder is not a secret).
+///
+/// # Panics
+/// When a second pass changes the text (that is the bug being looked for).
+pub fn redact(data: &[u8]) {
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
+    let r = crate::redact::Redactor::builtin();
+    let once = r.text(s).into_owned();
+    assert_eq!(r.text(&once), once, "redacting twice changed the text");
+    let _ = r.value("gen_ai.input.messages", s);
+    let _ = r.value("http.request.header.authorization", s);
+}
+
+/// Loads any bytes; what loads is exported in each OTLP encoding (plain and
+/// redacted) and loaded again, which must give as many spans.
+///
+/// # Panics
+/// When an export does not load back whole (that is the bug being looked for).
+pub fn export(data: &[u8]) {
+    use crate::export::{ExportFormat, select, write};
+    let Some(set) = loaded(data) else {
+        return;
+    };
+    let traces: Vec<u32> = (0..set.traces.len() as u32).collect();
+    let spans = select(&set, &traces, None);
+    let r = crate::redact::Redactor::builtin();
+    for format in [
+        ExportFormat::OtlpJson,
+        ExportFormat::OtlpJsonl,
+        ExportFormat::OtlpProto,
+    ] {
+        for redactor in [None, Some(&r)] {
+            let mut out = Vec::new();
+            if write(&mut out, &set, &spans, format, redactor, &mut |_| {}).is_err() {
+                continue;
+            }
+            let again = loaded(&out).map_or(0, |s| s.spans.len());
+            assert_eq!(again, set.spans.len(), "{format:?} did not load back whole");
+        }
+    }
+}

@@ -75,6 +75,8 @@ fn every_seed_and_its_mutations_pass_every_byte_target() {
             fuzzing::otlp_proto(input);
             fuzzing::text_formats(input);
             fuzzing::render(input);
+            fuzzing::redact(input);
+            fuzzing::export(input);
             n += 1;
         }
     }
@@ -92,6 +94,8 @@ fn every_crasher_stays_fixed_with_every_step_detailed() {
         fuzzing::text_formats(&data);
         fuzzing::render(&data);
         fuzzing::filter(&data);
+        fuzzing::redact(&data);
+        fuzzing::export(&data);
         let opts = agtrace::source::LoadOptions::with_threads(1);
         if let Ok(d) = agtrace::source::load_bytes(data, "fuzz", 0, &opts) {
             let mut set =

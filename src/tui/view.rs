@@ -181,7 +181,10 @@ fn status_bar(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         (_, None) => String::new(),
     };
     let w = area.width as usize;
-    let status = sanitize(&app.shared.status).into_owned();
+    let mut status = sanitize(&app.shared.status).into_owned();
+    if app.shared.privacy.is_some() {
+        status = format!("[PRIVACY] {status}");
+    }
     let room = w.saturating_sub(width(&status) + 2);
     let line = Line::from(vec![
         Span::raw(format!(" {}", pad(&keys, room.saturating_sub(1)))),
