@@ -63,3 +63,12 @@ shot 11-findings-loop
 keys 8
 shot 12-transcript
 keys q
+sleep 0.3
+# Hand-off: privacy mode and the incident summary, on the seeded secrets fixture.
+t send-keys -t s "clear; $BIN testdata/secrets.otlp.json" Enter
+sleep 1
+keys p; keys Enter; keys 3
+shot 13-privacy-mode
+keys x
+shot 14-incident-summary
+keys Escape; keys q
