@@ -55,11 +55,19 @@ pub struct HelpArgs {
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// Files, folders, stores or `-` for stdin.
-    #[arg(value_name = "SOURCE", required = true)]
+    #[arg(value_name = "SOURCE", required_unless_present = "listen")]
     pub sources: Vec<String>,
     /// The store to write.
     #[arg(long, value_name = "PATH")]
     pub db: std::path::PathBuf,
+    /// Be an OTLP/HTTP endpoint writing into the store as spans arrive (batched,
+    /// crash-safe as import is) until SIGTERM or Ctrl-C, which flush and report.
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "", conflicts_with = "sources")]
+    pub listen: Option<String>,
+    /// With --listen: requests must carry `Authorization: Bearer TOKEN` (also
+    /// AGTRACE_LISTEN_TOKEN).
+    #[arg(long, value_name = "TOKEN", requires = "listen")]
+    pub listen_token: Option<String>,
     #[command(flatten)]
     pub load: LoadArgs,
 }
@@ -154,6 +162,19 @@ pub struct OpenArgs {
     /// (default: stdin when it is not a terminal); `agtrace help formats`.
     #[arg(value_name = "SOURCE")]
     pub sources: Vec<String>,
+    /// Be the OTLP/HTTP endpoint and show spans as they arrive: POST /v1/traces and
+    /// /v1/logs, protobuf or JSON, gzip (default 127.0.0.1:4318; `:PORT`, `HOST:PORT`).
+    /// SDKs need only OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318.
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "")]
+    pub listen: Option<String>,
+    /// With --listen: requests must carry `Authorization: Bearer TOKEN` (also
+    /// AGTRACE_LISTEN_TOKEN).
+    #[arg(long, value_name = "TOKEN", requires = "listen")]
+    pub listen_token: Option<String>,
+    /// With --listen: spans kept before the oldest traces are evicted (whole, and
+    /// counted in the header).
+    #[arg(long, value_name = "N", default_value_t = crate::tui::live::DEFAULT_MAX_SPANS)]
+    pub max_spans: usize,
     /// Start in this session / conversation.
     #[arg(long, value_name = "ID")]
     pub session: Option<String>,

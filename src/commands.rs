@@ -1,6 +1,7 @@
 //! Running the subcommands: resolve sources, load, query, print, and pick the exit code.
 
 mod export;
+mod listen;
 
 use crate::analysis::list::TraceListQuery;
 use crate::cli::{Cli, Command, LoadArgs, LsArgs, ShowArgs};
@@ -138,11 +139,23 @@ fn open(a: crate::cli::OpenArgs) -> Result<(), CommandError> {
     if let Some(f) = &a.filter {
         crate::query::filter::Filter::parse(f).map_err(|e| CommandError::Usage(e.to_string()))?;
     }
-    let inputs = inputs_from(&a.sources)?;
-    let label = if a.sources.is_empty() {
-        "<stdin>".to_owned()
+    let listen = match &a.listen {
+        Some(addr) => Some(crate::tui::Listen {
+            opts: listen::options(addr, a.listen_token.as_deref())?,
+            max_spans: a.max_spans,
+        }),
+        None => None,
+    };
+    // Live with no source: start empty (stdin is not read).
+    let inputs = if listen.is_some() && a.sources.is_empty() {
+        Vec::new()
     } else {
-        a.sources.join(" ")
+        inputs_from(&a.sources)?
+    };
+    let label = match (&listen, a.sources.is_empty()) {
+        (Some(_), true) => "live".to_owned(),
+        (_, true) => "<stdin>".to_owned(),
+        _ => a.sources.join(" "),
     };
     let opts = load_options(&a.load)?;
     let start = crate::tui::Start {
@@ -150,7 +163,7 @@ fn open(a: crate::cli::OpenArgs) -> Result<(), CommandError> {
         session: a.session,
         filter: a.filter,
     };
-    match crate::tui::run(Opened::classify(inputs), opts, start, label) {
+    match crate::tui::run(Opened::classify(inputs), opts, start, label, listen) {
         Ok(warnings) => {
             let mut err = io::stderr().lock();
             for w in warnings {
@@ -160,12 +173,16 @@ fn open(a: crate::cli::OpenArgs) -> Result<(), CommandError> {
         }
         Err(crate::tui::RunError::Load(e)) => Err(CommandError::Load(e)),
         Err(crate::tui::RunError::Keys(e)) => Err(CommandError::Usage(e.to_string())),
+        Err(e @ crate::tui::RunError::Listen(_)) => Err(CommandError::Usage(e.to_string())),
         Err(e) => Err(CommandError::Io(io::Error::other(e.to_string()))),
     }
 }
 
 fn import(a: crate::cli::ImportArgs) -> Result<(), CommandError> {
     use std::sync::atomic::{AtomicBool, Ordering};
+    if let Some(addr) = &a.listen {
+        return listen::import(&a, addr);
+    }
     let inputs = inputs_from(&a.sources)?;
     let mut opts = load_options(&a.load)?;
     let tty = io::stderr().is_terminal();

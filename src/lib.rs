@@ -25,6 +25,7 @@ pub mod export;
 pub mod format;
 pub mod fuzzing;
 pub mod input;
+pub mod live;
 pub mod mcp;
 pub mod model;
 pub mod query;

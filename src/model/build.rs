@@ -37,6 +37,33 @@ impl TraceSet {
         set
     }
 
+    /// The set as a batch again (its spans, arenas and string table, derived fields
+    /// cleared), so it can be built once more with newer batches: how a live set
+    /// grows (and a store merges a trace with its stored spans) without copying what
+    /// it already holds. The warnings stay with the batch.
+    pub fn into_batch(self) -> Batch {
+        let mut spans = self.spans;
+        for s in &mut spans {
+            s.trace = 0;
+            s.parent = super::NONE;
+            s.depth = 0;
+            s.children = Slice::default();
+            // Orphans, cycles and skew are found again; a merge of copies stays known.
+            s.marks = Marks(s.marks.0 & Marks::DUPLICATE);
+        }
+        Batch {
+            strings: self.strings,
+            spans,
+            attrs: self.attrs,
+            events: self.events,
+            links: self.links,
+            resources: self.resources,
+            scopes: self.scopes,
+            warnings: self.warnings,
+            log_events: Vec::new(),
+        }
+    }
+
     /// Makes each log record an event of the span it names (after the span's own
     /// events, in time order); records whose span is not in the input are counted in
     /// one warning.

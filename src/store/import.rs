@@ -5,7 +5,7 @@
 //! rolls back). Traces that already have spans in the store are merged with them.
 
 use super::{StoreError, schema};
-use crate::model::{Batch, TraceSet};
+use crate::model::TraceSet;
 use crate::source::{Input, LoadOptions};
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
@@ -125,6 +125,18 @@ pub fn import(
         }
     }
     r
+}
+
+/// Writes an already derived set (annotated, findings derived) into the store at
+/// `db` in its own transactions, merging traces the store already holds: how a live
+/// receiver writes batch after batch. A failed write leaves the store as it was.
+pub fn import_set(
+    db: &Path,
+    set: TraceSet,
+    opts: &LoadOptions,
+) -> Result<ImportReport, StoreError> {
+    check_target(db)?;
+    write_set(db, set, opts, std::time::Instant::now(), |_, _| {})
 }
 
 /// Writes a loaded set into the store at `db`, merging traces it already holds.
@@ -256,23 +268,5 @@ impl Checkpointer {
     fn finish(self) {
         drop(self.wake);
         let _ = self.thread.join();
-    }
-}
-
-impl TraceSet {
-    /// Turns a set back into one batch (derived fields are rebuilt by the next
-    /// [`TraceSet::build`]), to merge it with more spans.
-    pub fn into_batch(self) -> Batch {
-        Batch {
-            strings: self.strings,
-            spans: self.spans,
-            attrs: self.attrs,
-            events: self.events,
-            links: self.links,
-            resources: self.resources,
-            scopes: self.scopes,
-            warnings: Vec::new(),
-            log_events: Vec::new(),
-        }
     }
 }

@@ -14,7 +14,7 @@ mod static_insert;
 mod text;
 mod write;
 
-pub use import::{ImportReport, import};
+pub use import::{ImportReport, import, import_set};
 pub use read::{load, load_summaries, load_trace_by_id, load_traces_by_id, session_trace_ids};
 pub use search::text_candidates;
 

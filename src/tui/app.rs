@@ -45,6 +45,8 @@ pub struct App {
     pub popup: Option<Popup>,
     /// Privacy mode: the unredacted set while `shared.set` is its redacted copy.
     pub plain: Option<TraceSet>,
+    /// Live input (`open --listen`): the receiver and what waits to be merged.
+    pub live: Option<super::live::LiveState>,
     /// Background reads.
     pub jobs: Jobs,
 }
@@ -57,6 +59,7 @@ impl App {
             screens: vec![Screen::List(ListScreen::default())],
             popup: None,
             plain: None,
+            live: None,
             jobs: Jobs::default(),
         }
     }
@@ -227,6 +230,7 @@ impl App {
             }
             Action::Refresh => self.refresh(),
             Action::Privacy => self.toggle_privacy(),
+            Action::Pause => self.toggle_pause(),
             Action::Incident => self.incident(),
             Action::NextTurn | Action::PrevTurn => self.step_turn(action == Action::NextTurn),
             Action::StatsView => {

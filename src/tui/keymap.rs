@@ -85,6 +85,8 @@ pub enum Action {
     Refresh,
     /// Privacy mode on/off: redaction as a view.
     Privacy,
+    /// Live view frozen / running again (receiving goes on).
+    Pause,
     /// The incident summary of the selection: copy it, or write it with a slice.
     Incident,
     /// Help.
@@ -202,6 +204,11 @@ const ACTIONS: &[(Action, &str, &str)] = &[
         Action::Privacy,
         "privacy",
         "privacy mode on/off: secrets, personal data and content masked on screen",
+    ),
+    (
+        Action::Pause,
+        "pause",
+        "live view (open --listen): freeze / resume; spans are still received",
     ),
     (
         Action::Incident,

@@ -9,6 +9,7 @@ pub mod detail;
 mod handoff;
 pub mod jobs;
 pub mod keymap;
+pub mod live;
 mod popup;
 pub mod screens;
 pub mod shared;
@@ -44,6 +45,8 @@ enum Event {
     Loaded(Box<Result<TraceSet, LoadError>>),
     /// A background read finished.
     Job(Box<JobDone>),
+    /// An export request's spans arrived (live input).
+    Live(Box<crate::live::Received>),
     Tick,
 }
 
@@ -74,13 +77,27 @@ pub fn apply_start(app: &mut App, start: &Start) {
     }
 }
 
+/// Live input for [`run`]: where to listen and how many spans to keep.
+pub struct Listen {
+    /// The receiver's options.
+    pub opts: crate::live::ListenOptions,
+    /// The span cap (oldest traces evicted beyond it).
+    pub max_spans: usize,
+}
+
+/// Spans waiting to be merged beyond which the receiver answers 503 (retry later).
+const MAX_PENDING_SPANS: usize = 1_000_000;
+
 /// Runs the explorer until the user quits. Load errors end it with the error (after
 /// the terminal is restored); load warnings are returned for printing afterwards.
+/// With `listen`, the OTLP receiver feeds it live (bound before the terminal is
+/// taken, so a port in use is an error message, not a broken screen).
 pub fn run(
     opened: Opened,
     mut opts: LoadOptions,
     start: Start,
     label: String,
+    listen: Option<Listen>,
 ) -> Result<Vec<String>, RunError> {
     // A bad keys file is reported before the terminal is taken over.
     let keymap = keymap::Keymap::load_user().map_err(RunError::Keys)?;
@@ -96,6 +113,29 @@ pub fn run(
     let mut app = App::loading(label);
     app.jobs = jobs;
     app.shared.keymap = keymap;
+    if let Some(l) = listen {
+        let pending = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let sink: crate::live::Sink = {
+            let pending = pending.clone();
+            let tx = std::sync::Mutex::new(tx.clone());
+            Arc::new(move |r: crate::live::Received| {
+                use std::sync::atomic::Ordering;
+                if pending.load(Ordering::Relaxed) + r.spans > MAX_PENDING_SPANS {
+                    return false;
+                }
+                pending.fetch_add(r.spans, Ordering::Relaxed);
+                tx.lock()
+                    .is_ok_and(|tx| tx.send(Event::Live(Box::new(r))).is_ok())
+            })
+        };
+        let receiver = crate::live::listen(l.opts, sink).map_err(RunError::Listen)?;
+        app.live = Some(live::LiveState::new(
+            receiver,
+            pending,
+            l.max_spans,
+            opts.prices.clone(),
+        ));
+    }
     match opened {
         // One store: list it from its traces table (newest first, then all) and read
         // a trace's spans only when it is opened, so a store of any size opens at once.
@@ -177,6 +217,9 @@ pub enum RunError {
     /// The user's keys file is bad.
     #[error("keys: {0}")]
     Keys(#[source] keymap::KeymapError),
+    /// The receiver could not listen.
+    #[error("--listen: {0}")]
+    Listen(#[source] std::io::Error),
 }
 
 fn event_loop(
@@ -293,9 +336,14 @@ fn handle(
             }
             Ok(true)
         }
+        Event::Live(r) => {
+            app.live_received(*r);
+            Ok(false)
+        }
         Event::Tick => {
+            let live_changed = app.live_tick();
             let Some(p) = &mut app.shared.loading else {
-                return Ok(false);
+                return Ok(live_changed);
             };
             let now = shared::Progress {
                 bytes: progress.bytes.load(std::sync::atomic::Ordering::Relaxed),

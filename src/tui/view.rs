@@ -150,6 +150,19 @@ fn header(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         if app.jobs.busy() {
             spans.push(Span::styled("  reading…", theme.dim()));
         }
+        if let Some(l) = &app.live {
+            let mut text = format!("  ● {} · {:.0} spans/s", l.receiver.endpoint(), l.rate);
+            if l.unseen > 0 {
+                text.push_str(&format!(" · {} new (g)", l.unseen));
+            }
+            if l.evicted_traces > 0 {
+                text.push_str(&format!(" · {} evicted", l.evicted_traces));
+            }
+            if l.paused {
+                text.push_str(&format!(" · PAUSED ({} waiting)", l.waiting()));
+            }
+            spans.push(Span::styled(text, theme.label()));
+        }
         if sh.privacy.is_some() {
             spans.push(Span::styled(
                 "  PRIVACY: redacted",

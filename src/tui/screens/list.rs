@@ -55,20 +55,31 @@ impl ListScreen {
     /// Rebuilds for a new set, keeping the selected trace (or session) and the
     /// expanded sessions by id rather than by index.
     pub fn rebuild_for_new_set(&mut self, old: &TraceSet, sh: &Shared) {
-        let selected = match self.rows.get(self.sel) {
-            Some(ListRow::Trace(t)) => Some(Ok(old.traces[*t as usize].id)),
-            Some(ListRow::Session(s, _)) => Some(Err(old.str(*s).to_owned())),
-            None => None,
-        };
+        let key = self.selection_key(old);
         self.expanded = self
             .expanded
             .iter()
             .filter_map(|&s| sh.set.strings.lookup(old.str(s)))
             .collect();
+        self.reselect(key, sh);
+    }
+
+    /// What the selected row is, independent of indices: a trace id or a session name.
+    pub fn selection_key(&self, set: &TraceSet) -> Option<Result<crate::model::TraceId, String>> {
+        match self.rows.get(self.sel) {
+            Some(ListRow::Trace(t)) => set.traces.get(*t as usize).map(|t| Ok(t.id)),
+            Some(ListRow::Session(s, _)) => Some(Err(set.str(*s).to_owned())),
+            None => None,
+        }
+    }
+
+    /// Rebuilds the rows from the shared set and selects the row `key` names (the
+    /// first row when it is gone).
+    pub fn reselect(&mut self, key: Option<Result<crate::model::TraceId, String>>, sh: &Shared) {
         self.rows.clear();
         self.sel = 0;
         self.rebuild(sh);
-        let found = self.rows.iter().position(|row| match (row, &selected) {
+        let found = self.rows.iter().position(|row| match (row, &key) {
             (ListRow::Trace(t), Some(Ok(id))) => sh.set.traces[*t as usize].id == *id,
             (ListRow::Session(s, _), Some(Err(name))) => sh.set.str(*s) == name,
             _ => false,

@@ -166,6 +166,41 @@ impl TraceScreen {
         self.detail.as_ref().map(|(_, _, s)| s)
     }
 
+    /// The trace grew (live input): its outline is built again from the shared set,
+    /// keeping the selected span, the folds, the tab and the view settings. Arena
+    /// indices of a growing set do not move, so the spans are still the same ones.
+    pub fn regrow(&mut self, sh: &Shared) {
+        let folded: Vec<u32> = self
+            .collapsed
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c)
+            .filter_map(|(p, _)| self.outline.order.get(p).copied())
+            .collect();
+        let selected = self.selected_span();
+        let mut fresh = TraceScreen::open(sh, self.summary, None);
+        fresh.tab = self.tab;
+        fresh.focus = self.focus;
+        fresh.detail_scroll = self.detail_scroll;
+        fresh.attr_page = self.attr_page;
+        fresh.show_critical = self.show_critical;
+        fresh.agent_view = self.agent_view && fresh.agent_hidden > 0;
+        fresh.loops_open = std::mem::take(&mut self.loops_open);
+        for span in folded {
+            if let Some(p) = fresh.outline.position(span) {
+                fresh.collapsed[p] = true;
+            }
+        }
+        fresh.rebuild_rows(sh);
+        if let Some(span) = selected {
+            fresh.select_span(span, sh);
+        }
+        fresh.offset = self.offset;
+        fresh.detail_scroll = self.detail_scroll;
+        fresh.clamp(sh);
+        *self = fresh;
+    }
+
     /// Forgets the built detail section (the set's text changed: privacy mode).
     pub fn forget_detail(&mut self) {
         self.detail = None;

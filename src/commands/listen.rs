@@ -1,0 +1,133 @@
+//! The receiver's command-line side: listen options from the flags (with the
+//! non-loopback warning), and `import --listen`, a local OTLP sink into a store.
+
+use super::{CommandError, load_options};
+use crate::cli::ImportArgs;
+use crate::live::{ListenOptions, Received};
+use crate::model::{Batch, TraceSet};
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
+
+/// Spans gathered before a batch is written (or after [`FLUSH_EVERY`]).
+const BATCH_SPANS: usize = 50_000;
+/// The longest a received span waits before it is written.
+const FLUSH_EVERY: Duration = Duration::from_secs(1);
+/// Spans waiting to be written beyond which the receiver answers 503 (retry later).
+const MAX_WAITING_SPANS: usize = 1_000_000;
+
+/// Listen options from `--listen ADDR` and the token flag (or AGTRACE_LISTEN_TOKEN);
+/// warns on stderr when the address is not loopback.
+pub(super) fn options(addr: &str, token: Option<&str>) -> Result<ListenOptions, CommandError> {
+    let addr = crate::live::parse_addr(addr).map_err(CommandError::Usage)?;
+    if !crate::live::is_loopback(&addr) {
+        let _ = writeln!(
+            io::stderr(),
+            "agtrace: warning: listening on {addr}, not loopback: anyone who can reach it can send spans (--listen-token requires a bearer token)"
+        );
+    }
+    let mut opts = ListenOptions::new(addr);
+    opts.token = token
+        .map(str::to_owned)
+        .or_else(|| std::env::var("AGTRACE_LISTEN_TOKEN").ok())
+        .filter(|t| !t.is_empty());
+    Ok(opts)
+}
+
+/// `agtrace import --listen ADDR --db STORE`: receives until SIGTERM, SIGINT or
+/// SIGHUP, writing a batch every second (or every 50,000 spans); the last batch is
+/// flushed before it reports and exits.
+pub(super) fn import(a: &ImportArgs, addr: &str) -> Result<(), CommandError> {
+    let opts = options(addr, a.listen_token.as_deref())?;
+    let load = load_options(&a.load)?;
+    let (tx, rx) = mpsc::channel::<Received>();
+    let waiting = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let sink: crate::live::Sink = {
+        let waiting = waiting.clone();
+        let tx = std::sync::Mutex::new(tx);
+        Arc::new(move |r: Received| {
+            if waiting.load(Ordering::Relaxed) + r.spans > MAX_WAITING_SPANS {
+                return false;
+            }
+            waiting.fetch_add(r.spans, Ordering::Relaxed);
+            tx.lock().is_ok_and(|tx| tx.send(r).is_ok())
+        })
+    };
+    let receiver = crate::live::listen(opts, sink)
+        .map_err(|e| CommandError::Usage(format!("--listen: {e}")))?;
+    let stop = Arc::new(AtomicBool::new(false));
+    #[cfg(unix)]
+    for sig in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGHUP,
+    ] {
+        let _ = signal_hook::flag::register(sig, stop.clone());
+    }
+    let _ = writeln!(
+        io::stderr(),
+        "agtrace: receiving OTLP/HTTP on {} (POST /v1/traces, /v1/logs) into {}; SIGTERM or Ctrl-C stops",
+        receiver.endpoint(),
+        a.db.display()
+    );
+    let mut pending: Vec<Batch> = Vec::new();
+    let mut pending_spans = 0usize;
+    let mut since = Instant::now();
+    let (mut written, mut traces, mut batches) = (0u64, 0u64, 0u64);
+    let mut flush =
+        |pending: &mut Vec<Batch>, pending_spans: &mut usize| -> Result<(), CommandError> {
+            if pending.is_empty() {
+                return Ok(());
+            }
+            let mut set = TraceSet::build(
+                std::mem::take(pending),
+                vec!["OTLP/HTTP".into()],
+                Vec::new(),
+            );
+            crate::semconv::annotate(&mut set, &load.prices);
+            crate::analysis::findings::derive(&mut set);
+            let n = *pending_spans;
+            *pending_spans = 0;
+            let report = crate::store::import_set(&a.db, set, &load)?;
+            waiting.fetch_sub(n.min(waiting.load(Ordering::Relaxed)), Ordering::Relaxed);
+            written += report.spans_written;
+            traces += report.traces;
+            batches += 1;
+            Ok(())
+        };
+    loop {
+        match rx.recv_timeout(Duration::from_millis(200)) {
+            Ok(r) => {
+                pending_spans += r.spans;
+                pending.push(r.batch);
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+        let stopping = stop.load(Ordering::Relaxed);
+        if stopping {
+            // What is already queued belongs to the last batch.
+            while let Ok(r) = rx.try_recv() {
+                pending_spans += r.spans;
+                pending.push(r.batch);
+            }
+        }
+        if stopping || pending_spans >= BATCH_SPANS || since.elapsed() >= FLUSH_EVERY {
+            flush(&mut pending, &mut pending_spans)?;
+            since = Instant::now();
+        }
+        if stopping {
+            break;
+        }
+    }
+    let _ = writeln!(
+        io::stderr(),
+        "agtrace: stopped: {} requests, {} spans and {} log records received; {written} new spans in {traces} trace writes over {batches} batches into {}",
+        receiver.stats.requests.load(Ordering::Relaxed),
+        receiver.stats.spans(),
+        receiver.stats.log_records.load(Ordering::Relaxed),
+        a.db.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,413 @@
+//! OTLP/HTTP, as the specification has it: `POST /v1/traces` and `/v1/logs`, bodies
+//! in protobuf (`application/x-protobuf`) or JSON (`application/json`), optionally
+//! `Content-Encoding: gzip`; `200` with an `Export*ServiceResponse` (with
+//! `partial_success` when something was dropped), `400` for a body that does not
+//! decode, `401` without the token, `404`/`405` elsewhere, `413` above the limits,
+//! `415` for another content type or encoding, `503` with `Retry-After` when the
+//! sink is behind. Error bodies are a `google.rpc.Status` in the request's encoding.
+
+use super::{ListenOptions, Received, Sink, Stats};
+use crate::model::Batch;
+use http_body_util::{BodyExt as _, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Method, Request, Response, StatusCode, header};
+use prost::Message as _;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+/// The two encodings OTLP/HTTP allows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Encoding {
+    Proto,
+    Json,
+}
+
+impl Encoding {
+    fn content_type(self) -> &'static str {
+        match self {
+            Encoding::Proto => "application/x-protobuf",
+            Encoding::Json => "application/json",
+        }
+    }
+}
+
+/// Which signal a request carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Signal {
+    Traces,
+    Logs,
+}
+
+/// Accepts connections until the listener fails; each connection on its own task.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    opts: Arc<ListenOptions>,
+    sink: Sink,
+    stats: Arc<Stats>,
+) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            continue;
+        };
+        let io = hyper_util::rt::TokioIo::new(stream);
+        let (opts, sink, stats) = (opts.clone(), sink.clone(), stats.clone());
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req| {
+                let (opts, sink, stats) = (opts.clone(), sink.clone(), stats.clone());
+                async move {
+                    let r = handle(req, &opts, &sink).await;
+                    if r.status() == StatusCode::OK {
+                        stats.requests.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        stats.refused.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Ok::<_, std::convert::Infallible>(r)
+                }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(io, service)
+                .await;
+        });
+    }
+}
+
+/// A `google.rpc.Status` body: code (gRPC codes: 3 invalid argument, 8 resource
+/// exhausted, 14 unavailable, 16 unauthenticated…) and message.
+fn status_body(enc: Encoding, code: i32, message: &str) -> Vec<u8> {
+    match enc {
+        Encoding::Json => serde_json::json!({ "code": code, "message": message })
+            .to_string()
+            .into_bytes(),
+        Encoding::Proto => {
+            let mut b = Vec::new();
+            prost::encoding::int32::encode(1, &code, &mut b);
+            prost::encoding::string::encode(2, &message.to_owned(), &mut b);
+            b
+        }
+    }
+}
+
+fn reply(status: StatusCode, enc: Encoding, body: Vec<u8>) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = status;
+    if let Ok(v) = header::HeaderValue::from_str(enc.content_type()) {
+        r.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    r
+}
+
+fn error(status: StatusCode, enc: Encoding, code: i32, message: &str) -> Response<Full<Bytes>> {
+    reply(status, enc, status_body(enc, code, message))
+}
+
+/// The media type of a `Content-Type` value, lower-cased, without parameters.
+fn media_type(v: &str) -> String {
+    v.split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+async fn handle(
+    req: Request<Incoming>,
+    opts: &ListenOptions,
+    sink: &Sink,
+) -> Response<Full<Bytes>> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(media_type)
+        .unwrap_or_default();
+    let enc = match content_type.as_str() {
+        "application/x-protobuf" | "application/protobuf" => Some(Encoding::Proto),
+        "application/json" => Some(Encoding::Json),
+        _ => None,
+    };
+    // Errors before the body is understood are answered in JSON, or protobuf when
+    // that was asked for.
+    let err_enc = enc.unwrap_or(Encoding::Json);
+    let signal = match req.uri().path() {
+        "/v1/traces" => Signal::Traces,
+        "/v1/logs" => Signal::Logs,
+        other => {
+            return error(
+                StatusCode::NOT_FOUND,
+                err_enc,
+                5,
+                &format!("{other}: agtrace receives POST /v1/traces and /v1/logs"),
+            );
+        }
+    };
+    if req.method() != Method::POST {
+        let mut r = error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            err_enc,
+            12,
+            "OTLP/HTTP export requests are POSTs",
+        );
+        r.headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+        return r;
+    }
+    if let Some(token) = &opts.token {
+        let ok = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|t| constant_time_eq(t.trim().as_bytes(), token.as_bytes()));
+        if !ok {
+            return error(
+                StatusCode::UNAUTHORIZED,
+                err_enc,
+                16,
+                "this receiver wants Authorization: Bearer <token> (--listen-token)",
+            );
+        }
+    }
+    let Some(enc) = enc else {
+        return error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Encoding::Json,
+            3,
+            &format!(
+                "Content-Type {content_type:?}: expected application/x-protobuf or application/json"
+            ),
+        );
+    };
+    let gzip = match req
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("") | Some("identity") => false,
+        Some("gzip") => true,
+        Some(other) => {
+            return error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                enc,
+                3,
+                &format!("Content-Encoding {other:?}: expected gzip or none"),
+            );
+        }
+    };
+    let too_large = |what: &str| {
+        error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            enc,
+            8,
+            &format!("{what}; send smaller batches"),
+        )
+    };
+    let body = match Limited::new(req.into_body(), opts.max_body).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            return too_large(&format!(
+                "the body is over the {} byte limit",
+                opts.max_body
+            ));
+        }
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                enc,
+                3,
+                &format!("reading the body: {e}"),
+            );
+        }
+    };
+    let mut buf = if gzip {
+        match gunzip(&body, opts.max_decoded) {
+            Ok(b) => b,
+            Err(Gunzip::TooLarge) => {
+                return too_large(&format!(
+                    "the body decompresses to over {} bytes",
+                    opts.max_decoded
+                ));
+            }
+            Err(Gunzip::Bad(e)) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    enc,
+                    3,
+                    &format!("the gzip body is damaged: {e}"),
+                );
+            }
+        }
+    } else {
+        body.to_vec()
+    };
+    let received = match decode(signal, enc, &mut buf) {
+        Ok(r) => r,
+        Err(message) => return error(StatusCode::BAD_REQUEST, enc, 3, &message),
+    };
+    let warnings: Vec<String> = received
+        .batch
+        .warnings
+        .iter()
+        .map(|w| w.message.clone())
+        .collect();
+    if !sink(received) {
+        let mut r = error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            enc,
+            14,
+            "agtrace is behind (or paused with a full buffer); retry",
+        );
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        return r;
+    }
+    reply(StatusCode::OK, enc, success_body(signal, enc, &warnings))
+}
+
+/// The export response: empty, or a partial success carrying the decoders'
+/// warnings (spans with unreadable ids are dropped and counted there).
+fn success_body(signal: Signal, enc: Encoding, warnings: &[String]) -> Vec<u8> {
+    use opentelemetry_proto::tonic::collector::logs::v1::{
+        ExportLogsPartialSuccess, ExportLogsServiceResponse,
+    };
+    use opentelemetry_proto::tonic::collector::trace::v1::{
+        ExportTracePartialSuccess, ExportTraceServiceResponse,
+    };
+    let message = warnings.join("; ");
+    let rejected = warnings
+        .iter()
+        .filter_map(|w| rejected_count(w))
+        .sum::<i64>();
+    match (enc, signal) {
+        (Encoding::Json, _) if message.is_empty() => b"{}".to_vec(),
+        (Encoding::Json, Signal::Traces) => serde_json::json!({
+            "partialSuccess": { "rejectedSpans": rejected.to_string(), "errorMessage": message }
+        })
+        .to_string()
+        .into_bytes(),
+        (Encoding::Json, Signal::Logs) => serde_json::json!({
+            "partialSuccess": { "rejectedLogRecords": rejected.to_string(), "errorMessage": message }
+        })
+        .to_string()
+        .into_bytes(),
+        (Encoding::Proto, Signal::Traces) => ExportTraceServiceResponse {
+            partial_success: (!message.is_empty()).then(|| ExportTracePartialSuccess {
+                rejected_spans: rejected,
+                error_message: message.clone(),
+            }),
+        }
+        .encode_to_vec(),
+        (Encoding::Proto, Signal::Logs) => ExportLogsServiceResponse {
+            partial_success: (!message.is_empty()).then(|| ExportLogsPartialSuccess {
+                rejected_log_records: rejected,
+                error_message: message.clone(),
+            }),
+        }
+        .encode_to_vec(),
+    }
+}
+
+/// The number a decoder's "N spans … skipped/dropped" warning starts with.
+fn rejected_count(w: &str) -> Option<i64> {
+    let lower = w.to_ascii_lowercase();
+    if !(lower.contains("skipped") || lower.contains("dropped") || lower.contains("rejected")) {
+        return None;
+    }
+    let digits: String = w.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// Decodes one request body with the file decoders.
+fn decode(signal: Signal, enc: Encoding, buf: &mut [u8]) -> Result<Received, String> {
+    const NAME: &str = "OTLP/HTTP";
+    match signal {
+        Signal::Traces => {
+            let decoded = match enc {
+                Encoding::Proto => crate::decode::otlp_proto::decode(buf, 0, NAME, 1),
+                Encoding::Json => {
+                    if serde_json::from_slice::<serde::de::IgnoredAny>(buf).is_err()
+                        && !buf.is_empty()
+                    {
+                        let e = serde_json::from_slice::<serde::de::IgnoredAny>(buf)
+                            .err()
+                            .map(|e| e.to_string())
+                            .unwrap_or_default();
+                        return Err(format!("the body is not JSON: {e}"));
+                    }
+                    crate::decode::otlp_json::decode(buf, 0, NAME, 1)
+                }
+            }
+            .map_err(|e| format!("the body is not an OTLP ExportTraceServiceRequest: {e}"))?;
+            let mut batch = Batch::default();
+            let mut batches = decoded.batches.into_iter();
+            if let Some(first) = batches.next() {
+                batch = first;
+            }
+            let rest: Vec<Batch> = batches.collect();
+            let spans = batch.spans.len() + rest.iter().map(|b| b.spans.len()).sum::<usize>();
+            if !rest.is_empty() {
+                // One decoding thread gives one batch; more are merged on arrival.
+                let set = crate::model::TraceSet::build(
+                    std::iter::once(batch).chain(rest).collect(),
+                    Vec::new(),
+                    Vec::new(),
+                );
+                batch = set.into_batch();
+            }
+            Ok(Received {
+                batch,
+                spans,
+                log_records: 0,
+            })
+        }
+        Signal::Logs => {
+            let events = match enc {
+                Encoding::Proto => crate::decode::otlp_logs::proto_span_events(buf)
+                    .ok_or_else(|| "the body is not an OTLP ExportLogsServiceRequest".to_owned())?,
+                Encoding::Json => {
+                    serde_json::from_slice::<serde::de::IgnoredAny>(buf)
+                        .map_err(|e| format!("the body is not JSON: {e}"))?;
+                    crate::decode::otlp_logs::span_events(buf)
+                }
+            };
+            let n = events.len();
+            Ok(Received {
+                batch: Batch {
+                    log_events: events,
+                    ..Batch::default()
+                },
+                spans: 0,
+                log_records: n,
+            })
+        }
+    }
+}
+
+enum Gunzip {
+    TooLarge,
+    Bad(std::io::Error),
+}
+
+fn gunzip(body: &[u8], max: usize) -> Result<Vec<u8>, Gunzip> {
+    use std::io::Read as _;
+    let mut out = Vec::new();
+    let mut d = flate2::read::MultiGzDecoder::new(body).take(max as u64 + 1);
+    d.read_to_end(&mut out).map_err(Gunzip::Bad)?;
+    if out.len() > max {
+        return Err(Gunzip::TooLarge);
+    }
+    Ok(out)
+}
+
+/// Compares without an early exit (the token is a secret).
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

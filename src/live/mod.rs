@@ -1,0 +1,165 @@
+//! Live input: agtrace as the OTLP endpoint. An OTLP/HTTP receiver
+//! ([`http`]) decodes each export request with the same decoders as files and hands
+//! the spans (or the log records that carry GenAI content) to a sink: the explorer,
+//! which grows its set in place, or a store. Everything here runs on its own thread
+//! with its own small runtime; the sink decides about backpressure.
+
+pub mod http;
+
+use crate::model::Batch;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The OTLP/HTTP port of the specification.
+pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:4318";
+
+/// Largest request body accepted (compressed, as sent): 413 above it.
+pub const MAX_BODY_BYTES: usize = 32 << 20;
+/// Largest body once decompressed: a gzip bomb gets 413, not the memory.
+pub const MAX_DECODED_BYTES: usize = 256 << 20;
+
+/// How the receiver listens.
+#[derive(Clone, Debug)]
+pub struct ListenOptions {
+    /// Where.
+    pub addr: SocketAddr,
+    /// When set, requests must carry `Authorization: Bearer TOKEN`.
+    pub token: Option<String>,
+    /// Body limit (as sent).
+    pub max_body: usize,
+    /// Body limit once decompressed.
+    pub max_decoded: usize,
+}
+
+impl ListenOptions {
+    /// Listening on `addr` with the default limits and no token.
+    pub fn new(addr: SocketAddr) -> ListenOptions {
+        ListenOptions {
+            addr,
+            token: None,
+            max_body: MAX_BODY_BYTES,
+            max_decoded: MAX_DECODED_BYTES,
+        }
+    }
+}
+
+/// What one export request carried.
+#[derive(Debug, Default)]
+pub struct Received {
+    /// Its spans (and, for `/v1/logs`, log records tied to spans in `log_events`).
+    pub batch: Batch,
+    /// Spans in it.
+    pub spans: usize,
+    /// Log records in it.
+    pub log_records: usize,
+}
+
+/// Takes what arrives; `false` means "not now" (the receiver answers 503 with
+/// `Retry-After`, and the exporter retries).
+pub type Sink = Arc<dyn Fn(Received) -> bool + Send + Sync>;
+
+/// Counters of a running receiver, read by the explorer's header.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Export requests accepted.
+    pub requests: AtomicU64,
+    /// Spans accepted.
+    pub spans: AtomicU64,
+    /// Log records accepted.
+    pub log_records: AtomicU64,
+    /// Requests refused (bad body, limits, auth, backpressure).
+    pub refused: AtomicU64,
+}
+
+impl Stats {
+    /// Spans accepted so far.
+    pub fn spans(&self) -> u64 {
+        self.spans.load(Ordering::Relaxed)
+    }
+}
+
+/// A running receiver.
+#[derive(Clone, Debug)]
+pub struct Receiver {
+    /// Where it listens (the port chosen when 0 was asked for).
+    pub addr: SocketAddr,
+    /// Its counters.
+    pub stats: Arc<Stats>,
+}
+
+impl Receiver {
+    /// The endpoint to give SDKs: `OTEL_EXPORTER_OTLP_ENDPOINT=…`.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+/// Parses a listen address: `HOST:PORT`, `:PORT` or `PORT` (loopback), `HOST`
+/// (port 4318).
+pub fn parse_addr(text: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs as _;
+    let t = text.trim();
+    let full = if t.is_empty() {
+        DEFAULT_HTTP_ADDR.to_owned()
+    } else if let Some(port) = t.strip_prefix(':') {
+        format!("127.0.0.1:{port}")
+    } else if t.chars().all(|c| c.is_ascii_digit()) {
+        format!("127.0.0.1:{t}")
+    } else if t.parse::<std::net::IpAddr>().is_ok() {
+        SocketAddr::new(t.parse().map_err(|e| format!("{e}"))?, 4318).to_string()
+    } else if !t.contains(':') {
+        format!("{t}:4318")
+    } else {
+        t.to_owned()
+    };
+    full.to_socket_addrs()
+        .map_err(|e| format!("--listen {t:?}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("--listen {t:?}: no address"))
+}
+
+/// Starts the OTLP/HTTP receiver on its own thread. The socket is bound before
+/// this returns, so a port in use is an error here, not later.
+pub fn listen(opts: ListenOptions, sink: Sink) -> std::io::Result<Receiver> {
+    let std_listener = std::net::TcpListener::bind(opts.addr)?;
+    std_listener.set_nonblocking(true)?;
+    let addr = std_listener.local_addr()?;
+    let stats = Arc::new(Stats::default());
+    let receiver = Receiver {
+        addr,
+        stats: stats.clone(),
+    };
+    let counted: Sink = {
+        let stats = stats.clone();
+        Arc::new(move |r: Received| {
+            let (spans, records) = (r.spans as u64, r.log_records as u64);
+            let ok = sink(r);
+            if ok {
+                stats.spans.fetch_add(spans, Ordering::Relaxed);
+                stats.log_records.fetch_add(records, Ordering::Relaxed);
+            }
+            ok
+        })
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    std::thread::Builder::new()
+        .name("otlp-http".into())
+        .spawn(move || {
+            rt.block_on(async move {
+                let Ok(listener) = tokio::net::TcpListener::from_std(std_listener) else {
+                    return;
+                };
+                http::serve(listener, Arc::new(opts), counted, stats).await;
+            });
+        })?;
+    Ok(receiver)
+}
+
+/// True for loopback addresses (binding anything else warns: anyone who can reach
+/// it can send spans).
+pub fn is_loopback(addr: &SocketAddr) -> bool {
+    addr.ip().is_loopback()
+}
