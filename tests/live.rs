@@ -1,0 +1,463 @@
+//! Live input: the OTLP/HTTP receiver checked against the specification's responses
+//! with raw HTTP requests, the explorer growing in place, and real OpenTelemetry SDK
+//! exporters (PyPI, installed by `.ci/run`) sending to `import --listen`.
+
+mod common;
+use agtrace::live::{ListenOptions, Received, Sink, listen};
+use prost::Message as _;
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+
+/// One HTTP/1.1 request on its own connection: (status, headers, body).
+fn post(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String, Vec<u8>) {
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .expect("timeout");
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).expect("write");
+    let _ = s.write_all(body);
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a response head");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status: u16 = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .expect("status");
+    (status, head.to_ascii_lowercase(), raw[split + 4..].to_vec())
+}
+
+fn collecting(accept: bool) -> (Sink, Arc<Mutex<Vec<Received>>>) {
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let g = got.clone();
+    let sink: Sink = Arc::new(move |r: Received| {
+        if accept {
+            g.lock().expect("lock").push(r);
+        }
+        accept
+    });
+    (sink, got)
+}
+
+fn loopback(max_body: usize, max_decoded: usize, token: Option<&str>) -> ListenOptions {
+    let mut o = ListenOptions::new("127.0.0.1:0".parse().expect("addr"));
+    o.max_body = max_body;
+    o.max_decoded = max_decoded;
+    o.token = token.map(str::to_owned);
+    o
+}
+
+fn fixture_bytes(rel: &str) -> Vec<u8> {
+    std::fs::read(common::fixture(rel)).expect("fixture")
+}
+
+/// The incident fixture as an ExportTraceServiceRequest, via agtrace's own export.
+fn as_protobuf() -> Vec<u8> {
+    let set = common::load_ok(&["agent-incident.otlp.json"]);
+    let traces: Vec<u32> = (0..set.traces.len() as u32).collect();
+    let spans = agtrace::export::select(&set, &traces, None);
+    let mut out = Vec::new();
+    agtrace::export::write(
+        &mut out,
+        &set,
+        &spans,
+        agtrace::export::ExportFormat::OtlpProto,
+        None,
+        &mut |_| {},
+    )
+    .expect("encode");
+    out
+}
+
+#[test]
+fn the_receiver_answers_as_the_otlp_http_specification_says() {
+    use opentelemetry_proto::tonic::collector::trace::v1::{
+        ExportTraceServiceRequest, ExportTraceServiceResponse,
+    };
+    let (sink, got) = collecting(true);
+    let r = listen(loopback(2 << 20, 4 << 20, None), sink).expect("listen");
+    let json = fixture_bytes("agent-incident.otlp.json");
+    let ct_json = ("Content-Type", "application/json");
+    let ct_proto = ("Content-Type", "application/x-protobuf");
+
+    // JSON: 200, `{}` when nothing was dropped, the spans handed on.
+    let (code, head, body) = post(r.addr, "POST", "/v1/traces", &[ct_json], &json);
+    assert_eq!(code, 200);
+    assert!(head.contains("content-type: application/json"));
+    assert_eq!(body, b"{}");
+    assert_eq!(
+        got.lock().expect("lock").last().expect("received").spans,
+        16
+    );
+
+    // Protobuf, decoded by the reference types on the way in and out.
+    let proto = as_protobuf();
+    let req = ExportTraceServiceRequest::decode(proto.as_slice()).expect("a request");
+    assert_eq!(
+        req.resource_spans
+            .iter()
+            .flat_map(|r| &r.scope_spans)
+            .map(|s| s.spans.len())
+            .sum::<usize>(),
+        16
+    );
+    let (code, head, body) = post(r.addr, "POST", "/v1/traces", &[ct_proto], &proto);
+    assert_eq!(code, 200);
+    assert!(head.contains("content-type: application/x-protobuf"));
+    let resp = ExportTraceServiceResponse::decode(body.as_slice()).expect("a response");
+    assert!(resp.partial_success.is_none());
+
+    // gzip.
+    let gz = {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(&json).expect("gzip");
+        e.finish().expect("gzip")
+    };
+    let (code, _, _) = post(
+        r.addr,
+        "POST",
+        "/v1/traces",
+        &[ct_json, ("Content-Encoding", "gzip")],
+        &gz,
+    );
+    assert_eq!(code, 200);
+
+    // Log records that name spans: counted, kept as the spans' events.
+    let logs = br#"{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":"1","traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b000000000000002","eventName":"gen_ai.user.message","body":{"stringValue":"hi"}}]}]}]}"#;
+    let (code, _, _) = post(r.addr, "POST", "/v1/logs", &[ct_json], logs);
+    assert_eq!(code, 200);
+    assert_eq!(
+        got.lock()
+            .expect("lock")
+            .last()
+            .expect("received")
+            .log_records,
+        1
+    );
+
+    // A partial success: spans with unreadable ids are dropped and said so.
+    let bad_id = br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"zz","spanId":"01","name":"x"},{"traceId":"0af7651916cd43dd8448eb211c80319d","spanId":"0000000000000001","name":"ok","startTimeUnixNano":"1","endTimeUnixNano":"2"}]}]}]}"#;
+    let (code, _, body) = post(r.addr, "POST", "/v1/traces", &[ct_json], bad_id);
+    assert_eq!(code, 200);
+    let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
+    assert!(
+        v["partialSuccess"]["errorMessage"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{v}"
+    );
+
+    // Errors, each with a google.rpc.Status body.
+    let status =
+        |body: &[u8]| -> serde_json::Value { serde_json::from_slice(body).expect("a Status") };
+    let (code, _, body) = post(r.addr, "POST", "/v1/traces", &[ct_json], b"{not json");
+    assert_eq!(code, 400);
+    assert!(
+        status(&body)["message"]
+            .as_str()
+            .expect("message")
+            .contains("not JSON")
+    );
+    let (code, _, body) = post(
+        r.addr,
+        "POST",
+        "/v1/traces",
+        &[ct_proto],
+        b"\xff\xff\xff\xff garbage",
+    );
+    assert_eq!(code, 400);
+    assert!(!body.is_empty());
+    let (code, _, body) = post(
+        r.addr,
+        "POST",
+        "/v1/traces",
+        &[("Content-Type", "text/plain")],
+        b"hi",
+    );
+    assert_eq!(code, 415);
+    assert!(
+        status(&body)["message"]
+            .as_str()
+            .expect("message")
+            .contains("application/x-protobuf")
+    );
+    let (code, _, _) = post(
+        r.addr,
+        "POST",
+        "/v1/traces",
+        &[ct_json, ("Content-Encoding", "br")],
+        &json,
+    );
+    assert_eq!(code, 415);
+    let (code, head, _) = post(r.addr, "GET", "/v1/traces", &[], b"");
+    assert_eq!(code, 405);
+    assert!(head.contains("allow: post"));
+    let (code, _, _) = post(r.addr, "POST", "/v1/metrics", &[ct_json], b"{}");
+    assert_eq!(code, 404);
+    // Over the body limit; a gzip bomb over the decompressed limit.
+    let (code, _, _) = post(
+        r.addr,
+        "POST",
+        "/v1/traces",
+        &[ct_json],
+        &vec![b' '; 3 << 20],
+    );
+    assert_eq!(code, 413);
+    let bomb = {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        e.write_all(&vec![b' '; 64 << 20]).expect("gzip");
+        e.finish().expect("gzip")
+    };
+    assert!(bomb.len() < 2 << 20);
+    let (code, _, body) = post(
+        r.addr,
+        "POST",
+        "/v1/traces",
+        &[ct_json, ("Content-Encoding", "gzip")],
+        &bomb,
+    );
+    assert_eq!(code, 413);
+    assert!(
+        status(&body)["message"]
+            .as_str()
+            .expect("message")
+            .contains("decompresses")
+    );
+    assert!(r.stats.refused.load(std::sync::atomic::Ordering::Relaxed) >= 8);
+}
+
+#[test]
+fn a_token_is_required_when_set_and_backpressure_asks_to_retry() {
+    let (sink, _) = collecting(true);
+    let r = listen(loopback(1 << 20, 1 << 20, Some("s3cret")), sink).expect("listen");
+    let ct = ("Content-Type", "application/json");
+    assert_eq!(post(r.addr, "POST", "/v1/traces", &[ct], b"{}").0, 401);
+    assert_eq!(
+        post(
+            r.addr,
+            "POST",
+            "/v1/traces",
+            &[ct, ("Authorization", "Bearer nope")],
+            b"{}"
+        )
+        .0,
+        401
+    );
+    assert_eq!(
+        post(
+            r.addr,
+            "POST",
+            "/v1/traces",
+            &[ct, ("Authorization", "Bearer s3cret")],
+            b"{}"
+        )
+        .0,
+        200
+    );
+    // A sink that is behind: 503 with Retry-After, which exporters honour.
+    let (busy, _) = collecting(false);
+    let r = listen(loopback(1 << 20, 1 << 20, None), busy).expect("listen");
+    let (code, head, _) = post(
+        r.addr,
+        "POST",
+        "/v1/traces",
+        &[ct],
+        &fixture_bytes("agent-incident.otlp.json"),
+    );
+    assert_eq!(code, 503);
+    assert!(head.contains("retry-after: 1"), "{head}");
+}
+
+/// Splits the incident fixture: every span but the failing tool call and its HTTP
+/// child first, those two later.
+fn halves() -> (Vec<u8>, Vec<u8>) {
+    let v: serde_json::Value =
+        serde_json::from_slice(&fixture_bytes("agent-incident.otlp.json")).expect("json");
+    let late = ["b000000000000003", "b000000000000004"];
+    let mut first = v.clone();
+    let mut second = v;
+    for (doc, keep_late) in [(&mut first, false), (&mut second, true)] {
+        for rs in doc["resourceSpans"].as_array_mut().expect("rs") {
+            for ss in rs["scopeSpans"].as_array_mut().expect("ss") {
+                let spans = ss["spans"].as_array_mut().expect("spans");
+                spans.retain(|s| late.contains(&s["spanId"].as_str().unwrap_or("")) == keep_late);
+            }
+        }
+    }
+    (
+        first.to_string().into_bytes(),
+        second.to_string().into_bytes(),
+    )
+}
+
+#[test]
+fn the_explorer_grows_in_place_keeping_its_selection() {
+    use agtrace::tui::app::App;
+    use agtrace::tui::keymap::Action;
+    use agtrace::tui::live::LiveState;
+    let decode = |mut b: Vec<u8>| -> Received {
+        let d = agtrace::decode::otlp_json::decode(&mut b, 0, "t", 1).expect("decodes");
+        let batch = d.batches.into_iter().next().expect("a batch");
+        Received {
+            spans: batch.spans.len(),
+            batch,
+            log_records: 0,
+        }
+    };
+    let (first, second) = halves();
+    let receiver = agtrace::live::Receiver {
+        addr: "127.0.0.1:4318".parse().expect("addr"),
+        stats: Arc::default(),
+    };
+    let mut app = App::with_set(agtrace::model::TraceSet::default(), "live".into());
+    app.live = Some(LiveState::new(
+        receiver,
+        Arc::default(),
+        1_000_000,
+        Arc::new(agtrace::semconv::PriceTable::bundled()),
+    ));
+    app.live_received(decode(first));
+    app.live_merge();
+    assert_eq!(app.shared.set.traces.len(), 4);
+    // Open the failed trace on its agent, away from the top of the list.
+    let failed = app.shared.set.find_traces("0af7")[0];
+    app.open_trace(failed);
+    let root = app.selected_span().expect("a span");
+    app.update(Action::Tab(3));
+    let before = app.trace().expect("open").rows.len();
+    // The rest arrives: the tool call and its HTTP child join the open trace.
+    app.live_received(decode(second));
+    app.live_merge();
+    let t = app.trace().expect("still open");
+    assert!(
+        t.rows.len() > before,
+        "{} rows, were {before}",
+        t.rows.len()
+    );
+    assert_eq!(app.shared.set.traces.len(), 4);
+    assert_eq!(app.shared.set.spans.len(), 16);
+    assert_eq!(
+        app.shared.set.integrity.orphans, 0,
+        "late spans fixed up the tree"
+    );
+    assert_eq!(
+        t.tab,
+        agtrace::analysis::detail::SectionKind::Tool,
+        "tab kept"
+    );
+    let _ = root;
+    // The failure origin is now the HTTP call that the late spans brought.
+    let o = &t.outline.origins;
+    assert_eq!(
+        app.shared.set.spans[o[0].span as usize].span_id.to_string(),
+        "b000000000000004"
+    );
+    // Paused: arrivals wait.
+    app.update(Action::Pause);
+    assert!(app.live.as_ref().expect("live").paused);
+}
+
+fn python() -> Option<std::path::PathBuf> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/pyvenv/bin/python");
+    let ok = p.exists()
+        && std::process::Command::new(&p)
+            .args(["-c", "import opentelemetry.exporter.otlp.proto.http"])
+            .status()
+            .is_ok_and(|s| s.success());
+    ok.then_some(p)
+}
+
+#[test]
+fn the_opentelemetry_sdk_exports_into_import_listen() {
+    let Some(py) = python() else {
+        common::skipped(
+            "the OpenTelemetry SDK and OTLP/HTTP exporter are not installed in target/pyvenv (.ci/run installs them)",
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("live.db");
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        l.local_addr().expect("addr").port()
+    };
+    let bin = env!("CARGO_BIN_EXE_agtrace");
+    let mut server = std::process::Command::new(bin)
+        .args([
+            "import",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--db",
+            db.to_str().expect("path"),
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("import --listen");
+    // Wait for the port.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the receiver did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = std::process::Command::new(&py)
+        .arg(common::fixture("../tests/otel_sdk_client.py"))
+        .arg(format!("http://127.0.0.1:{port}"))
+        .output()
+        .expect("run the SDK client");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Graceful stop: SIGTERM flushes the last batch and reports.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status();
+    let status = server.wait().expect("wait");
+    let mut err = String::new();
+    server
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("read");
+    assert!(status.success(), "{err}");
+    assert!(err.contains("stopped:") && err.contains("spans"), "{err}");
+    let ls = std::process::Command::new(bin)
+        .args(["ls", db.to_str().expect("path"), "--json"])
+        .output()
+        .expect("ls");
+    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&ls.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let t = &rows[0];
+    assert_eq!(t["span_count"], 3);
+    assert_eq!(t["service"], "sdk-agent");
+    assert_eq!(t["session_id"], "conv-sdk-1");
+    assert_eq!(t["llm_calls"], 1);
+    assert_eq!(t["tool_calls"], 1);
+    assert_eq!(t["status"], "error");
+}
