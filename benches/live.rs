@@ -1,0 +1,170 @@
+//! Live receive benchmark: OTLP/HTTP protobuf export requests (1,050 spans each:
+//! 50 agent traces of 21 spans, from the load benchmark's generator) sent over
+//! keep-alive loopback connections by two client threads to the receiver, first
+//! with a sink that only counts (the receiver's own rate), then feeding the
+//! explorer's live state, which merges every 400 ms as `open --listen` does. The
+//! baseline, in the same run: decoding the same bodies in-process (no HTTP).
+//!
+//! `cargo bench --bench live -- [--requests N] [--clients N]`
+
+#[path = "support/gen.rs"]
+mod generator;
+
+use agtrace::live::{ListenOptions, Received, Sink, listen};
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use prost::Message as _;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+/// Sends `bodies` over one keep-alive connection, each awaited (status 200).
+fn client(addr: std::net::SocketAddr, bodies: &[Vec<u8>]) {
+    let stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream.set_nodelay(true).expect("nodelay");
+    let mut w = stream.try_clone().expect("clone");
+    let mut r = BufReader::new(stream);
+    for body in bodies {
+        let head = format!(
+            "POST /v1/traces HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-protobuf\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        w.write_all(head.as_bytes()).expect("write");
+        w.write_all(body).expect("write");
+        let mut len = 0usize;
+        let mut line = String::new();
+        r.read_line(&mut line).expect("status");
+        assert!(line.contains(" 200 "), "{line}");
+        loop {
+            line.clear();
+            r.read_line(&mut line).expect("header");
+            if line == "\r\n" {
+                break;
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                len = v.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut rest = vec![0; len];
+        r.read_exact(&mut rest).expect("body");
+    }
+}
+
+fn send_all(addr: std::net::SocketAddr, bodies: &[Vec<u8>], clients: usize) -> f64 {
+    let started = Instant::now();
+    std::thread::scope(|s| {
+        for part in bodies.chunks(bodies.len().div_ceil(clients)) {
+            s.spawn(move || client(addr, part));
+        }
+    });
+    started.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str, default: usize| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let (requests, clients) = (arg("--requests", 400), arg("--clients", 2));
+    let per_request = 50;
+    let rs = generator::build(requests * per_request, 21, 7);
+    let bodies: Vec<Vec<u8>> = rs
+        .chunks(per_request)
+        .map(|c| {
+            ExportTraceServiceRequest {
+                resource_spans: c.to_vec(),
+            }
+            .encode_to_vec()
+        })
+        .collect();
+    let spans = requests * per_request * 21;
+    let mb = bodies.iter().map(Vec::len).sum::<usize>() as f64 / 1e6;
+    println!(
+        "agtrace live benchmark: {requests} requests of {} spans ({spans} spans, {mb:.1} MB protobuf), {clients} clients",
+        per_request * 21
+    );
+
+    // Baseline: the same bodies decoded in-process.
+    let started = Instant::now();
+    let mut decoded = 0;
+    for b in &bodies {
+        decoded += agtrace::decode::otlp_proto::decode(b, 0, "bench", 1)
+            .map(|d| d.batches.iter().map(|x| x.spans.len()).sum::<usize>())
+            .unwrap_or(0);
+    }
+    let base = started.elapsed().as_secs_f64();
+    assert_eq!(decoded, spans);
+    println!(
+        "  decode only (baseline)       {base:.3}s  {:>9.0} spans/s",
+        spans as f64 / base
+    );
+
+    // The receiver alone.
+    let count = Arc::new(AtomicUsize::new(0));
+    let sink: Sink = {
+        let count = count.clone();
+        Arc::new(move |r: Received| {
+            count.fetch_add(r.spans, Ordering::Relaxed);
+            true
+        })
+    };
+    let opts = ListenOptions::new("127.0.0.1:0".parse().expect("addr"));
+    let rx = listen(opts, sink).expect("listen");
+    let t = send_all(rx.addr, &bodies, clients);
+    assert_eq!(count.load(Ordering::Relaxed), spans);
+    println!(
+        "  OTLP/HTTP receiver           {t:.3}s  {:>9.0} spans/s  ({:.2}x the baseline time)",
+        spans as f64 / t,
+        t / base
+    );
+
+    // Feeding the explorer's live state (merges every 400 ms, as the explorer does).
+    let (tx, rxc) = std::sync::mpsc::channel::<Received>();
+    let tx = std::sync::Mutex::new(tx);
+    let sink: Sink = Arc::new(move |r: Received| tx.lock().is_ok_and(|t| t.send(r).is_ok()));
+    let opts = ListenOptions::new("127.0.0.1:0".parse().expect("addr"));
+    let receiver = listen(opts, sink).expect("listen");
+    let addr = receiver.addr;
+    let mut app =
+        agtrace::tui::app::App::with_set(agtrace::model::TraceSet::default(), "live".into());
+    app.live = Some(agtrace::tui::live::LiveState::new(
+        receiver,
+        Arc::default(),
+        10_000_000,
+        Arc::new(agtrace::semconv::PriceTable::bundled()),
+    ));
+    let started = Instant::now();
+    let senders = std::thread::spawn(move || send_all(addr, &bodies, clients));
+    let mut merges = 0;
+    while app.shared.set.spans.len() < spans {
+        match rxc.recv_timeout(std::time::Duration::from_millis(50)) {
+            Ok(r) => app.live_received(r),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(_) => break,
+        }
+        if app.live_tick() {
+            merges += 1;
+        }
+        if senders.is_finished() {
+            // Everything sent is in the channel or pending: merge what is left.
+            while let Ok(r) = rxc.try_recv() {
+                app.live_received(r);
+            }
+            app.live_merge();
+            merges += 1;
+            break;
+        }
+    }
+    let t = started.elapsed().as_secs_f64();
+    let _ = senders.join();
+    assert_eq!(app.shared.set.spans.len(), spans, "every span merged");
+    println!(
+        "  receiver + explorer merges   {t:.3}s  {:>9.0} spans/s  ({merges} merges, {} traces)",
+        spans as f64 / t,
+        app.shared.set.traces.len()
+    );
+}
