@@ -68,6 +68,10 @@ pub struct ImportArgs {
     /// AGTRACE_LISTEN_TOKEN).
     #[arg(long, value_name = "TOKEN", requires = "listen")]
     pub listen_token: Option<String>,
+    /// With --listen: where OTLP/gRPC listens (default: the port below the HTTP one,
+    /// 4317 beside 4318), or `off`.
+    #[arg(long, value_name = "ADDR|off", requires = "listen")]
+    pub grpc_listen: Option<String>,
     #[command(flatten)]
     pub load: LoadArgs,
 }
@@ -171,6 +175,10 @@ pub struct OpenArgs {
     /// AGTRACE_LISTEN_TOKEN).
     #[arg(long, value_name = "TOKEN", requires = "listen")]
     pub listen_token: Option<String>,
+    /// With --listen: where OTLP/gRPC listens (default: the port below the HTTP one,
+    /// 4317 beside 4318), or `off`.
+    #[arg(long, value_name = "ADDR|off", requires = "listen")]
+    pub grpc_listen: Option<String>,
     /// With --listen: spans kept before the oldest traces are evicted (whole, and
     /// counted in the header).
     #[arg(long, value_name = "N", default_value_t = crate::tui::live::DEFAULT_MAX_SPANS)]

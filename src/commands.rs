@@ -141,7 +141,7 @@ fn open(a: crate::cli::OpenArgs) -> Result<(), CommandError> {
     }
     let listen = match &a.listen {
         Some(addr) => Some(crate::tui::Listen {
-            opts: listen::options(addr, a.listen_token.as_deref())?,
+            opts: listen::options(addr, a.grpc_listen.as_deref(), a.listen_token.as_deref())?,
             max_spans: a.max_spans,
         }),
         None => None,

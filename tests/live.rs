@@ -324,6 +324,7 @@ fn the_explorer_grows_in_place_keeping_its_selection() {
     let (first, second) = halves();
     let receiver = agtrace::live::Receiver {
         addr: "127.0.0.1:4318".parse().expect("addr"),
+        grpc_addr: None,
         stats: Arc::default(),
     };
     let mut app = App::with_set(agtrace::model::TraceSet::default(), "live".into());
@@ -374,43 +375,42 @@ fn the_explorer_grows_in_place_keeping_its_selection() {
     assert!(app.live.as_ref().expect("live").paused);
 }
 
-fn python() -> Option<std::path::PathBuf> {
+fn python(module: &str) -> Option<std::path::PathBuf> {
     let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/pyvenv/bin/python");
     let ok = p.exists()
         && std::process::Command::new(&p)
-            .args(["-c", "import opentelemetry.exporter.otlp.proto.http"])
+            .args(["-c", &format!("import {module}")])
             .status()
             .is_ok_and(|s| s.success());
     ok.then_some(p)
 }
 
-#[test]
-fn the_opentelemetry_sdk_exports_into_import_listen() {
-    let Some(py) = python() else {
-        common::skipped(
-            "the OpenTelemetry SDK and OTLP/HTTP exporter are not installed in target/pyvenv (.ci/run installs them)",
-        );
-        return;
-    };
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    l.local_addr().expect("addr").port()
+}
+
+/// Runs `import --listen` on free ports, has the SDK client send one agent run over
+/// `protocol` (http or grpc), stops the receiver with SIGTERM, and checks the store.
+fn sdk_into_import_listen(py: &std::path::Path, protocol: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("live.db");
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-        l.local_addr().expect("addr").port()
-    };
+    let (http, grpc) = (free_port(), free_port());
     let bin = env!("CARGO_BIN_EXE_agtrace");
     let mut server = std::process::Command::new(bin)
         .args([
             "import",
             "--listen",
-            &format!("127.0.0.1:{port}"),
+            &format!("127.0.0.1:{http}"),
+            "--grpc-listen",
+            &format!("127.0.0.1:{grpc}"),
             "--db",
             db.to_str().expect("path"),
         ])
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("import --listen");
-    // Wait for the port.
+    let port = if protocol == "grpc" { grpc } else { http };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
@@ -419,8 +419,9 @@ fn the_opentelemetry_sdk_exports_into_import_listen() {
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    let out = std::process::Command::new(&py)
+    let out = std::process::Command::new(py)
         .arg(common::fixture("../tests/otel_sdk_client.py"))
+        .arg(protocol)
         .arg(format!("http://127.0.0.1:{port}"))
         .output()
         .expect("run the SDK client");
@@ -443,7 +444,7 @@ fn the_opentelemetry_sdk_exports_into_import_listen() {
         .read_to_string(&mut err)
         .expect("read");
     assert!(status.success(), "{err}");
-    assert!(err.contains("stopped:") && err.contains("spans"), "{err}");
+    assert!(err.contains("stopped:") && err.contains("3 spans"), "{err}");
     let ls = std::process::Command::new(bin)
         .args(["ls", db.to_str().expect("path"), "--json"])
         .output()
@@ -454,10 +455,32 @@ fn the_opentelemetry_sdk_exports_into_import_listen() {
         .collect();
     assert_eq!(rows.len(), 1, "{rows:?}");
     let t = &rows[0];
-    assert_eq!(t["span_count"], 3);
+    assert_eq!(t["span_count"], 3, "{protocol}");
     assert_eq!(t["service"], "sdk-agent");
     assert_eq!(t["session_id"], "conv-sdk-1");
     assert_eq!(t["llm_calls"], 1);
     assert_eq!(t["tool_calls"], 1);
     assert_eq!(t["status"], "error");
+}
+
+#[test]
+fn the_opentelemetry_sdk_exports_over_http_into_import_listen() {
+    let Some(py) = python("opentelemetry.exporter.otlp.proto.http") else {
+        common::skipped(
+            "the OpenTelemetry SDK and OTLP/HTTP exporter are not installed in target/pyvenv (.ci/run installs them)",
+        );
+        return;
+    };
+    sdk_into_import_listen(&py, "http");
+}
+
+#[test]
+fn the_opentelemetry_sdk_exports_over_grpc_into_import_listen() {
+    let Some(py) = python("opentelemetry.exporter.otlp.proto.grpc") else {
+        common::skipped(
+            "the OpenTelemetry SDK's OTLP/gRPC exporter is not installed in target/pyvenv (.ci/run installs it)",
+        );
+        return;
+    };
+    sdk_into_import_listen(&py, "grpc");
 }

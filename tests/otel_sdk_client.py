@@ -1,17 +1,22 @@
 """Sends one GenAI agent run (agent -> chat -> failed tool call) with the real
-OpenTelemetry Python SDK and its OTLP/HTTP protobuf exporter to ENDPOINT, then
-flushes. Usage: python otel_sdk_client.py http://127.0.0.1:PORT"""
+OpenTelemetry Python SDK and its OTLP exporter (protobuf over HTTP, or gRPC) to
+ENDPOINT, then flushes. Usage: python otel_sdk_client.py http|grpc http://127.0.0.1:PORT"""
 import sys
 
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-endpoint = sys.argv[1].rstrip("/") + "/v1/traces"
+protocol, endpoint = sys.argv[1], sys.argv[2].rstrip("/")
+if protocol == "grpc":
+    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+    exporter = OTLPSpanExporter(endpoint=endpoint, insecure=True)
+else:
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    exporter = OTLPSpanExporter(endpoint=endpoint + "/v1/traces")
 provider = TracerProvider(resource=Resource.create({"service.name": "sdk-agent"}))
-provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
+provider.add_span_processor(BatchSpanProcessor(exporter))
 tracer = provider.get_tracer("agent.sdk.test", "1.0")
 
 with tracer.start_as_current_span("invoke_agent support", attributes={

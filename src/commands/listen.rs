@@ -17,17 +17,33 @@ const FLUSH_EVERY: Duration = Duration::from_secs(1);
 /// Spans waiting to be written beyond which the receiver answers 503 (retry later).
 const MAX_WAITING_SPANS: usize = 1_000_000;
 
-/// Listen options from `--listen ADDR` and the token flag (or AGTRACE_LISTEN_TOKEN);
-/// warns on stderr when the address is not loopback.
-pub(super) fn options(addr: &str, token: Option<&str>) -> Result<ListenOptions, CommandError> {
-    let addr = crate::live::parse_addr(addr).map_err(CommandError::Usage)?;
-    if !crate::live::is_loopback(&addr) {
-        let _ = writeln!(
-            io::stderr(),
-            "agtrace: warning: listening on {addr}, not loopback: anyone who can reach it can send spans (--listen-token requires a bearer token)"
-        );
+/// Listen options from `--listen ADDR`, `--grpc-listen` and the token flag (or
+/// AGTRACE_LISTEN_TOKEN); warns on stderr when an address is not loopback.
+pub(super) fn options(
+    addr: &str,
+    grpc: Option<&str>,
+    token: Option<&str>,
+) -> Result<ListenOptions, CommandError> {
+    let http = crate::live::parse_addr(addr).map_err(CommandError::Usage)?;
+    let grpc = match grpc.map(str::trim) {
+        Some("off") => None,
+        Some(g) => Some(crate::live::parse_addr(g).map_err(CommandError::Usage)?),
+        None => {
+            let mut g = http;
+            g.set_port(http.port().saturating_sub(1));
+            Some(g)
+        }
+    };
+    for a in std::iter::once(http).chain(grpc) {
+        if !crate::live::is_loopback(&a) {
+            let _ = writeln!(
+                io::stderr(),
+                "agtrace: warning: listening on {a}, not loopback: anyone who can reach it can send spans (--listen-token requires a bearer token)"
+            );
+        }
     }
-    let mut opts = ListenOptions::new(addr);
+    let mut opts = ListenOptions::new(http);
+    opts.grpc_addr = grpc;
     opts.token = token
         .map(str::to_owned)
         .or_else(|| std::env::var("AGTRACE_LISTEN_TOKEN").ok())
@@ -39,7 +55,7 @@ pub(super) fn options(addr: &str, token: Option<&str>) -> Result<ListenOptions, 
 /// SIGHUP, writing a batch every second (or every 50,000 spans); the last batch is
 /// flushed before it reports and exits.
 pub(super) fn import(a: &ImportArgs, addr: &str) -> Result<(), CommandError> {
-    let opts = options(addr, a.listen_token.as_deref())?;
+    let opts = options(addr, a.grpc_listen.as_deref(), a.listen_token.as_deref())?;
     let load = load_options(&a.load)?;
     let (tx, rx) = mpsc::channel::<Received>();
     let waiting = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -67,8 +83,8 @@ pub(super) fn import(a: &ImportArgs, addr: &str) -> Result<(), CommandError> {
     }
     let _ = writeln!(
         io::stderr(),
-        "agtrace: receiving OTLP/HTTP on {} (POST /v1/traces, /v1/logs) into {}; SIGTERM or Ctrl-C stops",
-        receiver.endpoint(),
+        "agtrace: receiving OTLP on {} (HTTP: POST /v1/traces, /v1/logs) into {}; SIGTERM or Ctrl-C stops",
+        receiver.endpoints(),
         a.db.display()
     );
     let mut pending: Vec<Batch> = Vec::new();

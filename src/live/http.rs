@@ -249,12 +249,7 @@ async fn handle(
         Ok(r) => r,
         Err(message) => return error(StatusCode::BAD_REQUEST, enc, 3, &message),
     };
-    let warnings: Vec<String> = received
-        .batch
-        .warnings
-        .iter()
-        .map(|w| w.message.clone())
-        .collect();
+    let (count, message) = rejected(&received);
     if !sink(received) {
         let mut r = error(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -266,23 +261,23 @@ async fn handle(
             .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
         return r;
     }
-    reply(StatusCode::OK, enc, success_body(signal, enc, &warnings))
+    reply(
+        StatusCode::OK,
+        enc,
+        success_body(signal, enc, count, &message),
+    )
 }
 
 /// The export response: empty, or a partial success carrying the decoders'
 /// warnings (spans with unreadable ids are dropped and counted there).
-fn success_body(signal: Signal, enc: Encoding, warnings: &[String]) -> Vec<u8> {
+fn success_body(signal: Signal, enc: Encoding, rejected: i64, message: &str) -> Vec<u8> {
     use opentelemetry_proto::tonic::collector::logs::v1::{
         ExportLogsPartialSuccess, ExportLogsServiceResponse,
     };
     use opentelemetry_proto::tonic::collector::trace::v1::{
         ExportTracePartialSuccess, ExportTraceServiceResponse,
     };
-    let message = warnings.join("; ");
-    let rejected = warnings
-        .iter()
-        .filter_map(|w| rejected_count(w))
-        .sum::<i64>();
+    let message = message.to_owned();
     match (enc, signal) {
         (Encoding::Json, _) if message.is_empty() => b"{}".to_vec(),
         (Encoding::Json, Signal::Traces) => serde_json::json!({
@@ -322,6 +317,56 @@ fn rejected_count(w: &str) -> Option<i64> {
     digits.parse().ok()
 }
 
+/// One request's decoded spans as one batch (a decoder running on one thread gives
+/// one batch; more are merged here).
+pub(super) fn received_spans(decoded: crate::decode::Decoded) -> Received {
+    let mut batches = decoded.batches.into_iter();
+    let mut batch = batches.next().unwrap_or_default();
+    let rest: Vec<Batch> = batches.collect();
+    let spans = batch.spans.len() + rest.iter().map(|b| b.spans.len()).sum::<usize>();
+    if !rest.is_empty() {
+        let set = crate::model::TraceSet::build(
+            std::iter::once(batch).chain(rest).collect(),
+            Vec::new(),
+            Vec::new(),
+        );
+        batch = set.into_batch();
+    }
+    Received {
+        batch,
+        spans,
+        log_records: 0,
+    }
+}
+
+/// A `/v1/logs` request's log records that name spans, as a batch of log events.
+pub(super) fn received_logs(events: Vec<crate::model::LogEvent>) -> Received {
+    let n = events.len();
+    Received {
+        batch: Batch {
+            log_events: events,
+            ..Batch::default()
+        },
+        spans: 0,
+        log_records: n,
+    }
+}
+
+/// The number of records the decoders' warnings say were dropped, and the
+/// warnings as one message (for `partial_success`).
+pub(super) fn rejected(r: &Received) -> (i64, String) {
+    let warnings: Vec<&str> = r
+        .batch
+        .warnings
+        .iter()
+        .map(|w| w.message.as_str())
+        .collect();
+    (
+        warnings.iter().filter_map(|w| rejected_count(w)).sum(),
+        warnings.join("; "),
+    )
+}
+
 /// Decodes one request body with the file decoders.
 fn decode(signal: Signal, enc: Encoding, buf: &mut [u8]) -> Result<Received, String> {
     const NAME: &str = "OTLP/HTTP";
@@ -330,40 +375,15 @@ fn decode(signal: Signal, enc: Encoding, buf: &mut [u8]) -> Result<Received, Str
             let decoded = match enc {
                 Encoding::Proto => crate::decode::otlp_proto::decode(buf, 0, NAME, 1),
                 Encoding::Json => {
-                    if serde_json::from_slice::<serde::de::IgnoredAny>(buf).is_err()
-                        && !buf.is_empty()
-                    {
-                        let e = serde_json::from_slice::<serde::de::IgnoredAny>(buf)
-                            .err()
-                            .map(|e| e.to_string())
-                            .unwrap_or_default();
-                        return Err(format!("the body is not JSON: {e}"));
+                    if !buf.is_empty() {
+                        serde_json::from_slice::<serde::de::IgnoredAny>(buf)
+                            .map_err(|e| format!("the body is not JSON: {e}"))?;
                     }
                     crate::decode::otlp_json::decode(buf, 0, NAME, 1)
                 }
             }
             .map_err(|e| format!("the body is not an OTLP ExportTraceServiceRequest: {e}"))?;
-            let mut batch = Batch::default();
-            let mut batches = decoded.batches.into_iter();
-            if let Some(first) = batches.next() {
-                batch = first;
-            }
-            let rest: Vec<Batch> = batches.collect();
-            let spans = batch.spans.len() + rest.iter().map(|b| b.spans.len()).sum::<usize>();
-            if !rest.is_empty() {
-                // One decoding thread gives one batch; more are merged on arrival.
-                let set = crate::model::TraceSet::build(
-                    std::iter::once(batch).chain(rest).collect(),
-                    Vec::new(),
-                    Vec::new(),
-                );
-                batch = set.into_batch();
-            }
-            Ok(Received {
-                batch,
-                spans,
-                log_records: 0,
-            })
+            Ok(received_spans(decoded))
         }
         Signal::Logs => {
             let events = match enc {
@@ -375,15 +395,7 @@ fn decode(signal: Signal, enc: Encoding, buf: &mut [u8]) -> Result<Received, Str
                     crate::decode::otlp_logs::span_events(buf)
                 }
             };
-            let n = events.len();
-            Ok(Received {
-                batch: Batch {
-                    log_events: events,
-                    ..Batch::default()
-                },
-                spans: 0,
-                log_records: n,
-            })
+            Ok(received_logs(events))
         }
     }
 }

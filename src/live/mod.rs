@@ -4,6 +4,7 @@
 //! which grows its set in place, or a store. Everything here runs on its own thread
 //! with its own small runtime; the sink decides about backpressure.
 
+pub mod grpc;
 pub mod http;
 
 use crate::model::Batch;
@@ -13,6 +14,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The OTLP/HTTP port of the specification.
 pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:4318";
+/// The OTLP/gRPC port of the specification.
+pub const DEFAULT_GRPC_ADDR: &str = "127.0.0.1:4317";
 
 /// Largest request body accepted (compressed, as sent): 413 above it.
 pub const MAX_BODY_BYTES: usize = 32 << 20;
@@ -22,8 +25,10 @@ pub const MAX_DECODED_BYTES: usize = 256 << 20;
 /// How the receiver listens.
 #[derive(Clone, Debug)]
 pub struct ListenOptions {
-    /// Where.
+    /// Where OTLP/HTTP listens.
     pub addr: SocketAddr,
+    /// Where OTLP/gRPC listens (none: no gRPC).
+    pub grpc_addr: Option<SocketAddr>,
     /// When set, requests must carry `Authorization: Bearer TOKEN`.
     pub token: Option<String>,
     /// Body limit (as sent).
@@ -37,6 +42,7 @@ impl ListenOptions {
     pub fn new(addr: SocketAddr) -> ListenOptions {
         ListenOptions {
             addr,
+            grpc_addr: None,
             token: None,
             max_body: MAX_BODY_BYTES,
             max_decoded: MAX_DECODED_BYTES,
@@ -82,8 +88,10 @@ impl Stats {
 /// A running receiver.
 #[derive(Clone, Debug)]
 pub struct Receiver {
-    /// Where it listens (the port chosen when 0 was asked for).
+    /// Where OTLP/HTTP listens (the port chosen when 0 was asked for).
     pub addr: SocketAddr,
+    /// Where OTLP/gRPC listens, when it does.
+    pub grpc_addr: Option<SocketAddr>,
     /// Its counters.
     pub stats: Arc<Stats>,
 }
@@ -92,6 +100,14 @@ impl Receiver {
     /// The endpoint to give SDKs: `OTEL_EXPORTER_OTLP_ENDPOINT=…`.
     pub fn endpoint(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Both endpoints, for the header: `http://…:4318 · grpc …:4317`.
+    pub fn endpoints(&self) -> String {
+        match self.grpc_addr {
+            Some(g) => format!("{} · grpc {g}", self.endpoint()),
+            None => self.endpoint(),
+        }
     }
 }
 
@@ -119,15 +135,24 @@ pub fn parse_addr(text: &str) -> Result<SocketAddr, String> {
         .ok_or_else(|| format!("--listen {t:?}: no address"))
 }
 
-/// Starts the OTLP/HTTP receiver on its own thread. The socket is bound before
-/// this returns, so a port in use is an error here, not later.
+/// Starts the OTLP/HTTP (and, when asked, OTLP/gRPC) receiver on its own thread.
+/// The sockets are bound before this returns, so a port in use is an error here,
+/// not later.
 pub fn listen(opts: ListenOptions, sink: Sink) -> std::io::Result<Receiver> {
-    let std_listener = std::net::TcpListener::bind(opts.addr)?;
-    std_listener.set_nonblocking(true)?;
+    let bind = |a: SocketAddr| -> std::io::Result<std::net::TcpListener> {
+        let l = std::net::TcpListener::bind(a)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{a}: {e}")))?;
+        l.set_nonblocking(true)?;
+        Ok(l)
+    };
+    let std_listener = bind(opts.addr)?;
+    let grpc_listener = opts.grpc_addr.map(bind).transpose()?;
     let addr = std_listener.local_addr()?;
+    let grpc_addr = grpc_listener.as_ref().map(|l| l.local_addr()).transpose()?;
     let stats = Arc::new(Stats::default());
     let receiver = Receiver {
         addr,
+        grpc_addr,
         stats: stats.clone(),
     };
     let counted: Sink = {
@@ -149,10 +174,17 @@ pub fn listen(opts: ListenOptions, sink: Sink) -> std::io::Result<Receiver> {
         .name("otlp-http".into())
         .spawn(move || {
             rt.block_on(async move {
+                let opts = Arc::new(opts);
+                if let Some(g) = grpc_listener
+                    && let Ok(g) = tokio::net::TcpListener::from_std(g)
+                {
+                    let (opts, sink) = (opts.clone(), counted.clone());
+                    tokio::spawn(async move { grpc::serve(g, &opts, sink).await });
+                }
                 let Ok(listener) = tokio::net::TcpListener::from_std(std_listener) else {
                     return;
                 };
-                http::serve(listener, Arc::new(opts), counted, stats).await;
+                http::serve(listener, opts, counted, stats).await;
             });
         })?;
     Ok(receiver)

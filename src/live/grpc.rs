@@ -1,0 +1,114 @@
+//! OTLP/gRPC: `TraceService/Export` and `LogsService/Export` (tonic, with the
+//! opentelemetry-proto service definitions), gzip accepted. A request is decoded by
+//! the same protobuf readers as files (re-encoded to its wire bytes first, so both
+//! transports read spans exactly alike); `UNAVAILABLE` when the sink is behind
+//! (exporters retry it), `INVALID_ARGUMENT` for data that does not decode.
+
+use super::http::{received_logs, received_spans, rejected};
+use super::{ListenOptions, Sink};
+use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{
+    LogsService, LogsServiceServer,
+};
+use opentelemetry_proto::tonic::collector::logs::v1::{
+    ExportLogsPartialSuccess, ExportLogsServiceRequest, ExportLogsServiceResponse,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
+    TraceService, TraceServiceServer,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
+use prost::Message as _;
+use tonic::codec::CompressionEncoding;
+use tonic::{Request, Response, Status};
+
+struct Receiver {
+    sink: Sink,
+    token: Option<String>,
+}
+
+impl Receiver {
+    fn check_token<T>(&self, req: &Request<T>) -> Result<(), Status> {
+        let Some(token) = &self.token else {
+            return Ok(());
+        };
+        let given = req
+            .metadata()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if given.is_some_and(|g| g.trim() == token) {
+            Ok(())
+        } else {
+            Err(Status::unauthenticated(
+                "this receiver wants authorization: Bearer <token> (--listen-token)",
+            ))
+        }
+    }
+}
+
+const BEHIND: &str = "agtrace is behind (or paused with a full buffer); retry";
+
+#[tonic::async_trait]
+impl TraceService for Receiver {
+    async fn export(
+        &self,
+        request: Request<ExportTraceServiceRequest>,
+    ) -> Result<Response<ExportTraceServiceResponse>, Status> {
+        self.check_token(&request)?;
+        let bytes = request.into_inner().encode_to_vec();
+        let decoded = crate::decode::otlp_proto::decode(&bytes, 0, "OTLP/gRPC", 1)
+            .map_err(|e| Status::invalid_argument(format!("not OTLP trace data: {e}")))?;
+        let received = received_spans(decoded);
+        let (count, message) = rejected(&received);
+        if !(self.sink)(received) {
+            return Err(Status::unavailable(BEHIND));
+        }
+        Ok(Response::new(ExportTraceServiceResponse {
+            partial_success: (!message.is_empty()).then_some(ExportTracePartialSuccess {
+                rejected_spans: count,
+                error_message: message,
+            }),
+        }))
+    }
+}
+
+#[tonic::async_trait]
+impl LogsService for Receiver {
+    async fn export(
+        &self,
+        request: Request<ExportLogsServiceRequest>,
+    ) -> Result<Response<ExportLogsServiceResponse>, Status> {
+        self.check_token(&request)?;
+        let bytes = request.into_inner().encode_to_vec();
+        let events = crate::decode::otlp_logs::proto_span_events(&bytes)
+            .ok_or_else(|| Status::invalid_argument("not OTLP log data"))?;
+        if !(self.sink)(received_logs(events)) {
+            return Err(Status::unavailable(BEHIND));
+        }
+        Ok(Response::new(ExportLogsServiceResponse {
+            partial_success: None::<ExportLogsPartialSuccess>,
+        }))
+    }
+}
+
+/// Serves both services on `listener` until it fails.
+pub async fn serve(listener: tokio::net::TcpListener, opts: &ListenOptions, sink: Sink) {
+    let traces = TraceServiceServer::new(Receiver {
+        sink: sink.clone(),
+        token: opts.token.clone(),
+    })
+    .accept_compressed(CompressionEncoding::Gzip)
+    .max_decoding_message_size(opts.max_decoded);
+    let logs = LogsServiceServer::new(Receiver {
+        sink,
+        token: opts.token.clone(),
+    })
+    .accept_compressed(CompressionEncoding::Gzip)
+    .max_decoding_message_size(opts.max_decoded);
+    let _ = tonic::transport::Server::builder()
+        .add_service(traces)
+        .add_service(logs)
+        .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener))
+        .await;
+}
