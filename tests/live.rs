@@ -484,3 +484,46 @@ fn the_opentelemetry_sdk_exports_over_grpc_into_import_listen() {
     };
     sdk_into_import_listen(&py, "grpc");
 }
+
+#[test]
+fn past_the_span_cap_the_oldest_traces_are_evicted_whole_and_counted() {
+    use agtrace::tui::app::App;
+    use agtrace::tui::live::LiveState;
+    let mut b = fixture_bytes("agent-incident.otlp.json");
+    let d = agtrace::decode::otlp_json::decode(&mut b, 0, "t", 1).expect("decodes");
+    let batch = d.batches.into_iter().next().expect("a batch");
+    let receiver = agtrace::live::Receiver {
+        addr: "127.0.0.1:4318".parse().expect("addr"),
+        grpc_addr: None,
+        stats: Arc::default(),
+    };
+    let mut app = App::with_set(agtrace::model::TraceSet::default(), "live".into());
+    app.live = Some(LiveState::new(
+        receiver,
+        Arc::default(),
+        10,
+        Arc::new(agtrace::semconv::PriceTable::bundled()),
+    ));
+    app.live_received(Received {
+        spans: batch.spans.len(),
+        batch,
+        log_records: 0,
+    });
+    app.live_merge();
+    let set = &app.shared.set;
+    assert!(set.spans.len() <= 10, "{} spans kept", set.spans.len());
+    // The newest traces stay, whole.
+    let mut names: Vec<&str> = set.traces.iter().map(|t| set.str(t.root_name)).collect();
+    names.sort();
+    assert_eq!(names, ["RAGChain", "invoke_agent research"]);
+    for t in &set.traces {
+        assert_eq!(t.span_count as usize, set.trace_spans(t).len());
+    }
+    assert_eq!(app.live.as_ref().expect("live").evicted_traces, 2);
+    let mut term =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 10)).expect("terminal");
+    let theme = agtrace::tui::theme::Theme::plain();
+    term.draw(|f| agtrace::tui::view::render(&mut app, f, &theme))
+        .expect("draw");
+    assert!(term.backend().to_string().contains("2 evicted"));
+}
