@@ -307,11 +307,27 @@ fn halves() -> (Vec<u8>, Vec<u8>) {
     )
 }
 
+/// An explorer with an empty set and live state keeping at most `max_spans`.
+fn live_app(max_spans: usize) -> agtrace::tui::app::App {
+    let receiver = agtrace::live::Receiver {
+        addr: "127.0.0.1:4318".parse().expect("addr"),
+        grpc_addr: None,
+        stats: Arc::default(),
+    };
+    let mut app =
+        agtrace::tui::app::App::with_set(agtrace::model::TraceSet::default(), "live".into());
+    app.live = Some(agtrace::tui::live::LiveState::new(
+        receiver,
+        Arc::default(),
+        max_spans,
+        Arc::new(agtrace::semconv::PriceTable::bundled()),
+    ));
+    app
+}
+
 #[test]
 fn the_explorer_grows_in_place_keeping_its_selection() {
-    use agtrace::tui::app::App;
     use agtrace::tui::keymap::Action;
-    use agtrace::tui::live::LiveState;
     let decode = |mut b: Vec<u8>| -> Received {
         let d = agtrace::decode::otlp_json::decode(&mut b, 0, "t", 1).expect("decodes");
         let batch = d.batches.into_iter().next().expect("a batch");
@@ -322,18 +338,7 @@ fn the_explorer_grows_in_place_keeping_its_selection() {
         }
     };
     let (first, second) = halves();
-    let receiver = agtrace::live::Receiver {
-        addr: "127.0.0.1:4318".parse().expect("addr"),
-        grpc_addr: None,
-        stats: Arc::default(),
-    };
-    let mut app = App::with_set(agtrace::model::TraceSet::default(), "live".into());
-    app.live = Some(LiveState::new(
-        receiver,
-        Arc::default(),
-        1_000_000,
-        Arc::new(agtrace::semconv::PriceTable::bundled()),
-    ));
+    let mut app = live_app(1_000_000);
     app.live_received(decode(first));
     app.live_merge();
     assert_eq!(app.shared.set.traces.len(), 4);
@@ -487,23 +492,10 @@ fn the_opentelemetry_sdk_exports_over_grpc_into_import_listen() {
 
 #[test]
 fn past_the_span_cap_the_oldest_traces_are_evicted_whole_and_counted() {
-    use agtrace::tui::app::App;
-    use agtrace::tui::live::LiveState;
     let mut b = fixture_bytes("agent-incident.otlp.json");
     let d = agtrace::decode::otlp_json::decode(&mut b, 0, "t", 1).expect("decodes");
     let batch = d.batches.into_iter().next().expect("a batch");
-    let receiver = agtrace::live::Receiver {
-        addr: "127.0.0.1:4318".parse().expect("addr"),
-        grpc_addr: None,
-        stats: Arc::default(),
-    };
-    let mut app = App::with_set(agtrace::model::TraceSet::default(), "live".into());
-    app.live = Some(LiveState::new(
-        receiver,
-        Arc::default(),
-        10,
-        Arc::new(agtrace::semconv::PriceTable::bundled()),
-    ));
+    let mut app = live_app(10);
     app.live_received(Received {
         spans: batch.spans.len(),
         batch,
