@@ -62,17 +62,36 @@ impl Tmux {
 
     /// Waits until the pane shows `needle`, returning the pane.
     fn wait_for(&self, needle: &str) -> String {
+        self.wait_until(needle, |pane| pane.contains(needle))
+    }
+
+    /// Waits until `ready` holds for the pane, returning the pane.
+    fn wait_until(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
             let pane = self.capture();
-            if pane.contains(needle) {
+            if ready(&pane) {
                 return pane;
             }
             if start.elapsed() > Duration::from_secs(15) {
-                panic!("timed out waiting for {needle:?}; the pane shows:\n{pane}");
+                panic!("timed out waiting for {what}; the pane shows:\n{pane}");
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// Waits until the shell shows a fresh prompt (the explorer has exited, so what
+    /// is typed next goes to the shell, not to the explorer's key reader).
+    fn wait_for_prompt(&self) -> String {
+        self.wait_until("the shell's prompt", |pane| {
+            pane.lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .is_some_and(|l| {
+                    let l = l.trim_end();
+                    l.ends_with('#') || l.ends_with('$')
+                })
+        })
     }
 }
 
@@ -124,6 +143,7 @@ fn explore(t: &Tmux) {
     assert!(!pane.contains("RAGChain"), "{pane}");
     // q leaves the explorer and the shell works again (terminal restored).
     t.keys(&["q"]);
+    t.wait_for_prompt();
     t.typed("echo shell-ok-$((6*7))");
     t.keys(&["Enter"]);
     let pane = t.wait_for("shell-ok-42");
@@ -217,6 +237,7 @@ fn sigterm_and_sighup_restore_the_terminal() {
         assert!(ok.success());
         // Alternate screen off, mouse tracking off, cursor shown.
         t.wait_flags((false, false, true));
+        t.wait_for_prompt();
         t.typed("echo shell-ok-$((6*7))");
         t.keys(&["Enter"]);
         t.wait_for("shell-ok-42");
