@@ -166,33 +166,30 @@ const MAX_FINDING_SPANS: usize = 10;
 /// A finding as an answer row: its first span ids, and how many it points at.
 fn finding_row(f: &crate::model::Finding) -> Value {
     let mut v = crate::analysis::findings::finding_json(f);
-    if let Some(ids) = v.get_mut("span_ids").and_then(Value::as_array_mut) {
-        let n = ids.len();
-        ids.truncate(MAX_FINDING_SPANS);
-        if n > MAX_FINDING_SPANS
-            && let Some(o) = v.as_object_mut()
-        {
-            o.insert("span_count".into(), json!(n));
-        }
-    }
+    cap_span_ids(&mut v);
     v
+}
+
+/// Cuts a finding object's `span_ids` to [`MAX_FINDING_SPANS`], counting them in
+/// `span_count` when there were more.
+fn cap_span_ids(f: &mut Value) {
+    let Some(ids) = f.get_mut("span_ids").and_then(Value::as_array_mut) else {
+        return;
+    };
+    let n = ids.len();
+    ids.truncate(MAX_FINDING_SPANS);
+    if n > MAX_FINDING_SPANS
+        && let Some(o) = f.as_object_mut()
+    {
+        o.insert("span_count".into(), json!(n));
+    }
 }
 
 /// A trace as an answer row: `ls --json`'s object, its findings' span lists capped.
 fn trace_row(set: &TraceSet, tr: &crate::model::Trace) -> Value {
     let mut v = crate::analysis::json::trace_json(set, tr);
     if let Some(found) = v.get_mut("findings").and_then(Value::as_array_mut) {
-        for f in found {
-            if let Some(ids) = f.get_mut("span_ids").and_then(Value::as_array_mut) {
-                let n = ids.len();
-                ids.truncate(MAX_FINDING_SPANS);
-                if n > MAX_FINDING_SPANS
-                    && let Some(o) = f.as_object_mut()
-                {
-                    o.insert("span_count".into(), json!(n));
-                }
-            }
-        }
+        found.iter_mut().for_each(cap_span_ids);
     }
     compact(v)
 }

@@ -10,18 +10,12 @@ use crate::query::filter::Filter;
 use crate::redact::Redactor;
 use crate::sanitize::sanitize;
 use std::io::{self, IsTerminal as _, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The redactor the flags ask for: built-in rules, the user's file, content kept or not.
 pub(super) fn redactor(a: &RedactArgs) -> Result<Redactor, CommandError> {
-    let file = a
-        .redact_rules
-        .clone()
-        .or_else(|| std::env::var_os("AGTRACE_REDACT_RULES").map(PathBuf::from));
-    let r = match file {
-        Some(p) => Redactor::with_file(&p).map_err(|e| CommandError::Usage(e.to_string()))?,
-        None => Redactor::builtin(),
-    };
+    let r = Redactor::configured(a.redact_rules.as_deref())
+        .map_err(|e| CommandError::Usage(e.to_string()))?;
     Ok(r.keep_content(a.keep_content))
 }
 

@@ -59,17 +59,10 @@ pub(super) fn import(a: &ImportArgs, addr: &str) -> Result<(), CommandError> {
     let load = load_options(&a.load)?;
     let (tx, rx) = mpsc::channel::<Received>();
     let waiting = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let sink: crate::live::Sink = {
-        let waiting = waiting.clone();
-        let tx = std::sync::Mutex::new(tx);
-        Arc::new(move |r: Received| {
-            if waiting.load(Ordering::Relaxed) + r.spans > MAX_WAITING_SPANS {
-                return false;
-            }
-            waiting.fetch_add(r.spans, Ordering::Relaxed);
-            tx.lock().is_ok_and(|tx| tx.send(r).is_ok())
-        })
-    };
+    let tx = std::sync::Mutex::new(tx);
+    let sink = crate::live::bounded_sink(waiting.clone(), MAX_WAITING_SPANS, move |r| {
+        tx.lock().is_ok_and(|tx| tx.send(r).is_ok())
+    });
     let receiver = crate::live::listen(opts, sink)
         .map_err(|e| CommandError::Usage(format!("--listen: {e}")))?;
     let stop = Arc::new(AtomicBool::new(false));

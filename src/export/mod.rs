@@ -135,7 +135,7 @@ pub fn write(
                     })
                     .collect();
                 let line = serde_json::json!({ "resourceSpans": groups });
-                crate::render::write_json_line(&mut &mut *out, &line)?;
+                crate::render::write_json_line(out, &line)?;
                 written += end - start;
                 progress(written);
                 start = end;

@@ -54,9 +54,7 @@ impl<'a> Encoder<'a> {
             AttrValue::Double(d) => Some(Value::DoubleValue(*d)),
             AttrValue::Bytes(b) => Some(match self.redactor {
                 // Opaque bytes cannot be checked: they go when redacting.
-                Some(_) if !b.is_empty() => {
-                    Value::StringValue(format!("[redacted bytes, {} bytes]", b.len()))
-                }
+                Some(r) if !b.is_empty() => Value::StringValue(r.bytes(b.len())),
                 _ => Value::BytesValue(b.to_vec()),
             }),
             AttrValue::Array(items) => Some(Value::ArrayValue(ArrayValue {

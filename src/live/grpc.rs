@@ -35,9 +35,8 @@ impl Receiver {
         let given = req
             .metadata()
             .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        if given.is_some_and(|g| g.trim() == token) {
+            .and_then(|v| v.to_str().ok());
+        if super::authorized(given, token) {
             Ok(())
         } else {
             Err(Status::unauthenticated(
@@ -46,8 +45,6 @@ impl Receiver {
         }
     }
 }
-
-const BEHIND: &str = "agtrace is behind (or paused with a full buffer); retry";
 
 #[tonic::async_trait]
 impl TraceService for Receiver {
@@ -62,7 +59,7 @@ impl TraceService for Receiver {
         let received = received_spans(decoded);
         let (count, message) = rejected(&received);
         if !(self.sink)(received) {
-            return Err(Status::unavailable(BEHIND));
+            return Err(Status::unavailable(super::BEHIND));
         }
         Ok(Response::new(ExportTraceServiceResponse {
             partial_success: (!message.is_empty()).then_some(ExportTracePartialSuccess {
@@ -84,7 +81,7 @@ impl LogsService for Receiver {
         let events = crate::decode::otlp_logs::proto_span_events(&bytes)
             .ok_or_else(|| Status::invalid_argument("not OTLP log data"))?;
         if !(self.sink)(received_logs(events)) {
-            return Err(Status::unavailable(BEHIND));
+            return Err(Status::unavailable(super::BEHIND));
         }
         Ok(Response::new(ExportLogsServiceResponse {
             partial_success: None::<ExportLogsPartialSuccess>,

@@ -153,13 +153,11 @@ async fn handle(
         return r;
     }
     if let Some(token) = &opts.token {
-        let ok = req
+        let given = req
             .headers()
             .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .is_some_and(|t| constant_time_eq(t.trim().as_bytes(), token.as_bytes()));
-        if !ok {
+            .and_then(|v| v.to_str().ok());
+        if !super::authorized(given, token) {
             return error(
                 StatusCode::UNAUTHORIZED,
                 err_enc,
@@ -251,12 +249,7 @@ async fn handle(
     };
     let (count, message) = rejected(&received);
     if !sink(received) {
-        let mut r = error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            enc,
-            14,
-            "agtrace is behind (or paused with a full buffer); retry",
-        );
+        let mut r = error(StatusCode::SERVICE_UNAVAILABLE, enc, 14, super::BEHIND);
         r.headers_mut()
             .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
         return r;
@@ -414,12 +407,4 @@ fn gunzip(body: &[u8], max: usize) -> Result<Vec<u8>, Gunzip> {
         return Err(Gunzip::TooLarge);
     }
     Ok(out)
-}
-
-/// Compares without an early exit (the token is a secret).
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -122,8 +122,8 @@ pub fn parse_addr(text: &str) -> Result<SocketAddr, String> {
         format!("127.0.0.1:{port}")
     } else if t.chars().all(|c| c.is_ascii_digit()) {
         format!("127.0.0.1:{t}")
-    } else if t.parse::<std::net::IpAddr>().is_ok() {
-        SocketAddr::new(t.parse().map_err(|e| format!("{e}"))?, 4318).to_string()
+    } else if let Ok(ip) = t.parse::<std::net::IpAddr>() {
+        return Ok(SocketAddr::new(ip, 4318));
     } else if !t.contains(':') {
         format!("{t}:4318")
     } else {
@@ -188,6 +188,37 @@ pub fn listen(opts: ListenOptions, sink: Sink) -> std::io::Result<Receiver> {
             });
         })?;
     Ok(receiver)
+}
+
+/// Whether an `Authorization` header value carries the receiver's bearer token
+/// (compared without an early exit: the token is a secret). Both transports ask.
+pub(crate) fn authorized(header: Option<&str>, token: &str) -> bool {
+    let Some(given) = header.and_then(|v| v.strip_prefix("Bearer ")) else {
+        return false;
+    };
+    let (a, b) = (given.trim().as_bytes(), token.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// What a refused request is told when the sink is behind (HTTP 503, gRPC
+/// UNAVAILABLE: both are retried by exporters).
+pub(crate) const BEHIND: &str = "agtrace is behind (or paused with a full buffer); retry";
+
+/// A sink that hands each request to `send` unless more than `max` spans already
+/// wait (counted in `waiting`, which the consumer decreases as it takes them):
+/// the backpressure of the explorer and of `import --listen`.
+pub fn bounded_sink(
+    waiting: Arc<std::sync::atomic::AtomicUsize>,
+    max: usize,
+    send: impl Fn(Received) -> bool + Send + Sync + 'static,
+) -> Sink {
+    Arc::new(move |r: Received| {
+        if waiting.load(Ordering::Relaxed) + r.spans > max {
+            return false;
+        }
+        waiting.fetch_add(r.spans, Ordering::Relaxed);
+        send(r)
+    })
 }
 
 /// True for loopback addresses (binding anything else warns: anyone who can reach

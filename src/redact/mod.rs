@@ -70,6 +70,16 @@ impl Redactor {
         Ok(r)
     }
 
+    /// The redactor configured for this run: the built-in rules extended by `file`,
+    /// else by the file AGTRACE_REDACT_RULES names, else the built-in rules alone.
+    pub fn configured(file: Option<&std::path::Path>) -> Result<Redactor, RulesError> {
+        let from_env = std::env::var_os("AGTRACE_REDACT_RULES").map(std::path::PathBuf::from);
+        match file.or(from_env.as_deref()) {
+            Some(p) => Redactor::with_file(p),
+            None => Ok(Redactor::builtin()),
+        }
+    }
+
     /// Keeps message and tool payload content (patterns still apply inside it).
     pub fn keep_content(mut self, keep: bool) -> Redactor {
         self.keep_content = keep;
@@ -153,6 +163,11 @@ impl Redactor {
             return Cow::Owned(content::placeholder(v, self));
         }
         self.text(v)
+    }
+
+    /// What replaces an opaque bytes value (its content cannot be checked).
+    pub fn bytes(&self, len: usize) -> String {
+        format!("[redacted bytes, {len} bytes]")
     }
 
     /// An integer value of attribute `key`: card numbers stored as integers are

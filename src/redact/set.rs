@@ -30,9 +30,7 @@ fn value(strings: &mut Interner, r: &Redactor, key: &str, v: &AttrValue) -> Attr
             Some(m) => AttrValue::string(strings, &m),
             None => v.clone(),
         },
-        AttrValue::Bytes(b) if !b.is_empty() => {
-            AttrValue::string(strings, &format!("[redacted bytes, {} bytes]", b.len()))
-        }
+        AttrValue::Bytes(b) if !b.is_empty() => AttrValue::string(strings, &r.bytes(b.len())),
         AttrValue::Array(items) => AttrValue::Array(Box::new(
             items.iter().map(|x| value(strings, r, key, x)).collect(),
         )),

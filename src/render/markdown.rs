@@ -27,11 +27,7 @@ pub struct SummaryRequest<'a> {
 /// Untrusted text for Markdown prose: sanitized, redacted, one line, and with the
 /// characters that would format or link escaped.
 fn prose(s: &str, r: Option<&Redactor>) -> String {
-    let red = match r {
-        Some(r) => r.text(s).into_owned(),
-        None => s.to_owned(),
-    };
-    let one_line = sanitize(&red).replace(['\n', '\r'], " ");
+    let one_line = one_line(s, r);
     let mut out = String::with_capacity(one_line.len());
     for c in one_line.chars() {
         if matches!(
@@ -48,11 +44,16 @@ fn prose(s: &str, r: Option<&Redactor>) -> String {
 /// Untrusted text for an inline code span: sanitized, redacted, one line; a code
 /// span shows backslashes as they are, so backticks become quotes instead.
 fn code(s: &str, r: Option<&Redactor>) -> String {
+    one_line(s, r).replace('`', "'")
+}
+
+/// Untrusted text redacted (when asked), sanitized and on one line.
+fn one_line(s: &str, r: Option<&Redactor>) -> String {
     let red = match r {
-        Some(r) => r.text(s).into_owned(),
-        None => s.to_owned(),
+        Some(r) => r.text(s),
+        None => std::borrow::Cow::Borrowed(s),
     };
-    sanitize(&red).replace(['\n', '\r'], " ").replace('`', "'")
+    sanitize(&red).replace(['\n', '\r'], " ")
 }
 
 /// A fenced block whose fence is longer than any backtick run inside.

@@ -19,7 +19,7 @@ use crate::model::Outcome;
 /// characters; bidirectional overrides are escaped too, so JSON printed to a terminal
 /// cannot reorder what the user sees.
 pub fn write_json_line(
-    out: &mut impl std::io::Write,
+    out: &mut (impl std::io::Write + ?Sized),
     v: &serde_json::Value,
 ) -> std::io::Result<()> {
     let text = v.to_string();

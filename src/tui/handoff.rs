@@ -26,9 +26,7 @@ pub struct Incident {
 /// The redactor of privacy mode and of summaries: the built-in rules and the user's
 /// file (AGTRACE_REDACT_RULES) when it reads.
 pub fn redactor() -> Redactor {
-    std::env::var_os("AGTRACE_REDACT_RULES")
-        .and_then(|p| Redactor::with_file(std::path::Path::new(&p)).ok())
-        .unwrap_or_default()
+    Redactor::configured(None).unwrap_or_default()
 }
 
 impl App {
@@ -94,10 +92,7 @@ impl App {
             if let Screen::Session(x) = screen {
                 let shown = names.next().unwrap_or_default();
                 if let Some(sym) = set.strings.lookup(&shown) {
-                    let (sel, offset) = (x.sel, x.offset);
-                    *x = super::screens::session::SessionScreen::new(set, sym);
-                    x.sel = sel.min(x.rows.len().saturating_sub(1));
-                    x.offset = offset;
+                    x.rebuild(set, sym);
                 }
             }
         }

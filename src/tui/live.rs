@@ -182,10 +182,8 @@ impl App {
             match screen {
                 Screen::Trace(t) if t.local.is_none() => t.regrow(&self.shared),
                 Screen::Session(s) => {
-                    let (sel, offset) = (s.sel, s.offset);
-                    *s = super::screens::session::SessionScreen::new(&self.shared.set, s.session);
-                    s.sel = sel.min(s.rows.len().saturating_sub(1));
-                    s.offset = offset;
+                    let session = s.session;
+                    s.rebuild(&self.shared.set, session);
                 }
                 _ => {}
             }

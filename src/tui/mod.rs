@@ -115,19 +115,11 @@ pub fn run(
     app.shared.keymap = keymap;
     if let Some(l) = listen {
         let pending = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let sink: crate::live::Sink = {
-            let pending = pending.clone();
-            let tx = std::sync::Mutex::new(tx.clone());
-            Arc::new(move |r: crate::live::Received| {
-                use std::sync::atomic::Ordering;
-                if pending.load(Ordering::Relaxed) + r.spans > MAX_PENDING_SPANS {
-                    return false;
-                }
-                pending.fetch_add(r.spans, Ordering::Relaxed);
-                tx.lock()
-                    .is_ok_and(|tx| tx.send(Event::Live(Box::new(r))).is_ok())
-            })
-        };
+        let tx = std::sync::Mutex::new(tx.clone());
+        let sink = crate::live::bounded_sink(pending.clone(), MAX_PENDING_SPANS, move |r| {
+            tx.lock()
+                .is_ok_and(|tx| tx.send(Event::Live(Box::new(r))).is_ok())
+        });
         let receiver = crate::live::listen(l.opts, sink).map_err(RunError::Listen)?;
         app.live = Some(live::LiveState::new(
             receiver,

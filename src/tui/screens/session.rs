@@ -25,6 +25,15 @@ pub struct SessionScreen {
 }
 
 impl SessionScreen {
+    /// The turns of session `s` built again from `set` (its text changed, or it
+    /// grew), keeping the selection and scroll.
+    pub fn rebuild(&mut self, set: &TraceSet, s: Sym) {
+        let (sel, offset) = (self.sel, self.offset);
+        *self = SessionScreen::new(set, s);
+        self.sel = sel.min(self.rows.len().saturating_sub(1));
+        self.offset = offset;
+    }
+
     /// The turns of session `s`.
     pub fn new(set: &TraceSet, s: Sym) -> SessionScreen {
         let rows = set.sessions.get(&s).cloned().unwrap_or_default();
