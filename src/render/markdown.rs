@@ -127,11 +127,18 @@ pub fn summary(set: &TraceSet, req: &SummaryRequest<'_>) -> String {
     };
     let outline = TraceOutline::build(set, req.trace);
     let top = req.subtree.unwrap_or(trace.root);
+    // The whole trace is every span of it, orphaned roots included; a subtree is
+    // the span's own.
     let in_scope = |i: u32| {
-        let (Some(a), Some(b)) = (outline.position(top), outline.position(i)) else {
+        let Some(b) = outline.position(i) else {
             return false;
         };
-        b >= a && b < outline.subtree_end[a] as usize
+        let Some(top) = req.subtree else {
+            return true;
+        };
+        outline
+            .position(top)
+            .is_some_and(|a| b >= a && b < outline.subtree_end[a] as usize)
     };
     let mut out = String::new();
     let outcome = match trace.outcome() {

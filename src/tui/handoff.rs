@@ -121,7 +121,7 @@ impl App {
     }
 
     /// `x`: the incident summary of the selection (the trace, or the subtree of the
-    /// selected span below its root), offered to copy or write.
+    /// selected step when it has steps below it), offered to copy or write.
     pub fn incident(&mut self) {
         let r = redactor();
         let (set, trace, subtree, from_local) = match self.screens.last() {
@@ -130,7 +130,16 @@ impl App {
                 let tr = if t.local.is_some() { 0 } else { t.summary };
                 let span = t.selected_span();
                 let root = set.traces.get(tr as usize).map(|x| x.root);
-                let subtree = span.filter(|&s| Some(s) != root);
+                // A step with steps below it is summarized as a subtree; a leaf (the
+                // failure origin the view opens on, typically) is better told as the
+                // whole trace, whose summary leads with that step anyway.
+                let subtree = span.filter(|&s| {
+                    Some(s) != root
+                        && set
+                            .spans
+                            .get(s as usize)
+                            .is_some_and(|x| !set.children_of(x).is_empty())
+                });
                 (set, tr, subtree, t.local.is_some())
             }
             Some(Screen::List(l)) if !self.shared.store_mode => match l.selected_trace() {
