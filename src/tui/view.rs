@@ -151,7 +151,7 @@ fn header(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             spans.push(Span::styled("  reading…", theme.dim()));
         }
         if let Some(l) = &app.live {
-            let mut text = format!("  ● {} · {:.0} spans/s", l.receiver.endpoint(), l.rate);
+            let mut text = format!("  ● {} · {:.0} spans/s", l.receiver.endpoints(), l.rate);
             if l.unseen > 0 {
                 text.push_str(&format!(" · {} new (g)", l.unseen));
             }
