@@ -122,49 +122,94 @@ fn main() {
         t / base
     );
 
-    // Feeding the explorer's live state (merges every 400 ms, as the explorer does).
-    let (tx, rxc) = std::sync::mpsc::channel::<Received>();
-    let tx = std::sync::Mutex::new(tx);
-    let sink: Sink = Arc::new(move |r: Received| tx.lock().is_ok_and(|t| t.send(r).is_ok()));
-    let opts = ListenOptions::new("127.0.0.1:0".parse().expect("addr"));
-    let receiver = listen(opts, sink).expect("listen");
-    let addr = receiver.addr;
+    // Feeding the explorer as `open --listen` does: the receiver hands each request
+    // to the merge worker, which grows its own copy and hands finished sets to the
+    // UI; meanwhile keys are pressed every 5 ms, each applied and its frame drawn
+    // into a 160x48 TestBackend, timed together with taking in a finished merge
+    // (what the event loop does before the key, when one is ready).
     let mut app =
         agtrace::tui::app::App::with_set(agtrace::model::TraceSet::default(), "live".into());
-    app.live = Some(agtrace::tui::live::LiveState::new(
-        receiver,
-        Arc::default(),
+    let mut state = agtrace::tui::live::LiveState::start(
         10_000_000,
         Arc::new(agtrace::semconv::PriceTable::bundled()),
-    ));
+        Arc::new(|| {}),
+    );
+    let opts = ListenOptions::new("127.0.0.1:0".parse().expect("addr"));
+    let receiver = listen(opts, state.sink()).expect("listen");
+    let addr = receiver.addr;
+    state.origins.push(agtrace::tui::live::Origin {
+        label: receiver.endpoints(),
+        stats: receiver.stats.clone(),
+    });
+    app.live = Some(state);
+    let mut term =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).expect("terminal");
+    let theme = agtrace::tui::theme::Theme::plain();
+    use agtrace::tui::keymap::Action;
+    let keys = [
+        Action::Down,
+        Action::Down,
+        Action::PageDown,
+        Action::Up,
+        Action::NextFailure,
+        Action::Top,
+    ];
+    let (mut key_ms, mut apply_ms) = (Vec::new(), Vec::new());
     let started = Instant::now();
     let senders = std::thread::spawn(move || send_all(addr, &bodies, clients));
-    let mut merges = 0;
+    let mut k = 0usize;
     while app.shared.set.spans.len() < spans {
-        match rxc.recv_timeout(std::time::Duration::from_millis(50)) {
-            Ok(r) => app.live_received(r),
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
-            Err(_) => break,
+        let t = Instant::now();
+        let merged = app.live_tick();
+        let apply = t.elapsed();
+        app.update(keys[k % keys.len()]);
+        term.draw(|f| agtrace::tui::view::render(&mut app, f, &theme))
+            .expect("draw");
+        let total = t.elapsed().as_secs_f64() * 1e3;
+        key_ms.push(total);
+        if merged {
+            apply_ms.push(apply.as_secs_f64() * 1e3);
         }
-        if app.live_tick() {
-            merges += 1;
-        }
-        if senders.is_finished() {
-            // Everything sent is in the channel or pending: merge what is left.
-            while let Ok(r) = rxc.try_recv() {
-                app.live_received(r);
-            }
+        k += 1;
+        if senders.is_finished() && app.live.as_ref().is_some_and(|l| l.waiting() == 0) {
             app.live_merge();
-            merges += 1;
+        }
+        if started.elapsed().as_secs() > 600 {
             break;
         }
+        std::thread::sleep(std::time::Duration::from_millis(5));
     }
     let t = started.elapsed().as_secs_f64();
     let _ = senders.join();
     assert_eq!(app.shared.set.spans.len(), spans, "every span merged");
+    let merges = app.live.as_ref().map_or(0, |l| l.merges);
+    let last = app
+        .live
+        .as_ref()
+        .map_or(0.0, |l| l.last_merge.as_secs_f64());
     println!(
-        "  receiver + explorer merges   {t:.3}s  {:>9.0} spans/s  ({merges} merges, {} traces)",
+        "  receiver + explorer          {t:.3}s  {:>9.0} spans/s  ({merges} merges, the last {last:.2}s on the worker; {} traces)",
         spans as f64 / t,
         app.shared.set.traces.len()
+    );
+    let pct = |v: &mut Vec<f64>, p: f64| -> f64 {
+        v.sort_by(|a, b| a.total_cmp(b));
+        v.get(((v.len().max(1) - 1) as f64 * p).round() as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
+    let n = key_ms.len();
+    println!(
+        "  key + frame while receiving  n={n:<5} p50 {:>7.3} ms  p99 {:>7.3} ms  max {:>7.3} ms",
+        pct(&mut key_ms, 0.5),
+        pct(&mut key_ms, 0.99),
+        pct(&mut key_ms, 1.0)
+    );
+    let n = apply_ms.len();
+    println!(
+        "  taking in a merge (UI side)  n={n:<5} p50 {:>7.3} ms  p99 {:>7.3} ms  max {:>7.3} ms",
+        pct(&mut apply_ms, 0.5),
+        pct(&mut apply_ms, 0.99),
+        pct(&mut apply_ms, 1.0)
     );
 }

@@ -179,8 +179,12 @@ pub struct OpenArgs {
     /// 4317 beside 4318), or `off`.
     #[arg(long, value_name = "ADDR|off", requires = "listen")]
     pub grpc_listen: Option<String>,
-    /// With --listen: spans kept before the oldest traces are evicted (whole, and
-    /// counted in the header).
+    /// Keep reading FILE as it grows (a collector's file exporter), across its
+    /// rotation and a truncation; waits for it if it is not there yet. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub follow: Vec<std::path::PathBuf>,
+    /// Live (--listen, a pipe, --follow): spans kept before the oldest traces are
+    /// evicted (whole, and counted in the header).
     #[arg(long, value_name = "N", default_value_t = crate::tui::live::DEFAULT_MAX_SPANS)]
     pub max_spans: usize,
     /// Start in this session / conversation.
@@ -227,6 +231,23 @@ pub struct LsArgs {
     /// JSON Lines output, one object per trace.
     #[arg(long)]
     pub json: bool,
+    /// Keep reading the source (a file as it grows, across rotation and truncation,
+    /// or `-`, a pipe as it flows) and print each trace once it is complete: its root
+    /// has arrived and nothing was added for --settle. Runs until interrupted or the
+    /// pipe ends; a trace that grows after it was printed is printed again.
+    #[arg(long)]
+    pub follow: bool,
+    /// With --follow: quiet time after which a trace counts as complete.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "2s",
+        requires = "follow"
+    )]
+    pub settle: String,
+    /// With --follow: spans kept in memory (oldest traces, already printed, go first).
+    #[arg(long, value_name = "N", default_value_t = crate::tui::live::DEFAULT_MAX_SPANS, requires = "follow")]
+    pub max_spans: usize,
     #[command(flatten)]
     pub load: LoadArgs,
 }

@@ -1,6 +1,7 @@
 //! Running the subcommands: resolve sources, load, query, print, and pick the exit code.
 
 mod export;
+mod follow;
 mod listen;
 
 use crate::analysis::list::TraceListQuery;
@@ -140,20 +141,37 @@ fn open(a: crate::cli::OpenArgs) -> Result<(), CommandError> {
         crate::query::filter::Filter::parse(f).map_err(|e| CommandError::Usage(e.to_string()))?;
     }
     let listen = match &a.listen {
-        Some(addr) => Some(crate::tui::Listen {
-            opts: listen::options(addr, a.grpc_listen.as_deref(), a.listen_token.as_deref())?,
-            max_spans: a.max_spans,
-        }),
+        Some(addr) => Some(listen::options(
+            addr,
+            a.grpc_listen.as_deref(),
+            a.listen_token.as_deref(),
+        )?),
         None => None,
     };
     // Live with no source: start empty (stdin is not read).
-    let inputs = if listen.is_some() && a.sources.is_empty() {
+    let mut inputs = if (listen.is_some() || !a.follow.is_empty()) && a.sources.is_empty() {
         Vec::new()
     } else {
         inputs_from(&a.sources)?
     };
-    let label = match (&listen, a.sources.is_empty()) {
-        (Some(_), true) => "live".to_owned(),
+    // A pipe is read as it arrives, so a stream that never ends still shows.
+    let stdin = inputs.contains(&Input::Stdin);
+    inputs.retain(|i| *i != Input::Stdin);
+    let live = crate::tui::Live {
+        listen,
+        stdin,
+        follow: a.follow.clone(),
+        max_spans: a.max_spans,
+    };
+    let label = match (live.any(), a.sources.is_empty()) {
+        (true, true) if !a.follow.is_empty() => a
+            .follow
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" "),
+        (true, true) if stdin => "<stdin>".to_owned(),
+        (true, true) => "live".to_owned(),
         (_, true) => "<stdin>".to_owned(),
         _ => a.sources.join(" "),
     };
@@ -163,7 +181,7 @@ fn open(a: crate::cli::OpenArgs) -> Result<(), CommandError> {
         session: a.session,
         filter: a.filter,
     };
-    match crate::tui::run(Opened::classify(inputs), opts, start, label, listen) {
+    match crate::tui::run(Opened::classify(inputs), opts, start, label, live) {
         Ok(warnings) => {
             let mut err = io::stderr().lock();
             for w in warnings {
@@ -412,6 +430,9 @@ fn stats(a: crate::cli::StatsArgs) -> Result<(), CommandError> {
 
 fn ls(a: LsArgs) -> Result<(), CommandError> {
     let query = ls_query(&a)?;
+    if a.follow {
+        return follow::ls_follow(&a, query);
+    }
     let opened = Opened::classify(inputs_from(&a.sources)?);
     // One agtrace store and a filter its traces table answers: list from that table,
     // without reading any span. A `text:` filter reads only the traces its text index

@@ -309,18 +309,12 @@ fn halves() -> (Vec<u8>, Vec<u8>) {
 
 /// An explorer with an empty set and live state keeping at most `max_spans`.
 fn live_app(max_spans: usize) -> agtrace::tui::app::App {
-    let receiver = agtrace::live::Receiver {
-        addr: "127.0.0.1:4318".parse().expect("addr"),
-        grpc_addr: None,
-        stats: Arc::default(),
-    };
     let mut app =
         agtrace::tui::app::App::with_set(agtrace::model::TraceSet::default(), "live".into());
-    app.live = Some(agtrace::tui::live::LiveState::new(
-        receiver,
-        Arc::default(),
+    app.live = Some(agtrace::tui::live::LiveState::start(
         max_spans,
         Arc::new(agtrace::semconv::PriceTable::bundled()),
+        Arc::new(|| {}),
     ));
     app
 }

@@ -4,7 +4,8 @@
 //! transports read spans exactly alike); `UNAVAILABLE` when the sink is behind
 //! (exporters retry it), `INVALID_ARGUMENT` for data that does not decode.
 
-use super::http::{received_logs, received_spans, rejected};
+use super::Received;
+use super::http::{received_logs, rejected};
 use super::{ListenOptions, Sink};
 use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{
     LogsService, LogsServiceServer,
@@ -56,7 +57,7 @@ impl TraceService for Receiver {
         let bytes = request.into_inner().encode_to_vec();
         let decoded = crate::decode::otlp_proto::decode(&bytes, 0, "OTLP/gRPC", 1)
             .map_err(|e| Status::invalid_argument(format!("not OTLP trace data: {e}")))?;
-        let received = received_spans(decoded);
+        let received = Received::from_decoded(decoded);
         let (count, message) = rejected(&received);
         if !(self.sink)(received) {
             return Err(Status::unavailable(super::BEHIND));

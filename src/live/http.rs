@@ -310,28 +310,6 @@ fn rejected_count(w: &str) -> Option<i64> {
     digits.parse().ok()
 }
 
-/// One request's decoded spans as one batch (a decoder running on one thread gives
-/// one batch; more are merged here).
-pub(super) fn received_spans(decoded: crate::decode::Decoded) -> Received {
-    let mut batches = decoded.batches.into_iter();
-    let mut batch = batches.next().unwrap_or_default();
-    let rest: Vec<Batch> = batches.collect();
-    let spans = batch.spans.len() + rest.iter().map(|b| b.spans.len()).sum::<usize>();
-    if !rest.is_empty() {
-        let set = crate::model::TraceSet::build(
-            std::iter::once(batch).chain(rest).collect(),
-            Vec::new(),
-            Vec::new(),
-        );
-        batch = set.into_batch();
-    }
-    Received {
-        batch,
-        spans,
-        log_records: 0,
-    }
-}
-
 /// A `/v1/logs` request's log records that name spans, as a batch of log events.
 pub(super) fn received_logs(events: Vec<crate::model::LogEvent>) -> Received {
     let n = events.len();
@@ -376,7 +354,7 @@ fn decode(signal: Signal, enc: Encoding, buf: &mut [u8]) -> Result<Received, Str
                 }
             }
             .map_err(|e| format!("the body is not an OTLP ExportTraceServiceRequest: {e}"))?;
-            Ok(received_spans(decoded))
+            Ok(Received::from_decoded(decoded))
         }
         Signal::Logs => {
             let events = match enc {

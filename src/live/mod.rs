@@ -4,8 +4,11 @@
 //! which grows its set in place, or a store. Everything here runs on its own thread
 //! with its own small runtime; the sink decides about backpressure.
 
+pub mod feed;
+pub mod grow;
 pub mod grpc;
 pub mod http;
+pub mod stream;
 
 use crate::model::Batch;
 use std::net::SocketAddr;
@@ -61,6 +64,36 @@ pub struct Received {
     pub log_records: usize,
 }
 
+impl Received {
+    /// One decoded piece as one batch (a decoder running on several threads gives
+    /// several; they are merged here).
+    pub fn from_decoded(decoded: crate::decode::Decoded) -> Received {
+        let mut batches = decoded.batches.into_iter();
+        let mut batch = batches.next().unwrap_or_default();
+        let rest: Vec<Batch> = batches.collect();
+        if !rest.is_empty() {
+            let set = crate::model::TraceSet::build(
+                std::iter::once(batch).chain(rest).collect(),
+                Vec::new(),
+                Vec::new(),
+            );
+            batch = set.into_batch();
+        }
+        Received {
+            spans: batch.spans.len(),
+            log_records: batch.log_events.len(),
+            batch,
+        }
+    }
+
+    /// Carries nothing (a feed asking whether its consumer is still there).
+    pub fn is_empty(&self) -> bool {
+        self.batch.spans.is_empty()
+            && self.batch.log_events.is_empty()
+            && self.batch.warnings.is_empty()
+    }
+}
+
 /// Takes what arrives; `false` means "not now" (the receiver answers 503 with
 /// `Retry-After`, and the exporter retries).
 pub type Sink = Arc<dyn Fn(Received) -> bool + Send + Sync>;
@@ -76,12 +109,30 @@ pub struct Stats {
     pub log_records: AtomicU64,
     /// Requests refused (bad body, limits, auth, backpressure).
     pub refused: AtomicU64,
+    /// A stream feed reached its end (or stopped on an error, in `notice`).
+    pub ended: std::sync::atomic::AtomicBool,
+    /// Times a followed file was rotated or truncated.
+    pub restarts: AtomicU64,
+    /// The latest thing worth telling about the feed (rotation, an error).
+    notice: std::sync::Mutex<String>,
 }
 
 impl Stats {
     /// Spans accepted so far.
     pub fn spans(&self) -> u64 {
         self.spans.load(Ordering::Relaxed)
+    }
+
+    /// The latest notice ("" when none).
+    pub fn notice(&self) -> String {
+        self.notice.lock().map(|n| n.clone()).unwrap_or_default()
+    }
+
+    /// Replaces the notice.
+    pub fn set_notice(&self, text: String) {
+        if let Ok(mut n) = self.notice.lock() {
+            *n = text;
+        }
     }
 }
 

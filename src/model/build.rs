@@ -60,7 +60,7 @@ impl TraceSet {
             resources: self.resources,
             scopes: self.scopes,
             warnings: self.warnings,
-            log_events: Vec::new(),
+            log_events: self.unattached_logs,
         }
     }
 
@@ -92,7 +92,6 @@ impl TraceSet {
         }
         let mut by_span: rustc_hash::FxHashMap<u32, Vec<super::LogEvent>> =
             rustc_hash::FxHashMap::default();
-        let mut missing = 0usize;
         // Records without span ids join the span that produced their response.
         let mut by_response: Option<rustc_hash::FxHashMap<String, u32>> = None;
         for l in logs {
@@ -109,7 +108,7 @@ impl TraceSet {
             };
             match found {
                 Some(i) => by_span.entry(i).or_default().push(l),
-                None => missing += 1,
+                None => self.unattached_logs.push(l),
             }
         }
         for (i, mut list) in by_span {
@@ -141,6 +140,12 @@ impl TraceSet {
                 len: (self.events.len() - start) as u32,
             };
         }
+    }
+
+    /// Warns about the log records whose span never arrived and lets them go: the end
+    /// of loading a finished input.
+    pub fn warn_unattached_logs(&mut self) {
+        let missing = std::mem::take(&mut self.unattached_logs).len();
         if missing > 0 {
             self.warnings.push(Warning {
                 source: self.sources.first().cloned().unwrap_or_default(),

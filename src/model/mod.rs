@@ -235,6 +235,9 @@ pub struct TraceSet {
     pub integrity: Integrity,
     /// Load warnings, in input order.
     pub warnings: Vec<Warning>,
+    /// Log records whose span is not (yet) in the set: a live view keeps them for
+    /// the spans that arrive later; loaders of finished inputs warn about them.
+    pub unattached_logs: Vec<LogEvent>,
     /// The derived agent step of every span (same index as `spans`); empty until
     /// `semconv::annotate` has run.
     pub steps: Vec<Step>,

@@ -267,6 +267,7 @@ pub fn load(inputs: &[Input], opts: &LoadOptions) -> Result<TraceSet, LoadError>
         p.set_phase(2);
     }
     let mut set = TraceSet::build(batches, names, warnings);
+    set.warn_unattached_logs();
     set.source_formats = formats;
     let t2 = std::time::Instant::now();
     if let Some(p) = &opts.progress {

@@ -127,6 +127,7 @@ impl App {
     /// Data arrived: the whole set (files), or a store's first page.
     pub fn loaded(&mut self, set: TraceSet) {
         self.shared.loading = None;
+        self.live_seed(&set);
         let warnings = set.warnings.len();
         self.shared.set = self.shown(set);
         let sh = &self.shared;

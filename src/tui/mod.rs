@@ -45,8 +45,6 @@ enum Event {
     Loaded(Box<Result<TraceSet, LoadError>>),
     /// A background read finished.
     Job(Box<JobDone>),
-    /// An export request's spans arrived (live input).
-    Live(Box<crate::live::Received>),
     Tick,
 }
 
@@ -77,16 +75,25 @@ pub fn apply_start(app: &mut App, start: &Start) {
     }
 }
 
-/// Live input for [`run`]: where to listen and how many spans to keep.
-pub struct Listen {
-    /// The receiver's options.
-    pub opts: crate::live::ListenOptions,
+/// Live input for [`run`]: what feeds the view and how many spans to keep.
+#[derive(Default)]
+pub struct Live {
+    /// Listen for OTLP with these options.
+    pub listen: Option<crate::live::ListenOptions>,
+    /// Read stdin as it arrives.
+    pub stdin: bool,
+    /// Follow these files as they grow.
+    pub follow: Vec<std::path::PathBuf>,
     /// The span cap (oldest traces evicted beyond it).
     pub max_spans: usize,
 }
 
-/// Spans waiting to be merged beyond which the receiver answers 503 (retry later).
-const MAX_PENDING_SPANS: usize = 1_000_000;
+impl Live {
+    /// Whether anything feeds the view live.
+    pub fn any(&self) -> bool {
+        self.listen.is_some() || self.stdin || !self.follow.is_empty()
+    }
+}
 
 /// Runs the explorer until the user quits. Load errors end it with the error (after
 /// the terminal is restored); load warnings are returned for printing afterwards.
@@ -97,7 +104,7 @@ pub fn run(
     mut opts: LoadOptions,
     start: Start,
     label: String,
-    listen: Option<Listen>,
+    live: Live,
 ) -> Result<Vec<String>, RunError> {
     // A bad keys file is reported before the terminal is taken over.
     let keymap = keymap::Keymap::load_user().map_err(RunError::Keys)?;
@@ -113,20 +120,49 @@ pub fn run(
     let mut app = App::loading(label);
     app.jobs = jobs;
     app.shared.keymap = keymap;
-    if let Some(l) = listen {
-        let pending = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let tx = std::sync::Mutex::new(tx.clone());
-        let sink = crate::live::bounded_sink(pending.clone(), MAX_PENDING_SPANS, move |r| {
-            tx.lock()
-                .is_ok_and(|tx| tx.send(Event::Live(Box::new(r))).is_ok())
+    if live.any() {
+        let wake_tx = std::sync::Mutex::new(tx.clone());
+        let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
+            if let Ok(tx) = wake_tx.lock() {
+                let _ = tx.send(Event::Tick);
+            }
         });
-        let receiver = crate::live::listen(l.opts, sink).map_err(RunError::Listen)?;
-        app.live = Some(live::LiveState::new(
-            receiver,
-            pending,
-            l.max_spans,
-            opts.prices.clone(),
-        ));
+        let mut state = live::LiveState::start(live.max_spans, opts.prices.clone(), wake);
+        if let Some(listen) = live.listen {
+            let receiver = crate::live::listen(listen, state.sink()).map_err(RunError::Listen)?;
+            state.origins.push(live::Origin {
+                label: receiver.endpoints(),
+                stats: receiver.stats,
+            });
+        }
+        if live.stdin {
+            let stats = Arc::new(crate::live::Stats::default());
+            crate::live::feed::read_stream(
+                Box::new(std::io::stdin()),
+                "<stdin>",
+                &opts,
+                state.feed_sink(),
+                stats.clone(),
+            )
+            .map_err(RunError::Listen)?;
+            state.origins.push(live::Origin {
+                label: "stdin".into(),
+                stats,
+            });
+        }
+        for path in &live.follow {
+            let stats = Arc::new(crate::live::Stats::default());
+            crate::live::feed::follow(path, &opts, state.feed_sink(), stats.clone())
+                .map_err(RunError::Listen)?;
+            state.origins.push(live::Origin {
+                label: format!(
+                    "following {}",
+                    crate::sanitize::sanitize(&path.display().to_string())
+                ),
+                stats,
+            });
+        }
+        app.live = Some(state);
     }
     match opened {
         // One store: list it from its traces table (newest first, then all) and read
@@ -327,10 +363,6 @@ fn handle(
                 app.shared.quit = true;
             }
             Ok(true)
-        }
-        Event::Live(r) => {
-            app.live_received(*r);
-            Ok(false)
         }
         Event::Tick => {
             let live_changed = app.live_tick();

@@ -151,7 +151,21 @@ fn header(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             spans.push(Span::styled("  reading…", theme.dim()));
         }
         if let Some(l) = &app.live {
-            let mut text = format!("  ● {} · {:.0} spans/s", l.receiver.endpoints(), l.rate);
+            let origins: Vec<String> = l
+                .origins
+                .iter()
+                .map(|o| {
+                    let mut t = o.label.clone();
+                    let notice = o.stats.notice();
+                    if !notice.is_empty() {
+                        t.push_str(&format!(" ({})", truncate(&sanitize(&notice), 60)));
+                    } else if o.stats.ended.load(std::sync::atomic::Ordering::Relaxed) {
+                        t.push_str(" (ended)");
+                    }
+                    t
+                })
+                .collect();
+            let mut text = format!("  ● {} · {:.0} spans/s", origins.join(" + "), l.rate);
             if l.unseen > 0 {
                 text.push_str(&format!(" · {} new (g)", l.unseen));
             }

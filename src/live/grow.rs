@@ -1,0 +1,103 @@
+//! Growing a set with what arrived, the one way every live view does it (the
+//! explorer's merge worker, `ls --follow`): the set already held becomes the first
+//! batch of the next build — nothing it holds is copied and every trace keeps its
+//! index — late parents fix up orphans, steps and findings are derived again, and
+//! past the span cap the oldest traces are evicted whole (never silently: the count
+//! is returned).
+
+use crate::model::{Batch, TraceSet};
+use crate::semconv::PriceTable;
+
+/// Log records kept waiting for their spans (beyond it the oldest are dropped, with
+/// a warning).
+pub const MAX_UNATTACHED_LOGS: usize = 100_000;
+
+/// A grown set and what growing it cost.
+#[derive(Debug)]
+pub struct Grown {
+    /// The set with the new spans in.
+    pub set: TraceSet,
+    /// Traces evicted to stay under the cap (their indices are gone: views that
+    /// hold trace indices must start again from the list).
+    pub evicted: usize,
+    /// Spans that arrived in this growth.
+    pub arrived: usize,
+}
+
+/// `base` with `batches` merged in, derived, and cut to `max_spans`.
+pub fn grow(base: TraceSet, batches: Vec<Batch>, prices: &PriceTable, max_spans: usize) -> Grown {
+    let arrived = batches.iter().map(|b| b.spans.len()).sum();
+    let sources = base.sources.clone();
+    let mut all = Vec::with_capacity(batches.len() + 1);
+    all.push(base.into_batch());
+    all.extend(batches);
+    let mut set = TraceSet::build(all, sources, Vec::new());
+    let mut evicted = 0;
+    if set.spans.len() > max_spans.max(1) {
+        let (kept, n) = evict_oldest(set, max_spans.max(1));
+        set = kept;
+        evicted = n;
+    }
+    let waiting = set.unattached_logs.len();
+    if waiting > MAX_UNATTACHED_LOGS {
+        // The oldest records go first: their spans are the least likely to come.
+        set.unattached_logs.sort_by_key(|l| l.time);
+        set.unattached_logs.drain(..waiting - MAX_UNATTACHED_LOGS);
+        set.warnings.push(crate::model::Warning {
+            source: set.sources.first().cloned().unwrap_or_default(),
+            position: crate::model::Position::Whole,
+            message: format!(
+                "{} log records waited for spans that never came; dropped",
+                waiting - MAX_UNATTACHED_LOGS
+            ),
+        });
+    }
+    crate::semconv::annotate(&mut set, prices);
+    crate::analysis::findings::derive(&mut set);
+    Grown {
+        set,
+        evicted,
+        arrived,
+    }
+}
+
+/// Drops the oldest traces (by start) whole until at most 90% of `max_spans` remain,
+/// and compacts what is kept (re-encoded, so the arenas shrink too). Returns the new
+/// set and how many traces went.
+fn evict_oldest(set: TraceSet, max_spans: usize) -> (TraceSet, usize) {
+    let target = max_spans / 10 * 9;
+    let mut order: Vec<u32> = (0..set.traces.len() as u32).collect();
+    order.sort_by_key(|&t| std::cmp::Reverse(set.traces[t as usize].start));
+    let mut kept_spans = 0usize;
+    let mut keep = Vec::new();
+    for t in order {
+        let n = set.traces[t as usize].span_count as usize;
+        if kept_spans + n > target && !keep.is_empty() {
+            continue;
+        }
+        kept_spans += n;
+        keep.push(t);
+    }
+    let evicted = set.traces.len() - keep.len();
+    keep.sort_by_key(|&t| (set.traces[t as usize].start, t));
+    let spans = crate::export::select(&set, &keep, None);
+    let mut buf = Vec::new();
+    if crate::export::write(
+        &mut buf,
+        &set,
+        &spans,
+        crate::export::ExportFormat::OtlpProto,
+        None,
+        &mut |_| {},
+    )
+    .is_err()
+    {
+        return (set, 0);
+    }
+    let sources = set.sources.clone();
+    drop(set);
+    match crate::decode::otlp_proto::decode(&buf, 0, "live", 1) {
+        Ok(d) => (TraceSet::build(d.batches, sources, Vec::new()), evicted),
+        Err(_) => (TraceSet::build(Vec::new(), sources, Vec::new()), evicted),
+    }
+}
