@@ -819,3 +819,91 @@ fn text_search_over_a_store_matches_memory() {
         "{narrowed} narrowed ({found} found), {scanned} left to a scan"
     );
 }
+
+#[test]
+fn import_writes_piece_by_piece_and_traces_continue_across_pieces() {
+    // Each trace's spans in two halves of the file, far apart, and written in small
+    // batches: the second half merges with what the first wrote.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = dir.path().join("split.jsonl");
+    big_jsonl(&src, 300);
+    let text = std::fs::read_to_string(&src).expect("read");
+    let mut first = String::new();
+    let mut second = String::new();
+    for line in text.lines() {
+        let mut v: serde_json::Value = serde_json::from_str(line).expect("line");
+        let spans = v["resourceSpans"][0]["scopeSpans"][0]["spans"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let (a, b) = spans.split_at(spans.len() / 2);
+        v["resourceSpans"][0]["scopeSpans"][0]["spans"] = serde_json::Value::Array(a.to_vec());
+        first.push_str(&v.to_string());
+        first.push('\n');
+        v["resourceSpans"][0]["scopeSpans"][0]["spans"] = serde_json::Value::Array(b.to_vec());
+        second.push_str(&v.to_string());
+        second.push('\n');
+    }
+    // Over the size read whole, so the file is streamed.
+    let pad = " ".repeat(9 << 20);
+    std::fs::write(&src, format!("{first}{pad}\n{second}")).expect("write");
+    let db = dir.path().join("s.db");
+    let report = agtrace::store::import::import_in_pieces(
+        &db,
+        &[Input::Path(src.clone())],
+        &LoadOptions::with_threads(2),
+        400,
+        |_, _| {},
+    )
+    .expect("import");
+    // Each trace was written twice: once per half, the second time merged.
+    assert!(report.batches >= 2 && report.traces == 600, "{report:?}");
+    assert_eq!(report.spans_written, 3_000);
+    let memory = load(&[Input::Path(src)], &LoadOptions::with_threads(2)).expect("load");
+    let stored = load_store(&db);
+    assert_eq!(stored.spans.len(), memory.spans.len());
+    assert_eq!(stored.traces.len(), memory.traces.len());
+    for t in &stored.traces {
+        assert_eq!(
+            t.span_count, 10,
+            "a trace split across pieces is whole in the store"
+        );
+        assert_eq!(t.integrity.orphans, 0);
+    }
+}
+
+#[test]
+fn log_records_that_come_after_their_spans_were_stored_join_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let traces = serde_json::json!({"resourceSpans": [{"scopeSpans": [{"spans": [
+        {"traceId": "4bf92f3577b34da6a3ce929d0e0e4736", "spanId": "a000000000000001", "name": "chat gpt-4o",
+         "kind": 3, "startTimeUnixNano": "1763694720000000000", "endTimeUnixNano": "1763694721000000000",
+         "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+                        {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-4o"}}]}]}]}]});
+    let logs = serde_json::json!({"resourceLogs": [{"scopeLogs": [{"logRecords": [
+        {"traceId": "4bf92f3577b34da6a3ce929d0e0e4736", "spanId": "a000000000000001",
+         "timeUnixNano": "1763694720100000000", "eventName": "gen_ai.user.message",
+         "body": {"kvlistValue": {"values": [{"key": "content", "value": {"stringValue": "where is my refund?"}}]}}}]}]}]});
+    let (tp, lp) = (
+        dir.path().join("a-traces.json"),
+        dir.path().join("b-logs.json"),
+    );
+    std::fs::write(&tp, traces.to_string()).expect("write");
+    std::fs::write(&lp, logs.to_string()).expect("write");
+    let db = dir.path().join("s.db");
+    let opts = LoadOptions::with_threads(1);
+    // Two imports: the spans first, the records later.
+    import(&db, &[Input::Path(tp.clone())], &opts, |_, _| {}).expect("traces");
+    let report = import(&db, &[Input::Path(lp.clone())], &opts, |_, _| {}).expect("logs");
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    let set = load_store(&db);
+    let conv = format!(
+        "{:?}",
+        agtrace::semconv::messages::conversation(&set, &set.spans[0])
+    );
+    assert!(conv.contains("where is my refund?"), "{conv}");
+    // Importing the records again adds nothing twice.
+    import(&db, &[Input::Path(lp)], &opts, |_, _| {}).expect("again");
+    let set = load_store(&db);
+    assert_eq!(set.span_events(&set.spans[0]).len(), 1);
+}

@@ -4,10 +4,10 @@
 //! before the pipe closes.
 
 mod common;
-use agtrace::live::stream::StreamDecoder;
 use agtrace::live::{Received, Sink, Stats};
 use agtrace::model::TraceSet;
 use agtrace::source::LoadOptions;
+use agtrace::source::stream::StreamDecoder;
 use std::io::{BufRead as _, Write as _};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};

@@ -98,7 +98,15 @@ pub(super) fn import(a: &ImportArgs, addr: &str) -> Result<(), CommandError> {
             crate::analysis::findings::derive(&mut set);
             let n = *pending_spans;
             *pending_spans = 0;
-            let report = crate::store::import_set(&a.db, set, &load)?;
+            let (report, logs) = crate::store::import_set(&a.db, set, &load)?;
+            // Log records that came before their spans wait for them (bounded).
+            let keep = logs.len().min(crate::live::grow::MAX_UNATTACHED_LOGS);
+            if !logs.is_empty() {
+                pending.push(Batch {
+                    log_events: logs.into_iter().rev().take(keep).collect(),
+                    ..Batch::default()
+                });
+            }
             waiting.fetch_sub(n.min(waiting.load(Ordering::Relaxed)), Ordering::Relaxed);
             written += report.spans_written;
             traces += report.traces;

@@ -6,9 +6,9 @@
 //! feed's sink waits rather than refuses, so a pipe is simply read slower when the
 //! view is behind, and `false` from it means the consumer is gone.
 
-use super::stream::StreamDecoder;
 use super::{Received, Sink, Stats};
 use crate::decode::Decoded;
+use crate::source::stream::{StreamDecoder, decompressing};
 use crate::source::{LoadError, LoadOptions};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -136,29 +136,6 @@ pub fn read_stream(
             }
         })?;
     Ok(())
-}
-
-/// The reader, decompressing when its first bytes say gzip or zstd.
-fn decompressing(mut input: Box<dyn Read + Send>) -> std::io::Result<Box<dyn Read + Send>> {
-    let mut head = vec![0u8; 4];
-    let mut got = 0;
-    while got < head.len() {
-        match input.read(&mut head[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    head.truncate(got);
-    let joined: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(head.clone()).chain(input));
-    Ok(if head.starts_with(&[0x1f, 0x8b]) {
-        Box::new(flate2::read::MultiGzDecoder::new(joined))
-    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        Box::new(zstd::stream::read::Decoder::new(joined)?)
-    } else {
-        joined
-    })
 }
 
 /// The identity of the file a name points at (device and inode on Unix), to tell a

@@ -8,7 +8,6 @@ pub mod feed;
 pub mod grow;
 pub mod grpc;
 pub mod http;
-pub mod stream;
 
 use crate::model::Batch;
 use std::net::SocketAddr;

@@ -118,6 +118,13 @@ impl TraceSet {
             let copied: Vec<super::Event> = self.events[own.range()].to_vec();
             self.events.extend(copied);
             for l in list {
+                // The same record again (a store re-reading what it joined before).
+                let again = self.events[start..]
+                    .iter()
+                    .any(|e| e.time == l.time && self.strings.lookup(&l.name) == Some(e.name));
+                if again {
+                    continue;
+                }
                 let a0 = self.attrs.len();
                 for (k, v) in &l.attrs {
                     let key = self.strings.intern(k);

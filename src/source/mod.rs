@@ -5,7 +5,11 @@
 mod decompress;
 mod sniff;
 
+mod pieces;
+pub mod stream;
+
 pub use decompress::{Limits as ExpansionLimits, hopeless};
+pub use pieces::for_each_piece;
 pub use sniff::{Format, SQLITE_MAGIC, describe_non_trace, is_sqlite, sniff_format};
 
 use crate::decode::{self, DecodeError, Decoded};
@@ -372,7 +376,7 @@ fn skip_reason(e: &LoadError) -> String {
 }
 
 /// Every regular file below `dir`, depth first, in name order; hidden entries skipped.
-fn list_folder(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+pub(crate) fn list_folder(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {

@@ -97,26 +97,68 @@ fn check_target(db: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Imports `inputs` into the store at `db` (created if needed). `progress` is called
-/// after each committed batch with (spans done, spans total). The inputs are read
-/// before the store is touched, so an input that cannot be read leaves no store
-/// behind; a store this import created is removed again if the import fails.
+/// Spans gathered from the inputs before they are written: what an import holds in
+/// memory, however large its inputs.
+pub const IMPORT_SPANS: usize = 200_000;
+
+/// Imports `inputs` into the store at `db` (created if needed), piece by piece as
+/// they decode: every [`IMPORT_SPANS`] spans are derived and written (traces that
+/// continue in a later piece or file are merged with what is stored, log records
+/// join spans stored earlier). `progress` is called after each committed batch with
+/// (spans written or found, spans read so far). A single input that is not trace
+/// data fails before the store is touched; a store this import created is removed
+/// again if the import fails.
 pub fn import(
     db: &Path,
     inputs: &[Input],
     opts: &LoadOptions,
     progress: impl FnMut(u64, u64),
 ) -> Result<ImportReport, StoreError> {
+    import_in_pieces(db, inputs, opts, IMPORT_SPANS, progress)
+}
+
+/// [`import`], writing every `batch_spans` spans (tests use small batches to see
+/// traces continue across them).
+pub fn import_in_pieces(
+    db: &Path,
+    inputs: &[Input],
+    opts: &LoadOptions,
+    batch_spans: usize,
+    progress: impl FnMut(u64, u64),
+) -> Result<ImportReport, StoreError> {
     check_target(db)?;
     let existed = db.exists();
-    let started = std::time::Instant::now();
     // Other stores among the inputs are read as sources too.
     let opts = LoadOptions {
         stores: Some(|path, source| super::load(path, source).map_err(|e| Box::new(e) as _)),
         ..opts.clone()
     };
-    let set = crate::source::load(inputs, &opts).map_err(|x| StoreError::Load(Box::new(x)))?;
-    let r = write_set(db, set, &opts, started, progress);
+    let mut im = Importer {
+        db,
+        opts: &opts,
+        names: Vec::new(),
+        pending: Vec::new(),
+        pending_spans: 0,
+        logs: Vec::new(),
+        report: ImportReport::default(),
+        batch_spans: batch_spans.max(1),
+        progress,
+        phase: std::time::Instant::now(),
+    };
+    let r = crate::source::for_each_piece(inputs, &opts, |name, index, d| im.add(name, index, d))
+        .and_then(|warnings| {
+            im.report
+                .warnings
+                .extend(warnings.iter().map(|w| w.to_string()));
+            im.flush()?;
+            let left = im.logs.len();
+            if left > 0 {
+                im.report.warnings.push(format!(
+                    "{left} log records name spans that are not in the input or the store; not imported"
+                ));
+            }
+            Ok(im.report)
+        });
     if r.is_err() && !existed {
         for suffix in ["", "-wal", "-shm"] {
             let mut p = db.as_os_str().to_owned();
@@ -127,14 +169,94 @@ pub fn import(
     r
 }
 
+/// An import in progress: the pieces gathered, what was written.
+struct Importer<'a, P> {
+    db: &'a Path,
+    opts: &'a LoadOptions,
+    names: Vec<String>,
+    pending: Vec<crate::model::Batch>,
+    pending_spans: usize,
+    /// Log records whose spans were in neither the input so far nor the store.
+    logs: Vec<crate::model::LogEvent>,
+    report: ImportReport,
+    batch_spans: usize,
+    progress: P,
+    phase: std::time::Instant,
+}
+
+impl<P: FnMut(u64, u64)> Importer<'_, P> {
+    fn add(&mut self, name: &str, index: u32, d: crate::decode::Decoded) -> Result<(), StoreError> {
+        while self.names.len() <= index as usize {
+            self.names.push(name.to_owned());
+        }
+        self.pending_spans += d.span_count();
+        self.report.spans_read += d.span_count() as u64;
+        self.pending.extend(d.batches);
+        if self.pending_spans >= self.batch_spans {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Derives and writes what was gathered.
+    fn flush(&mut self) -> Result<(), StoreError> {
+        if self.pending.is_empty() && self.logs.is_empty() {
+            return Ok(());
+        }
+        let mut batches = std::mem::take(&mut self.pending);
+        if !self.logs.is_empty() {
+            batches.push(crate::model::Batch {
+                log_events: std::mem::take(&mut self.logs),
+                ..Default::default()
+            });
+        }
+        let spans_before = self.report.spans_written;
+        let read = self.report.spans_read;
+        let mut set = TraceSet::build(batches, self.names.clone(), Vec::new());
+        crate::semconv::annotate(&mut set, &self.opts.prices);
+        crate::analysis::findings::derive(&mut set);
+        let load = self.phase.elapsed().as_secs_f64();
+        let progress = &mut self.progress;
+        let (r, logs) = write_set(
+            self.db,
+            set,
+            self.opts,
+            std::time::Instant::now(),
+            |done, _| progress(spans_before + done, read),
+        )?;
+        self.logs = logs;
+        self.pending_spans = 0;
+        let rep = &mut self.report;
+        rep.spans_written += r.spans_written;
+        rep.traces += r.traces;
+        rep.batches += r.batches;
+        rep.warnings.extend(r.warnings);
+        add_timing(&mut rep.timings, "load", load);
+        for (k, v) in r.timings {
+            add_timing(&mut rep.timings, k, v);
+        }
+        self.phase = std::time::Instant::now();
+        Ok(())
+    }
+}
+
+fn add_timing(t: &mut Vec<(&'static str, f64)>, key: &'static str, v: f64) {
+    match t.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, x)) => *x += v,
+        None => t.push((key, v)),
+    }
+}
+
 /// Writes an already derived set (annotated, findings derived) into the store at
-/// `db` in its own transactions, merging traces the store already holds: how a live
-/// receiver writes batch after batch. A failed write leaves the store as it was.
+/// `db` in its own transactions, merging traces the store already holds and
+/// joining log records to spans stored earlier: how a live receiver writes batch
+/// after batch. A failed write leaves the store as it was. Also returns the log
+/// records whose spans are in neither (a live sink keeps them for spans to come).
 pub fn import_set(
     db: &Path,
     set: TraceSet,
     opts: &LoadOptions,
-) -> Result<ImportReport, StoreError> {
+) -> Result<(ImportReport, Vec<crate::model::LogEvent>), StoreError> {
     check_target(db)?;
     write_set(db, set, opts, std::time::Instant::now(), |_, _| {})
 }
@@ -146,7 +268,7 @@ fn write_set(
     opts: &LoadOptions,
     started: std::time::Instant,
     mut progress: impl FnMut(u64, u64),
-) -> Result<ImportReport, StoreError> {
+) -> Result<(ImportReport, Vec<crate::model::LogEvent>), StoreError> {
     let conn = open_for_write(db, &opts.prices)?;
     let e = |x| StoreError::sqlite(db, x);
     let mut report = ImportReport {
@@ -156,7 +278,16 @@ fn write_set(
     };
     // Traces already in the store are merged with their stored spans, so aggregates
     // cover every span of the trace.
-    let ids: Vec<String> = set.traces.iter().map(|t| t.id.to_string()).collect();
+    let mut ids: Vec<String> = set.traces.iter().map(|t| t.id.to_string()).collect();
+    // Log records whose spans are not in the set may name spans stored earlier.
+    let known: rustc_hash::FxHashSet<crate::model::TraceId> =
+        set.traces.iter().map(|t| t.id).collect();
+    let mut asked = rustc_hash::FxHashSet::default();
+    for l in &set.unattached_logs {
+        if !known.contains(&l.trace_id) && asked.insert(l.trace_id) {
+            ids.push(l.trace_id.to_string());
+        }
+    }
     let existing = super::read::existing_traces(&conn, &ids).map_err(e)?;
     if !existing.is_empty() {
         let stored =
@@ -170,6 +301,7 @@ fn write_set(
         crate::semconv::annotate(&mut set, &opts.prices);
         crate::analysis::findings::derive(&mut set);
     }
+    let unattached = std::mem::take(&mut set.unattached_logs);
     report
         .timings
         .push(("load", started.elapsed().as_secs_f64()));
@@ -208,7 +340,7 @@ fn write_set(
     report
         .timings
         .push(("checkpoint", started.elapsed().as_secs_f64()));
-    Ok(report)
+    Ok((report, unattached))
 }
 
 /// Batches between the writer's waits for the checkpointer (bounds the WAL to about

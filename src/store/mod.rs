@@ -212,3 +212,9 @@ fn flavor_of(conn: &Connection, path: &Path) -> Result<Flavor, StoreError> {
         path: path.display().to_string(),
     })
 }
+
+impl From<crate::source::LoadError> for StoreError {
+    fn from(e: crate::source::LoadError) -> StoreError {
+        StoreError::Load(Box::new(e))
+    }
+}

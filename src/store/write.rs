@@ -308,6 +308,44 @@ impl TraceDoc {
     }
 }
 
+impl Writer<'_, '_> {
+    /// Adds the events of a stored span beyond those the store holds (the set's events
+    /// are the stored ones first, then the ones joined since).
+    fn append_events(
+        &mut self,
+        s: &crate::model::Span,
+        trace_hex: &str,
+        span_hex: &str,
+    ) -> rusqlite::Result<()> {
+        let set = self.set;
+        let events = set.span_events(s);
+        if events.is_empty() {
+            return Ok(());
+        }
+        let rowid: i64 = self
+            .conn
+            .prepare_cached("SELECT rowid FROM spans WHERE trace_id = ?1 AND span_id = ?2")?
+            .query_row([trace_hex, span_hex], |r| r.get(0))?;
+        let stored: i64 = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM events WHERE span_rowid = ?1")?
+            .query_row([rowid], |r| r.get(0))?;
+        for (k, ev) in events.iter().enumerate().skip(stored.max(0) as usize) {
+            let attrs =
+                codec::encode_into(&mut self.json, &set.strings, &set.attrs[ev.attrs.range()]);
+            self.event.execute(&[
+                Value::Int(rowid),
+                Value::Int(k as i64),
+                Value::Int(ev.time as i64),
+                set.str(ev.name).into(),
+                attrs.into(),
+                Value::Int(ev.dropped.into()),
+            ])?;
+        }
+        Ok(())
+    }
+}
+
 impl<'c, 's> Writer<'c, 's> {
     fn new(conn: &'c Connection, set: &'s TraceSet) -> rusqlite::Result<Writer<'c, 's>> {
         Ok(Writer {
@@ -442,6 +480,9 @@ impl<'c, 's> Writer<'c, 's> {
             });
             let n = self.span.execute(&row)?;
             if n == 0 {
+                // Stored already: only events it gained (log records that came after
+                // it was written) are added.
+                self.append_events(s, trace_hex.as_str(), span_hex.as_str())?;
                 continue;
             }
             written += 1;

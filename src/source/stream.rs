@@ -9,6 +9,7 @@
 use crate::decode::Decoded;
 use crate::model::{Batch, Position, Warning};
 use crate::source::{LoadError, LoadOptions, load_bytes};
+use std::io::Read;
 
 /// How a stream is cut into pieces that decode on their own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -251,6 +252,29 @@ impl StreamDecoder {
             )]),
         }
     }
+}
+
+/// The reader, decompressing when its first bytes say gzip or zstd.
+pub fn decompressing(mut input: Box<dyn Read + Send>) -> std::io::Result<Box<dyn Read + Send>> {
+    let mut head = vec![0u8; 4];
+    let mut got = 0;
+    while got < head.len() {
+        match input.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    head.truncate(got);
+    let joined: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(head.clone()).chain(input));
+    Ok(if head.starts_with(&[0x1f, 0x8b]) {
+        Box::new(flate2::read::MultiGzDecoder::new(joined))
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Box::new(zstd::stream::read::Decoder::new(joined)?)
+    } else {
+        joined
+    })
 }
 
 /// A piece's position as a position in the stream.
