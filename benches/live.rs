@@ -70,6 +70,11 @@ fn main() {
             .unwrap_or(default)
     };
     let (requests, clients) = (arg("--requests", 400), arg("--clients", 2));
+    if let Some(i) = args.iter().position(|a| a == "--soak") {
+        let secs = args.get(i + 1).and_then(|v| v.parse().ok()).unwrap_or(600);
+        soak(secs, arg("--max-spans", 500_000), arg("--rate", 50_000));
+        return;
+    }
     let per_request = 50;
     let rs = generator::build(requests * per_request, 21, 7);
     let bodies: Vec<Vec<u8>> = rs
@@ -141,7 +146,7 @@ fn main() {
         label: receiver.endpoints(),
         stats: receiver.stats.clone(),
     });
-    app.live = Some(state);
+    app.go_live(state);
     let mut term =
         ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).expect("terminal");
     let theme = agtrace::tui::theme::Theme::plain();
@@ -211,5 +216,124 @@ fn main() {
         pct(&mut apply_ms, 0.5),
         pct(&mut apply_ms, 0.99),
         pct(&mut apply_ms, 1.0)
+    );
+}
+
+/// Resident memory of this process, in MB.
+fn rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// `--soak SECS [--max-spans N] [--rate SPANS_PER_S]`: new traces sent at a steady
+/// rate for SECS into the explorer's live state capped at N spans, keys pressed and
+/// frames drawn meanwhile; every 30 s a line with the spans held, traces evicted
+/// and resident memory; at the end the key latency and the memory range.
+fn soak(secs: u64, max_spans: usize, rate: usize) {
+    use agtrace::tui::keymap::Action;
+    println!(
+        "agtrace live soak: {secs}s at {rate} spans/s into a view capped at {max_spans} spans"
+    );
+    let mut app =
+        agtrace::tui::app::App::with_set(agtrace::model::TraceSet::default(), "live".into());
+    let mut state = agtrace::tui::live::LiveState::start(
+        max_spans,
+        Arc::new(agtrace::semconv::PriceTable::bundled()),
+        Arc::new(|| {}),
+    );
+    let opts = ListenOptions::new("127.0.0.1:0".parse().expect("addr"));
+    let receiver = listen(opts, state.sink()).expect("listen");
+    let addr = receiver.addr;
+    state.origins.push(agtrace::tui::live::Origin {
+        label: receiver.endpoints(),
+        stats: receiver.stats.clone(),
+    });
+    app.go_live(state);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sent = Arc::new(AtomicUsize::new(0));
+    let sender = {
+        let (stop, sent) = (stop.clone(), sent.clone());
+        std::thread::spawn(move || {
+            // Requests of 50 traces of 21 spans, new ids every time.
+            let started = Instant::now();
+            let mut seed = 1u64;
+            while !stop.load(Ordering::Relaxed) {
+                let rs = generator::build(50, 21, seed);
+                seed += 1;
+                let body = ExportTraceServiceRequest { resource_spans: rs }.encode_to_vec();
+                client(addr, &[body]);
+                let n = sent.fetch_add(1050, Ordering::Relaxed) + 1050;
+                let due = std::time::Duration::from_secs_f64(n as f64 / rate as f64);
+                if let Some(wait) = due.checked_sub(started.elapsed()) {
+                    std::thread::sleep(wait);
+                }
+            }
+        })
+    };
+    let mut term =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).expect("terminal");
+    let theme = agtrace::tui::theme::Theme::plain();
+    let keys = [
+        Action::Down,
+        Action::Down,
+        Action::PageDown,
+        Action::Up,
+        Action::Top,
+    ];
+    let started = Instant::now();
+    let mut next_report = 30u64;
+    let (mut key_ms, mut most_spans, mut rss) = (Vec::new(), 0usize, (f64::MAX, 0.0f64));
+    let mut k = 0;
+    while started.elapsed().as_secs() < secs {
+        let t = Instant::now();
+        app.live_tick();
+        app.update(keys[k % keys.len()]);
+        term.draw(|f| agtrace::tui::view::render(&mut app, f, &theme))
+            .expect("draw");
+        key_ms.push(t.elapsed().as_secs_f64() * 1e3);
+        k += 1;
+        most_spans = most_spans.max(app.shared.set.spans.len());
+        if started.elapsed().as_secs() >= next_report {
+            let m = rss_mb();
+            if next_report >= 60 {
+                // After the first minute (the cap is reached): the steady range.
+                rss = (rss.0.min(m), rss.1.max(m));
+            }
+            let l = app.live.as_ref().expect("live");
+            println!(
+                "  {:>4}s  sent {:>9}  held {:>7} spans  {:>6} traces  evicted {:>7}  RSS {m:>6.0} MB",
+                next_report,
+                sent.load(Ordering::Relaxed),
+                app.shared.set.spans.len(),
+                app.shared.set.traces.len(),
+                l.evicted_traces
+            );
+            next_report += 30;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    stop.store(true, Ordering::Relaxed);
+    let _ = sender.join();
+    assert!(
+        most_spans <= max_spans,
+        "held {most_spans} spans over the cap {max_spans}"
+    );
+    key_ms.sort_by(|a, b| a.total_cmp(b));
+    let pct = |p: f64| key_ms[((key_ms.len() - 1) as f64 * p).round() as usize];
+    println!(
+        "  key + frame  n={}  p50 {:.3} ms  p99 {:.3} ms  max {:.3} ms; most spans held {most_spans}; RSS after the first minute {:.0}–{:.0} MB",
+        key_ms.len(),
+        pct(0.5),
+        pct(0.99),
+        pct(1.0),
+        rss.0,
+        rss.1
     );
 }

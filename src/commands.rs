@@ -163,6 +163,11 @@ fn open(a: crate::cli::OpenArgs) -> Result<(), CommandError> {
         follow: a.follow.clone(),
         max_spans: a.max_spans,
     };
+    if live.any() && matches!(Opened::classify(inputs.clone()), Opened::Store(_)) {
+        return Err(CommandError::Usage(
+            "a store opens on its own: live input (--listen, a pipe, --follow) goes with trace files, or with import --listen --db STORE".into(),
+        ));
+    }
     let label = match (live.any(), a.sources.is_empty()) {
         (true, true) if !a.follow.is_empty() => a
             .follow

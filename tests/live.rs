@@ -311,7 +311,7 @@ fn halves() -> (Vec<u8>, Vec<u8>) {
 fn live_app(max_spans: usize) -> agtrace::tui::app::App {
     let mut app =
         agtrace::tui::app::App::with_set(agtrace::model::TraceSet::default(), "live".into());
-    app.live = Some(agtrace::tui::live::LiveState::start(
+    app.go_live(agtrace::tui::live::LiveState::start(
         max_spans,
         Arc::new(agtrace::semconv::PriceTable::bundled()),
         Arc::new(|| {}),
@@ -512,4 +512,95 @@ fn past_the_span_cap_the_oldest_traces_are_evicted_whole_and_counted() {
     term.draw(|f| agtrace::tui::view::render(&mut app, f, &theme))
         .expect("draw");
     assert!(term.backend().to_string().contains("2 evicted"));
+}
+
+/// One request of one span: trace `t`, span `k` (span 1 is the root).
+fn one_span(t: u32, k: u32) -> Received {
+    let parent = if k == 1 {
+        String::new()
+    } else {
+        format!("{:016x}", 1)
+    };
+    let mut body = format!(
+        r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{{"traceId":"{t:032x}","spanId":"{k:016x}","parentSpanId":"{parent}","name":"s{k}","startTimeUnixNano":"{}","endTimeUnixNano":"{}"}}]}}]}}]}}"#,
+        1_000_000 * u64::from(t) + u64::from(k),
+        1_000_000 * u64::from(t) + u64::from(k) + 10
+    )
+    .into_bytes();
+    let d = agtrace::decode::otlp_json::decode(&mut body, 0, "t", 1).expect("decodes");
+    let batch = d.batches.into_iter().next().expect("a batch");
+    Received {
+        spans: batch.spans.len(),
+        batch,
+        log_records: 0,
+    }
+}
+
+#[test]
+fn many_merges_keep_every_span_the_open_trace_and_the_counts() {
+    use agtrace::tui::keymap::Action;
+    let mut app = live_app(1_000_000);
+    // Trace 1 is opened early and grows a span per round while new traces arrive;
+    // the worker grows the set the UI gave back by the generation in between.
+    app.live_received(one_span(1, 1));
+    app.live_merge();
+    app.open_trace(0);
+    for round in 2..=30u32 {
+        app.live_received(one_span(1, round));
+        app.live_received(one_span(100 + round, 1));
+        if round % 3 == 0 {
+            // Sometimes only the clock: merges may come in twos.
+            std::thread::sleep(std::time::Duration::from_millis(450));
+            app.live_tick();
+        } else {
+            app.live_merge();
+        }
+        if round == 10 {
+            app.update(Action::Pause);
+            app.live_received(one_span(999, 1));
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            app.live_tick();
+            assert!(
+                app.shared
+                    .set
+                    .find_traces(&format!("{:032x}", 999))
+                    .is_empty(),
+                "paused: nothing new on screen"
+            );
+            app.update(Action::Pause);
+        }
+        if round == 20 {
+            app.update(Action::Privacy);
+        }
+    }
+    app.live_merge();
+    let set = &app.shared.set;
+    assert_eq!(set.traces.len(), 1 + 29 + 1, "every trace, once");
+    assert_eq!(set.spans.len(), 30 + 29 + 1, "every span, once");
+    assert_eq!(
+        set.integrity.duplicates, 0,
+        "replayed batches are not duplicates"
+    );
+    let open = app.trace().expect("the trace stays open");
+    assert_eq!(
+        app.shared.set.traces[open.summary as usize].span_count, 30,
+        "the open trace grew in place"
+    );
+    assert_eq!(app.live.as_ref().expect("live").evicted_traces, 0);
+    assert!(app.shared.privacy.is_some(), "privacy mode survives merges");
+}
+
+#[test]
+fn evictions_are_counted_once_across_generations() {
+    let mut app = live_app(20);
+    for t in 1..=40u32 {
+        app.live_received(one_span(t, 1));
+        app.live_received(one_span(t, 2));
+        app.live_merge();
+    }
+    let set = &app.shared.set;
+    assert!(set.spans.len() <= 20);
+    let kept = set.traces.len() as u64;
+    let evicted = app.live.as_ref().expect("live").evicted_traces;
+    assert_eq!(kept + evicted, 40, "kept {kept}, evicted {evicted}");
 }

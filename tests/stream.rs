@@ -280,3 +280,45 @@ fn ls_follow_prints_traces_from_a_pipe_that_stays_open() {
     let status = child.wait().expect("wait");
     assert!(status.success());
 }
+
+#[test]
+fn import_reads_a_pipe_piece_by_piece_into_a_store() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("s.db");
+    let bin = assert_cmd::cargo::cargo_bin("agtrace");
+    let mut child = std::process::Command::new(&bin)
+        .args(["import", "-", "--db", db.to_str().expect("path")])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut want = std::collections::BTreeSet::new();
+    for rel in [
+        "folder/traces-2025-11-21T03.jsonl",
+        "folder/traces-2025-11-21T04.jsonl",
+    ] {
+        let lines = lines_of(rel);
+        want.extend(ids_in(&lines));
+        for l in lines {
+            stdin.write_all(l.as_bytes()).expect("write");
+        }
+    }
+    drop(stdin);
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ls = std::process::Command::new(&bin)
+        .args(["ls", "--json", db.to_str().expect("path")])
+        .output()
+        .expect("ls");
+    let got: std::collections::BTreeSet<String> = String::from_utf8_lossy(&ls.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["trace_id"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(got, want);
+}

@@ -266,3 +266,31 @@ fn ctrl_z_suspends_and_fg_resumes() {
     t.keys(&["q"]);
     t.wait_flags((false, false, true));
 }
+
+#[test]
+fn a_pipe_that_stays_open_shows_its_traces_before_it_ends() {
+    let Some(t) = Tmux::start("stream") else {
+        return;
+    };
+    let first = format!(
+        "{}/testdata/folder/traces-2025-11-21T03.jsonl",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let second = format!(
+        "{}/testdata/folder/traces-2025-11-21T04.jsonl",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    // The writer keeps the pipe open: nothing would show if stdin were read to its end.
+    t.typed(&format!(
+        "(cat {first}; sleep 2; cat {second}; sleep 120) | {} open -",
+        bin()
+    ));
+    t.keys(&["Enter"]);
+    let pane = t.wait_for("2 traces");
+    assert!(pane.contains("stdin"), "{pane}");
+    // The second file continues a trace of the first and starts another: both show.
+    let pane = t.wait_for("3 traces");
+    assert!(pane.contains("invoke_agent research"), "{pane}");
+    assert!(!pane.contains("(ended)"), "the pipe is still open: {pane}");
+    t.keys(&["q"]);
+}

@@ -8,7 +8,7 @@ use super::value::Attr;
 use super::warning::Warning;
 
 /// Decoded spans from one piece of input.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Batch {
     /// The batch's own string table.
     pub strings: Interner,

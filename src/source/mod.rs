@@ -137,7 +137,7 @@ pub const FORMATS: &[(&str, &str)] = &[
     ),
     (
         "stdin",
-        "`-`, or no source at all when stdin is not a terminal (`cat dump.json | agtrace open -`)",
+        "`-`, or no source at all when stdin is not a terminal (`cat dump.json | agtrace open -`); `open`, `ls --follow` and `import` decode it as it arrives (`kubectl logs -f … | agtrace open -`)",
     ),
     (
         "several sources",

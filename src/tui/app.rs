@@ -127,9 +127,9 @@ impl App {
     /// Data arrived: the whole set (files), or a store's first page.
     pub fn loaded(&mut self, set: TraceSet) {
         self.shared.loading = None;
-        self.live_seed(&set);
         let warnings = set.warnings.len();
         self.shared.set = self.shown(set);
+        self.live_seed();
         let sh = &self.shared;
         if let Some(Screen::List(l)) = self.screens.first_mut() {
             l.rebuild(sh);

@@ -1,12 +1,16 @@
 //! The explorer fed live (`open --listen`, a pipe read as it arrives, `--follow`).
-//! What arrives goes straight to a merge worker on its own thread, which grows its
-//! own copy of the set a few times a second ([`crate::live::grow`]) and hands the
-//! UI a finished copy; the UI only swaps it in and refreshes the screens where they
-//! are, so keys stay quick however large the set: the list keeps its selection (a
-//! "N new" count when it is scrolled away from the top), an open trace grows with
-//! its selection and folds, late spans fix up orphans. Past the span cap the oldest
-//! traces are evicted whole and counted. `P` holds what the worker finishes until
-//! resumed.
+//! What arrives goes straight to a merge worker on its own thread, which grows a set
+//! a few times a second ([`crate::live::grow`]) and hands it to the UI; the UI only
+//! swaps it in and refreshes the screens where they are, so keys stay quick however
+//! large the set: the list keeps its selection (a "N new" count when it is scrolled
+//! away from the top), an open trace grows with its selection and folds, late spans
+//! fix up orphans. Past the span cap the oldest traces are evicted whole and counted.
+//! `P` holds what the worker finishes until resumed.
+//!
+//! Sets are never copied: two generations circulate. The UI gives back the set it
+//! stops showing, and the worker grows that one by the batches of the generation in
+//! between (kept for this) plus the new ones. Growth is deterministic, so the result
+//! keeps every index of the set the UI shows.
 
 use super::app::App;
 use super::screens::Screen;
@@ -38,21 +42,27 @@ pub struct Origin {
 enum ToWorker {
     /// Arrived spans, with their sequence number.
     Batch(u64, Box<Batch>),
-    /// The set loaded from the named sources, to grow from.
+    /// The set the UI shows when it goes live (generation 0): the first base.
     Seed(Box<TraceSet>),
     /// Merge now, even if it is not time yet.
     Flush,
-    /// A set the UI no longer shows, dropped here rather than on the UI thread.
+    /// A set of this generation the UI no longer shows: the next base.
+    Return(u64, Box<TraceSet>),
+    /// A set the UI no longer shows and the worker cannot use, dropped here rather
+    /// than on the UI thread.
     Drop(Box<TraceSet>),
 }
 
 /// A merge the worker finished.
 struct Merged {
-    grown: Grown,
+    /// Its generation.
+    generation: u64,
+    /// The grown set; none when a flush found nothing new.
+    grown: Option<Grown>,
     /// The last batch it includes.
     seq: u64,
-    /// Trace indices moved (eviction, or a seed merged after live data): views
-    /// holding trace indices start again from the list.
+    /// Trace indices moved (eviction): views holding trace indices start again from
+    /// the list.
     reindexed: bool,
     took: Duration,
 }
@@ -66,6 +76,8 @@ pub struct LiveState {
     seq: Arc<AtomicU64>,
     to_worker: mpsc::Sender<ToWorker>,
     from_worker: mpsc::Receiver<Merged>,
+    /// The generation on screen (none before the seed).
+    shown: Option<u64>,
     /// What the worker finished while paused.
     held: Option<Merged>,
     /// Frozen: arrivals wait (`P`).
@@ -76,7 +88,7 @@ pub struct LiveState {
     pub evicted_traces: u64,
     /// Traces that arrived while the list was scrolled away from its top.
     pub unseen: usize,
-    /// Merges applied, and how long the last took on the worker.
+    /// Merges applied.
     pub merges: u64,
     /// Worker time of the last merge.
     pub last_merge: Duration,
@@ -86,7 +98,8 @@ pub struct LiveState {
 }
 
 impl LiveState {
-    /// Starts the merge worker; `wake` tells the event loop a merge is ready.
+    /// Starts the merge worker (it merges once the app goes live, see
+    /// [`App::go_live`]); `wake` tells the event loop a merge is ready.
     pub fn start(
         max_spans: usize,
         prices: Arc<PriceTable>,
@@ -100,7 +113,9 @@ impl LiveState {
             let pending = pending_spans.clone();
             let _ = std::thread::Builder::new()
                 .name("live-merge".into())
-                .spawn(move || worker(&rx, &tx, &prices, max_spans, &*wake, &pending));
+                .spawn(move || {
+                    Worker::new(&tx, &prices, max_spans, &*wake, &pending).run(&rx);
+                });
         }
         LiveState {
             origins: Vec::new(),
@@ -108,6 +123,7 @@ impl LiveState {
             seq: Arc::new(AtomicU64::new(0)),
             to_worker,
             from_worker,
+            shown: None,
             held: None,
             paused: false,
             max_spans,
@@ -158,12 +174,25 @@ impl LiveState {
     /// Spans waiting: received and not on screen yet.
     pub fn waiting(&self) -> usize {
         self.pending_spans.load(Ordering::Relaxed)
-            + self.held.as_ref().map_or(0, |m| m.grown.arrived)
+            + self
+                .held
+                .as_ref()
+                .and_then(|m| m.grown.as_ref())
+                .map_or(0, |g| g.arrived)
     }
 
     /// Spans received by every origin.
     fn received(&self) -> u64 {
         self.origins.iter().map(|o| o.stats.spans()).sum()
+    }
+
+    /// Gives a set the UI stopped showing back to the worker.
+    fn give_back(&self, generation: Option<u64>, set: TraceSet) {
+        let msg = match generation {
+            Some(g) => ToWorker::Return(g, Box::new(set)),
+            None => ToWorker::Drop(Box::new(set)),
+        };
+        let _ = self.to_worker.send(msg);
     }
 }
 
@@ -173,115 +202,206 @@ fn send(tx: &std::sync::Mutex<mpsc::Sender<ToWorker>>, seq: &AtomicU64, r: Recei
         .is_ok_and(|tx| tx.send(ToWorker::Batch(n, Box::new(r.batch))).is_ok())
 }
 
-/// The merge worker: gathers what arrives for at least [`MERGE_EVERY`] after the
-/// last merge, grows its set, and sends the UI a copy.
-fn worker(
-    rx: &mpsc::Receiver<ToWorker>,
-    tx: &mpsc::Sender<Merged>,
-    prices: &PriceTable,
+/// The merge worker's state.
+struct Worker<'a> {
+    tx: &'a mpsc::Sender<Merged>,
+    prices: &'a PriceTable,
     max_spans: usize,
-    wake: &(dyn Fn() + Send + Sync),
-    pending: &AtomicUsize,
-) {
-    let mut master = TraceSet::default();
-    let mut last = Instant::now() - MERGE_EVERY;
-    let mut live_data = false;
-    loop {
-        let Ok(first) = rx.recv() else { return };
-        let (mut batches, mut seq, mut flush, mut reindexed) = (Vec::new(), 0u64, false, false);
-        let mut take = |m: ToWorker,
-                        batches: &mut Vec<Batch>,
-                        master: &mut TraceSet,
-                        flush: &mut bool| match m {
-            ToWorker::Batch(n, b) => {
-                seq = seq.max(n);
-                if !(b.spans.is_empty() && b.log_events.is_empty() && b.warnings.is_empty()) {
-                    batches.push(*b);
-                }
-            }
-            ToWorker::Seed(set) => {
-                if master.sources.is_empty() {
-                    master.sources = set.sources.clone();
-                }
-                reindexed |= live_data || !master.spans.is_empty();
-                batches.push(set.into_batch());
-            }
-            ToWorker::Flush => *flush = true,
-            ToWorker::Drop(set) => drop(set),
-        };
-        take(first, &mut batches, &mut master, &mut flush);
+    wake: &'a (dyn Fn() + Send + Sync),
+    pending: &'a AtomicUsize,
+    /// The set to grow next, and its generation (none while the UI holds both).
+    base: Option<(u64, TraceSet)>,
+    /// The batches (and evictions) of each generation after the base's, to replay.
+    log: Vec<(u64, Vec<Batch>, usize)>,
+    /// The last generation sent.
+    latest: u64,
+    /// Arrived, not merged yet.
+    batches: Vec<Batch>,
+    /// The last batch taken in.
+    seq: u64,
+    flush: bool,
+    last: Instant,
+}
+
+impl<'a> Worker<'a> {
+    fn new(
+        tx: &'a mpsc::Sender<Merged>,
+        prices: &'a PriceTable,
+        max_spans: usize,
+        wake: &'a (dyn Fn() + Send + Sync),
+        pending: &'a AtomicUsize,
+    ) -> Worker<'a> {
+        Worker {
+            tx,
+            prices,
+            max_spans,
+            wake,
+            pending,
+            base: None,
+            log: Vec::new(),
+            latest: 0,
+            batches: Vec::new(),
+            seq: 0,
+            flush: false,
+            last: Instant::now() - MERGE_EVERY,
+        }
+    }
+
+    /// Gathers what arrives for at least [`MERGE_EVERY`] after the last merge, then
+    /// grows the base (once the UI has given one back) and sends the result.
+    fn run(mut self, rx: &mpsc::Receiver<ToWorker>) {
         loop {
-            if flush {
-                while let Ok(m) = rx.try_recv() {
-                    take(m, &mut batches, &mut master, &mut flush);
+            let ready = self.base.is_some() && !self.batches.is_empty();
+            let due = self.last + MERGE_EVERY;
+            let msg = if ready && !self.flush {
+                let now = Instant::now();
+                if now >= due {
+                    rx.try_recv().ok()
+                } else {
+                    match rx.recv_timeout(due - now) {
+                        Ok(m) => Some(m),
+                        Err(mpsc::RecvTimeoutError::Timeout) => None,
+                        Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                    }
                 }
-                break;
-            }
-            let now = Instant::now();
-            let deadline = last + MERGE_EVERY;
-            if batches.is_empty() {
-                // Nothing to merge yet: wait for something (or a flush) without a clock.
+            } else if ready {
+                rx.try_recv().ok()
+            } else {
                 match rx.recv() {
-                    Ok(m) => take(m, &mut batches, &mut master, &mut flush),
+                    Ok(m) => Some(m),
                     Err(_) => return,
+                }
+            };
+            if let Some(m) = msg {
+                self.take(m);
+                // What else is there joins this merge.
+                while let Ok(m) = rx.try_recv() {
+                    self.take(m);
+                }
+            }
+            if self.flush && self.batches.is_empty() && self.base.is_some() {
+                // Nothing new since the last merge: say so without rebuilding.
+                self.flush = false;
+                let nothing = Merged {
+                    generation: self.latest,
+                    grown: None,
+                    seq: self.seq,
+                    reindexed: false,
+                    took: Duration::ZERO,
+                };
+                if self.tx.send(nothing).is_err() {
+                    return;
                 }
                 continue;
             }
-            if now >= deadline {
-                while let Ok(m) = rx.try_recv() {
-                    take(m, &mut batches, &mut master, &mut flush);
+            let ready = self.base.is_some() && !self.batches.is_empty();
+            if ready && (self.flush || Instant::now() >= self.last + MERGE_EVERY) {
+                self.flush = false;
+                if !self.merge() {
+                    return;
                 }
-                break;
-            }
-            match rx.recv_timeout(deadline - now) {
-                Ok(m) => take(m, &mut batches, &mut master, &mut flush),
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(mpsc::RecvTimeoutError::Disconnected) => return,
             }
         }
-        if batches.is_empty() && !flush {
-            continue;
+    }
+
+    fn take(&mut self, m: ToWorker) {
+        match m {
+            ToWorker::Batch(n, b) => {
+                self.seq = self.seq.max(n);
+                if !(b.spans.is_empty() && b.log_events.is_empty() && b.warnings.is_empty()) {
+                    self.batches.push(*b);
+                }
+            }
+            ToWorker::Seed(set) => {
+                self.base = Some((0, *set));
+                self.latest = 0;
+                self.log.clear();
+            }
+            ToWorker::Flush => self.flush = true,
+            ToWorker::Return(g, set) => {
+                if self.base.as_ref().is_none_or(|(b, _)| *b < g) {
+                    self.base = Some((g, *set));
+                    self.log.retain(|(x, _, _)| *x > g);
+                }
+            }
+            ToWorker::Drop(set) => drop(set),
         }
-        let started = Instant::now();
-        live_data |= !batches.is_empty();
-        let grown = grow(std::mem::take(&mut master), batches, prices, max_spans);
-        master = grown.set;
-        let merged = Merged {
-            grown: Grown {
-                set: master.clone(),
-                evicted: grown.evicted,
-                arrived: grown.arrived,
-            },
-            seq,
-            reindexed: reindexed || grown.evicted > 0,
-            took: started.elapsed(),
+    }
+
+    /// Grows the base by the generations after it and the new batches; `false` when
+    /// the UI is gone.
+    fn merge(&mut self) -> bool {
+        let Some((generation, base)) = self.base.take() else {
+            return true;
         };
-        pending.fetch_sub(
-            merged.grown.arrived.min(pending.load(Ordering::Relaxed)),
+        let started = Instant::now();
+        let fresh = std::mem::take(&mut self.batches);
+        let arrived: usize = fresh.iter().map(|b| b.spans.len()).sum();
+        let mut replayed_evictions = 0;
+        let mut all: Vec<Batch> = Vec::new();
+        for (g, batches, evicted) in &self.log {
+            if *g > generation {
+                all.extend(batches.iter().cloned());
+                replayed_evictions += evicted;
+            }
+        }
+        let keep = fresh.clone();
+        all.extend(fresh);
+        let grown = grow(base, all, self.prices, self.max_spans);
+        let evicted = grown.evicted.saturating_sub(replayed_evictions);
+        self.latest += 1;
+        self.log.push((self.latest, keep, evicted));
+        self.pending.fetch_sub(
+            arrived.min(self.pending.load(Ordering::Relaxed)),
             Ordering::Relaxed,
         );
-        last = Instant::now();
-        if tx.send(merged).is_err() {
-            return;
+        let merged = Merged {
+            generation: self.latest,
+            reindexed: grown.evicted > 0,
+            grown: Some(Grown {
+                set: grown.set,
+                evicted,
+                arrived,
+            }),
+            seq: self.seq,
+            took: started.elapsed(),
+        };
+        self.last = Instant::now();
+        if self.tx.send(merged).is_err() {
+            return false;
         }
-        wake();
+        (self.wake)();
+        true
     }
 }
 
 impl App {
+    /// Goes live: the set on screen is generation 0, what `live` receives grows it.
+    pub fn go_live(&mut self, live: LiveState) {
+        self.live = Some(live);
+        self.live_seed();
+    }
+
+    /// The set on screen becomes the worker's first base, once (the explorer goes
+    /// live when its named sources have loaded; what arrives meanwhile waits).
+    pub(super) fn live_seed(&mut self) {
+        let Some(l) = &mut self.live else {
+            return;
+        };
+        if l.shown.is_some() {
+            return;
+        }
+        let base = self.plain.as_ref().unwrap_or(&self.shared.set).clone();
+        let _ = l.to_worker.send(ToWorker::Seed(Box::new(base)));
+        l.shown = Some(0);
+    }
+
     /// Arrived spans (not through a sink: tests and the bench), for the next merge.
     pub fn live_received(&mut self, r: Received) {
         if let Some(l) = &self.live {
             l.pending_spans.fetch_add(r.spans, Ordering::Relaxed);
             let n = l.seq.fetch_add(1, Ordering::Relaxed) + 1;
             let _ = l.to_worker.send(ToWorker::Batch(n, Box::new(r.batch)));
-        }
-    }
-
-    /// The set loaded from named sources joins the live set (the worker grows from it).
-    pub(super) fn live_seed(&mut self, set: &TraceSet) {
-        if let Some(l) = &self.live {
-            let _ = l.to_worker.send(ToWorker::Seed(Box::new(set.clone())));
         }
     }
 
@@ -305,7 +425,7 @@ impl App {
         let mut latest: Option<Merged> = l.held.take();
         while let Ok(m) = l.from_worker.try_recv() {
             latest = Some(match latest.take() {
-                Some(prev) => combine(prev, m, &l.to_worker),
+                Some(prev) => combine(prev, m, l),
                 None => m,
             });
         }
@@ -339,7 +459,7 @@ impl App {
     }
 
     /// Merges everything received so far now and shows it (waits for the worker):
-    /// what tests and a resume after a long pause need.
+    /// what tests and scripted runs need.
     pub fn live_merge(&mut self) {
         let Some(l) = &mut self.live else {
             return;
@@ -355,36 +475,53 @@ impl App {
             };
             let done = m.seq >= target;
             latest = Some(match latest.take() {
-                Some(prev) => combine(prev, m, &l.to_worker),
+                Some(prev) => combine(prev, m, l),
                 None => m,
             });
             if done {
                 break;
             }
+            // A batch sent after the flush: ask again.
+            let _ = l.to_worker.send(ToWorker::Flush);
         }
         if let Some(m) = latest {
             self.live_apply(m);
         }
     }
 
-    /// Swaps a finished merge in, keeping every screen's place.
+    /// Swaps a finished merge in, keeping every screen's place; the set it replaces
+    /// goes back to the worker.
     fn live_apply(&mut self, m: Merged) {
-        let key = match self.screens.first() {
-            Some(Screen::List(list)) => list.selection_key(&self.shared.set),
-            _ => None,
-        };
-        let before = self.shared.set.traces.len();
         let Merged {
+            generation,
             grown,
             reindexed,
             took,
             ..
         } = m;
+        let Some(grown) = grown else {
+            return;
+        };
+        let key = match self.screens.first() {
+            Some(Screen::List(list)) => list.selection_key(&self.shared.set),
+            _ => None,
+        };
+        let before = self.shared.set.traces.len();
+        // In privacy mode the screen shows a redacted copy; the worker's own set is
+        // the plain one.
+        let previous_plain = self.plain.take();
         let shown = self.shown(grown.set);
         let old = std::mem::replace(&mut self.shared.set, shown);
         let grown_traces = self.shared.set.traces.len().saturating_sub(before);
         if let Some(l) = &mut self.live {
-            let _ = l.to_worker.send(ToWorker::Drop(Box::new(old)));
+            match previous_plain {
+                Some(plain) => {
+                    l.give_back(l.shown, plain);
+                    l.give_back(None, old);
+                }
+                None => l.give_back(l.shown, old),
+            }
+            l.shown = Some(generation);
             l.evicted_traces += grown.evicted as u64;
             l.merges += 1;
             l.last_merge = took;
@@ -425,21 +562,30 @@ impl App {
 }
 
 /// Two merges the UI had not shown yet: the newer one, with the older one's
-/// evictions and arrivals counted (its set goes back to be dropped).
-fn combine(older: Merged, newer: Merged, to_worker: &mpsc::Sender<ToWorker>) -> Merged {
-    let Merged {
-        grown: old,
-        reindexed,
-        ..
-    } = older;
-    let _ = to_worker.send(ToWorker::Drop(Box::new(old.set)));
+/// evictions and arrivals counted (its set goes back to the worker).
+fn combine(older: Merged, newer: Merged, live: &LiveState) -> Merged {
+    let reindexed = older.reindexed || newer.reindexed;
+    let newer_grew = newer.grown.is_some();
+    let grown = match (older.grown, newer.grown) {
+        (Some(old), Some(new)) => {
+            live.give_back(Some(older.generation), old.set);
+            Some(Grown {
+                evicted: new.evicted + old.evicted,
+                arrived: new.arrived + old.arrived,
+                set: new.set,
+            })
+        }
+        (old, new) => new.or(old),
+    };
+    let generation = if grown.is_some() && !newer_grew {
+        older.generation
+    } else {
+        newer.generation
+    };
     Merged {
-        grown: Grown {
-            evicted: newer.grown.evicted + old.evicted,
-            arrived: newer.grown.arrived + old.arrived,
-            set: newer.grown.set,
-        },
-        reindexed: newer.reindexed || reindexed,
+        generation,
+        grown,
+        reindexed,
         ..newer
     }
 }
