@@ -604,3 +604,132 @@ fn evictions_are_counted_once_across_generations() {
     let evicted = app.live.as_ref().expect("live").evicted_traces;
     assert_eq!(kept + evicted, 40, "kept {kept}, evicted {evicted}");
 }
+
+/// curl's `--write-out` status code for one request to the receiver.
+fn curl(args: &[&str]) -> String {
+    let out = std::process::Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--max-time",
+            "20",
+        ])
+        .args(args)
+        .output()
+        .expect("run curl");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn curl_gets_the_specified_answers() {
+    if std::process::Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        common::skipped(
+            "curl is not installed; the receiver's curl checks did not run (.ci/run installs it)",
+        );
+        return;
+    }
+    let (sink, got) = collecting(true);
+    let r = listen(loopback(2 << 20, 4 << 20, Some("s3cret")), sink).expect("listen");
+    let url = format!("http://{}/v1/traces", r.addr);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let json = dir.path().join("t.json");
+    std::fs::write(&json, fixture_bytes("agent-incident.otlp.json")).expect("write");
+    let gz = dir.path().join("t.json.gz");
+    {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(&fixture_bytes("agent-incident.otlp.json"))
+            .expect("gzip");
+        std::fs::write(&gz, e.finish().expect("gzip")).expect("write");
+    }
+    let auth = "Authorization: Bearer s3cret";
+    let body = format!("@{}", json.display());
+    let gz_body = format!("@{}", gz.display());
+    let ct = "Content-Type: application/json";
+    assert_eq!(
+        curl(&["-H", ct, "--data-binary", &body, &url]),
+        "401",
+        "no token"
+    );
+    assert_eq!(
+        curl(&["-H", auth, "-H", ct, "--data-binary", &body, &url]),
+        "200"
+    );
+    assert_eq!(
+        curl(&[
+            "-H",
+            auth,
+            "-H",
+            ct,
+            "-H",
+            "Content-Encoding: gzip",
+            "--data-binary",
+            &gz_body,
+            &url
+        ]),
+        "200",
+        "gzip"
+    );
+    assert_eq!(
+        curl(&[
+            "-H",
+            auth,
+            "-H",
+            "Content-Type: text/plain",
+            "--data-binary",
+            &body,
+            &url
+        ]),
+        "415"
+    );
+    assert_eq!(
+        curl(&[
+            "-H",
+            auth,
+            "-H",
+            ct,
+            "--data-binary",
+            "{\"resourceSpans\": [",
+            &url
+        ]),
+        "400"
+    );
+    assert_eq!(curl(&["-H", auth, &url]), "405", "GET");
+    assert_eq!(
+        curl(&[
+            "-H",
+            auth,
+            "-H",
+            ct,
+            "--data-binary",
+            &body,
+            &format!("http://{}/v1/metrics", r.addr)
+        ]),
+        "404"
+    );
+    let big = dir.path().join("big.json");
+    std::fs::write(&big, vec![b' '; 3 << 20]).expect("write");
+    assert_eq!(
+        curl(&[
+            "-H",
+            auth,
+            "-H",
+            ct,
+            "--data-binary",
+            &format!("@{}", big.display()),
+            &url
+        ]),
+        "413"
+    );
+    assert_eq!(
+        got.lock().expect("lock").len(),
+        2,
+        "the two good requests were taken"
+    );
+}
