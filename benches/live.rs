@@ -132,21 +132,7 @@ fn main() {
     // UI; meanwhile keys are pressed every 5 ms, each applied and its frame drawn
     // into a 160x48 TestBackend, timed together with taking in a finished merge
     // (what the event loop does before the key, when one is ready).
-    let mut app =
-        agtrace::tui::app::App::with_set(agtrace::model::TraceSet::default(), "live".into());
-    let mut state = agtrace::tui::live::LiveState::start(
-        10_000_000,
-        Arc::new(agtrace::semconv::PriceTable::bundled()),
-        Arc::new(|| {}),
-    );
-    let opts = ListenOptions::new("127.0.0.1:0".parse().expect("addr"));
-    let receiver = listen(opts, state.sink()).expect("listen");
-    let addr = receiver.addr;
-    state.origins.push(agtrace::tui::live::Origin {
-        label: receiver.endpoints(),
-        stats: receiver.stats.clone(),
-    });
-    app.go_live(state);
+    let (mut app, addr) = live_explorer(10_000_000);
     let mut term =
         ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).expect("terminal");
     let theme = agtrace::tui::theme::Theme::plain();
@@ -219,6 +205,27 @@ fn main() {
     );
 }
 
+/// An explorer gone live on an empty set, fed by a receiver on a free loopback port
+/// (as `open --listen` sets it up), keeping at most `max_spans`.
+fn live_explorer(max_spans: usize) -> (agtrace::tui::app::App, std::net::SocketAddr) {
+    let mut app =
+        agtrace::tui::app::App::with_set(agtrace::model::TraceSet::default(), "live".into());
+    let mut state = agtrace::tui::live::LiveState::start(
+        max_spans,
+        Arc::new(agtrace::semconv::PriceTable::bundled()),
+        Arc::new(|| {}),
+    );
+    let opts = ListenOptions::new("127.0.0.1:0".parse().expect("addr"));
+    let receiver = listen(opts, state.sink()).expect("listen");
+    let addr = receiver.addr;
+    state.origins.push(agtrace::tui::live::Origin {
+        label: receiver.endpoints(),
+        stats: receiver.stats.clone(),
+    });
+    app.go_live(state);
+    (app, addr)
+}
+
 /// Resident memory of this process, in MB.
 fn rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -241,21 +248,7 @@ fn soak(secs: u64, max_spans: usize, rate: usize) {
     println!(
         "agtrace live soak: {secs}s at {rate} spans/s into a view capped at {max_spans} spans"
     );
-    let mut app =
-        agtrace::tui::app::App::with_set(agtrace::model::TraceSet::default(), "live".into());
-    let mut state = agtrace::tui::live::LiveState::start(
-        max_spans,
-        Arc::new(agtrace::semconv::PriceTable::bundled()),
-        Arc::new(|| {}),
-    );
-    let opts = ListenOptions::new("127.0.0.1:0".parse().expect("addr"));
-    let receiver = listen(opts, state.sink()).expect("listen");
-    let addr = receiver.addr;
-    state.origins.push(agtrace::tui::live::Origin {
-        label: receiver.endpoints(),
-        stats: receiver.stats.clone(),
-    });
-    app.go_live(state);
+    let (mut app, addr) = live_explorer(max_spans);
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let sent = Arc::new(AtomicUsize::new(0));
     let sender = {

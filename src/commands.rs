@@ -114,6 +114,21 @@ fn help(a: crate::cli::HelpArgs) -> Result<(), CommandError> {
     Ok(())
 }
 
+/// A flag raised by SIGTERM, SIGINT or SIGHUP: the long-running commands (`import
+/// --listen`, `ls --follow`) finish their work and stop when it is.
+fn stop_on_signals() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    #[cfg(unix)]
+    for sig in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGHUP,
+    ] {
+        let _ = signal_hook::flag::register(sig, stop.clone());
+    }
+    stop
+}
+
 fn inputs_from(words: &[String]) -> Result<Vec<Input>, CommandError> {
     if words.is_empty() {
         if io::stdin().is_terminal() {

@@ -13,7 +13,7 @@ use crate::sanitize::sanitize;
 use crate::source::Input;
 use rustc_hash::FxHashMap;
 use std::io::{self, Write as _};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
@@ -71,15 +71,7 @@ pub(super) fn ls_follow(a: &LsArgs, mut query: TraceListQuery) -> Result<(), Com
             crate::live::feed::follow(p, &opts, sink, stats.clone())?;
         }
     }
-    let stop = Arc::new(AtomicBool::new(false));
-    #[cfg(unix)]
-    for sig in [
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGHUP,
-    ] {
-        let _ = signal_hook::flag::register(sig, stop.clone());
-    }
+    let stop = super::stop_on_signals();
     let style = Style::detect();
     let mut set = TraceSet {
         sources: vec![input.label()],

@@ -6,7 +6,7 @@ use crate::cli::ImportArgs;
 use crate::live::{ListenOptions, Received};
 use crate::model::{Batch, TraceSet};
 use std::io::{self, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
@@ -65,15 +65,7 @@ pub(super) fn import(a: &ImportArgs, addr: &str) -> Result<(), CommandError> {
     });
     let receiver = crate::live::listen(opts, sink)
         .map_err(|e| CommandError::Usage(format!("--listen: {e}")))?;
-    let stop = Arc::new(AtomicBool::new(false));
-    #[cfg(unix)]
-    for sig in [
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGHUP,
-    ] {
-        let _ = signal_hook::flag::register(sig, stop.clone());
-    }
+    let stop = super::stop_on_signals();
     let _ = writeln!(
         io::stderr(),
         "agtrace: receiving OTLP on {} (HTTP: POST /v1/traces, /v1/logs) into {}; SIGTERM or Ctrl-C stops",

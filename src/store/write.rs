@@ -330,7 +330,13 @@ impl Writer<'_, '_> {
             .conn
             .prepare_cached("SELECT count(*) FROM events WHERE span_rowid = ?1")?
             .query_row([rowid], |r| r.get(0))?;
-        for (k, ev) in events.iter().enumerate().skip(stored.max(0) as usize) {
+        self.events(rowid, s, stored.max(0) as usize)
+    }
+
+    /// Writes the span's events from the `from`th on, under its row.
+    fn events(&mut self, rowid: i64, s: &crate::model::Span, from: usize) -> rusqlite::Result<()> {
+        let set = self.set;
+        for (k, ev) in set.span_events(s).iter().enumerate().skip(from) {
             let attrs =
                 codec::encode_into(&mut self.json, &set.strings, &set.attrs[ev.attrs.range()]);
             self.event.execute(&[
@@ -489,18 +495,7 @@ impl<'c, 's> Writer<'c, 's> {
             let rowid = self.conn.last_insert_rowid();
             first_row.get_or_insert(rowid);
             self.doc.add(s.name, step.tool_name, text);
-            for (k, ev) in set.span_events(s).iter().enumerate() {
-                let attrs =
-                    codec::encode_into(&mut self.json, &set.strings, &set.attrs[ev.attrs.range()]);
-                self.event.execute(&[
-                    Value::Int(rowid),
-                    Value::Int(k as i64),
-                    Value::Int(ev.time as i64),
-                    set.str(ev.name).into(),
-                    attrs.into(),
-                    Value::Int(ev.dropped.into()),
-                ])?;
-            }
+            self.events(rowid, s, 0)?;
             for (k, l) in set.span_links(s).iter().enumerate() {
                 let attrs =
                     codec::encode_into(&mut self.json, &set.strings, &set.attrs[l.attrs.range()]);
