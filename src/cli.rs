@@ -148,7 +148,7 @@ pub struct ExportArgs {
 }
 
 /// Flags shared by commands that load data.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct LoadArgs {
     /// Decoding threads (default: the number of cores, at most 8).
     #[arg(long, value_name = "N")]
@@ -157,6 +157,33 @@ pub struct LoadArgs {
     /// AGTRACE_PRICES).
     #[arg(long, value_name = "FILE")]
     pub prices: Option<std::path::PathBuf>,
+    /// A backend source (clickhouse://, tempo://, jaeger://): traces from this long
+    /// ago until now (2h, 30m, 7d; default 1d).
+    #[arg(long, value_name = "DURATION", conflicts_with = "from")]
+    pub since: Option<String>,
+    /// A backend source: from this time (2026-12-02T03:00:00Z, 2026-12-02 03:00, or
+    /// Unix seconds).
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+    /// A backend source: until this time (default now).
+    #[arg(long, value_name = "TIME")]
+    pub to: Option<String>,
+    /// A backend source: at most N traces (default 100; `ls --limit` sets it too).
+    /// More is said, never cut silently.
+    #[arg(long, value_name = "N")]
+    pub max_traces: Option<usize>,
+    /// A backend source: the user (else CLICKHOUSE_USER / TEMPO_USER / JAEGER_USER,
+    /// the URL's, or ~/.netrc); the password never on the command line:
+    /// CLICKHOUSE_PASSWORD / TEMPO_TOKEN / JAEGER_TOKEN or ~/.netrc.
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+    /// A backend source: seconds a request may take (default 30).
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
+    /// What the command asks a backend for (its trace, session, filter), set by the
+    /// command itself.
+    #[arg(skip)]
+    pub query: crate::backend::Query,
 }
 
 /// `agtrace open`.
@@ -224,6 +251,10 @@ pub struct LsArgs {
     /// Only traces of this session / conversation id.
     #[arg(long, value_name = "ID")]
     pub session: Option<String>,
+    /// Only this trace (id or prefix; the filter term `trace:ID`): what a backend is
+    /// asked for by id.
+    #[arg(long, value_name = "ID")]
+    pub trace: Option<String>,
     /// Only traces with a span matching this filter (`agtrace help filter`); may start
     /// with `-`, a negated term: `--filter -status:ok`.
     #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]

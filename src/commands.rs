@@ -195,7 +195,15 @@ fn open(a: crate::cli::OpenArgs) -> Result<(), CommandError> {
         (_, true) => "<stdin>".to_owned(),
         _ => a.sources.join(" "),
     };
-    let opts = load_options(&a.load)?;
+    let mut load_args = a.load;
+    load_args.query.traces = a.trace.iter().cloned().collect();
+    load_args.query.session = a.session.clone();
+    if let Some(f) = &a.filter {
+        load_args.query.pushdown = Filter::parse(f)
+            .map_err(|e| CommandError::Usage(e.to_string()))?
+            .pushdown();
+    }
+    let opts = load_options(&load_args)?;
     let start = crate::tui::Start {
         trace: a.trace,
         session: a.session,
@@ -302,7 +310,48 @@ fn load_options(args: &LoadArgs) -> Result<LoadOptions, CommandError> {
             .map_err(|e| CommandError::Usage(e.to_string()))?;
         opts.prices = std::sync::Arc::new(table);
     }
+    opts.backend_query = backend_query(args)?;
     Ok(opts)
+}
+
+/// The command's backend query with the time range, limit, user and timeout flags.
+fn backend_query(args: &LoadArgs) -> Result<crate::backend::Query, CommandError> {
+    let mut q = args.query.clone();
+    let time = |flag: &str, v: &Option<String>| -> Result<Option<u64>, CommandError> {
+        v.as_deref()
+            .map(|t| {
+                crate::backend::parse_time(t).ok_or_else(|| {
+                    CommandError::Usage(format!(
+                        "{flag} {:?}: expected a time such as 2026-12-02T03:00:00Z, 2026-12-02 03:00 or Unix seconds",
+                        sanitize(t)
+                    ))
+                })
+            })
+            .transpose()
+    };
+    q.from = time("--from", &args.from)?;
+    q.to = time("--to", &args.to)?;
+    if let Some(s) = &args.since {
+        let ns = crate::query::parse_duration(s).ok_or_else(|| {
+            CommandError::Usage(format!(
+                "--since {:?}: expected a duration such as 2h, 30m or 7d",
+                sanitize(s)
+            ))
+        })?;
+        let (_, to) = q.range();
+        q.from = Some(to.saturating_sub(ns));
+    }
+    if let (Some(f), Some(t)) = (q.from, q.to)
+        && f > t
+    {
+        return Err(CommandError::Usage("--from is after --to".into()));
+    }
+    if args.max_traces.is_some() {
+        q.limit = args.max_traces;
+    }
+    q.user = args.user.clone().or(q.user);
+    q.timeout_secs = args.timeout.or(q.timeout_secs);
+    Ok(q)
 }
 
 fn load(inputs: &[Input], args: &LoadArgs) -> Result<TraceSet, CommandError> {
@@ -371,6 +420,17 @@ fn ls_query(a: &LsArgs) -> Result<TraceListQuery, CommandError> {
     if let Some(s) = &a.session {
         filter = filter.and_session(s);
     }
+    if let Some(t) = &a.trace {
+        if t.is_empty() || !t.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(CommandError::Usage(format!(
+                "--trace {:?}: expected a trace id or prefix (hex digits)",
+                sanitize(t)
+            )));
+        }
+        filter = filter
+            .and(&format!("trace:{t}"))
+            .map_err(|e| CommandError::Usage(e.to_string()))?;
+    }
     Ok(TraceListQuery {
         filter,
         sort: a.sort,
@@ -386,7 +446,9 @@ fn stats(a: crate::cli::StatsArgs) -> Result<(), CommandError> {
         None => Filter::default(),
     };
     let opened = Opened::classify(inputs_from(&a.sources)?);
-    let set = load(&opened.inputs(), &a.load)?;
+    let mut load_args = a.load.clone();
+    load_args.query.pushdown = filter.pushdown();
+    let set = load(&opened.inputs(), &load_args)?;
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let style = Style::detect();
@@ -448,10 +510,14 @@ fn stats(a: crate::cli::StatsArgs) -> Result<(), CommandError> {
     Ok(())
 }
 
-fn ls(a: LsArgs) -> Result<(), CommandError> {
+fn ls(mut a: LsArgs) -> Result<(), CommandError> {
     let query = ls_query(&a)?;
     if a.follow {
         return follow::ls_follow(&a, query);
+    }
+    a.load.query.pushdown = query.filter.pushdown();
+    if a.load.max_traces.is_none() {
+        a.load.query.limit = a.limit;
     }
     let opened = Opened::classify(inputs_from(&a.sources)?);
     // One agtrace store and a filter its traces table answers: list from that table,
@@ -511,7 +577,11 @@ fn show(a: ShowArgs) -> Result<(), CommandError> {
     // The last word is the trace id prefix unless it names an existing file or folder
     // (then every word is a source).
     let (sources, prefix) = match a.args.split_last() {
-        Some((last, rest)) if last != "-" && !Path::new(last).exists() => {
+        Some((last, rest))
+            if last != "-"
+                && !Path::new(last).exists()
+                && !crate::backend::Backend::is_url(last) =>
+        {
             (rest.to_vec(), Some(last.clone()))
         }
         _ => (a.args.clone(), None),
@@ -535,7 +605,12 @@ fn show(a: ShowArgs) -> Result<(), CommandError> {
     let set = match Opened::classify(inputs_from(&sources)?) {
         // One store: read only the traces asked for.
         Opened::Store(db) => store_subset(&db, &a, prefix.as_deref())?,
-        Opened::Dumps(inputs) => load(&inputs, &a.load)?,
+        Opened::Dumps(inputs) => {
+            let mut load_args = a.load.clone();
+            load_args.query.traces = prefix.iter().cloned().collect();
+            load_args.query.session = a.session.clone();
+            load(&inputs, &load_args)?
+        }
     };
     if a.format == Some(crate::cli::ShowFormat::Markdown) {
         return show_markdown(&set, &a, &sources, prefix.as_deref());

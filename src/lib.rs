@@ -18,6 +18,7 @@
 //! ```
 
 pub mod analysis;
+pub mod backend;
 pub mod cli;
 pub mod commands;
 pub mod decode;

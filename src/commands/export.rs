@@ -73,7 +73,17 @@ fn load_for(a: &ExportArgs) -> Result<TraceSet, CommandError> {
             Ok(crate::store::load_traces_by_id(&db, &ids, &prices)?)
         }
         Opened::Store(db) => load(&[crate::source::Input::Path(db)], &a.load),
-        Opened::Dumps(inputs) => load(&inputs, &a.load),
+        Opened::Dumps(inputs) => {
+            let mut load_args = a.load.clone();
+            load_args.query.traces = a.trace.clone();
+            load_args.query.session = a.session.clone();
+            if let Some(f) = &a.filter {
+                load_args.query.pushdown = Filter::parse(f)
+                    .map_err(|e| CommandError::Usage(e.to_string()))?
+                    .pushdown();
+            }
+            load(&inputs, &load_args)
+        }
     }
 }
 

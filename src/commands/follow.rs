@@ -60,6 +60,11 @@ pub(super) fn ls_follow(a: &LsArgs, mut query: TraceListQuery) -> Result<(), Com
             sink,
             stats.clone(),
         )?,
+        Input::Backend(_) => {
+            return Err(CommandError::Usage(
+                "ls --follow follows a file that grows or a pipe; for a backend, run ls again (or open it and press r)".into(),
+            ));
+        }
         Input::Path(p) => {
             if crate::source::is_sqlite(p) || p.is_dir() {
                 return Err(CommandError::Usage(format!(

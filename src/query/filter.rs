@@ -627,6 +627,138 @@ impl Filter {
     }
 }
 
+/// A filter term a trace backend can evaluate (a superset of the matches: the exact
+/// filter runs on what comes back). Globs are case-insensitive, `*` any text.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Pushdown {
+    /// The trace has a failed span.
+    Failed,
+    /// This session id exactly.
+    Session(String),
+    /// A span lasts at least this long (ns): the trace does.
+    MinDuration(u64),
+    /// The service name matches.
+    Service(Glob),
+    /// A span's model matches.
+    Model(Glob),
+    /// A span's tool name matches.
+    Tool(Glob),
+    /// A span's name matches.
+    Name(Glob),
+    /// The trace id starts with this (lower-case hex).
+    TraceId(String),
+}
+
+/// A case-insensitive glob, as a backend query writes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Glob {
+    /// The literal pieces between `*`s, lower case.
+    pub parts: Vec<String>,
+    /// No `*` before the first piece.
+    pub anchored_start: bool,
+    /// No `*` after the last piece.
+    pub anchored_end: bool,
+}
+
+impl Glob {
+    /// The text itself when there is no `*`.
+    pub fn exact(&self) -> Option<&str> {
+        match self.parts.as_slice() {
+            [one] if self.anchored_start && self.anchored_end => Some(one),
+            [] if self.anchored_start && self.anchored_end => Some(""),
+            _ => None,
+        }
+    }
+
+    /// A SQL `LIKE` pattern (`%` for `*`; `%`, `_` and `\` escaped).
+    pub fn like(&self) -> String {
+        let esc = |p: &str| {
+            p.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        };
+        let mut out = String::new();
+        if !self.anchored_start {
+            out.push('%');
+        }
+        out.push_str(
+            &self
+                .parts
+                .iter()
+                .map(|p| esc(p))
+                .collect::<Vec<_>>()
+                .join("%"),
+        );
+        if !self.anchored_end && !out.ends_with('%') {
+            out.push('%');
+        }
+        out
+    }
+
+    /// A regular expression (RE2 syntax, case-insensitive) for the whole value.
+    pub fn regex(&self) -> String {
+        let esc = |p: &str| {
+            p.chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == ' ' || c == '_' || c == '-' {
+                        c.to_string()
+                    } else {
+                        format!("\\{c}")
+                    }
+                })
+                .collect::<String>()
+        };
+        format!(
+            "(?i){}{}{}",
+            if self.anchored_start { "" } else { ".*" },
+            self.parts
+                .iter()
+                .map(|p| esc(p))
+                .collect::<Vec<_>>()
+                .join(".*"),
+            if self.anchored_end { "" } else { ".*" }
+        )
+    }
+}
+
+impl Pattern {
+    fn glob(&self) -> Glob {
+        Glob {
+            parts: self.parts.clone(),
+            anchored_start: self.anchored_start,
+            anchored_end: self.anchored_end,
+        }
+    }
+}
+
+impl Filter {
+    /// The terms a trace backend can evaluate: those of a filter with one and-group,
+    /// not negated. The whole filter still runs locally on what comes back.
+    pub fn pushdown(&self) -> Vec<Pushdown> {
+        let [group] = self.groups.as_slice() else {
+            return Vec::new();
+        };
+        group
+            .iter()
+            .filter(|t| !t.negate)
+            .filter_map(|t| match &t.pred {
+                Pred::Status(Outcome::Error) => Some(Pushdown::Failed),
+                Pred::SessionIs(s) => Some(Pushdown::Session(s.clone())),
+                Pred::Text(Field::Session, p) => {
+                    p.glob().exact().map(|s| Pushdown::Session(s.to_owned()))
+                }
+                Pred::Duration(Cmp::Ge | Cmp::Gt, ns) => Some(Pushdown::MinDuration(*ns)),
+                Pred::Text(Field::Service, p) => Some(Pushdown::Service(p.glob())),
+                Pred::Text(Field::Model, p) => Some(Pushdown::Model(p.glob())),
+                Pred::Text(Field::Tool, p) => Some(Pushdown::Tool(p.glob())),
+                Pred::Text(Field::Name, p) => Some(Pushdown::Name(p.glob())),
+                Pred::TraceId(id) => Some(Pushdown::TraceId(id.to_ascii_lowercase())),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 /// A condition on whole traces that a store can check in SQL.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TraceCond {

@@ -15,6 +15,7 @@ pub fn parse_duration(s: &str) -> Option<u64> {
         "ns" => 1.0,
         "m" | "min" => 60e9,
         "h" => 3600e9,
+        "d" => 86_400e9,
         _ => return None,
     };
     let ns = v * mult;

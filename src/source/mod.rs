@@ -24,6 +24,8 @@ pub enum Input {
     Path(PathBuf),
     /// Standard input.
     Stdin,
+    /// A trace backend: `clickhouse://…`, `tempo://…`, `jaeger://…`.
+    Backend(String),
 }
 
 impl Input {
@@ -31,6 +33,8 @@ impl Input {
     pub fn from_arg(s: &str) -> Input {
         if s == "-" {
             Input::Stdin
+        } else if crate::backend::Backend::is_url(s) {
+            Input::Backend(s.to_owned())
         } else {
             Input::Path(PathBuf::from(s))
         }
@@ -40,6 +44,9 @@ impl Input {
     pub fn label(&self) -> String {
         match self {
             Input::Stdin => "<stdin>".to_owned(),
+            Input::Backend(url) => crate::backend::Backend::parse(url)
+                .map(|b| b.label())
+                .unwrap_or_else(|_| crate::sanitize::sanitize(url).into_owned()),
             Input::Path(p) => p.display().to_string(),
         }
     }
@@ -82,6 +89,9 @@ pub enum LoadError {
         /// Which limit, and how to raise it.
         message: String,
     },
+    /// A trace backend could not be read (unreachable, refused, rejected the query).
+    #[error(transparent)]
+    Backend(#[from] crate::backend::BackendError),
     /// The input is broken before any span could be read.
     #[error("{name}: {source}")]
     Decode {
@@ -203,6 +213,8 @@ pub struct LoadOptions {
     pub stores: Option<StoreReader>,
     /// How far gzip/zstd may expand an input.
     pub expansion: ExpansionLimits,
+    /// What to ask trace backends among the inputs for.
+    pub backend_query: crate::backend::Query,
 }
 
 /// A reader of SQLite trace stores: the file and its source index in, one batch out.
@@ -221,6 +233,7 @@ impl Default for LoadOptions {
             piece_bytes: decode::otlp_json::PIECE_BYTES,
             stores: None,
             expansion: ExpansionLimits::from_env(),
+            backend_query: crate::backend::Query::default(),
         }
     }
 }
@@ -320,6 +333,10 @@ fn load_input(input: &Input, opts: &LoadOptions, acc: &mut Loaded) -> Result<(),
             let d = load_bytes(buf, &input.label(), acc.names.len() as u32, opts)?;
             acc.add(input.label(), d);
         }
+        Input::Backend(url) => {
+            let d = fetch_backend(url, acc.names.len() as u32, opts)?;
+            acc.add(input.label(), d);
+        }
         Input::Path(p) if p.is_dir() => {
             let files = list_folder(p).map_err(|source| LoadError::Io {
                 name: input.label(),
@@ -364,8 +381,30 @@ fn load_input(input: &Input, opts: &LoadOptions, acc: &mut Loaded) -> Result<(),
     Ok(())
 }
 
+/// A backend's spans for the query in `opts` (the URL checked first).
+pub(crate) fn fetch_backend(
+    url: &str,
+    source: u32,
+    opts: &LoadOptions,
+) -> Result<Decoded, LoadError> {
+    let b = crate::backend::Backend::parse(url).map_err(|message| LoadError::NotTrace {
+        name: crate::sanitize::sanitize(url).into_owned(),
+        what: message,
+    })?;
+    if let Some(p) = &opts.progress {
+        p.set_phase(0);
+    }
+    let d = crate::backend::fetch(&b, &opts.backend_query, source)?;
+    if let Some(p) = &opts.progress {
+        p.spans
+            .fetch_add(d.span_count() as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+    Ok(d)
+}
+
 fn skip_reason(e: &LoadError) -> String {
     match e {
+        LoadError::Backend(b) => b.to_string(),
         LoadError::NotTrace { what, .. } => format!("it looks like {what}, not an OTLP trace dump"),
         LoadError::Decode { source, .. } => source.to_string(),
         LoadError::Io { source, .. } => source.to_string(),

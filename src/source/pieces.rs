@@ -122,6 +122,10 @@ fn pieces_of<E>(
         })
     };
     let reader: Box<dyn std::io::Read + Send> = match input {
+        Input::Backend(url) => {
+            let d = super::fetch_backend(url, index, opts).map_err(Stop::Load)?;
+            return f(name, index, d).map_err(Stop::Sink);
+        }
         Input::Stdin => Box::new(std::io::stdin()),
         Input::Path(p) => {
             if let Some(read_store) = opts.stores.filter(|_| is_sqlite(p)) {
