@@ -678,3 +678,54 @@ fn slow_garbage_cut_and_huge_answers_get_clear_messages() {
     assert_eq!(code, 1);
     assert!(err.contains("connection"), "{err}");
 }
+
+#[test]
+fn the_explorer_pages_refreshes_and_cancels_off_the_ui_thread() {
+    use agtrace::tui::keymap::Action;
+    let Some(ch) = clickhouse(&[]) else { return };
+    let url = format!("clickhouse://127.0.0.1:{}/otel", ch.port);
+    let mut opts = agtrace::source::LoadOptions::with_threads(1);
+    opts.backend_query = agtrace::backend::Query {
+        from: agtrace::backend::parse_time("2025-11-20"),
+        limit: Some(2),
+        ..Default::default()
+    };
+    let inputs = vec![agtrace::source::Input::Backend(url.clone())];
+    let set = agtrace::input::load(&inputs, &opts).expect("load");
+    let mut app = agtrace::tui::app::App::with_set(set, url);
+    app.reload = Some(agtrace::tui::app::reload_of(inputs, opts));
+    assert_eq!(app.shared.set.traces.len(), 2);
+    assert!(
+        app.shared.status.contains("more traces available")
+            && app.shared.status.contains("M fetches the next page"),
+        "{}",
+        app.shared.status
+    );
+    // M: the next page, read on a worker thread.
+    app.update(Action::More);
+    assert!(app.jobs.busy());
+    app.settle(std::time::Duration::from_secs(20));
+    assert_eq!(app.shared.set.traces.len(), 4, "{}", app.shared.status);
+    app.update(Action::More);
+    assert_eq!(app.shared.status, "no more traces to fetch");
+    // r, then Esc: what was shown stays.
+    app.update(Action::Refresh);
+    app.update(Action::Back);
+    assert!(
+        app.shared.status.contains("refresh cancelled"),
+        "{}",
+        app.shared.status
+    );
+    app.settle(std::time::Duration::from_secs(20));
+    assert_eq!(app.shared.set.traces.len(), 4);
+    // A refresh that fails says why and keeps the list.
+    drop(ch);
+    app.update(Action::Refresh);
+    app.settle(std::time::Duration::from_secs(20));
+    assert!(
+        app.shared.status.contains("connection"),
+        "{}",
+        app.shared.status
+    );
+    assert_eq!(app.shared.set.traces.len(), 4);
+}

@@ -192,6 +192,15 @@ def generated(traces, spans):
             }
 
 
+def big_trace(spans):
+    """One agent run of `spans` spans: an agent, then LLM and tool calls under it."""
+    tid = "b16" + "0" * 29
+    for row in generated(1, spans):
+        row["TraceId"] = tid
+        row["SpanAttributes"]["gen_ai.conversation.id"] = "conv-big"
+        yield row
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     sess = None
@@ -256,6 +265,8 @@ def main():
     ap.add_argument("--load", action="append", default=[])
     ap.add_argument("--generate", type=int, default=0)
     ap.add_argument("--spans", type=int, default=10)
+    ap.add_argument("--big", type=int, default=0,
+                    help="also one trace of this many spans (id b16 followed by zeros)")
     ap.add_argument("--password")
     ap.add_argument("--port", type=int, default=0)
     a = ap.parse_args()
@@ -275,6 +286,8 @@ def main():
             insert(sess, rows_of(d))
     if a.generate:
         insert(sess, generated(a.generate, a.spans))
+    if a.big:
+        insert(sess, big_trace(a.big))
     Handler.sess = sess
     Handler.password = a.password
     server = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)

@@ -49,6 +49,27 @@ pub struct App {
     pub live: Option<super::live::LiveState>,
     /// Background reads.
     pub jobs: Jobs,
+    /// Reads the named sources again (`r` on files and trace backends).
+    pub reload: Option<Reload>,
+    /// Pages of a backend's traces asked for (`M` adds one).
+    pub pages: usize,
+}
+
+/// A reload of the sources (asking a backend for this many pages of traces), run
+/// off the UI thread.
+pub type Reload = Arc<dyn Fn(usize) -> Result<TraceSet, String> + Send + Sync>;
+
+/// Reading `inputs` again with `opts`, a backend asked for `pages` times its limit.
+pub fn reload_of(inputs: Vec<crate::source::Input>, opts: crate::source::LoadOptions) -> Reload {
+    Arc::new(move |pages: usize| {
+        let mut opts = crate::source::LoadOptions {
+            progress: None,
+            ..opts.clone()
+        };
+        let q = &mut opts.backend_query;
+        q.limit = Some(q.limit() * pages.max(1));
+        crate::input::load(&inputs, &opts).map_err(|e| e.to_string())
+    })
 }
 
 impl App {
@@ -61,6 +82,8 @@ impl App {
             plain: None,
             live: None,
             jobs: Jobs::default(),
+            reload: None,
+            pages: 1,
         }
     }
 
@@ -135,7 +158,9 @@ impl App {
             l.rebuild(sh);
         }
         let n = self.shared.set.traces.len();
-        self.shared.status = if warnings > 0 {
+        self.shared.status = if let Some(more) = more_available(&self.shared.set) {
+            more
+        } else if warnings > 0 {
             format!(
                 "{} (see stderr after quitting)",
                 plural(warnings, "load warning", "load warnings")
@@ -230,6 +255,7 @@ impl App {
                 }
             }
             Action::Refresh => self.refresh(),
+            Action::More => self.more(),
             Action::Privacy => self.toggle_privacy(),
             Action::Pause => self.toggle_pause(),
             Action::Incident => self.incident(),
@@ -351,6 +377,10 @@ impl App {
             // Esc while a trace is being read: forget it (its result will be dropped).
             self.jobs.cancel(&JobKind::OpenTrace);
             self.shared.status = "stopped waiting for the trace".into();
+        } else if self.jobs.pending(&JobKind::Refresh) && !self.shared.store_mode {
+            // Esc while the sources are read again: keep what is shown.
+            self.jobs.cancel(&JobKind::Refresh);
+            self.shared.status = "refresh cancelled; showing what was read before".into();
         } else if self.screens.len() > 1 {
             self.screens.pop();
             if self.screens.len() == 1
@@ -509,11 +539,32 @@ impl App {
     /// Store mode: reads the traces table again, picking up what an import added.
     fn refresh(&mut self) {
         if !self.shared.store_mode {
-            self.shared.status = "nothing to refresh: files are read once (stores refresh)".into();
+            if self.live.is_some() {
+                self.shared.status = "live: it refreshes itself".into();
+                return;
+            }
+            let Some(reload) = self.reload.clone() else {
+                self.shared.status = "nothing to refresh".into();
+                return;
+            };
+            self.shared.status = "refreshing… (Esc cancels)".into();
+            let pages = self.pages;
+            self.jobs.spawn(JobKind::Refresh, 0, move || reload(pages));
             return;
         }
         self.shared.status = "refreshing…".into();
         self.jobs.start(JobKind::Refresh, 0, |s| s.summaries(None));
+    }
+
+    /// The next page of a backend's traces (`M`), when it said more are available.
+    fn more(&mut self) {
+        if more_available(&self.shared.set).is_none() || self.reload.is_none() {
+            self.shared.status = "no more traces to fetch".into();
+            return;
+        }
+        self.pages += 1;
+        self.refresh();
+        self.shared.status = format!("fetching page {} of traces… (Esc cancels)", self.pages);
     }
 
     /// Takes a finished background job in (stale results are dropped).
@@ -533,6 +584,26 @@ impl App {
             }
             JobKind::FirstPage => self.loaded(set),
             JobKind::FullList => self.complete(set),
+            JobKind::Refresh if !self.shared.store_mode => {
+                let before = self.shared.set.traces.len() as i64;
+                let key = match self.screens.first() {
+                    Some(Screen::List(list)) => list.selection_key(&self.shared.set),
+                    _ => None,
+                };
+                self.screens.truncate(1);
+                self.plain = None;
+                self.shared.set = self.shown(set);
+                if let Some(Screen::List(list)) = self.screens.first_mut() {
+                    list.reselect(key, &self.shared);
+                }
+                let after = self.shared.set.traces.len() as i64;
+                self.shared.status = match more_available(&self.shared.set) {
+                    Some(more) => {
+                        format!("refreshed: {after} traces ({:+}); {more}", after - before)
+                    }
+                    None => format!("refreshed: {after} traces ({:+})", after - before),
+                };
+            }
             JobKind::Refresh => {
                 let before = self.shared.set.traces.len() as i64;
                 self.replace_set(set);
@@ -615,4 +686,20 @@ impl App {
             sc.click((y - l.body_top) as usize);
         }
     }
+}
+
+/// A backend's "more traces available" warning, for the status line: never cut
+/// silently.
+fn more_available(set: &TraceSet) -> Option<String> {
+    set.warnings
+        .iter()
+        .find(|w| w.message.starts_with("more traces available"))
+        .map(|w| {
+            let shown = w
+                .message
+                .split(';')
+                .next()
+                .unwrap_or("more traces available");
+            format!("{} — M fetches the next page", sanitize(shown))
+        })
 }

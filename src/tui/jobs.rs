@@ -167,6 +167,16 @@ impl Jobs {
         let Some(store) = self.store.clone() else {
             return false;
         };
+        self.spawn(kind, tag, move || read(store.as_ref()))
+    }
+
+    /// Starts any read on a worker thread (a reload of the sources, a backend query).
+    pub fn spawn(
+        &mut self,
+        kind: JobKind,
+        tag: u32,
+        read: impl FnOnce() -> Result<TraceSet, String> + Send + 'static,
+    ) -> bool {
         self.next += 1;
         let id = self.next;
         self.latest.insert(kind.clone(), id);
@@ -175,7 +185,7 @@ impl Jobs {
         let spawned = std::thread::Builder::new()
             .name(format!("agtrace-job-{id}"))
             .spawn(move || {
-                let result = read(store.as_ref());
+                let result = read();
                 deliver(JobDone {
                     id,
                     kind,

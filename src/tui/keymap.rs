@@ -83,6 +83,8 @@ pub enum Action {
     PrevTurn,
     /// Reload (for stores).
     Refresh,
+    /// A backend: fetch the next page of traces.
+    More,
     /// Privacy mode on/off: redaction as a view.
     Privacy,
     /// Live view frozen / running again (receiving goes on).
@@ -199,7 +201,16 @@ const ACTIONS: &[(Action, &str, &str)] = &[
         "prev-turn",
         "previous turn of the session",
     ),
-    (Action::Refresh, "refresh", "refresh (stores)"),
+    (
+        Action::Refresh,
+        "refresh",
+        "refresh: read the sources again (store, files, backend)",
+    ),
+    (
+        Action::More,
+        "more",
+        "a backend: fetch the next page of traces (when more are available)",
+    ),
     (
         Action::Privacy,
         "privacy",

@@ -120,7 +120,8 @@ pub fn run(
     let mut app = App::loading(label);
     app.jobs = jobs;
     app.shared.keymap = keymap;
-    if live.any() {
+    let is_live = live.any();
+    if is_live {
         let wake_tx = std::sync::Mutex::new(tx.clone());
         let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
             if let Ok(tx) = wake_tx.lock() {
@@ -176,6 +177,9 @@ pub fn run(
             app.start_store(store, staged);
         }
         Opened::Dumps(inputs) => {
+            if !is_live && !inputs.is_empty() && !inputs.contains(&crate::source::Input::Stdin) {
+                app.reload = Some(app::reload_of(inputs.clone(), opts.clone()));
+            }
             let tx = tx.clone();
             std::thread::spawn(move || {
                 let r = crate::input::load(&inputs, &opts);
@@ -379,7 +383,18 @@ fn handle(
             Ok(changed)
         }
         Event::Loaded(r) => {
-            let set = (*r)?;
+            let set = match *r {
+                // A backend that cannot be read: say why in the explorer; r retries.
+                Err(LoadError::Backend(e)) if app.reload.is_some() => {
+                    app.loaded(TraceSet::default());
+                    app.shared.status = format!(
+                        "{} — r retries, q quits",
+                        crate::sanitize::sanitize(&e.to_string())
+                    );
+                    return Ok(true);
+                }
+                r => r?,
+            };
             app.loaded(set);
             apply_start(app, start);
             Ok(true)
