@@ -72,6 +72,12 @@ pub struct ImportArgs {
     /// 4317 beside 4318), or `off`.
     #[arg(long, value_name = "ADDR|off", requires = "listen")]
     pub grpc_listen: Option<String>,
+    /// A backend source: only this session / conversation (the engine searches it).
+    #[arg(long, value_name = "ID", conflicts_with = "listen")]
+    pub session: Option<String>,
+    /// A backend source: only these traces (repeatable).
+    #[arg(long, value_name = "ID", conflicts_with = "listen")]
+    pub trace: Vec<String>,
     #[command(flatten)]
     pub load: LoadArgs,
 }

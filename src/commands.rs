@@ -230,7 +230,10 @@ fn import(a: crate::cli::ImportArgs) -> Result<(), CommandError> {
         return listen::import(&a, addr);
     }
     let inputs = inputs_from(&a.sources)?;
-    let mut opts = load_options(&a.load)?;
+    let mut load_args = a.load.clone();
+    load_args.query.session = a.session.clone();
+    load_args.query.traces = a.trace.clone();
+    let mut opts = load_options(&load_args)?;
     let tty = io::stderr().is_terminal();
     let started = std::time::Instant::now();
     let loading = std::sync::Arc::new(source::LoadProgress::default());
