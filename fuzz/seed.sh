@@ -5,7 +5,7 @@
 set -eu
 cd "$(dirname "$0")"
 fixtures=$(find ../testdata -type f ! -name '*.py' ! -name '*.db' ! -name '*.snap')
-for t in load_any otlp_proto text_formats render redact export; do
+for t in load_any otlp_proto text_formats render redact export stream; do
     mkdir -p "corpus/$t"
     for f in $fixtures; do
         cp "$f" "corpus/$t/$(echo "$f" | tr '/.' '__')"

@@ -184,3 +184,34 @@ pub fn export(data: &[u8]) {
         }
     }
 }
+
+/// Bytes as a stream that arrives in pieces (the first byte picks the piece size),
+/// with quiet spells between some of them; then the same bytes as `JSONEachRow`
+/// rows from a ClickHouse backend. Every piece's spans must also be what the model
+/// can be built from.
+pub fn stream(data: &[u8]) {
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
+    let chunk = usize::from(first % 64) + 1;
+    let opts = LoadOptions::with_threads(1);
+    let mut d = crate::source::stream::StreamDecoder::new("fuzz", 0, &opts);
+    let mut batches = Vec::new();
+    for (i, piece) in rest.chunks(chunk).enumerate() {
+        let Ok(out) = d.push(piece) else { return };
+        batches.extend(out.into_iter().flat_map(|x| x.batches));
+        if i % 3 == 2 {
+            let Ok(out) = d.idle() else { return };
+            batches.extend(out.into_iter().flat_map(|x| x.batches));
+        }
+    }
+    if let Ok(out) = d.finish() {
+        batches.extend(out.into_iter().flat_map(|x| x.batches));
+    }
+    let _ = TraceSet::build(batches, vec!["fuzz".into()], Vec::new());
+    if let Ok(doc) = crate::backend::clickhouse::rows_to_otlp(rest)
+        && let Ok(mut bytes) = serde_json::to_vec(&doc)
+    {
+        let _ = crate::decode::otlp_json::decode(&mut bytes, 0, "fuzz", 1);
+    }
+}

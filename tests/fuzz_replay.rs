@@ -77,6 +77,7 @@ fn every_seed_and_its_mutations_pass_every_byte_target() {
             fuzzing::render(input);
             fuzzing::redact(input);
             fuzzing::export(input);
+            fuzzing::stream(input);
             n += 1;
         }
     }
@@ -96,6 +97,7 @@ fn every_crasher_stays_fixed_with_every_step_detailed() {
         fuzzing::filter(&data);
         fuzzing::redact(&data);
         fuzzing::export(&data);
+        fuzzing::stream(&data);
         let opts = agtrace::source::LoadOptions::with_threads(1);
         if let Ok(d) = agtrace::source::load_bytes(data, "fuzz", 0, &opts) {
             let mut set =
