@@ -623,6 +623,21 @@ fn jaeger_v3_v1_fallback_and_search() {
 #[test]
 fn slow_garbage_cut_and_huge_answers_get_clear_messages() {
     let big = vec![b' '; 3 << 20];
+    // A 50 MB answer (the trace with a 50 MB tool result) is read whole, not refused.
+    let mut doc = otlp_json(FAILED);
+    let span = doc["resourceSpans"]
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+        .flat_map(|rs| rs["scopeSpans"].as_array_mut().into_iter().flatten())
+        .flat_map(|ss| ss["spans"].as_array_mut().into_iter().flatten())
+        .next()
+        .expect("a span of the trace");
+    span["attributes"]
+        .as_array_mut()
+        .expect("attributes")
+        .push(serde_json::json!({"key": "gen_ai.tool.call.result", "value": {"stringValue": "x".repeat(50 << 20)}}));
+    let fifty_mb = serde_json::json!({"result": doc}).to_string().into_bytes();
     let s = serve(vec![
         ("/api/v3/traces/aaaa", Reply::Slow(10)),
         (
@@ -633,6 +648,10 @@ fn slow_garbage_cut_and_huge_answers_get_clear_messages() {
         (
             "/api/v3/traces/dddd",
             Reply::Body(200, "application/json", big),
+        ),
+        (
+            Box::leak(format!("/api/v3/traces/{FAILED}").into_boxed_str()),
+            Reply::Body(200, "application/json", fifty_mb),
         ),
     ]);
     let url = format!("jaeger://127.0.0.1:{}", s.port);
@@ -660,6 +679,9 @@ fn slow_garbage_cut_and_huge_answers_get_clear_messages() {
     );
     assert_eq!(code, 1);
     assert!(err.contains("larger than 1 MB"), "{err}");
+    let (code, out, err) = run(&["ls", &url, "--trace", FAILED, "--json"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(rows(&out).len(), 1);
     // Nothing listening.
     let port = TcpListener::bind("127.0.0.1:0")
         .expect("bind")
