@@ -733,3 +733,23 @@ fn curl_gets_the_specified_answers() {
         "the two good requests were taken"
     );
 }
+
+#[test]
+fn a_merge_that_lands_between_two_arrivals_does_not_stall_the_next() {
+    // The worker merges the first span on its own (nothing merged for a while), the
+    // second comes after: the explorer must give the replaced set back for the worker
+    // to grow the next one from, or the second merge waits for ever.
+    let mut app = live_app(1_000_000);
+    for round in 0..5u32 {
+        app.live_received(one_span(500 + round, 1));
+        std::thread::sleep(std::time::Duration::from_millis(450));
+        app.live_received(one_span(600 + round, 1));
+        let started = std::time::Instant::now();
+        app.live_merge();
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the merge stalled"
+        );
+        assert_eq!(app.shared.set.traces.len() as u32, 2 * (round + 1));
+    }
+}

@@ -459,7 +459,8 @@ impl App {
     }
 
     /// Merges everything received so far now and shows it (waits for the worker):
-    /// what tests and scripted runs need.
+    /// what tests and scripted runs need. Each merge that comes is shown at once, so
+    /// the set it replaces goes back to the worker, which needs it for the next.
     pub fn live_merge(&mut self) {
         let Some(l) = &mut self.live else {
             return;
@@ -468,24 +469,23 @@ impl App {
         if l.to_worker.send(ToWorker::Flush).is_err() {
             return;
         }
-        let mut latest = l.held.take();
+        if let Some(m) = l.held.take() {
+            self.live_apply(m);
+        }
         loop {
+            let Some(l) = &self.live else { return };
             let Ok(m) = l.from_worker.recv_timeout(Duration::from_secs(120)) else {
-                break;
+                return;
             };
             let done = m.seq >= target;
-            latest = Some(match latest.take() {
-                Some(prev) => combine(prev, m, l),
-                None => m,
-            });
+            self.live_apply(m);
             if done {
-                break;
+                return;
             }
             // A batch sent after the flush: ask again.
-            let _ = l.to_worker.send(ToWorker::Flush);
-        }
-        if let Some(m) = latest {
-            self.live_apply(m);
+            if let Some(l) = &self.live {
+                let _ = l.to_worker.send(ToWorker::Flush);
+            }
         }
     }
 
