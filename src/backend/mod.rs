@@ -353,23 +353,15 @@ pub fn parse_time(text: &str) -> Option<u64> {
             sign * (h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60)
         }
     };
-    let days = days_from_civil(y, m, day);
+    if !(1970..=2554).contains(&y) {
+        return None;
+    }
+    let days = crate::format::days_from_civil(y, i64::from(m), i64::from(day));
     let secs = days * 86_400 + hh * 3600 + mm * 60 + ss - off_secs;
     u64::try_from(secs)
         .ok()?
         .checked_mul(1_000_000_000)?
         .checked_add(frac as u64)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = i64::from((m + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// Text from a server, made safe and short for a message.
