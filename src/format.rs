@@ -177,6 +177,38 @@ pub fn pad_left(s: &str, w: usize) -> String {
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
 /// days-from-civil), for the readers of text timestamps.
+/// A UTC wall-clock time (with an offset in seconds east of UTC) as Unix
+/// nanoseconds; `None` for fields out of range or a time a u64 cannot hold (before
+/// 1970, after 2554). The one place dates from untrusted text become numbers.
+#[allow(clippy::too_many_arguments)]
+pub fn unix_nanos(
+    y: i64,
+    m: i64,
+    d: i64,
+    h: i64,
+    mi: i64,
+    s: i64,
+    nanos: i64,
+    offset_secs: i64,
+) -> Option<u64> {
+    if !(1969..=2554).contains(&y)
+        || !(1..=12).contains(&m)
+        || !(1..=31).contains(&d)
+        || !(0..=24).contains(&h)
+        || !(0..=59).contains(&mi)
+        || !(0..=60).contains(&s)
+        || !(0..1_000_000_000).contains(&nanos)
+        || offset_secs.abs() > 26 * 3600
+    {
+        return None;
+    }
+    let secs = days_from_civil(y, m, d) * 86_400 + h * 3600 + mi * 60 + s - offset_secs;
+    u64::try_from(secs)
+        .ok()?
+        .checked_mul(1_000_000_000)?
+        .checked_add(nanos as u64)
+}
+
 pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y2 = if m <= 2 { y - 1 } else { y };
     let era = y2.div_euclid(400);
@@ -189,6 +221,19 @@ pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn unix_nanos_refuses_what_a_u64_cannot_hold() {
+        assert_eq!(unix_nanos(1970, 1, 1, 0, 0, 1, 5, 0), Some(1_000_000_005));
+        assert_eq!(
+            unix_nanos(2025, 11, 21, 5, 12, 0, 0, 7200),
+            unix_nanos(2025, 11, 21, 3, 12, 0, 0, 0)
+        );
+        assert_eq!(unix_nanos(6162, 11, 21, 3, 15, 20, 0, 0), None);
+        assert_eq!(unix_nanos(i64::MAX, 1, 1, 0, 0, 0, 0, 0), None);
+        assert_eq!(unix_nanos(2025, 1, 1, i64::MAX, 0, 0, 0, 0), None);
+        assert_eq!(unix_nanos(1969, 12, 31, 23, 59, 59, 0, 0), None);
+    }
     use super::*;
 
     #[test]

@@ -353,15 +353,7 @@ pub fn parse_time(text: &str) -> Option<u64> {
             sign * (h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60)
         }
     };
-    if !(1970..=2554).contains(&y) {
-        return None;
-    }
-    let days = crate::format::days_from_civil(y, i64::from(m), i64::from(day));
-    let secs = days * 86_400 + hh * 3600 + mm * 60 + ss - off_secs;
-    u64::try_from(secs)
-        .ok()?
-        .checked_mul(1_000_000_000)?
-        .checked_add(frac as u64)
+    crate::format::unix_nanos(y, i64::from(m), i64::from(day), hh, mm, ss, frac, off_secs)
 }
 
 /// Text from a server, made safe and short for a message.

@@ -120,11 +120,6 @@ pub(crate) fn parse_time(s: &str) -> Option<u64> {
         frac.push('0');
     }
     let nanos: i64 = frac.parse().ok()?;
-    // Only dates a u64 of nanoseconds holds (to 2554); anything else is not a time.
-    if !(1970..=2554).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&day) {
-        return None;
-    }
-    let days = crate::format::days_from_civil(y, m, day);
     let off = {
         let sign = if offset.starts_with('-') { -1 } else { 1 };
         let digits = offset.trim_start_matches(['+', '-']);
@@ -134,13 +129,7 @@ pub(crate) fn parse_time(s: &str) -> Option<u64> {
         );
         sign * (oh * 3600 + om * 60)
     };
-    let secs = days
-        .checked_mul(86_400)?
-        .checked_add(h.checked_mul(3600)?)?
-        .checked_add(mi.checked_mul(60)?)?
-        .checked_add(sec)?
-        .checked_sub(off)?;
-    u64::try_from(secs.checked_mul(1_000_000_000)?.checked_add(nanos)?).ok()
+    crate::format::unix_nanos(y, m, day, h, mi, sec, nanos, off)
 }
 
 /// `Str(x)`, `Int(5)`, `STRING(x)`… as a value.

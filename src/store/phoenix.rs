@@ -29,8 +29,17 @@ pub fn parse_time(s: &str) -> Option<u64> {
         let (t, off) = rest.split_at(p);
         let sign = if off.starts_with('-') { -1 } else { 1 };
         let mut hm = off[1..].split(':');
-        let h: i64 = hm.next()?.parse().ok()?;
-        let mi: i64 = hm.next().unwrap_or("0").parse().ok()?;
+        let h: i64 = hm
+            .next()?
+            .parse()
+            .ok()
+            .filter(|h: &i64| (0..=26).contains(h))?;
+        let mi: i64 = hm
+            .next()
+            .unwrap_or("0")
+            .parse()
+            .ok()
+            .filter(|m: &i64| (0..=59).contains(m))?;
         (t, sign * (h * 3600 + mi * 60))
     } else {
         (rest, 0)
@@ -44,9 +53,7 @@ pub fn parse_time(s: &str) -> Option<u64> {
         None => (sec_text.parse::<i64>().ok()?, ""),
     };
     let nanos: i64 = format!("{frac:0<9}").get(..9)?.parse().ok()?;
-    let days = crate::format::days_from_civil(y, m, day);
-    let secs = days * 86_400 + h * 3600 + mi * 60 + sec - offset_secs;
-    u64::try_from(secs * 1_000_000_000 + nanos).ok()
+    crate::format::unix_nanos(y, m, day, h, mi, sec, nanos, offset_secs)
 }
 
 /// Loads every Phoenix span as one batch (one resource per project).
