@@ -15,26 +15,25 @@ use crate::semconv::keys::{Field, TABLE};
 use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
 
-/// The span columns, in the shape the row mapping reads.
-const COLUMNS: &str = "TraceId, SpanId, ParentSpanId, TraceState, SpanName, SpanKind, ServiceName, \
-ResourceAttributes, ScopeName, ScopeVersion, SpanAttributes, \
-toString(toUnixTimestamp64Nano(Timestamp)) AS StartNs, toString(Duration) AS DurationNs, \
-StatusCode, StatusMessage, \
-arrayMap(t -> toString(toUnixTimestamp64Nano(t)), `Events.Timestamp`) AS EventTimes, \
-`Events.Name` AS EventNames, `Events.Attributes` AS EventAttributes, \
-`Links.TraceId` AS LinkTraceIds, `Links.SpanId` AS LinkSpanIds, \
-`Links.TraceState` AS LinkTraceStates, `Links.Attributes` AS LinkAttributes";
-
-/// The same for schemas from before the scope columns (the scope is then in the
-/// span attributes, `otel.scope.name`).
-const COLUMNS_NO_SCOPE: &str = "TraceId, SpanId, ParentSpanId, TraceState, SpanName, SpanKind, ServiceName, \
-ResourceAttributes, SpanAttributes['otel.scope.name'] AS ScopeName, SpanAttributes['otel.scope.version'] AS ScopeVersion, SpanAttributes, \
-toString(toUnixTimestamp64Nano(Timestamp)) AS StartNs, toString(Duration) AS DurationNs, \
-StatusCode, StatusMessage, \
-arrayMap(t -> toString(toUnixTimestamp64Nano(t)), `Events.Timestamp`) AS EventTimes, \
-`Events.Name` AS EventNames, `Events.Attributes` AS EventAttributes, \
-`Links.TraceId` AS LinkTraceIds, `Links.SpanId` AS LinkSpanIds, \
-`Links.TraceState` AS LinkTraceStates, `Links.Attributes` AS LinkAttributes";
+/// The span columns, in the shape the row mapping reads. Schemas from before the
+/// scope columns keep the scope in the span attributes (`otel.scope.name`).
+fn columns(scope_columns: bool) -> String {
+    let scope = if scope_columns {
+        "ScopeName, ScopeVersion"
+    } else {
+        "SpanAttributes['otel.scope.name'] AS ScopeName, SpanAttributes['otel.scope.version'] AS ScopeVersion"
+    };
+    format!(
+        "TraceId, SpanId, ParentSpanId, TraceState, SpanName, SpanKind, ServiceName, \
+         ResourceAttributes, {scope}, SpanAttributes, \
+         toString(toUnixTimestamp64Nano(Timestamp)) AS StartNs, toString(Duration) AS DurationNs, \
+         StatusCode, StatusMessage, \
+         arrayMap(t -> toString(toUnixTimestamp64Nano(t)), `Events.Timestamp`) AS EventTimes, \
+         `Events.Name` AS EventNames, `Events.Attributes` AS EventAttributes, \
+         `Links.TraceId` AS LinkTraceIds, `Links.SpanId` AS LinkSpanIds, \
+         `Links.TraceState` AS LinkTraceStates, `Links.Attributes` AS LinkAttributes"
+    )
+}
 
 /// A query and its parameters.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -182,11 +181,7 @@ pub fn spans_sql(b: &Backend, ids: &[String], lookup: bool, scope_columns: bool)
     let db = sql.param("Identifier", b.database.clone());
     let table = sql.param("Identifier", b.table.clone());
     let ids_p = sql.array(ids);
-    let cols = if scope_columns {
-        COLUMNS
-    } else {
-        COLUMNS_NO_SCOPE
-    };
+    let cols = columns(scope_columns);
     if lookup {
         let lk = sql.param("Identifier", format!("{}_trace_id_ts", b.table));
         let _ = write!(
@@ -237,10 +232,6 @@ fn without_query_echo(body: &[u8]) -> Vec<u8> {
     format!("{}{name}", &text[..at]).into_bytes()
 }
 
-fn is_full_id(id: &str) -> bool {
-    id.len() == 32 && id.bytes().all(|c| c.is_ascii_hexdigit())
-}
-
 /// Fetches what `q` asks for.
 pub fn fetch(
     client: &Client,
@@ -249,18 +240,11 @@ pub fn fetch(
     source: u32,
 ) -> Result<Fetched, BackendError> {
     // Full trace ids need no listing; anything else asks the engine which traces match.
-    let (ids, more) = if !q.traces.is_empty()
-        && q.traces.iter().all(|t| is_full_id(t))
-        && q.pushdown.is_empty()
-        && q.session.is_none()
-    {
-        (
-            q.traces
-                .iter()
-                .map(|t| t.to_ascii_lowercase())
-                .collect::<Vec<_>>(),
-            false,
-        )
+    let whole = q
+        .whole_ids()
+        .filter(|_| q.pushdown.is_empty() && q.session.is_none());
+    let (ids, more) = if let Some(ids) = whole {
+        (ids, false)
     } else {
         let a = run(client, b, &list_sql(b, q))?;
         let mut ids = Vec::new();

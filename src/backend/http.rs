@@ -76,15 +76,7 @@ impl Client {
 
     /// GET `url` with these headers.
     pub fn get(&self, url: &str, headers: &[(&str, &str)]) -> Result<Answer, BackendError> {
-        let mut req = self.agent.get(url);
-        for (k, v) in self
-            .auth_headers()
-            .iter()
-            .map(|(k, v)| (*k, v.as_str()))
-            .chain(headers.iter().copied())
-        {
-            req = req.header(k, v);
-        }
+        let req = self.headed(self.agent.get(url), headers);
         self.finish(req.call())
     }
 
@@ -95,16 +87,23 @@ impl Client {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Result<Answer, BackendError> {
-        let mut req = self.agent.post(url);
-        for (k, v) in self
-            .auth_headers()
-            .iter()
-            .map(|(k, v)| (*k, v.as_str()))
-            .chain(headers.iter().copied())
-        {
-            req = req.header(k, v);
-        }
+        let req = self.headed(self.agent.post(url), headers);
         self.finish(req.send(body))
+    }
+
+    /// The request with the credentials and `headers` on it.
+    fn headed<B>(
+        &self,
+        mut req: ureq::RequestBuilder<B>,
+        headers: &[(&str, &str)],
+    ) -> ureq::RequestBuilder<B> {
+        for (k, v) in &self.auth_headers() {
+            req = req.header(*k, v.as_str());
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req
     }
 
     fn auth_headers(&self) -> Vec<(&'static str, String)> {

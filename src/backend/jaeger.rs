@@ -242,13 +242,9 @@ pub fn fetch(
 ) -> Result<Fetched, BackendError> {
     let mut decoded = Decoded::new(Vec::new(), true, "Jaeger query API");
     let mut more = false;
-    let full_ids = !q.traces.is_empty()
-        && q.traces
-            .iter()
-            .all(|t| t.len() == 32 && t.bytes().all(|c| c.is_ascii_hexdigit()));
-    if full_ids {
-        for id in &q.traces {
-            if let Some(d) = by_id(client, b, &id.to_ascii_lowercase(), source)? {
+    if let Some(ids) = q.whole_ids() {
+        for id in &ids {
+            if let Some(d) = by_id(client, b, id, source)? {
                 decoded.batches.extend(d.batches);
             }
         }

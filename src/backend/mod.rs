@@ -155,6 +155,11 @@ fn split_host_port(s: &str, default: u16) -> Option<(String, u16)> {
     .then(|| (h.to_owned(), port))
 }
 
+/// A whole trace id: 32 hex digits.
+fn is_whole_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|c| c.is_ascii_hexdigit())
+}
+
 /// Database and table names: letters, digits, `_` (what needs no quoting).
 fn is_identifier(s: &str) -> bool {
     !s.is_empty()
@@ -196,6 +201,13 @@ impl Query {
             .from
             .unwrap_or_else(|| to.saturating_sub(DEFAULT_SINCE_NS));
         (from, to)
+    }
+
+    /// The traces asked for, lower case, when every one is a whole id (fetched by id,
+    /// no search needed).
+    pub fn whole_ids(&self) -> Option<Vec<String>> {
+        (!self.traces.is_empty() && self.traces.iter().all(|t| is_whole_id(t)))
+            .then(|| self.traces.iter().map(|t| t.to_ascii_lowercase()).collect())
     }
 
     /// The trace limit.
@@ -256,9 +268,8 @@ pub fn fetch(b: &Backend, q: &Query, source: u32) -> Result<Decoded, BackendErro
     // A `trace:` term with a whole id is a fetch by id, which every engine answers
     // without a search.
     let mut q = q.clone();
-    let whole = |id: &str| id.len() == 32 && id.bytes().all(|c| c.is_ascii_hexdigit());
     q.pushdown.retain(|p| match p {
-        Pushdown::TraceId(id) if whole(id) => {
+        Pushdown::TraceId(id) if is_whole_id(id) => {
             q.traces.push(id.clone());
             false
         }

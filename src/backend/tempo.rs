@@ -202,18 +202,8 @@ pub fn fetch(
     q: &Query,
     source: u32,
 ) -> Result<Fetched, BackendError> {
-    let full_ids = !q.traces.is_empty()
-        && q.traces
-            .iter()
-            .all(|t| t.len() == 32 && t.bytes().all(|c| c.is_ascii_hexdigit()));
-    let (ids, more) = if full_ids {
-        (
-            q.traces
-                .iter()
-                .map(|t| t.to_ascii_lowercase())
-                .collect::<Vec<_>>(),
-            false,
-        )
+    let (ids, more) = if let Some(ids) = q.whole_ids() {
+        (ids, false)
     } else {
         let a = client.get(&search_url(b, q), &[("Accept", "application/json")])?;
         if a.status != 200 {
