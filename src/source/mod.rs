@@ -158,6 +158,10 @@ pub const FORMATS: &[(&str, &str)] = &[
         "a SQLite file written by `agtrace import`: listed from its traces table at once, spans read when a trace is opened; opened read-only",
     ),
     (
+        "trace backends",
+        "clickhouse://HOST:8123/DB (the collector exporter's otel_traces), tempo://HOST:3200, jaeger://HOST:16686: read through each engine's query API with --trace, --session, --since/--from/--to, --filter (pushed down where the engine can), --max-traces; read-only",
+    ),
+    (
         "Arize Phoenix store",
         "Phoenix's SQLite database, read as a source (read-only)",
     ),
