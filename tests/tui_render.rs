@@ -113,6 +113,13 @@ fn filter_line_and_help() {
         a.update(Action::Help);
         a
     });
+    // A help taller than the terminal scrolls to its last row.
+    both("help_end", || {
+        let mut a = app("agent-incident.otlp.json");
+        a.update(Action::Help);
+        a.update(Action::Bottom);
+        a
+    });
 }
 
 #[test]

@@ -360,7 +360,19 @@ fn copy_tabs_and_help() {
     a.update(Action::Help);
     assert_eq!(a.popup, Some(Popup::Help));
     a.update(Action::Down);
-    assert_eq!(a.popup, None, "any key closes help");
+    a.update(Action::PageDown);
+    assert_eq!(a.popup, Some(Popup::Help), "moving keys scroll the help");
+    assert_eq!(a.help_scroll, 11);
+    a.update(Action::Bottom);
+    assert_eq!(a.help_scroll, a.shared.keymap.help_rows().len());
+    a.update(Action::Top);
+    assert_eq!(a.help_scroll, 0);
+    a.update(Action::Copy);
+    assert_eq!(a.popup, None, "any other key closes help");
+    a.update(Action::Help);
+    assert_eq!(a.help_scroll, 0, "help opens at its first row");
+    a.update(Action::Back);
+    assert_eq!(a.popup, None);
     a.update(Action::Quit);
     assert!(a.shared.quit);
 }

@@ -53,6 +53,8 @@ pub struct App {
     pub reload: Option<Reload>,
     /// Pages of a backend's traces asked for (`M` adds one).
     pub pages: usize,
+    /// The first help row shown: the help scrolls when it is taller than the terminal.
+    pub help_scroll: usize,
 }
 
 /// A reload of the sources (asking a backend for this many pages of traces), run
@@ -84,6 +86,7 @@ impl App {
             jobs: Jobs::default(),
             reload: None,
             pages: 1,
+            help_scroll: 0,
         }
     }
 
@@ -212,9 +215,24 @@ impl App {
     /// Applies one action.
     pub fn update(&mut self, action: Action) {
         if self.popup == Some(Popup::Help) {
-            // Any key closes help; q still quits.
-            self.popup = None;
-            self.shared.quit |= action == Action::Quit;
+            // Moving keys scroll a help taller than the terminal (the view clamps to
+            // the last page); any other key closes it, and q still quits.
+            let rows = self.shared.keymap.help_rows().len();
+            let s = self.help_scroll.min(rows);
+            self.help_scroll = match action {
+                Action::Down => s + 1,
+                Action::Up => s.saturating_sub(1),
+                Action::PageDown => s + 10,
+                Action::PageUp => s.saturating_sub(10),
+                Action::Top => 0,
+                Action::Bottom => rows,
+                _ => {
+                    self.popup = None;
+                    self.shared.quit |= action == Action::Quit;
+                    return;
+                }
+            }
+            .min(rows);
             return;
         }
         if self.shared.loading.is_some() && !matches!(action, Action::Quit | Action::Help) {
@@ -223,7 +241,10 @@ impl App {
         match action {
             Action::Quit => self.shared.quit = true,
             Action::Suspend => self.shared.suspend = true,
-            Action::Help => self.popup = Some(Popup::Help),
+            Action::Help => {
+                self.popup = Some(Popup::Help);
+                self.help_scroll = 0;
+            }
             Action::Filter => {
                 let text = self.shared.query.filter.source.clone();
                 // What is typed next adds a term to the filter in force.

@@ -240,13 +240,26 @@ fn filter_bar(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
 
 fn help(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let rows = app.shared.keymap.help_rows();
-    let w = area.width.min(76);
-    let h = area.height.min(rows.len() as u16 + 4);
+    let w = area.width.saturating_sub(4).clamp(area.width.min(40), 110);
+    let h = area.height.min(rows.len() as u16 + 2);
     let rect = Rect {
         x: area.x + (area.width - w) / 2,
         y: area.y + (area.height - h) / 2,
         width: w,
         height: h,
+    };
+    // Rows that fit inside the border; a taller help scrolls (j/k, PgDn/PgUp).
+    let visible = usize::from(h.saturating_sub(2)).max(1);
+    let first = app.help_scroll.min(rows.len().saturating_sub(visible));
+    let title = if rows.len() > visible {
+        format!(
+            " keys {}–{} of {} — j/k PgDn/PgUp scroll · any other key closes ",
+            first + 1,
+            (first + visible).min(rows.len()),
+            rows.len()
+        )
+    } else {
+        " keys — any key closes ".to_string()
     };
     let key_w = rows
         .iter()
@@ -257,6 +270,8 @@ fn help(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         + 1;
     let lines: Vec<Line> = rows
         .iter()
+        .skip(first)
+        .take(visible)
         .map(|(keys, desc, ctx)| {
             let ctx = match ctx {
                 Context::Global => "",
@@ -271,11 +286,7 @@ fn help(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         .collect();
     frame.render_widget(Clear, rect);
     frame.render_widget(
-        Paragraph::new(lines).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(" keys — any key closes "),
-        ),
+        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(title)),
         rect,
     );
 }
