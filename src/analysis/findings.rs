@@ -133,6 +133,58 @@ pub fn derive(set: &mut TraceSet) {
             .collect()
     });
     install(set, chunks.into_iter().flatten());
+    set.findings_basis = set.spans.len();
+}
+
+/// Brings the findings of a set grown in place up to date: the traces in `changed`
+/// (sorted) are looked at again against the whole set's peers, the others keep the
+/// findings they had (their spans kept their indices). Their peer comparisons date
+/// from when they were last derived, so callers derive the whole set again from time
+/// to time ([`derive`]); a set without findings for every earlier trace gets them all.
+pub fn derive_changed(set: &mut TraceSet, changed: &[u32]) {
+    let before = set.trace_findings.len();
+    let known = changed.iter().all(|&t| (t as usize) < set.traces.len());
+    let new_ones_changed = (before..set.traces.len()).all(|t| changed.binary_search(&(t as u32)).is_ok());
+    if before > set.traces.len() || !known || !new_ones_changed {
+        return derive(set);
+    }
+    let peers = Peers::of(set);
+    let shared: &TraceSet = set;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |p| p.get())
+        .min(changed.len() / 2_000 + 1);
+    let per = changed.len().div_ceil(threads.max(1)).max(1);
+    let fresh: Vec<Vec<Finding>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = changed
+            .chunks(per)
+            .map(|part| {
+                let peers = &peers;
+                let h = scope.spawn(move || {
+                    part.iter()
+                        .map(|&t| sorted(trace_findings(shared, t, peers)))
+                        .collect::<Vec<_>>()
+                });
+                (h, part.len())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|(h, len)| h.join().unwrap_or_else(|_| vec![Vec::new(); len]))
+            .collect()
+    });
+    let mut fresh = changed.iter().copied().zip(fresh).peekable();
+    let per_trace: Vec<Vec<Finding>> = (0..set.traces.len() as u32)
+        .map(|t| match fresh.peek() {
+            Some((c, _)) if *c == t => fresh.next().map(|(_, f)| f).unwrap_or_default(),
+            _ => set
+                .trace_findings
+                .get(t as usize)
+                .and_then(|r| set.findings.get(r.start as usize..r.end as usize))
+                .map(<[Finding]>::to_vec)
+                .unwrap_or_default(),
+        })
+        .collect();
+    install(set, per_trace);
 }
 
 /// Puts findings in place, one list per trace in trace order (each most severe

@@ -24,14 +24,23 @@ pub struct Grown {
     pub arrived: usize,
 }
 
-/// `base` with `batches` merged in, derived, and cut to `max_spans`.
-pub fn grow(base: TraceSet, batches: Vec<Batch>, prices: &PriceTable, max_spans: usize) -> Grown {
+/// Sets smaller than this are derived whole at every growth (it costs milliseconds).
+const DERIVE_WHOLE_BELOW: usize = 100_000;
+
+/// `base` with `batches` merged in, derived, and cut to `max_spans`. The set grows
+/// in place ([`TraceSet::extend_with`]): only the spans that arrived or changed get
+/// their steps derived again, only the traces they belong to their findings; the
+/// findings of the others are derived again once the set has grown by a tenth since
+/// they last were (peer comparisons move with the set).
+pub fn grow(
+    mut base: TraceSet,
+    batches: Vec<Batch>,
+    prices: &PriceTable,
+    max_spans: usize,
+) -> Grown {
     let arrived = batches.iter().map(|b| b.spans.len()).sum();
-    let sources = base.sources.clone();
-    let mut all = Vec::with_capacity(batches.len() + 1);
-    all.push(base.into_batch());
-    all.extend(batches);
-    let mut set = TraceSet::build(all, sources, Vec::new());
+    let growth = base.extend_with(batches);
+    let mut set = base;
     let mut evicted = 0;
     if set.spans.len() > max_spans.max(1) {
         let (kept, n) = evict_oldest(set, max_spans.max(1));
@@ -52,8 +61,21 @@ pub fn grow(base: TraceSet, batches: Vec<Batch>, prices: &PriceTable, max_spans:
             ),
         });
     }
-    crate::semconv::annotate(&mut set, prices);
-    crate::analysis::findings::derive(&mut set);
+    if evicted > 0 {
+        // A compacted set has new indices throughout: derive it whole.
+        crate::semconv::annotate(&mut set, prices);
+        crate::analysis::findings::derive(&mut set);
+    } else {
+        crate::semconv::annotate_grown(&mut set, prices, &growth);
+        let n = set.spans.len();
+        let basis = set.findings_basis;
+        if n < DERIVE_WHOLE_BELOW || n >= basis + basis / 10 {
+            crate::analysis::findings::derive(&mut set);
+        } else {
+            let changed = growth.changed_traces(&set);
+            crate::analysis::findings::derive_changed(&mut set, &changed);
+        }
+    }
     Grown {
         set,
         evicted,

@@ -27,14 +27,60 @@ impl TraceSet {
             set.adopt(first);
         }
         for batch in batches {
-            set.merge(batch);
+            // Which spans took later copies only matters when growing in place.
+            let _ = set.merge(batch);
         }
-        set.attach_log_events(logs);
+        let _ = set.attach_log_events(logs);
         set.link_parents();
         set.build_children();
         set.walk_traces();
         set.flag_and_aggregate();
         set
+    }
+
+    /// Grows the set in place by `batches`, the way a live view takes what arrived:
+    /// the indexes are kept rather than rebuilt, every span keeps its index and every
+    /// trace its number, later copies of spans already held are merged into them, log
+    /// records waiting for their spans join them, and the tree (parents, children,
+    /// pre-order, roots, marks, per-trace structure) is derived again over the whole
+    /// set, which is linear and cheap. Steps and findings are not touched: the
+    /// returned [`Growth`] says which spans the caller must derive again.
+    pub fn extend_with(&mut self, batches: Vec<Batch>) -> Growth {
+        let first_new = self.spans.len();
+        let mut logs = std::mem::take(&mut self.unattached_logs);
+        let mut revised = Vec::new();
+        for mut batch in batches {
+            logs.append(&mut batch.log_events);
+            if self.spans.is_empty() && self.traces.is_empty() {
+                // Nothing held yet: the batch's tables become the set's, as in a build.
+                self.adopt(batch);
+            } else {
+                revised.extend(self.merge(batch));
+            }
+        }
+        revised.retain(|&i| (i as usize) < first_new);
+        revised.extend(
+            self.attach_log_events(logs)
+                .into_iter()
+                .filter(|&i| (i as usize) < first_new),
+        );
+        revised.sort_unstable();
+        revised.dedup();
+        for s in &mut self.spans {
+            s.parent = NONE;
+            s.depth = 0;
+            s.children = Slice::default();
+            // Orphans, cycles and skew are found again; a merge of copies stays known.
+            s.marks = Marks(s.marks.0 & Marks::DUPLICATE);
+        }
+        self.children.clear();
+        self.order.clear();
+        self.roots.clear();
+        self.link_parents();
+        self.build_children();
+        self.walk_traces();
+        self.flag_and_aggregate();
+        Growth { first_new, revised }
     }
 
     /// The set as a batch again (its spans, arenas and string table, derived fields
@@ -86,9 +132,10 @@ impl TraceSet {
         out
     }
 
-    fn attach_log_events(&mut self, logs: Vec<super::LogEvent>) {
+    /// Returns the spans that gained events.
+    fn attach_log_events(&mut self, logs: Vec<super::LogEvent>) -> Vec<u32> {
         if logs.is_empty() {
-            return;
+            return Vec::new();
         }
         let mut by_span: rustc_hash::FxHashMap<u32, Vec<super::LogEvent>> =
             rustc_hash::FxHashMap::default();
@@ -111,6 +158,7 @@ impl TraceSet {
                 None => self.unattached_logs.push(l),
             }
         }
+        let joined: Vec<u32> = by_span.keys().copied().collect();
         for (i, mut list) in by_span {
             list.sort_by_key(|l| l.time);
             let own = self.spans[i as usize].events;
@@ -147,6 +195,7 @@ impl TraceSet {
                 len: (self.events.len() - start) as u32,
             };
         }
+        joined
     }
 
     /// Warns about the log records whose span never arrived and lets them go: the end
@@ -175,12 +224,13 @@ impl TraceSet {
         self.warnings.extend(batch.warnings);
         self.spans = batch.spans;
         self.span_index.reserve(self.spans.len());
-        self.index_spans_from(0);
+        // Nothing comes before the first batch, so nothing is folded into earlier spans.
+        let _ = self.index_spans_from(0);
     }
 
     /// Appends one batch, remapping its strings and arena offsets and merging spans
-    /// already seen.
-    fn merge(&mut self, batch: Batch) {
+    /// already seen; returns the spans held before that a copy was merged into.
+    fn merge(&mut self, batch: Batch) -> Vec<u32> {
         let Batch {
             strings,
             spans,
@@ -245,12 +295,14 @@ impl TraceSet {
             span.links = shift(span.links, link_off);
             span
         }));
-        self.index_spans_from(from);
+        self.index_spans_from(from)
     }
 
     /// Indexes the spans from `from` on, assigning traces and folding duplicates into
-    /// their first copy; the survivors are compacted in place.
-    fn index_spans_from(&mut self, from: usize) {
+    /// their first copy; the survivors are compacted in place. Returns the spans
+    /// before `from` that a copy was folded into.
+    fn index_spans_from(&mut self, from: usize) -> Vec<u32> {
+        let mut folded = Vec::new();
         let mut write = from;
         let mut impossible = 0usize;
         for read in from..self.spans.len() {
@@ -272,6 +324,9 @@ impl TraceSet {
             let key = (span.trace_id, span.span_id);
             if let Some(&existing) = self.span_index.get(&key) {
                 merge_duplicate(&mut self.spans[existing as usize], span, &mut self.attrs);
+                if (existing as usize) < from {
+                    folded.push(existing);
+                }
                 continue;
             }
             span.trace = match self.trace_index.get(&span.trace_id) {
@@ -300,6 +355,7 @@ impl TraceSet {
                 ),
             });
         }
+        folded
     }
 
     /// Resolves parent ids to indices; marks orphans and self-parents.
@@ -550,6 +606,37 @@ impl TraceSet {
             .iter()
             .filter(|&&i| self.spans[i as usize].marks.has(Marks::DUPLICATE))
             .count() as u32
+    }
+}
+
+/// What [`TraceSet::extend_with`] changed, for bringing steps and findings up to date.
+#[derive(Clone, Debug, Default)]
+pub struct Growth {
+    /// The first new span: spans from here on arrived with this growth.
+    pub first_new: usize,
+    /// Spans held before that changed: a later copy was merged in or log records
+    /// joined them (sorted, no repeats).
+    pub revised: Vec<u32>,
+}
+
+impl Growth {
+    /// The spans whose steps must be derived again, in index order.
+    pub fn changed_spans(&self, set: &TraceSet) -> Vec<u32> {
+        let mut out = self.revised.clone();
+        out.extend(self.first_new as u32..set.spans.len() as u32);
+        out
+    }
+
+    /// The traces that gained or changed a span (sorted, no repeats).
+    pub fn changed_traces(&self, set: &TraceSet) -> Vec<u32> {
+        let mut out: Vec<u32> = self
+            .changed_spans(set)
+            .iter()
+            .filter_map(|&i| set.spans.get(i as usize).map(|s| s.trace))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 }
 

@@ -14,6 +14,7 @@ mod value;
 mod warning;
 
 pub use batch::{Batch, Checkpoint, LogEvent};
+pub use build::Growth;
 pub use finding::{Finding, FindingKind, Severity};
 pub use ids::{Hex, IdError, SpanId, TraceId, decode_id, id_from_bytes};
 pub use intern::{INTERN_MAX, Interner, Sym, Txt};
@@ -241,11 +242,18 @@ pub struct TraceSet {
     /// The derived agent step of every span (same index as `spans`); empty until
     /// `semconv::annotate` has run.
     pub steps: Vec<Step>,
+    /// Per span, how good a session id its step carries (lower is better; same
+    /// index as `spans`): kept so a set grown in place rolls sessions up again
+    /// without deriving every step anew.
+    pub session_ranks: Vec<u8>,
     /// Traces of each session id, in start order.
     pub sessions: FxHashMap<Sym, Vec<u32>>,
     /// Findings, trace after trace (most severe first within a trace); empty until
     /// `analysis::findings::derive` has run.
     pub findings: Vec<Finding>,
+    /// Spans held when the findings of every trace were last derived (a set grown in
+    /// place derives only the traces that changed, and all of them again later).
+    pub findings_basis: usize,
     /// Per trace, the range of its findings in `findings`.
     pub trace_findings: Vec<std::ops::Range<u32>>,
     /// Per span, the [`FindingKind::bit`]s of the findings pointing at it.

@@ -33,11 +33,45 @@ type ChunkSteps = (Vec<Step>, Vec<u8>, Vec<(usize, Pending)>);
 
 /// Derives the step of every span and the GenAI aggregates of every trace and session.
 pub fn annotate(set: &mut TraceSet, prices: &PriceTable) {
+    let all: Vec<u32> = (0..set.spans.len() as u32).collect();
+    set.steps.clear();
+    set.session_ranks.clear();
+    derive_steps(set, prices, &all);
+    roll_up(set, prices);
+}
+
+/// Brings the steps of a set grown in place ([`TraceSet::extend_with`]) up to date:
+/// only the spans that arrived or changed are derived again (a step depends on its
+/// own span alone), then the per-trace and per-session roll-ups are redone over the
+/// whole set (linear and cheap). The result is the one [`annotate`] gives; a set
+/// whose steps were not derived before is annotated whole.
+pub fn annotate_grown(set: &mut TraceSet, prices: &PriceTable, growth: &crate::model::Growth) {
+    if set.steps.len() != growth.first_new || set.session_ranks.len() != growth.first_new {
+        return annotate(set, prices);
+    }
+    let changed = growth.changed_spans(set);
+    derive_steps(set, prices, &changed);
+    roll_up(set, prices);
+}
+
+/// Derives the steps of the spans `which` (indices in ascending order) into
+/// `set.steps` and `set.session_ranks`, which grow to one entry per span.
+fn derive_steps(set: &mut TraceSet, prices: &PriceTable, which: &[u32]) {
+    let n = set.spans.len();
     let keys_in_use = {
         let mut seen = vec![false; set.strings.len()];
-        for a in &set.attrs {
-            if let Some(s) = seen.get_mut(a.key.0 as usize) {
-                *s = true;
+        let mut mark = |attrs: &[crate::model::Attr]| {
+            for a in attrs {
+                if let Some(s) = seen.get_mut(a.key.0 as usize) {
+                    *s = true;
+                }
+            }
+        };
+        if which.len() == n {
+            mark(&set.attrs);
+        } else {
+            for &i in which {
+                mark(set.span_attrs(&set.spans[i as usize]));
             }
         }
         seen
@@ -51,27 +85,26 @@ pub fn annotate(set: &mut TraceSet, prices: &PriceTable) {
             .map(|(i, _)| Sym(i as u32)),
     );
     // Spans are independent: derive them on all cores, in contiguous chunks.
-    let n = set.spans.len();
     let threads = std::thread::available_parallelism()
         .map_or(1, |t| t.get())
         .clamp(1, 8);
-    let chunk = n.div_ceil(threads).max(4096);
+    let chunk = which.len().div_ceil(threads).max(4096);
     let shared: &TraceSet = set;
     let parts: Vec<ChunkSteps> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..n)
-            .step_by(chunk)
-            .map(|from| {
+        let handles: Vec<_> = which
+            .chunks(chunk)
+            .map(|part| {
                 let index = &index;
                 scope.spawn(move || {
                     let mut cache = PriceCache::default();
-                    let to = (from + chunk).min(n);
-                    let mut steps = Vec::with_capacity(to - from);
-                    let mut ranks = Vec::with_capacity(to - from);
+                    let mut steps = Vec::with_capacity(part.len());
+                    let mut ranks = Vec::with_capacity(part.len());
                     let mut pending = Vec::new();
-                    for i in from..to {
-                        let (step, rank, p) = derive(shared, index, i, prices, &mut cache);
+                    for &i in part {
+                        let (step, rank, p) =
+                            derive(shared, index, i as usize, prices, &mut cache);
                         if !p.is_empty() {
-                            pending.push((i, p));
+                            pending.push((i as usize, p));
                         }
                         steps.push(step);
                         ranks.push(rank);
@@ -82,53 +115,70 @@ pub fn annotate(set: &mut TraceSet, prices: &PriceTable) {
             .collect();
         handles.into_iter().filter_map(|h| h.join().ok()).collect()
     });
-    let mut steps = Vec::with_capacity(n);
-    let mut session_rank = Vec::with_capacity(n);
+    let mut steps = Vec::with_capacity(which.len());
+    let mut session_rank = Vec::with_capacity(which.len());
     let mut pending: Vec<(usize, Pending)> = Vec::new();
     for (s, r, p) in parts {
         steps.extend(s);
         session_rank.extend(r);
         pending.extend(p);
     }
-    if steps.len() != n {
+    if steps.len() != which.len() {
         // A worker panicked: fall back to doing the work here, so nothing is lost.
         steps.clear();
         session_rank.clear();
         pending.clear();
         let mut cache = PriceCache::default();
-        for i in 0..n {
-            let (step, rank, p) = derive(set, &index, i, prices, &mut cache);
+        for &i in which {
+            let (step, rank, p) = derive(set, &index, i as usize, prices, &mut cache);
             if !p.is_empty() {
-                pending.push((i, p));
+                pending.push((i as usize, p));
             }
             steps.push(step);
             session_rank.push(rank);
         }
     }
+    set.steps.resize(n, Step::default());
+    set.session_ranks.resize(n, u8::MAX);
+    for ((&i, step), rank) in which.iter().zip(steps).zip(session_rank) {
+        set.steps[i as usize] = step;
+        set.session_ranks[i as usize] = rank;
+    }
     // Strings made up while deriving (reasons, names cut out of span names) are
     // interned afterwards, when the table may be mutated.
     for (i, p) in pending {
         if let Some(r) = p.reason {
-            steps[i].reason = set.strings.intern(&r);
+            set.steps[i].reason = set.strings.intern(&r);
         }
         if let Some(a) = p.agent_name {
-            steps[i].agent_name = set.strings.intern(&a);
+            set.steps[i].agent_name = set.strings.intern(&a);
         }
         if let Some(t) = p.tool_name {
-            steps[i].tool_name = set.strings.intern(&t);
+            set.steps[i].tool_name = set.strings.intern(&t);
         }
         if let Some(f) = p.finish_reasons {
-            steps[i].finish_reasons = set.strings.intern(&f);
+            set.steps[i].finish_reasons = set.strings.intern(&f);
         }
     }
-    set.steps = steps;
+}
+
+/// The roll-ups over the derived steps: billable leaves, per-trace and per-session
+/// aggregates, and the one stale-price warning (replacing an earlier one, so a set
+/// derived again does not repeat it).
+fn roll_up(set: &mut TraceSet, prices: &PriceTable) {
     mark_billable_leaves(set);
-    aggregate(set, &session_rank);
+    let ranks = std::mem::take(&mut set.session_ranks);
+    aggregate(set, &ranks);
+    set.session_ranks = ranks;
     set.prices_as_of = prices.as_of.clone();
+    set.warnings.retain(|w| !w.message.contains(STALE_MARK));
     if let Some(w) = stale_prices(set, prices) {
         set.warnings.push(w);
     }
 }
+
+/// Words only the stale-price warning contains.
+const STALE_MARK: &str = "pass a current price file with --prices FILE";
 
 /// Days after the price table's date beyond which unpriced models get a warning.
 const STALE_AFTER_DAYS: i64 = 183;

@@ -219,3 +219,94 @@ pub fn skipped(why: &str) {
     }
     let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
 }
+
+/// [`canonical`] plus everything derived from it: every span's step, every trace's
+/// GenAI roll-ups and findings, and the sessions, all with strings spelled out so two
+/// sets built in different orders compare equal when they mean the same.
+pub fn canonical_derived(set: &TraceSet) -> String {
+    let st = &set.strings;
+    let mut out = canonical(set);
+    let mut spans: Vec<usize> = (0..set.spans.len()).collect();
+    spans.sort_by_key(|&i| (set.spans[i].trace_id, set.spans[i].span_id));
+    for i in spans {
+        let s = &set.steps[i];
+        let _ = writeln!(
+            out,
+            "step {} {} kind={:?} by={} outcome={:?} reason={:?} model={:?}/{:?} provider={:?} tool={:?} call={:?} finish={:?} session={:?} user={:?} agent={:?} tokens={:?} cost={:?} {:?} billable={} marks={}",
+            set.spans[i].trace_id,
+            set.spans[i].span_id,
+            s.kind,
+            s.kind_source,
+            s.outcome,
+            st.get(s.reason),
+            st.get(s.model),
+            st.get(s.model_requested),
+            st.get(s.provider),
+            st.get(s.tool_name),
+            st.get(s.tool_call_id),
+            st.get(s.finish_reasons),
+            st.get(s.session),
+            st.get(s.user),
+            st.get(s.agent_name),
+            s.tokens,
+            s.cost(),
+            s.cost_source,
+            s.billable_leaf,
+            set.finding_marks.get(i).copied().unwrap_or(0),
+        );
+    }
+    let mut traces: Vec<usize> = (0..set.traces.len()).collect();
+    traces.sort_by_key(|&t| set.traces[t].id);
+    for t in traces {
+        let tr = &set.traces[t];
+        let _ = writeln!(
+            out,
+            "roll-up {} errors={} warnings={} llm={} tools={} tokens={:?} cost={:?} billable={} unpriced={} provided={:?} session={:?} agent={:?} user={:?}",
+            tr.id,
+            tr.error_count,
+            tr.warning_count,
+            tr.llm_calls,
+            tr.tool_calls,
+            tr.tokens,
+            tr.cost(),
+            tr.billable_steps,
+            tr.unpriced_steps,
+            tr.provided_steps,
+            st.get(tr.session),
+            st.get(tr.agent_name),
+            st.get(tr.user),
+        );
+        for f in agtrace::analysis::findings::of_trace(set, t as u32).unwrap_or_default() {
+            let ids: Vec<String> = f
+                .spans
+                .iter()
+                .map(|&s| set.spans[s as usize].span_id.to_string())
+                .collect();
+            let _ = writeln!(
+                out,
+                "  finding {:?} {:?} spans={} {:?}",
+                f.kind,
+                f.severity,
+                ids.join(","),
+                f.message
+            );
+        }
+    }
+    let mut sessions: Vec<(String, Vec<String>)> = set
+        .sessions
+        .iter()
+        .map(|(k, ts)| {
+            (
+                st.get(*k).to_owned(),
+                ts.iter()
+                    .map(|&t| set.traces[t as usize].id.to_string())
+                    .collect(),
+            )
+        })
+        .collect();
+    sessions.sort();
+    for (k, ts) in sessions {
+        let _ = writeln!(out, "session {k:?}: {}", ts.join(","));
+    }
+    out
+}
