@@ -6,6 +6,12 @@
 //! baseline, in the same run: decoding the same bodies in-process (no HTTP).
 //!
 //! `cargo bench --bench live -- [--requests N] [--clients N]`
+//!
+//! `--merge [--base N] [--rounds N]`: what taking one request (1,050 spans) into a
+//! set of N spans costs the explorer's merge worker — growing in place (only what
+//! arrived derived again) against the whole-set rebuild it replaced (the held set
+//! as the first batch of a new build, every step and finding derived again),
+//! alternating on the same set.
 
 #[path = "support/gen.rs"]
 mod generator;
@@ -73,6 +79,10 @@ fn main() {
     if let Some(i) = args.iter().position(|a| a == "--soak") {
         let secs = args.get(i + 1).and_then(|v| v.parse().ok()).unwrap_or(600);
         soak(secs, arg("--max-spans", 500_000), arg("--rate", 50_000));
+        return;
+    }
+    if args.iter().any(|a| a == "--merge") {
+        merge_cost(arg("--base", 1_000_000), arg("--rounds", 7));
         return;
     }
     let per_request = 50;
@@ -328,5 +338,65 @@ fn soak(secs: u64, max_spans: usize, rate: usize) {
         pct(1.0),
         rss.0,
         rss.1
+    );
+}
+
+/// One request's spans as batches, as the receiver decodes them.
+fn request_batches(
+    rs: &[opentelemetry_proto::tonic::trace::v1::ResourceSpans],
+) -> Vec<agtrace::model::Batch> {
+    let body = ExportTraceServiceRequest {
+        resource_spans: rs.to_vec(),
+    }
+    .encode_to_vec();
+    agtrace::decode::otlp_proto::decode(&body, 0, "bench", 1)
+        .expect("decodes")
+        .batches
+}
+
+fn merge_cost(base_spans: usize, rounds: usize) {
+    use agtrace::model::TraceSet;
+    let prices = agtrace::semconv::PriceTable::bundled();
+    let per_request = 50;
+    let base_traces = base_spans / 21;
+    let rs = generator::build(base_traces + 2 * rounds * per_request, 21, 11);
+    let (held, arriving) = rs.split_at(base_traces);
+    let mut set = TraceSet::default();
+    for part in held.chunks(20_000) {
+        set = agtrace::live::grow::grow(set, request_batches(part), &prices, usize::MAX).set;
+    }
+    println!(
+        "agtrace merge benchmark: one request of {} spans into a set of {} spans, {rounds} rounds each",
+        per_request * 21,
+        set.spans.len()
+    );
+    let (mut whole, mut in_place) = (Vec::new(), Vec::new());
+    for (k, req) in arriving.chunks(per_request).enumerate() {
+        let batches = request_batches(req);
+        let started = Instant::now();
+        if k % 2 == 0 {
+            // The rebuild this replaced.
+            let sources = set.sources.clone();
+            let mut all = vec![set.into_batch()];
+            all.extend(batches);
+            set = TraceSet::build(all, sources, Vec::new());
+            agtrace::semconv::annotate(&mut set, &prices);
+            agtrace::analysis::findings::derive(&mut set);
+            whole.push(started.elapsed().as_secs_f64());
+        } else {
+            set = agtrace::live::grow::grow(set, batches, &prices, usize::MAX).set;
+            in_place.push(started.elapsed().as_secs_f64());
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (w, g) = (median(&mut whole), median(&mut in_place));
+    println!("  whole-set rebuild (baseline)  median {:>8.1} ms", w * 1e3);
+    println!(
+        "  grown in place                median {:>8.1} ms  ({:.1}x faster)",
+        g * 1e3,
+        w / g
     );
 }

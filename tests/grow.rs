@@ -60,8 +60,14 @@ fn growing_file_by_file_derives_what_loading_them_together_does() {
     let mut all: Vec<&str> = FIXTURES.to_vec();
     all.push(FIXTURES[0]);
     let whole = common::load_ok(&all);
-    let (a, b) = (common::canonical_derived(&set), common::canonical_derived(&whole));
-    assert!(a.contains("step ") && a.contains("finding "), "steps and findings compared");
+    let (a, b) = (
+        common::canonical_derived(&set),
+        common::canonical_derived(&whole),
+    );
+    assert!(
+        a.contains("step ") && a.contains("finding "),
+        "steps and findings compared"
+    );
     if a != b {
         let first = a
             .lines()
@@ -124,7 +130,11 @@ fn findings_of_changed_traces_are_derived_again_and_the_others_kept() {
     let prices = PriceTable::bundled();
     let mut set = common::load_ok(&["findings.otlp.json", "triage.otlp.json"]);
     let before: Vec<Vec<agtrace::model::Finding>> = (0..set.traces.len() as u32)
-        .map(|t| agtrace::analysis::findings::of_trace(&set, t).unwrap_or_default().to_vec())
+        .map(|t| {
+            agtrace::analysis::findings::of_trace(&set, t)
+                .unwrap_or_default()
+                .to_vec()
+        })
         .collect();
     // Every trace listed: exactly what deriving the whole set gives.
     let all: Vec<u32> = (0..set.traces.len() as u32).collect();
@@ -188,7 +198,14 @@ fn a_span_completed_by_a_later_copy_or_later_log_records_is_derived_again() {
         "{}",
     );
     // First the LLM call as an exporter sends it when it starts: a name, no end.
-    let bare = span_json("b000000000000002", "b000000000000001", "chat gpt-4o", 0, "", "{}");
+    let bare = span_json(
+        "b000000000000002",
+        "b000000000000001",
+        "chat gpt-4o",
+        0,
+        "",
+        "{}",
+    );
     // Then finished: model, tokens, a failure.
     let full = span_json(
         "b000000000000002",
@@ -211,7 +228,11 @@ fn a_span_completed_by_a_later_copy_or_later_log_records_is_derived_again() {
         "b000000000000001",
         "codex.api_request",
         end,
-        &attr("gen_ai.request.model", r#"{"stringValue":"gpt-5-codex"}"#),
+        &[
+            attr("gen_ai.operation.name", r#"{"stringValue":"chat"}"#),
+            attr("gen_ai.request.model", r#"{"stringValue":"gpt-5-codex"}"#),
+        ]
+        .join(","),
         "{}",
     );
     let logs = br#"{"resourceLogs":[{"resource":{},"scopeLogs":[{"logRecords":[{"timeUnixNano":"1763694724000000000","traceId":"7e570000000000000000000000000001","spanId":"b000000000000003","eventName":"codex.sse_event","attributes":[{"key":"event.kind","value":{"stringValue":"response.completed"}},{"key":"input_token_count","value":{"intValue":"5000"}},{"key":"output_token_count","value":{"intValue":"700"}}]}]}]}]}"#.to_vec();
@@ -223,11 +244,12 @@ fn a_span_completed_by_a_later_copy_or_later_log_records_is_derived_again() {
         logs.clone(),
     ];
     let mut set = TraceSet::default();
-    let mut steps_after = Vec::new();
+    let mut tokens_after = Vec::new();
     for p in &pieces {
         set = grow(set, dec(p.clone()), &prices, usize::MAX).set;
-        steps_after.push(set.traces[0].llm_calls);
+        tokens_after.push(set.traces[0].tokens.input);
     }
+    assert_eq!(tokens_after, [None, Some(1200), Some(6200)]);
     let mut all = Vec::new();
     for p in pieces {
         all.extend(dec(p));
@@ -235,7 +257,10 @@ fn a_span_completed_by_a_later_copy_or_later_log_records_is_derived_again() {
     let mut whole = TraceSet::build(all, Vec::new(), Vec::new());
     agtrace::semconv::annotate(&mut whole, &prices);
     agtrace::analysis::findings::derive(&mut whole);
-    let (a, b) = (common::canonical_derived(&set), common::canonical_derived(&whole));
+    let (a, b) = (
+        common::canonical_derived(&set),
+        common::canonical_derived(&whole),
+    );
     assert_eq!(a, b);
     // The finished copy made the call an LLM step with its tokens and its failure;
     // the late record gave the Codex call its tokens.

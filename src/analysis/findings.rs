@@ -144,7 +144,8 @@ pub fn derive(set: &mut TraceSet) {
 pub fn derive_changed(set: &mut TraceSet, changed: &[u32]) {
     let before = set.trace_findings.len();
     let known = changed.iter().all(|&t| (t as usize) < set.traces.len());
-    let new_ones_changed = (before..set.traces.len()).all(|t| changed.binary_search(&(t as u32)).is_ok());
+    let new_ones_changed =
+        (before..set.traces.len()).all(|t| changed.binary_search(&(t as u32)).is_ok());
     if before > set.traces.len() || !known || !new_ones_changed {
         return derive(set);
     }

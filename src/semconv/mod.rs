@@ -101,8 +101,7 @@ fn derive_steps(set: &mut TraceSet, prices: &PriceTable, which: &[u32]) {
                     let mut ranks = Vec::with_capacity(part.len());
                     let mut pending = Vec::new();
                     for &i in part {
-                        let (step, rank, p) =
-                            derive(shared, index, i as usize, prices, &mut cache);
+                        let (step, rank, p) = derive(shared, index, i as usize, prices, &mut cache);
                         if !p.is_empty() {
                             pending.push((i as usize, p));
                         }
