@@ -21,6 +21,7 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     let out = Command::new(bin())
         .args(args)
         .env_remove("CLICKHOUSE_PASSWORD")
+        .env_remove("SSL_CERT_FILE")
         .env("NETRC", "/nonexistent")
         .envs(env.iter().copied())
         .output()
@@ -256,6 +257,100 @@ fn ureq_get(url: &str) -> serde_json::Value {
     s.read_to_string(&mut text).expect("read");
     let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
     serde_json::from_str(body).expect("JSON")
+}
+
+/// A self-signed certificate for 127.0.0.1 (PEM certificate and key files in `dir`).
+fn self_signed(dir: &std::path::Path) -> (String, String) {
+    let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()])
+        .expect("certificate");
+    let (c, k) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&c, cert.cert.pem()).expect("write cert");
+    std::fs::write(&k, cert.signing_key.serialize_pem()).expect("write key");
+    (c.display().to_string(), k.display().to_string())
+}
+
+#[test]
+fn clickhouse_over_https_checks_the_certificate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (cert, key) = self_signed(dir.path());
+    let Some(ch) = clickhouse(&["--tls-cert", &cert, "--tls-key", &key]) else {
+        return;
+    };
+    let url = format!("clickhouse+https://127.0.0.1:{}/otel", ch.port);
+    let from = ["--from", "2025-11-20"];
+    // Trusted through SSL_CERT_FILE: the same traces as the file.
+    let (code, out, err) = run(
+        &[&["ls", &url, "--json"][..], &from[..]].concat(),
+        &[("SSL_CERT_FILE", &cert)],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(rows(&out), file_rows(&[]));
+    // `?secure=true` is the same thing.
+    let secure = format!("clickhouse://127.0.0.1:{}/otel?secure=true", ch.port);
+    let (code, _, err) = run(
+        &[&["ls", &secure][..], &from[..]].concat(),
+        &[("SSL_CERT_FILE", &cert)],
+    );
+    assert_eq!(code, 0, "{err}");
+    // Not trusted by Mozilla's roots: refused, with what to do.
+    let (code, _, err) = run(&[&["ls", &url][..], &from[..]].concat(), &[]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("TLS") && err.contains("SSL_CERT_FILE"),
+        "{err}"
+    );
+    // A bundle without certificates, and one that is not there.
+    let empty = dir.path().join("empty.pem");
+    std::fs::write(&empty, "not a certificate\n").expect("write");
+    let (code, _, err) = run(
+        &[&["ls", &url][..], &from[..]].concat(),
+        &[("SSL_CERT_FILE", &empty.display().to_string())],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("no PEM certificate"), "{err}");
+    // Plain HTTP to a TLS port: an error, not a hang.
+    let plain = format!("clickhouse://127.0.0.1:{}/otel", ch.port);
+    let started = std::time::Instant::now();
+    let (code, _, err) = run(
+        &[&["ls", &plain, "--timeout", "5"][..], &from[..]].concat(),
+        &[],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(started.elapsed().as_secs() < 20, "{err}");
+}
+
+#[test]
+fn tempo_and_jaeger_behind_a_path() {
+    let body =
+        serde_json::json!({"trace": {"batches": otlp_json(OK_TRACE)["resourceSpans"].take()}});
+    let s = serve(vec![
+        (
+            Box::leak(format!("/tempo/api/v2/traces/{OK_TRACE}").into_boxed_str()),
+            Reply::Body(200, "application/json", body.to_string().into_bytes()),
+        ),
+        (
+            Box::leak(format!("/ops/jaeger/api/v3/traces/{OK_TRACE}").into_boxed_str()),
+            Reply::Body(
+                200,
+                "application/json",
+                serde_json::json!({"result": otlp_json(OK_TRACE)})
+                    .to_string()
+                    .into_bytes(),
+            ),
+        ),
+    ]);
+    for url in [
+        format!("tempo://127.0.0.1:{}/tempo", s.port),
+        format!("jaeger://127.0.0.1:{}/ops/jaeger/", s.port),
+    ] {
+        let (code, out, err) = run(&["ls", &url, "--trace", OK_TRACE, "--json"], &[]);
+        assert_eq!(code, 0, "{url}: {err}");
+        assert_eq!(
+            rows(&out),
+            file_rows(&["--filter", &format!("trace:{OK_TRACE}")]),
+            "{url}"
+        );
+    }
 }
 
 #[test]

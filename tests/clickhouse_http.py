@@ -269,6 +269,8 @@ def main():
                     help="also one trace of this many spans (id b16 followed by zeros)")
     ap.add_argument("--password")
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (and --tls-key)")
+    ap.add_argument("--tls-key")
     a = ap.parse_args()
     sess = session.Session()
     if a.schema:
@@ -291,6 +293,11 @@ def main():
     Handler.sess = sess
     Handler.password = a.password
     server = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
+    if a.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.tls_cert, a.tls_key)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     print("READY %d" % server.server_address[1], flush=True)
     server.serve_forever()
 

@@ -21,6 +21,42 @@ fn max_answer() -> u64 {
         .map_or(MAX_ANSWER_BYTES, |mb| mb.max(1) << 20)
 }
 
+/// What to do about a certificate that is not trusted.
+const CA_HINT: &str =
+    "signed by a private CA? point SSL_CERT_FILE at a PEM file holding its certificate";
+
+/// Certificates HTTPS backends are checked against: Mozilla's roots (built in), or
+/// only those of the PEM bundle SSL_CERT_FILE names (as OpenSSL, curl and Python
+/// read it), for a team's private CA.
+fn tls_config(label: &str) -> Result<ureq::tls::TlsConfig, BackendError> {
+    use ureq::tls::{PemItem, RootCerts, TlsConfig};
+    let Some(path) = std::env::var_os("SSL_CERT_FILE").filter(|p| !p.is_empty()) else {
+        return Ok(TlsConfig::builder().root_certs(RootCerts::WebPki).build());
+    };
+    let shown = std::path::Path::new(&path).display().to_string();
+    let bad = |message: String| BackendError::Unreachable {
+        backend: label.to_owned(),
+        message,
+    };
+    let pem = std::fs::read(&path).map_err(|e| bad(format!("SSL_CERT_FILE {shown}: {e}")))?;
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item {
+            Ok(PemItem::Certificate(c)) => certs.push(c),
+            Ok(_) => {}
+            Err(e) => return Err(bad(format!("SSL_CERT_FILE {shown}: {e}"))),
+        }
+    }
+    if certs.is_empty() {
+        return Err(bad(format!(
+            "SSL_CERT_FILE {shown}: no PEM certificate (-----BEGIN CERTIFICATE-----) in it"
+        )));
+    }
+    Ok(TlsConfig::builder()
+        .root_certs(RootCerts::new_with_certs(&certs))
+        .build())
+}
+
 /// Credentials for a host.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Credentials {
@@ -54,6 +90,8 @@ impl Client {
     pub fn new(b: &Backend, q: &Query) -> Result<Client, BackendError> {
         let timeout = q.timeout_secs.unwrap_or(DEFAULT_TIMEOUT_SECS).max(1);
         let agent: ureq::Agent = ureq::Agent::config_builder()
+            .tls_config(tls_config(&b.label())?)
+            .https_only(b.tls)
             .timeout_global(Some(Duration::from_secs(timeout)))
             .timeout_connect(Some(Duration::from_secs(CONNECT_SECS.min(timeout))))
             .http_status_as_error(false)
@@ -172,7 +210,13 @@ impl Client {
                 n >> 20
             ),
             ureq::Error::HostNotFound => "host not found".to_owned(),
+            ureq::Error::Rustls(e) => format!("TLS: {e} ({CA_HINT})"),
+            ureq::Error::Tls(e) => format!("TLS: {e}"),
             ureq::Error::ConnectionFailed => "connection refused".to_owned(),
+            // A refused certificate surfaces from the handshake as an I/O error.
+            ureq::Error::Io(io) if io.to_string().contains("certificate") => {
+                format!("TLS: {io} ({CA_HINT})")
+            }
             ureq::Error::Io(io) => format!("connection failed or closed mid-answer: {io}"),
             other => other.to_string(),
         };

@@ -45,30 +45,44 @@ pub struct Backend {
     pub table: String,
     /// User from the URL (`clickhouse://user@host`); never a password.
     pub user: Option<String>,
+    /// HTTPS (`clickhouse+https://`, `tempo+https://`, `jaeger+https://`, or
+    /// `?secure=true`): certificates checked against Mozilla's roots, or against the
+    /// PEM bundle in SSL_CERT_FILE.
+    pub tls: bool,
+    /// Tempo and Jaeger behind a path (`tempo+https://HOST/tempo`, a Jaeger
+    /// `QUERY_BASE_PATH`): "" or "/path", no trailing slash.
+    pub path: String,
 }
 
 impl Backend {
     /// Whether a command-line word names a backend (and not a file).
     pub fn is_url(word: &str) -> bool {
-        ["clickhouse://", "tempo://", "jaeger://"]
-            .iter()
-            .any(|p| word.starts_with(p))
+        ["clickhouse", "tempo", "jaeger"].iter().any(|e| {
+            word.strip_prefix(e)
+                .map(|r| r.strip_prefix("+https").unwrap_or(r))
+                .is_some_and(|r| r.starts_with("://"))
+        })
     }
 
-    /// Parses `clickhouse://[USER@]HOST[:8123][/DB][?table=T]`, `tempo://HOST[:3200]`,
-    /// `jaeger://HOST[:16686]`. A password in the URL is refused: it would show in
-    /// `ps` and in shell history.
+    /// Parses `clickhouse://[USER@]HOST[:8123][/DB][?table=T]`,
+    /// `tempo://HOST[:3200][/PATH]`, `jaeger://HOST[:16686][/PATH]`, each also as
+    /// `ENGINE+https://` (default ports 8443, 443, 443) or with `?secure=true`. A
+    /// password in the URL is refused: it would show in `ps` and in shell history.
     pub fn parse(url: &str) -> Result<Backend, String> {
         let (scheme, rest) = url
             .split_once("://")
             .ok_or_else(|| format!("{url}: not a backend URL"))?;
-        let (engine, default_port) = match scheme {
-            "clickhouse" => (Engine::ClickHouse, 8123),
-            "tempo" => (Engine::Tempo, 3200),
-            "jaeger" => (Engine::Jaeger, 16686),
+        let (name, mut tls) = match scheme.strip_suffix("+https") {
+            Some(n) => (n, true),
+            None => (scheme, false),
+        };
+        let engine = match name {
+            "clickhouse" => Engine::ClickHouse,
+            "tempo" => Engine::Tempo,
+            "jaeger" => Engine::Jaeger,
             other => {
                 return Err(format!(
-                    "{url}: unknown backend {other:?} (clickhouse, tempo, jaeger)"
+                    "{url}: unknown backend {other:?} (clickhouse, tempo, jaeger; ENGINE+https:// for TLS)"
                 ));
             }
         };
@@ -85,23 +99,52 @@ impl Backend {
             }
             None => (None, authority),
         };
-        let (host, port) = split_host_port(hostport, default_port)
-            .ok_or_else(|| format!("{scheme}://{hostport}: expected HOST or HOST:PORT"))?;
         let mut table = "otel_traces".to_owned();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             match pair.split_once('=') {
-                Some(("table", t)) if is_identifier(t) => table = t.to_owned(),
+                Some(("table", t)) if is_identifier(t) && engine == Engine::ClickHouse => {
+                    table = t.to_owned()
+                }
+                Some(("secure", "true" | "1")) => tls = true,
+                Some(("secure", "false" | "0")) if !scheme.ends_with("+https") => tls = false,
                 _ => {
-                    return Err(format!(
-                        "{url}: unknown or bad option {pair:?} (table=NAME)"
-                    ));
+                    let known = if engine == Engine::ClickHouse {
+                        "table=NAME, secure=true"
+                    } else {
+                        "secure=true"
+                    };
+                    return Err(format!("{url}: unknown or bad option {pair:?} ({known})"));
                 }
             }
         }
-        let database = match path.trim_matches('/') {
-            "" => "default".to_owned(),
-            db if is_identifier(db) => db.to_owned(),
-            db => return Err(format!("{url}: {db:?} is not a database name")),
+        let default_port = match (engine, tls) {
+            (Engine::ClickHouse, false) => 8123,
+            (Engine::ClickHouse, true) => 8443,
+            (Engine::Tempo, false) => 3200,
+            (Engine::Jaeger, false) => 16686,
+            (_, true) => 443,
+        };
+        let (host, port) = split_host_port(hostport, default_port)
+            .ok_or_else(|| format!("{scheme}://{hostport}: expected HOST or HOST:PORT"))?;
+        let trimmed = path.trim_matches('/');
+        let (database, path) = match engine {
+            Engine::ClickHouse => match trimmed {
+                "" => ("default".to_owned(), String::new()),
+                db if is_identifier(db) => (db.to_owned(), String::new()),
+                db => return Err(format!("{url}: {db:?} is not a database name")),
+            },
+            _ if trimmed.is_empty() => ("default".to_owned(), String::new()),
+            _ if trimmed.split('/').all(|seg| {
+                !seg.is_empty()
+                    && seg != ".."
+                    && seg
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c))
+            }) =>
+            {
+                ("default".to_owned(), format!("/{trimmed}"))
+            }
+            _ => return Err(format!("{url}: {trimmed:?} is not a plain URL path")),
         };
         Ok(Backend {
             engine,
@@ -110,27 +153,31 @@ impl Backend {
             database,
             table,
             user,
+            tls,
+            path,
         })
     }
 
     /// The backend as shown in messages (no credentials).
     pub fn label(&self) -> String {
+        let tls = if self.tls { "+https" } else { "" };
         match self.engine {
             Engine::ClickHouse => format!(
-                "clickhouse://{}:{}/{}?table={}",
+                "clickhouse{tls}://{}:{}/{}?table={}",
                 self.host, self.port, self.database, self.table
             ),
-            Engine::Tempo => format!("tempo://{}:{}", self.host, self.port),
-            Engine::Jaeger => format!("jaeger://{}:{}", self.host, self.port),
+            Engine::Tempo => format!("tempo{tls}://{}:{}{}", self.host, self.port, self.path),
+            Engine::Jaeger => format!("jaeger{tls}://{}:{}{}", self.host, self.port, self.path),
         }
     }
 
-    /// The HTTP base address.
+    /// The HTTP base address (with the path a Tempo or Jaeger is served under).
     fn base(&self) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
         if self.host.contains(':') {
-            format!("http://[{}]:{}", self.host, self.port)
+            format!("{scheme}://[{}]:{}{}", self.host, self.port, self.path)
         } else {
-            format!("http://{}:{}", self.host, self.port)
+            format!("{scheme}://{}:{}{}", self.host, self.port, self.path)
         }
     }
 }
@@ -408,6 +455,33 @@ mod tests {
         assert_eq!((j.host.as_str(), j.port), ("::1", 16686));
         assert_eq!(j.base(), "http://[::1]:16686");
         assert!(Backend::parse("zipkin://h").is_err());
+    }
+
+    #[test]
+    fn https_urls_take_tls_ports_and_paths() {
+        let c = Backend::parse("clickhouse+https://abc.clickhouse.cloud/otel").expect("parses");
+        assert!(c.tls);
+        assert_eq!(c.port, 8443);
+        assert_eq!(c.base(), "https://abc.clickhouse.cloud:8443");
+        assert_eq!(
+            c.label(),
+            "clickhouse+https://abc.clickhouse.cloud:8443/otel?table=otel_traces"
+        );
+        let c = Backend::parse("clickhouse://ch:9440/otel?secure=true&table=t").expect("parses");
+        assert!(c.tls && c.port == 9440 && c.table == "t");
+        let t = Backend::parse("tempo+https://tempo-prod.grafana.net/tempo").expect("parses");
+        assert_eq!(t.base(), "https://tempo-prod.grafana.net:443/tempo");
+        assert_eq!(t.label(), "tempo+https://tempo-prod.grafana.net:443/tempo");
+        let j = Backend::parse("jaeger://ops.local:16686/jaeger/ui/").expect("parses");
+        assert_eq!(j.base(), "http://ops.local:16686/jaeger/ui");
+        assert!(!j.tls);
+        assert!(Backend::is_url("tempo+https://h") && Backend::is_url("jaeger://h"));
+        assert!(!Backend::is_url("tempo+http://h") && !Backend::is_url("tempofile.json"));
+        // Paths are plain: no dot segments, no query tricks, no table for Tempo.
+        assert!(Backend::parse("tempo://h/../admin").is_err());
+        assert!(Backend::parse("tempo://h/a%2Fb").is_err());
+        assert!(Backend::parse("tempo://h?table=x").is_err());
+        assert!(Backend::parse("tempo+https://h?secure=false").is_err());
     }
 
     #[test]

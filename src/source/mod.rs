@@ -89,6 +89,9 @@ pub enum LoadError {
         /// Which limit, and how to raise it.
         message: String,
     },
+    /// A backend URL that does not parse (the message names it and what was expected).
+    #[error("{0}")]
+    BadUrl(String),
     /// A trace backend could not be read (unreachable, refused, rejected the query).
     #[error(transparent)]
     Backend(#[from] crate::backend::BackendError),
@@ -159,7 +162,7 @@ pub const FORMATS: &[(&str, &str)] = &[
     ),
     (
         "trace backends",
-        "clickhouse://HOST:8123/DB (the collector exporter's otel_traces), tempo://HOST:3200, jaeger://HOST:16686: read through each engine's query API with --trace, --session, --since/--from/--to, --filter (pushed down where the engine can), --max-traces; read-only",
+        "clickhouse://HOST:8123/DB (the collector exporter's otel_traces), tempo://HOST:3200, jaeger://HOST:16686: read through each engine's query API with --trace, --session, --since/--from/--to, --filter (pushed down where the engine can), --max-traces; ENGINE+https:// (or ?secure=true) for TLS, SSL_CERT_FILE for a private CA; read-only",
     ),
     (
         "Arize Phoenix store",
@@ -391,10 +394,8 @@ pub(crate) fn fetch_backend(
     source: u32,
     opts: &LoadOptions,
 ) -> Result<Decoded, LoadError> {
-    let b = crate::backend::Backend::parse(url).map_err(|message| LoadError::NotTrace {
-        name: crate::sanitize::sanitize(url).into_owned(),
-        what: message,
-    })?;
+    let b = crate::backend::Backend::parse(url)
+        .map_err(|message| LoadError::BadUrl(crate::sanitize::sanitize(&message).into_owned()))?;
     if let Some(p) = &opts.progress {
         p.set_phase(0);
     }
@@ -409,6 +410,7 @@ pub(crate) fn fetch_backend(
 fn skip_reason(e: &LoadError) -> String {
     match e {
         LoadError::Backend(b) => b.to_string(),
+        LoadError::BadUrl(m) => m.clone(),
         LoadError::NotTrace { what, .. } => format!("it looks like {what}, not an OTLP trace dump"),
         LoadError::Decode { source, .. } => source.to_string(),
         LoadError::Io { source, .. } => source.to_string(),
