@@ -30,6 +30,9 @@ pub enum Command {
     /// Where the time, errors and money went: per tool, model, kind, name, service,
     /// session or agent; and the findings per kind.
     Stats(StatsArgs),
+    /// Two runs side by side: steps aligned by what they are (agent, LLM, tool), where
+    /// they first went different ways, and a diff of the arguments, result or answer.
+    Diff(DiffArgs),
     /// Import sources into a SQLite trace store (created if needed).
     Import(ImportArgs),
     /// Write traces as OTLP (JSON, JSON Lines or protobuf), optionally redacted: a
@@ -322,6 +325,23 @@ pub enum ShowFormat {
     Json,
     /// An incident summary to paste.
     Markdown,
+}
+
+/// `agtrace diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Sources followed by two trace id prefixes: `diff dump.json 4bf9 71a9` (a run
+    /// that worked and one that did not); with no source, stdin is read.
+    #[arg(value_name = "SOURCE… TRACE_A TRACE_B", required = true, num_args = 2..)]
+    pub args: Vec<String>,
+    /// JSON Lines: a summary, then one object per aligned step.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit with 4 when the runs differ (0 when they took the same steps), for scripts.
+    #[arg(long)]
+    pub exit_code: bool,
+    #[command(flatten)]
+    pub load: LoadArgs,
 }
 
 /// `agtrace show`.

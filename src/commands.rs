@@ -27,6 +27,8 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// The query matched nothing.
     pub const NO_MATCH: u8 = 3;
+    /// `diff --exit-code`: the runs differ.
+    pub const DIFFER: u8 = 4;
 }
 
 /// A failure that maps to an exit code.
@@ -47,6 +49,9 @@ pub enum CommandError {
     /// The store could not be written.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// `diff --exit-code`: the runs differ (the comparison is already printed).
+    #[error("the runs differ (first at step {0})")]
+    Differ(usize),
 }
 
 impl CommandError {
@@ -59,6 +64,7 @@ impl CommandError {
             CommandError::Io(e) if e.kind() == io::ErrorKind::BrokenPipe => exit::OK,
             CommandError::Io(_) => exit::INPUT,
             CommandError::Store(_) => exit::INPUT,
+            CommandError::Differ(_) => exit::DIFFER,
         }
     }
 }
@@ -70,6 +76,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Ls(a) => ls(a),
         Command::Stats(a) => stats(a),
         Command::Show(a) => show(a),
+        Command::Diff(a) => diff(a),
         Command::Import(a) => import(a),
         Command::Export(a) => export::run(a),
         Command::Mcp(a) => mcp(a),
@@ -687,6 +694,35 @@ fn show(a: ShowArgs) -> Result<(), CommandError> {
     }
     out.flush()?;
     Ok(())
+}
+
+/// `agtrace diff`: the last two words are the runs, the rest the sources.
+fn diff(a: crate::cli::DiffArgs) -> Result<(), CommandError> {
+    let n = a.args.len();
+    let (sources, ids) = a.args.split_at(n.saturating_sub(2));
+    for p in ids {
+        if p.is_empty() || !p.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(CommandError::Usage(format!(
+                "diff: {:?} is not a trace id prefix (hex digits); give the sources, then two trace ids",
+                sanitize(p)
+            )));
+        }
+    }
+    let set = load(&inputs_from(sources)?, &a.load)?;
+    let (ta, tb) = (pick_trace(&set, &ids[0])?, pick_trace(&set, &ids[1])?);
+    let d = crate::analysis::diff::diff(&set, ta, tb);
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    if a.json {
+        render::diff::write_json(&mut out, &set, &d)?;
+    } else {
+        render::diff::write_text(&mut out, &set, &d, &Style::detect())?;
+    }
+    out.flush()?;
+    match d.first_divergence {
+        Some(k) if a.exit_code => Err(CommandError::Differ(k + 1)),
+        _ => Ok(()),
+    }
 }
 
 /// `agtrace mcp`: load, redact (unless asked not to), serve over stdio.

@@ -8,7 +8,7 @@ fn main() -> ExitCode {
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if let Some(first) = args.get(1).and_then(|a| a.to_str()) {
         let known = [
-            "open", "ls", "show", "stats", "import", "export", "mcp", "help",
+            "open", "ls", "show", "diff", "stats", "import", "export", "mcp", "help",
         ];
         let is_flag = first.starts_with('-') && first != "-";
         if !known.contains(&first) && !is_flag {

@@ -5,6 +5,7 @@
 
 pub mod agentview;
 pub mod detail;
+pub mod diff;
 pub mod evaluation;
 pub mod findings;
 pub mod json;

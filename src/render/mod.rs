@@ -3,6 +3,7 @@
 //! touch the terminal beyond that.
 
 pub mod cells;
+pub mod diff;
 pub mod ls;
 pub mod markdown;
 pub mod reference;
