@@ -494,3 +494,61 @@ fn a_new_list_keeps_the_view_on_the_selected_trace() {
         );
     }
 }
+
+#[test]
+fn d_marks_a_run_and_d_on_another_shows_how_they_differ() {
+    let mut a = App::with_set(
+        common::load_ok(&["diff.otlp.json"]),
+        "diff.otlp.json".into(),
+    );
+    // Newest first: run B (03:13) is row 0, run A (03:12) row 1.
+    assert_eq!(trace_id(&a, 0), "d1ff0000000000000000000000000b02");
+    a.update(Action::Down);
+    a.update(Action::Compare);
+    assert!(
+        a.shared.status.starts_with("marked run d1ff0000"),
+        "{}",
+        a.shared.status
+    );
+    assert!(a.compare_mark.is_some());
+    // d on the same run unmarks it; d again marks it.
+    a.update(Action::Compare);
+    assert!(a.compare_mark.is_none());
+    a.update(Action::Compare);
+    // Open run B and compare from the trace view.
+    a.update(Action::Up);
+    a.update(Action::Enter);
+    assert_eq!(a.screen(), ScreenKind::Trace);
+    a.update(Action::Compare);
+    let Some(Popup::Compare(c)) = &a.popup else {
+        panic!("a comparison is shown: {:?}", a.shared.status);
+    };
+    assert!(
+        c.title.contains("first divergence at step 2"),
+        "{}",
+        c.title
+    );
+    let text = c.lines.join("\n");
+    assert!(
+        text.contains("first divergence: step 2 of 6, llm — answer differs"),
+        "{text}"
+    );
+    assert!(text.contains("+   \"order_id\": \"8821\""), "{text}");
+    // It scrolls, copies, closes.
+    a.compare_key(KeyEvent::from(KeyCode::Char('j')));
+    a.compare_key(KeyEvent::from(KeyCode::Char('G')));
+    let Some(Popup::Compare(c)) = &a.popup else {
+        panic!("still open");
+    };
+    assert_eq!(c.scroll, c.lines.len() - 1);
+    a.compare_key(KeyEvent::from(KeyCode::Char('y')));
+    assert!(a.popup.is_none());
+    assert!(
+        a.shared
+            .clipboard
+            .take()
+            .expect("copied")
+            .contains("first divergence")
+    );
+    assert!(a.compare_mark.is_none(), "the mark is used up");
+}

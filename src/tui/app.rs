@@ -33,6 +33,8 @@ pub enum Popup {
     },
     /// The incident summary of the selection, offered to copy or write (`x`).
     Incident(Box<super::handoff::Incident>),
+    /// Two runs compared (`d` on a marked run, then `d` on another).
+    Compare(Box<super::compare::Comparison>),
 }
 
 /// The whole explorer state: routing, shared data, jobs.
@@ -55,6 +57,9 @@ pub struct App {
     pub pages: usize,
     /// The first help row shown: the help scrolls when it is taller than the terminal.
     pub help_scroll: usize,
+    /// The run marked for comparing (`d`), by id: it stays the same run while a live
+    /// set grows.
+    pub compare_mark: Option<crate::model::TraceId>,
 }
 
 /// A reload of the sources (asking a backend for this many pages of traces), run
@@ -87,6 +92,7 @@ impl App {
             reload: None,
             pages: 1,
             help_scroll: 0,
+            compare_mark: None,
         }
     }
 
@@ -280,6 +286,7 @@ impl App {
             Action::Privacy => self.toggle_privacy(),
             Action::Pause => self.toggle_pause(),
             Action::Incident => self.incident(),
+            Action::Compare => self.compare(),
             Action::NextTurn | Action::PrevTurn => self.step_turn(action == Action::NextTurn),
             Action::StatsView => {
                 if self.screen() == ScreenKind::Stats {

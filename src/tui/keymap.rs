@@ -91,6 +91,8 @@ pub enum Action {
     Pause,
     /// The incident summary of the selection: copy it, or write it with a slice.
     Incident,
+    /// Mark the selected run; on a second run, how the two differ.
+    Compare,
     /// Help.
     Help,
     /// Back.
@@ -225,6 +227,11 @@ const ACTIONS: &[(Action, &str, &str)] = &[
         Action::Incident,
         "incident",
         "incident summary of the selection (Markdown: copy, or write with a redacted slice)",
+    ),
+    (
+        Action::Compare,
+        "compare",
+        "compare runs: mark this one, then d on another shows where they went different ways",
     ),
     (Action::Help, "help", "this help"),
     (Action::Back, "back", "back / close"),

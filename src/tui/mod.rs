@@ -5,6 +5,7 @@
 //! after a change, once per drained batch of events.
 
 pub mod app;
+mod compare;
 pub mod detail;
 mod handoff;
 pub mod jobs;
@@ -412,6 +413,8 @@ fn handle(
                 app.filter_key(k);
             } else if matches!(app.popup, Some(Popup::Incident(_))) {
                 app.incident_key(k);
+            } else if matches!(app.popup, Some(Popup::Compare(_))) {
+                app.compare_key(k);
             } else {
                 let ctx = app
                     .screens

@@ -51,6 +51,50 @@ pub fn render(app: &mut App, frame: &mut Frame, theme: &Theme) {
     if let Some(Popup::Incident(inc)) = &app.popup {
         incident(&inc.markdown, frame, area, theme);
     }
+    if let Some(Popup::Compare(c)) = &app.popup {
+        comparison(c, frame, area, theme);
+    }
+}
+
+/// Two runs compared: `agtrace diff`'s text, scrolled.
+fn comparison(c: &super::compare::Comparison, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let w = area.width.saturating_sub(2);
+    let h = area.height.saturating_sub(2);
+    let rect = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    };
+    let body = usize::from(h.saturating_sub(2));
+    let lines: Vec<Line> = c
+        .lines
+        .iter()
+        .skip(c.scroll)
+        .take(body)
+        .map(|l| {
+            let style = match l.chars().next() {
+                Some('~') => theme.warning(),
+                Some('-') => theme.error(),
+                Some('+') => theme.tool(),
+                Some('=') => theme.dim(),
+                _ => ratatui::style::Style::default(),
+            };
+            Line::styled(sanitize(l).into_owned(), style)
+        })
+        .collect();
+    let shown = (c.scroll + body).min(c.lines.len());
+    let title = format!(
+        "{}· lines {}–{shown} of {} · j/k scroll · y copy · Esc close ",
+        c.title,
+        (c.scroll + 1).min(shown),
+        c.lines.len()
+    );
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(title)),
+        rect,
+    );
 }
 
 /// The incident summary popup: the Markdown as it will be pasted, and the keys.
