@@ -98,6 +98,19 @@ pub struct FindArgs {
     pub limit: Option<usize>,
 }
 
+/// `compare_traces` arguments.
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+pub struct CompareArgs {
+    /// The first run: a trace id or a unique prefix (e.g. one that worked).
+    pub trace_a: String,
+    /// The second run (e.g. one that failed).
+    pub trace_b: String,
+    /// Aligned steps to skip (paging).
+    pub offset: Option<usize>,
+    /// Aligned steps to return (default 100, at most 500).
+    pub limit: Option<usize>,
+}
+
 /// `stats` arguments.
 #[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
 pub struct StatsArgs {
@@ -482,6 +495,28 @@ impl AgtraceMcp {
     }
 
     /// Where the time, errors and money went, per tool, model, kind…
+    #[tool(
+        description = "Compares two runs of an agent: their steps aligned by what they are (agent, LLM call, tool by name), each marked same, changed (outcome, model, tool arguments, tool result or the model's answer differ, with both sides), only_a or only_b, and the first step where they went different ways. Use it to see why one run failed where another worked. On a redacted server (the default) content — messages, tool arguments and results — is masked before comparing, so runs that differ only in content compare as the same there; `agtrace mcp --no-redact` compares content."
+    )]
+    pub fn compare_traces(
+        &self,
+        Parameters(a): Parameters<CompareArgs>,
+    ) -> Result<String, ErrorData> {
+        let (ta, tb) = (self.trace_of(&a.trace_a)?, self.trace_of(&a.trace_b)?);
+        let d = crate::analysis::diff::diff(&self.set, ta, tb);
+        let (offset, limit) = page(a.offset, a.limit, 100);
+        let rows = take_rows(
+            (offset..d.rows.len()).map(|k| crate::render::diff::row_json(&self.set, &d, k, 4_000)),
+            limit,
+        );
+        Ok(text(json!({
+            "comparison": crate::render::diff::summary_json(&self.set, &d),
+            "paging": paging(d.rows.len(), offset, rows.len(), "(same trace_a and trace_b)"),
+            "redacted": self.redacted,
+            "steps": rows,
+        })))
+    }
+
     #[tool(
         description = "Aggregates per tool (default), model, kind, name, service, session or agent: calls, errors and error rate, latency p50/p95/p99, tokens, cost. Optionally over the steps matching a filter."
     )]

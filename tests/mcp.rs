@@ -134,7 +134,14 @@ fn a_scripted_session_uses_every_tool_and_pages_through_20k_spans() {
         .iter()
         .filter_map(|t| t["name"].as_str())
         .collect();
-    for t in ["list_traces", "get_trace", "get_span", "find", "stats"] {
+    for t in [
+        "list_traces",
+        "get_trace",
+        "get_span",
+        "find",
+        "stats",
+        "compare_traces",
+    ] {
         assert!(names.contains(&t), "{t} in {names:?}");
     }
     // list_traces: filtered, paged honestly.
@@ -272,7 +279,14 @@ fn answers_are_redacted_unless_asked_not_to_be() {
             );
             all.push_str(&d.to_string());
         }
-        for (tool, args) in [("find", json!({})), ("stats", json!({"by": "model"}))] {
+        for (tool, args) in [
+            ("find", json!({})),
+            ("stats", json!({"by": "model"})),
+            (
+                "compare_traces",
+                json!({"trace_a": "5ec4", "trace_b": "5ec4"}),
+            ),
+        ] {
             all.push_str(&s.call(tool, args).0.to_string());
         }
         all
@@ -318,7 +332,14 @@ fn a_real_mcp_client_library_drives_the_server() {
     let v: Value = serde_json::from_str(stdout.trim()).expect("the client's report");
     assert_eq!(
         v["tools"],
-        json!(["find", "get_span", "get_trace", "list_traces", "stats"])
+        json!([
+            "compare_traces",
+            "find",
+            "get_span",
+            "get_trace",
+            "list_traces",
+            "stats"
+        ])
     );
     assert_eq!(v["traces"], 4);
     assert_eq!(v["failed"], 1);
@@ -332,5 +353,64 @@ fn a_real_mcp_client_library_drives_the_server() {
             .expect("an error")
             .contains("hex digits"),
         "{v}"
+    );
+}
+
+#[test]
+fn compare_traces_finds_where_two_runs_went_different_ways() {
+    let f = common::fixture("diff.otlp.json");
+    let f = f.to_str().expect("path");
+    // Redacted (the default): content is masked before comparing, so the runs first
+    // differ where the shape of a result does, and no content is shown.
+    let mut s = Session::start(&[f]);
+    let (c, _) = s.call(
+        "compare_traces",
+        json!({"trace_a": "d1ff0000000000000000000000000a01", "trace_b": "d1ff0000000000000000000000000b02"}),
+    );
+    assert_eq!(c["redacted"], true);
+    assert_eq!(c["comparison"]["first_divergence"], 2, "{c}");
+    assert!(!c.to_string().contains("8821"), "{c}");
+    drop(s);
+    let mut s = Session::start(&[f, "--no-redact"]);
+    let (c, size) = s.call(
+        "compare_traces",
+        json!({"trace_a": "d1ff0000000000000000000000000a01", "trace_b": "d1ff0000000000000000000000000b02", "limit": 3}),
+    );
+    assert!(size < 60_000);
+    assert_eq!(c["comparison"]["first_divergence"], 1, "{c}");
+    assert_eq!(c["comparison"]["same"], false);
+    assert_eq!(c["paging"]["total"], 6);
+    assert_eq!(c["paging"]["returned"], 3);
+    let steps = c["steps"].as_array().expect("steps");
+    assert_eq!(steps[2]["label"], "tool search_orders");
+    assert_eq!(steps[2]["changes"][0]["what"], "arguments");
+    assert!(
+        steps[2]["changes"][0]["b"]
+            .as_str()
+            .expect("text")
+            .contains("8821")
+    );
+    let (rest, _) = s.call(
+        "compare_traces",
+        json!({"trace_a": "d1ff0000000000000000000000000a01", "trace_b": "d1ff0000000000000000000000000b02", "offset": 3}),
+    );
+    let ops: Vec<&str> = rest["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|r| r["op"].as_str().expect("op"))
+        .collect();
+    assert_eq!(ops, ["changed", "only_a", "only_a"]);
+    // A trace that is not there: an invalid-params error naming it.
+    let r = s.request(
+        "tools/call",
+        json!({"name": "compare_traces", "arguments": {"trace_a": "ffff", "trace_b": "d1ff"}}),
+    );
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("ffff"),
+        "{r}"
     );
 }

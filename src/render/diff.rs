@@ -217,41 +217,52 @@ pub fn write_text(
 
 /// The comparison as JSON Lines: a summary, then one object per aligned step.
 pub fn write_json(out: &mut impl Write, set: &TraceSet, d: &RunDiff) -> io::Result<()> {
-    let id = |t: u32| set.traces[t as usize].id.to_string();
-    let span = |i: Option<u32>| i.map(|i| set.spans[i as usize].span_id.to_string());
-    super::write_json_line(
-        out,
-        &json!({
-            "a": id(d.a),
-            "b": id(d.b),
-            "same": d.same(),
-            "steps": d.rows.len(),
-            "first_divergence": d.first_divergence,
-        }),
-    )?;
-    for (k, row) in d.rows.iter().enumerate() {
-        let i = row.a.or(row.b);
-        let step = i.map(|i| set.step(i));
-        let changes: Vec<_> = row
-            .changes
-            .iter()
-            .map(|c| {
-                let (a, b) = c.sides();
-                json!({"what": c.name(), "a": a, "b": b})
-            })
-            .collect();
-        super::write_json_line(
-            out,
-            &json!({
-                "step": k,
-                "op": row.op.as_str(),
-                "kind": step.map(|s| s.kind.as_str()),
-                "label": label(set, row).trim_start(),
-                "a_span": span(row.a),
-                "b_span": span(row.b),
-                "changes": changes,
-            }),
-        )?;
+    super::write_json_line(out, &summary_json(set, d))?;
+    for k in 0..d.rows.len() {
+        super::write_json_line(out, &row_json(set, d, k, usize::MAX))?;
     }
     Ok(())
+}
+
+/// The comparison's summary: the two runs, whether they are the same, where they
+/// first differ.
+pub fn summary_json(set: &TraceSet, d: &RunDiff) -> serde_json::Value {
+    let id = |t: u32| set.traces[t as usize].id.to_string();
+    json!({
+        "a": id(d.a),
+        "b": id(d.b),
+        "same": d.same(),
+        "steps": d.rows.len(),
+        "first_divergence": d.first_divergence,
+    })
+}
+
+/// Aligned step `k` as JSON; each side of a change cut to `max_chars` characters.
+pub fn row_json(set: &TraceSet, d: &RunDiff, k: usize, max_chars: usize) -> serde_json::Value {
+    let row = &d.rows[k];
+    let span = |i: Option<u32>| i.map(|i| set.spans[i as usize].span_id.to_string());
+    let cut = |t: String| {
+        if t.chars().count() > max_chars {
+            truncate(&t, max_chars)
+        } else {
+            t
+        }
+    };
+    let changes: Vec<_> = row
+        .changes
+        .iter()
+        .map(|c| {
+            let (a, b) = c.sides();
+            json!({"what": c.name(), "a": cut(a), "b": cut(b)})
+        })
+        .collect();
+    json!({
+        "step": k,
+        "op": row.op.as_str(),
+        "kind": row.a.or(row.b).map(|i| set.step(i).kind.as_str()),
+        "label": label(set, row).trim_start(),
+        "a_span": span(row.a),
+        "b_span": span(row.b),
+        "changes": changes,
+    })
 }
