@@ -72,3 +72,10 @@ shot 13-privacy-mode
 keys x
 shot 14-incident-summary
 keys Escape; keys q
+sleep 0.3
+# Two runs compared: d marks the run that worked, d on the one that did not.
+t send-keys -t s "clear; $BIN testdata/diff.otlp.json" Enter
+sleep 1
+keys j; keys d; keys k; keys d
+shot 15-compare-runs
+keys Escape; keys q

@@ -45,7 +45,7 @@ fn the_first_divergence_is_the_model_asking_for_another_order() {
     // The line diff of what the model asked for.
     assert!(out.contains("-   \"order_id\": \"8812\""), "{out}");
     assert!(out.contains("+   \"order_id\": \"8821\""), "{out}");
-    assert!(out.contains("B−A: duration −2.80s"), "{out}");
+    assert!(out.contains("B−A duration −2.80s"), "{out}");
 }
 
 #[test]

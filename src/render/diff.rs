@@ -15,11 +15,12 @@ use std::io::{self, Write};
 /// Lines of a payload diff shown at the first divergence.
 const DIFF_LINES: usize = 40;
 
+/// Two lines per run: which one, then what it took.
 fn trace_line(set: &TraceSet, tag: &str, tr: &Trace, style: &Style) -> String {
     format!(
-        "{tag} {}  {}  {}  {}  {}  {} llm / {} tools  {} in / {} out  {}",
+        "{tag} {}  {}  {}  {}\n    {} · {} llm / {} tools · {} in / {} out tokens · {}",
         tr.id,
-        status_cell(style, tr.outcome()),
+        status_cell(style, tr.outcome()).trim_end(),
         sanitize(&truncate(&super::ls::trace_name(set, tr), 40)),
         crate::format::timestamp(tr.start),
         duration(tr.duration_ns()),
@@ -78,7 +79,7 @@ fn label(set: &TraceSet, row: &Row) -> String {
         s.kind.as_str(),
         sanitize(name)
     );
-    truncate(text.trim_end(), 34)
+    truncate(text.trim_end(), 29)
 }
 
 /// "answer differs", "arguments, result differ"; "" for nothing.
@@ -126,13 +127,13 @@ pub fn write_text(
         let sign = if cb >= ca { "+" } else { "−" };
         delta.push(format!("cost {sign}${:.4}", (cb - ca).abs()));
     }
-    writeln!(out, "  B−A: {}", delta.join(" · "))?;
+    writeln!(out, "B−A {}", delta.join(" · "))?;
     writeln!(out)?;
     writeln!(
         out,
         "{}",
         style.paint(
-            &format!("   {}{}{}", pad("STEP", 36), pad("A", 39), "B"),
+            &format!("   {}{}{}", pad("STEP", 30), pad("A", 37), "B"),
             Paint::Bold
         )
     )?;
@@ -141,9 +142,9 @@ pub fn write_text(
         let line = format!(
             "{}  {}{}{}{}",
             glyph(row.op),
-            pad(&label(set, row), 36),
-            pad(&truncate(&cell(set, row.a), 37), 39),
-            pad(&truncate(&cell(set, row.b), 37), 39),
+            pad(&label(set, row), 30),
+            pad(&truncate(&cell(set, row.a), 35), 37),
+            pad(&truncate(&cell(set, row.b), 35), 37),
             differ(&changes)
         );
         let paint = match row.op {
