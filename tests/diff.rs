@@ -146,3 +146,48 @@ fn steps_align_by_meaning_not_by_span_id() {
     assert_eq!(d.first_divergence, Some(1));
     assert!(!d.same());
 }
+
+#[test]
+fn two_huge_runs_with_nothing_in_common_are_compared_without_hanging() {
+    // 15,000 tool calls each, no tool name shared (the worst case for a sequence
+    // diff), and one shared step whose 1 MB results differ on every line.
+    let kv = |k: &str, v: &str| serde_json::json!({"key": k, "value": {"stringValue": v}});
+    let mut spans = Vec::new();
+    for (t, side) in [("aa", 'a'), ("bb", 'b')] {
+        let tid = t.repeat(16);
+        spans.push(serde_json::json!({"traceId": tid, "spanId": "0000000000000001", "name": "invoke_agent x",
+            "startTimeUnixNano": "1000", "endTimeUnixNano": "9000000000",
+            "attributes": [kv("gen_ai.operation.name", "invoke_agent"), kv("gen_ai.agent.name", "x")]}));
+        let big: String = (0..40_000).map(|n| format!("{side}{n}\n")).collect();
+        spans.push(serde_json::json!({"traceId": tid, "spanId": "0000000000000002", "parentSpanId": "0000000000000001",
+            "name": "execute_tool shared", "startTimeUnixNano": "2000", "endTimeUnixNano": "3000",
+            "attributes": [kv("gen_ai.operation.name", "execute_tool"), kv("gen_ai.tool.name", "shared"),
+                kv("gen_ai.tool.call.result", &big)]}));
+        for k in 0..15_000u64 {
+            spans.push(serde_json::json!({"traceId": tid, "spanId": format!("{:016x}", k + 16), "parentSpanId": "0000000000000001",
+                "name": "execute_tool t", "startTimeUnixNano": (4000 + k).to_string(), "endTimeUnixNano": (5000 + k).to_string(),
+                "attributes": [kv("gen_ai.operation.name", "execute_tool"), kv("gen_ai.tool.name", &format!("{side}{k}"))]}));
+        }
+    }
+    let doc =
+        serde_json::json!({"resourceSpans": [{"resource": {}, "scopeSpans": [{"spans": spans}]}]});
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("huge.json");
+    std::fs::write(&p, doc.to_string()).expect("write");
+    let p = p.display().to_string();
+    let (code, out, err) = agtrace(&["diff", &p, "aaaa", "bbbb", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<serde_json::Value> = out
+        .lines()
+        .skip(1)
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    let count = |op: &str| rows.iter().filter(|r| r["op"] == op).count();
+    // Every step of both runs is there once: agent and shared aligned, the rest apart.
+    assert_eq!(count("only_a"), 15_000);
+    assert_eq!(count("only_b"), 15_000);
+    assert_eq!(count("same") + count("changed"), 2);
+    let (code, out, err) = agtrace(&["diff", &p, "aaaa", "bbbb"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("first divergence"), "{err}");
+}

@@ -143,7 +143,12 @@ pub fn diff(set: &TraceSet, a: u32, b: u32) -> RunDiff {
     let ka: Vec<_> = sa.iter().map(|&i| key(set, i)).collect();
     let kb: Vec<_> = sb.iter().map(|&i| key(set, i)).collect();
     let mut rows = Vec::new();
-    for op in similar::capture_diff_slices(similar::Algorithm::Myers, &ka, &kb) {
+    // Past the deadline the diff falls back to a coarser (still correct) alignment
+    // rather than taking quadratic time on two huge, very different runs.
+    let deadline = std::time::Instant::now() + ALIGN_TIME;
+    for op in
+        similar::capture_diff_slices_deadline(similar::Algorithm::Myers, &ka, &kb, Some(deadline))
+    {
         for change in op.iter_changes(&ka, &kb) {
             let (x, y) = (
                 change.old_index().map(|k| sa[k]),
@@ -261,10 +266,26 @@ fn changes(set: &TraceSet, x: u32, y: u32) -> Vec<Change> {
     out
 }
 
+/// Time the step alignment may take before it settles for a coarser one.
+const ALIGN_TIME: std::time::Duration = std::time::Duration::from_secs(1);
+/// Time a payload's line diff may take before it settles for a coarser one.
+const TEXT_DIFF_TIME: std::time::Duration = std::time::Duration::from_millis(250);
+/// Characters of each side a line diff reads (payloads can be megabytes).
+const TEXT_DIFF_CHARS: usize = 200_000;
+
 /// A line diff of two texts (`-`/`+`/` ` prefixed lines), at most `max` lines with
 /// a count of the rest; untrusted text: the caller sanitizes.
 pub fn line_diff(a: &str, b: &str, max: usize) -> Vec<String> {
-    let d = similar::TextDiff::from_lines(a, b);
+    let cut = |t: &str| -> String {
+        match t.char_indices().nth(TEXT_DIFF_CHARS) {
+            Some((i, _)) => format!("{}\n… (cut at {TEXT_DIFF_CHARS} characters)", &t[..i]),
+            None => t.to_owned(),
+        }
+    };
+    let (a, b) = (cut(a), cut(b));
+    let d = similar::TextDiff::configure()
+        .timeout(TEXT_DIFF_TIME)
+        .diff_lines(&a, &b);
     let mut out = Vec::new();
     let mut left = 0usize;
     for group in d.grouped_ops(2) {
