@@ -138,6 +138,33 @@ pub fn render(data: &[u8]) {
         app.update(a);
         frame(&mut app);
     }
+    // Two runs compared (`d` on the open trace, `d` on the first row of the list),
+    // and `agtrace diff`'s text and JSON of the first and last traces: every aligned
+    // row accounts for each step of both once, and no raw control character is
+    // printed.
+    app.update(A::Compare);
+    app.update(A::Back);
+    app.update(A::Top);
+    app.update(A::Compare);
+    frame(&mut app);
+    let set = &app.shared.set;
+    if let Some(last) = set.traces.len().checked_sub(1) {
+        let d = crate::analysis::diff::diff(set, 0, last as u32);
+        let shown = |t: u32| crate::analysis::diff::steps_of(set, t).len();
+        let (a, b) = (
+            d.rows.iter().filter(|r| r.a.is_some()).count(),
+            d.rows.iter().filter(|r| r.b.is_some()).count(),
+        );
+        assert_eq!((a, b), (shown(0), shown(last as u32)), "a step lost or repeated");
+        let mut out = Vec::new();
+        let _ = crate::render::diff::write_text(&mut out, set, &d, &crate::render::Style::plain());
+        let _ = crate::render::diff::write_json(&mut out, set, &d);
+        let text = String::from_utf8_lossy(&out);
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "raw control character printed"
+        );
+    }
 }
 
 /// Any text through the redactor, as free text and as message content: never a
