@@ -155,7 +155,11 @@ pub fn render(data: &[u8]) {
             d.rows.iter().filter(|r| r.a.is_some()).count(),
             d.rows.iter().filter(|r| r.b.is_some()).count(),
         );
-        assert_eq!((a, b), (shown(0), shown(last as u32)), "a step lost or repeated");
+        assert_eq!(
+            (a, b),
+            (shown(0), shown(last as u32)),
+            "a step lost or repeated"
+        );
         let mut out = Vec::new();
         let _ = crate::render::diff::write_text(&mut out, set, &d, &crate::render::Style::plain());
         let _ = crate::render::diff::write_json(&mut out, set, &d);

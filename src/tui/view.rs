@@ -56,16 +56,21 @@ pub fn render(app: &mut App, frame: &mut Frame, theme: &Theme) {
     }
 }
 
+/// A `w`×`h` rectangle in the middle of `area` (which is at least that large).
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    Rect {
+        x: area.x + area.width.saturating_sub(w) / 2,
+        y: area.y + area.height.saturating_sub(h) / 2,
+        width: w.min(area.width),
+        height: h.min(area.height),
+    }
+}
+
 /// Two runs compared: `agtrace diff`'s text, scrolled.
 fn comparison(c: &super::compare::Comparison, frame: &mut Frame, area: Rect, theme: &Theme) {
     let w = area.width.saturating_sub(2);
     let h = area.height.saturating_sub(2);
-    let rect = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    };
+    let rect = centered(area, w, h);
     let body = usize::from(h.saturating_sub(2));
     let lines: Vec<Line> = c
         .lines
@@ -101,12 +106,7 @@ fn comparison(c: &super::compare::Comparison, frame: &mut Frame, area: Rect, the
 fn incident(markdown: &str, frame: &mut Frame, area: Rect, theme: &Theme) {
     let w = area.width.saturating_sub(4).min(100);
     let h = area.height.saturating_sub(2);
-    let rect = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    };
+    let rect = centered(area, w, h);
     let mut lines: Vec<Line> = markdown
         .lines()
         .take(h.saturating_sub(3) as usize)
@@ -286,12 +286,7 @@ fn help(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let rows = app.shared.keymap.help_rows();
     let w = area.width.saturating_sub(4).clamp(area.width.min(40), 110);
     let h = area.height.min(rows.len() as u16 + 2);
-    let rect = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    };
+    let rect = centered(area, w, h);
     // Rows that fit inside the border; a taller help scrolls (j/k, PgDn/PgUp).
     let visible = usize::from(h.saturating_sub(2)).max(1);
     let first = app.help_scroll.min(rows.len().saturating_sub(visible));
