@@ -104,36 +104,37 @@ const RESULT_NOISE: &[&str] = &["isError", "is_error", "_meta", "total", "count"
 /// Computes the findings of every trace of `set` into it (replacing any).
 pub fn derive(set: &mut TraceSet) {
     let peers = Peers::of(set);
-    let n = set.traces.len();
-    // Traces are independent once the peers are known: share them out over the cores.
+    let all: Vec<u32> = (0..set.traces.len() as u32).collect();
+    let per_trace = findings_for(set, &all, &peers);
+    install(set, per_trace);
+    set.findings_basis = set.spans.len();
+}
+
+/// The findings of each of `traces`, most severe first, shared out over the cores
+/// (traces are independent once the peers are known). A chunk that panicked leaves
+/// its traces without findings, still one entry per trace.
+fn findings_for(set: &TraceSet, traces: &[u32], peers: &Peers) -> Vec<Vec<Finding>> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |p| p.get())
-        .min(n / 2_000 + 1);
-    let per = n.div_ceil(threads.max(1)).max(1);
-    let shared: &TraceSet = set;
-    let chunks: Vec<Vec<Vec<Finding>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..n)
-            .step_by(per)
-            .map(|from| {
-                let peers = &peers;
-                let to = (from + per).min(n);
+        .min(traces.len() / 2_000 + 1);
+    let per = traces.len().div_ceil(threads.max(1)).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = traces
+            .chunks(per)
+            .map(|part| {
                 let h = scope.spawn(move || {
-                    (from..to)
-                        .map(|t| sorted(trace_findings(shared, t as u32, peers)))
+                    part.iter()
+                        .map(|&t| sorted(trace_findings(set, t, peers)))
                         .collect::<Vec<_>>()
                 });
-                (h, to - from)
+                (h, part.len())
             })
             .collect();
-        // A chunk that panicked leaves its traces without findings, still one entry
-        // per trace.
         handles
             .into_iter()
-            .map(|(h, len)| h.join().unwrap_or_else(|_| vec![Vec::new(); len]))
+            .flat_map(|(h, len)| h.join().unwrap_or_else(|_| vec![Vec::new(); len]))
             .collect()
-    });
-    install(set, chunks.into_iter().flatten());
-    set.findings_basis = set.spans.len();
+    })
 }
 
 /// Brings the findings of a set grown in place up to date: the traces in `changed`
@@ -150,29 +151,7 @@ pub fn derive_changed(set: &mut TraceSet, changed: &[u32]) {
         return derive(set);
     }
     let peers = Peers::of(set);
-    let shared: &TraceSet = set;
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |p| p.get())
-        .min(changed.len() / 2_000 + 1);
-    let per = changed.len().div_ceil(threads.max(1)).max(1);
-    let fresh: Vec<Vec<Finding>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = changed
-            .chunks(per)
-            .map(|part| {
-                let peers = &peers;
-                let h = scope.spawn(move || {
-                    part.iter()
-                        .map(|&t| sorted(trace_findings(shared, t, peers)))
-                        .collect::<Vec<_>>()
-                });
-                (h, part.len())
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|(h, len)| h.join().unwrap_or_else(|_| vec![Vec::new(); len]))
-            .collect()
-    });
+    let fresh = findings_for(set, changed, &peers);
     let mut fresh = changed.iter().copied().zip(fresh).peekable();
     let per_trace: Vec<Vec<Finding>> = (0..set.traces.len() as u32)
         .map(|t| match fresh.peek() {
