@@ -269,3 +269,40 @@ fn a_span_completed_by_a_later_copy_or_later_log_records_is_derived_again() {
     assert_eq!(tr.tokens.input, Some(6200), "{a}");
     assert_eq!(set.str(tr.session), "conv-late");
 }
+
+/// A followed debug-exporter log meets its end mid-block: the block's spans are given
+/// at the quiet spell and again, whole, as a revision when the block completes. Grown
+/// piece by piece, the live set is the file loaded at once (no duplicates, nothing cut).
+#[test]
+fn debug_text_blocks_revised_after_a_quiet_spell_grow_into_the_file_loaded_at_once() {
+    use agtrace::source::stream::StreamDecoder;
+    let prices = PriceTable::bundled();
+    let rel = "shapes/agent-incident.debug.txt";
+    let bytes = std::fs::read(common::fixture(rel)).expect("fixture");
+    for chunk in [97, 1500] {
+        let mut d = StreamDecoder::new(rel, 0, &LoadOptions::with_threads(1));
+        let mut set = TraceSet::default();
+        let mut revisions = 0;
+        for piece in bytes.chunks(chunk) {
+            let mut got = d.push(piece).expect("push");
+            got.extend(d.idle().expect("idle"));
+            for decoded in got {
+                let batch = agtrace::live::Received::from_decoded(decoded).batch;
+                revisions += usize::from(batch.revises);
+                set = grow(set, vec![batch], &prices, usize::MAX).set;
+            }
+        }
+        for decoded in d.finish().expect("finish") {
+            let batch = agtrace::live::Received::from_decoded(decoded).batch;
+            set = grow(set, vec![batch], &prices, usize::MAX).set;
+        }
+        assert!(revisions > 0, "blocks were cut at quiet spells ({chunk})");
+        let whole = common::load_ok(&[rel]);
+        assert_eq!(set.integrity.duplicates, 0);
+        assert_eq!(
+            common::canonical_derived(&set),
+            common::canonical_derived(&whole),
+            "{chunk} bytes at a time"
+        );
+    }
+}

@@ -67,6 +67,7 @@ impl Received {
     /// One decoded piece as one batch (a decoder running on several threads gives
     /// several; they are merged here).
     pub fn from_decoded(decoded: crate::decode::Decoded) -> Received {
+        let revises = decoded.batches.iter().any(|b| b.revises);
         let mut batches = decoded.batches.into_iter();
         let mut batch = batches.next().unwrap_or_default();
         let rest: Vec<Batch> = batches.collect();
@@ -77,6 +78,7 @@ impl Received {
                 Vec::new(),
             );
             batch = set.into_batch();
+            batch.revises = revises;
         }
         Received {
             spans: batch.spans.len(),

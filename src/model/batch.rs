@@ -29,6 +29,10 @@ pub struct Batch {
     /// Log records tied to a span (GenAI content events), attached to their spans
     /// once every input is in.
     pub log_events: Vec<LogEvent>,
+    /// Its spans are fuller copies of spans delivered before from the same input (a
+    /// stream's block decoded at a quiet spell, then again once complete): they
+    /// replace those copies instead of being merged in as duplicates.
+    pub revises: bool,
 }
 
 /// A log record tied to a span by its trace and span id: becomes an event of that span.

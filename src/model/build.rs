@@ -107,6 +107,7 @@ impl TraceSet {
             scopes: self.scopes,
             warnings: self.warnings,
             log_events: self.unattached_logs,
+            revises: false,
         }
     }
 
@@ -225,7 +226,7 @@ impl TraceSet {
         self.spans = batch.spans;
         self.span_index.reserve(self.spans.len());
         // Nothing comes before the first batch, so nothing is folded into earlier spans.
-        let _ = self.index_spans_from(0);
+        let _ = self.index_spans_from(0, false);
     }
 
     /// Appends one batch, remapping its strings and arena offsets and merging spans
@@ -241,6 +242,7 @@ impl TraceSet {
             scopes,
             warnings,
             log_events: _,
+            revises,
         } = batch;
         let map: Vec<Sym> = (0..strings.len() as u32)
             .map(|i| self.strings.intern(strings.get(Sym(i))))
@@ -295,13 +297,14 @@ impl TraceSet {
             span.links = shift(span.links, link_off);
             span
         }));
-        self.index_spans_from(from)
+        self.index_spans_from(from, revises)
     }
 
     /// Indexes the spans from `from` on, assigning traces and folding duplicates into
-    /// their first copy; the survivors are compacted in place. Returns the spans
-    /// before `from` that a copy was folded into.
-    fn index_spans_from(&mut self, from: usize) -> Vec<u32> {
+    /// their first copy (or, when the new spans `revise` earlier copies, letting them
+    /// replace those); the survivors are compacted in place. Returns the spans before
+    /// `from` that a copy was folded into.
+    fn index_spans_from(&mut self, from: usize, revise: bool) -> Vec<u32> {
         let mut folded = Vec::new();
         let mut write = from;
         let mut impossible = 0usize;
@@ -323,7 +326,11 @@ impl TraceSet {
             }
             let key = (span.trace_id, span.span_id);
             if let Some(&existing) = self.span_index.get(&key) {
-                merge_duplicate(&mut self.spans[existing as usize], span, &mut self.attrs);
+                if revise {
+                    supersede(&mut self.spans[existing as usize], span, &mut self.attrs);
+                } else {
+                    merge_duplicate(&mut self.spans[existing as usize], span, &mut self.attrs);
+                }
                 if (existing as usize) < from {
                     folded.push(existing);
                 }
@@ -664,29 +671,7 @@ fn merge_duplicate(old: &mut Span, new: Span, attrs: &mut Vec<super::Attr>) {
         old.status = new.status;
         old.status_message = new.status_message;
     }
-    if old.attrs.len == 0 {
-        old.attrs = new.attrs;
-    } else if new.attrs.len > 0 && old.attrs != new.attrs {
-        let (win, other) = if new_wins {
-            (new.attrs, old.attrs)
-        } else {
-            (old.attrs, new.attrs)
-        };
-        let start = attrs.len();
-        let winners: Vec<super::Attr> = attrs[win.range()].to_vec();
-        let keys: rustc_hash::FxHashSet<Sym> = winners.iter().map(|w| w.key).collect();
-        let extra: Vec<super::Attr> = attrs[other.range()]
-            .iter()
-            .filter(|a| !keys.contains(&a.key))
-            .cloned()
-            .collect();
-        attrs.extend(winners);
-        attrs.extend(extra);
-        old.attrs = Slice {
-            start: start as u32,
-            len: (attrs.len() - start) as u32,
-        };
-    }
+    old.attrs = merged_attrs(old.attrs, new.attrs, new_wins, attrs);
     if old.events.len == 0 {
         old.events = new.events;
     }
@@ -695,6 +680,61 @@ fn merge_duplicate(old: &mut Span, new: Span, attrs: &mut Vec<super::Attr>) {
     }
     if old.name.is_empty() {
         old.name = new.name;
+    }
+}
+
+/// A fuller copy of a span from the same input taking the place of the copy held: its
+/// fields win, the attributes only the held copy has stay (log records joined as
+/// events are kept when the new copy has fewer events), and it is not a duplicate.
+fn supersede(old: &mut Span, new: Span, attrs: &mut Vec<super::Attr>) {
+    old.start = new.start;
+    old.end = new.end;
+    if new.status != StatusCode::Unset || old.status == StatusCode::Unset {
+        old.status = new.status;
+        old.status_message = new.status_message;
+    }
+    old.attrs = merged_attrs(old.attrs, new.attrs, true, attrs);
+    if new.events.len >= old.events.len {
+        old.events = new.events;
+    }
+    if new.links.len >= old.links.len {
+        old.links = new.links;
+    }
+    if !new.name.is_empty() {
+        old.name = new.name;
+    }
+    old.kind = new.kind;
+    old.flags = new.flags;
+    old.trace_state = new.trace_state;
+    old.dropped = new.dropped;
+    old.resource = new.resource;
+    old.scope = new.scope;
+    old.parent_span_id = new.parent_span_id;
+}
+
+/// Two copies' attributes as one list: every attribute of the winner, then those of
+/// the other copy whose keys the winner lacks (new entries at the arena's end).
+fn merged_attrs(old: Slice, new: Slice, new_wins: bool, attrs: &mut Vec<super::Attr>) -> Slice {
+    if old.len == 0 {
+        return new;
+    }
+    if new.len == 0 || old == new {
+        return old;
+    }
+    let (win, other) = if new_wins { (new, old) } else { (old, new) };
+    let start = attrs.len();
+    let winners: Vec<super::Attr> = attrs[win.range()].to_vec();
+    let keys: rustc_hash::FxHashSet<Sym> = winners.iter().map(|w| w.key).collect();
+    let extra: Vec<super::Attr> = attrs[other.range()]
+        .iter()
+        .filter(|a| !keys.contains(&a.key))
+        .cloned()
+        .collect();
+    attrs.extend(winners);
+    attrs.extend(extra);
+    Slice {
+        start: start as u32,
+        len: (attrs.len() - start) as u32,
     }
 }
 

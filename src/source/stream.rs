@@ -23,8 +23,9 @@ enum Cut {
     Lines,
     /// Protobuf records, each after a 4-byte big-endian length.
     Framed,
-    /// The collector's debug-exporter text: cut before a `ResourceSpans #` line, and
-    /// at the last newline when the stream goes quiet.
+    /// The collector's debug-exporter text: cut before a `ResourceSpans #` line; when
+    /// the stream goes quiet, the last block is also decoded up to its last full line
+    /// (and again, as a revision, once it is complete).
     Blocks,
     /// Only readable whole (one JSON array, one protobuf message): at the end.
     Whole,
@@ -47,6 +48,8 @@ struct Scan {
 
 /// First bytes kept to name what the stream is when nothing in it decodes.
 const HEAD_BYTES: usize = 64 << 10;
+/// A held block up to this size is decoded again at every quiet spell it grew in.
+const REDECODE_FREELY: usize = 1 << 20;
 /// Length prefixes above this are not records (the receiver's decoded-body limit).
 const MAX_RECORD: u32 = 256 << 20;
 
@@ -64,6 +67,10 @@ pub struct StreamDecoder {
     scan: Scan,
     decoded_any: bool,
     head: Vec<u8>,
+    /// Bytes at the start of `buf` already decoded at a quiet spell (the start of a
+    /// debug-exporter block that may not be complete): kept, and decoded again as a
+    /// revision once the block grows or ends.
+    provisional: usize,
 }
 
 impl StreamDecoder {
@@ -84,6 +91,7 @@ impl StreamDecoder {
             scan: Scan::default(),
             decoded_any: false,
             head: Vec::new(),
+            provisional: 0,
         }
     }
 
@@ -111,15 +119,50 @@ impl StreamDecoder {
         if self.cut == Cut::Unknown {
             self.cut = detect(&self.buf);
         }
-        let end = self.boundary(false);
+        let end = self.boundary();
         self.emit(end)
     }
 
     /// Nothing arrived for a while: text whose blocks have no clear end (debug-exporter
-    /// output) is decoded up to its last full line.
+    /// output) is decoded up to its last full line. The last block may still be
+    /// growing (a followed file meets its end wherever the writer stopped, a
+    /// collector can pause inside an export), so it stays held and is decoded again
+    /// when more of it comes; that later copy revises the spans given now.
     pub fn idle(&mut self) -> Result<Vec<Decoded>, LoadError> {
-        let end = self.boundary(true);
-        self.emit(end)
+        if self.cut != Cut::Blocks {
+            let end = self.boundary();
+            return self.emit(end);
+        }
+        let block = self.boundary();
+        let mut out = self.emit(block)?;
+        let Some(nl) = memchr::memrchr(b'\n', &self.buf).map(|p| p + 1) else {
+            return Ok(out);
+        };
+        if !has_block(&self.buf[..nl]) {
+            // The collector's own log lines: nothing to keep them for.
+            out.extend(self.emit(nl)?);
+        } else if nl > self.provisional && (nl < REDECODE_FREELY || nl >= 2 * self.provisional) {
+            // A large block growing slowly is decoded again only each time it has
+            // doubled, so the work stays linear in its size.
+            let revises = self.provisional > 0;
+            let piece = self.buf[..nl].to_vec();
+            let (offset, lines) = (self.offset, self.lines);
+            // A block's first lines alone may not read as anything yet: not an error
+            // until the block is decoded whole.
+            let Ok(decoded) = self.decode(piece, offset, lines) else {
+                return Ok(out);
+            };
+            for mut d in decoded {
+                for b in &mut d.batches {
+                    // Said once, when the block is decoded whole.
+                    b.warnings.clear();
+                    b.revises = revises;
+                }
+                out.push(d);
+            }
+            self.provisional = nl;
+        }
+        Ok(out)
     }
 
     /// The stream ended (or a followed file was replaced): everything held is decoded,
@@ -141,7 +184,7 @@ impl StreamDecoder {
     }
 
     /// Bytes at the start of `buf` that make whole pieces.
-    fn boundary(&mut self, quiet: bool) -> usize {
+    fn boundary(&mut self) -> usize {
         match self.cut {
             Cut::Unknown | Cut::Whole => 0,
             Cut::Values | Cut::Lines => {
@@ -155,14 +198,7 @@ impl StreamDecoder {
                 }
             }
             Cut::Framed => framed_end(&self.buf),
-            Cut::Blocks => {
-                let block = last_block_start(&self.buf);
-                if quiet {
-                    memchr::memrchr(b'\n', &self.buf).map_or(block, |p| p + 1)
-                } else {
-                    block
-                }
-            }
+            Cut::Blocks => last_block_start(&self.buf),
         }
     }
 
@@ -220,6 +256,28 @@ impl StreamDecoder {
         self.lines += memchr::memchr_iter(b'\n', &piece).count() as u64;
         self.scan.pos = self.scan.pos.saturating_sub(end);
         self.scan.last_end = self.scan.last_end.saturating_sub(end);
+        // A block decoded at a quiet spell is in this piece: its spans now revise
+        // the ones given then.
+        let revises = self.provisional > 0;
+        self.provisional = self.provisional.saturating_sub(end);
+        let mut out = self.decode(piece, offset, lines)?;
+        if revises {
+            for d in &mut out {
+                for b in &mut d.batches {
+                    b.revises = true;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Decodes one piece that starts at stream `offset` after `lines` line breaks.
+    fn decode(
+        &mut self,
+        piece: Vec<u8>,
+        offset: u64,
+        lines: u64,
+    ) -> Result<Vec<Decoded>, LoadError> {
         if piece.iter().all(|b| b.is_ascii_whitespace()) {
             return Ok(Vec::new());
         }
