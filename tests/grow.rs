@@ -306,3 +306,67 @@ fn debug_text_blocks_revised_after_a_quiet_spell_grow_into_the_file_loaded_at_on
         );
     }
 }
+
+/// Eviction compacts the set, but what the set knew of its inputs stays: the load
+/// warnings (a damaged line), which input each kept span came from and in what
+/// format, spans merged from two copies, and log records still waiting for spans.
+#[test]
+fn eviction_keeps_warnings_sources_and_waiting_log_records() {
+    let prices = PriceTable::bundled();
+    let mut set = TraceSet::default();
+    let inputs = [
+        "damaged/bad-line.jsonl",
+        "folder/traces-2025-11-21T03.jsonl",
+        "folder/traces-2025-11-21T04.jsonl",
+    ];
+    for (i, rel) in inputs.iter().enumerate() {
+        set = grow(set, batches_of(rel, i as u32), &prices, usize::MAX).set;
+    }
+    // A second copy of one span of the newest input (a duplicate), and a log record
+    // whose span never came.
+    let newest = batches_of(inputs[2], 2);
+    set = grow(set, newest, &prices, usize::MAX).set;
+    let waiting = agtrace::model::LogEvent {
+        trace_id: agtrace::model::TraceId([0xab; 16]),
+        span_id: agtrace::model::SpanId([0xab; 8]),
+        time: 1,
+        name: "gen_ai.choice".into(),
+        attrs: Vec::new(),
+    };
+    set.unattached_logs.push(waiting);
+    set.sources = inputs.iter().map(|s| s.to_string()).collect();
+    set.source_formats = vec!["OTLP/JSON".into(); 3];
+    let warnings = set.warnings.clone();
+    assert!(!warnings.is_empty(), "the damaged line warned");
+    let before: std::collections::HashMap<_, _> = set
+        .spans
+        .iter()
+        .map(|s| ((s.trace_id, s.span_id), (s.source, s.marks.0)))
+        .collect();
+    assert!(
+        before.values().any(|&(_, m)| m & 16 != 0),
+        "duplicates held"
+    );
+    let cap = set.spans.len() / 2;
+    let g = grow(set, Vec::new(), &prices, cap);
+    assert!(g.evicted > 0);
+    let kept = g.set;
+    assert!(kept.spans.len() <= cap);
+    assert_eq!(kept.warnings, warnings);
+    assert_eq!(kept.source_formats.len(), 3);
+    assert_eq!(kept.unattached_logs.len(), 1);
+    for s in &kept.spans {
+        let (source, marks) = before[&(s.trace_id, s.span_id)];
+        assert_eq!(s.source, source, "span {} keeps its input", s.span_id);
+        assert_eq!(
+            s.marks.0 & 16,
+            marks & 16,
+            "span {} keeps its merge mark",
+            s.span_id
+        );
+    }
+    assert_eq!(
+        kept.integrity.duplicates as usize,
+        kept.spans.iter().filter(|s| s.marks.0 & 16 != 0).count()
+    );
+}

@@ -311,7 +311,9 @@ impl TraceSet {
         for read in from..self.spans.len() {
             let mut span = self.spans[read];
             span.parent = NONE;
-            span.marks = Marks::default();
+            // A set given back as a batch keeps knowing which spans were merged from
+            // copies; every other mark is found again.
+            span.marks = Marks(span.marks.0 & Marks::DUPLICATE);
             // A time after 2200 is a producer's bug (u64::MAX, a unit mix-up): such
             // an end is unknown (unfinished), such a start takes the end, so one bad
             // span does not stretch its trace over centuries.
