@@ -353,3 +353,39 @@ fn the_cli_picks_the_format_refuses_to_overwrite_an_input_and_says_what_it_wrote
         "conv-8812 has two turns"
     );
 }
+
+/// Hostile text (escape sequences, C1 controls, bidi overrides, invisible characters)
+/// leaves an export only as `\u` escapes: a terminal or viewer that prints the file
+/// cannot be steered by it, and the values still round-trip.
+#[test]
+fn json_exports_carry_hostile_text_only_as_escapes() {
+    let set = common::load_ok(&["hostile.json", "secrets.otlp.json"]);
+    for format in [ExportFormat::OtlpJson, ExportFormat::OtlpJsonl] {
+        let bytes = exported(&set, format);
+        let text = std::str::from_utf8(&bytes).expect("UTF-8");
+        let raw: Vec<char> = text
+            .chars()
+            .filter(|&c| c != '\n' && agtrace::sanitize::is_dangerous(c))
+            .collect();
+        assert!(raw.is_empty(), "{format:?} holds raw {raw:?}");
+        assert!(
+            text.contains("\\u001b") && text.contains("\\u202e"),
+            "escaped"
+        );
+        for line in text.lines().filter(|l| !l.is_empty()) {
+            if format == ExportFormat::OtlpJsonl {
+                serde_json::from_str::<serde_json::Value>(line).expect("one document a line");
+            }
+        }
+        let ext = if format == ExportFormat::OtlpJson {
+            "json"
+        } else {
+            "jsonl"
+        };
+        assert_eq!(
+            canonical(&reload(&bytes, ext)),
+            canonical(&set),
+            "{format:?}"
+        );
+    }
+}

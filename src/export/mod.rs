@@ -4,6 +4,7 @@
 //! same model, whatever format the traces were read from (so it doubles as a
 //! converter to OTLP). With a redactor every string is passed through it.
 
+pub mod json;
 pub mod otlp;
 
 use crate::model::TraceSet;
@@ -106,19 +107,22 @@ pub fn write(
             }
         }
         ExportFormat::OtlpJson => {
-            out.write_all(b"{\"resourceSpans\":[")?;
+            let mut buf = b"{\"resourceSpans\":[".to_vec();
             for (k, (r, sc, chunk)) in enc.groups(spans, CHUNK).into_iter().enumerate() {
                 if k > 0 {
-                    out.write_all(b",")?;
+                    buf.push(b',');
                 }
-                let v = otlp::resource_spans_json(&enc.resource_spans(r, sc, &chunk));
-                write_json(out, &v)?;
+                json::resource_spans(&mut buf, &enc.resource_spans(r, sc, &chunk));
+                out.write_all(&buf)?;
+                buf.clear();
                 written += chunk.len();
                 progress(written);
             }
-            out.write_all(b"]}\n")?;
+            buf.extend_from_slice(b"]}\n");
+            out.write_all(&buf)?;
         }
         ExportFormat::OtlpJsonl => {
+            let mut buf = Vec::new();
             let mut start = 0;
             while start < spans.len() {
                 let t = set.spans[spans[start] as usize].trace;
@@ -127,15 +131,20 @@ pub fn write(
                         .iter()
                         .position(|&i| set.spans[i as usize].trace != t)
                         .unwrap_or(spans.len() - start);
-                let groups: Vec<serde_json::Value> = enc
+                buf.clear();
+                buf.extend_from_slice(b"{\"resourceSpans\":[");
+                for (k, (r, sc, chunk)) in enc
                     .groups(&spans[start..end], CHUNK)
                     .into_iter()
-                    .map(|(r, sc, chunk)| {
-                        otlp::resource_spans_json(&enc.resource_spans(r, sc, &chunk))
-                    })
-                    .collect();
-                let line = serde_json::json!({ "resourceSpans": groups });
-                crate::render::write_json_line(out, &line)?;
+                    .enumerate()
+                {
+                    if k > 0 {
+                        buf.push(b',');
+                    }
+                    json::resource_spans(&mut buf, &enc.resource_spans(r, sc, &chunk));
+                }
+                buf.extend_from_slice(b"]}\n");
+                out.write_all(&buf)?;
                 written += end - start;
                 progress(written);
                 start = end;
@@ -143,15 +152,4 @@ pub fn write(
         }
     }
     out.flush()
-}
-
-/// JSON without a trailing newline, with the same escaping as every JSON output
-/// (C1 controls, bidi and invisible characters as `\u` escapes).
-fn write_json(out: &mut (impl Write + ?Sized), v: &serde_json::Value) -> std::io::Result<()> {
-    let mut line = Vec::new();
-    crate::render::write_json_line(&mut line, v)?;
-    if line.last() == Some(&b'\n') {
-        line.pop();
-    }
-    out.write_all(&line)
 }
