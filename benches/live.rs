@@ -310,13 +310,18 @@ fn soak(secs: u64, max_spans: usize, rate: usize) {
                 rss = (rss.0.min(m), rss.1.max(m));
             }
             let l = app.live.as_ref().expect("live");
+            // Every trace sent has 21 spans: what the view has not shown yet is what
+            // was received minus what it holds and what it evicted.
+            let received = l.origins.iter().map(|o| o.stats.spans()).sum::<u64>() as usize;
+            let shown = app.shared.set.spans.len() + l.evicted_traces as usize * 21;
             println!(
-                "  {:>4}s  sent {:>9}  held {:>7} spans  {:>6} traces  evicted {:>7}  RSS {m:>6.0} MB",
+                "  {:>4}s  sent {:>9}  held {:>7} spans  {:>6} traces  evicted {:>7}  view behind {:>7} spans  RSS {m:>6.0} MB",
                 next_report,
                 sent.load(Ordering::Relaxed),
                 app.shared.set.spans.len(),
                 app.shared.set.traces.len(),
-                l.evicted_traces
+                l.evicted_traces,
+                received.saturating_sub(shown)
             );
             next_report += 30;
         }

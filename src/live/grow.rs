@@ -5,7 +5,7 @@
 //! past the span cap the oldest traces are evicted whole (never silently: the count
 //! is returned).
 
-use crate::model::{Batch, Marks, SpanId, TraceId, TraceSet};
+use crate::model::{Batch, TraceSet};
 use crate::semconv::PriceTable;
 
 /// Log records kept waiting for their spans (beyond it the oldest are dropped, with
@@ -83,14 +83,14 @@ pub fn grow(
     }
 }
 
-/// Drops the oldest traces (by start) whole until at most 90% of `max_spans` remain,
-/// and compacts what is kept (re-encoded, so the arenas and the string table shrink
-/// too). What the encoding has no place for is carried across: the load warnings,
-/// the inputs (and their formats) each span came from, the mark of spans merged from
-/// two copies, and log records still waiting for their spans. Returns the new set
-/// and how many traces went.
-fn evict_oldest(mut set: TraceSet, max_spans: usize) -> (TraceSet, usize) {
-    let target = max_spans / 10 * 9;
+/// Drops the oldest traces (by start) whole until at most three quarters of
+/// `max_spans` remain (an eviction derives the whole kept set again, so a quarter of
+/// headroom keeps it rare under a steady stream), and compacts what is kept
+/// ([`TraceSet::keep_traces`]: the arenas and the string table shrink too, each span
+/// keeps its input and merge mark, the warnings and the log records still waiting
+/// for their spans stay). Returns the new set and how many traces went.
+fn evict_oldest(set: TraceSet, max_spans: usize) -> (TraceSet, usize) {
+    let target = max_spans - max_spans / 4;
     let mut order: Vec<u32> = (0..set.traces.len() as u32).collect();
     order.sort_by_key(|&t| std::cmp::Reverse(set.traces[t as usize].start));
     let mut kept_spans = 0usize;
@@ -104,46 +104,10 @@ fn evict_oldest(mut set: TraceSet, max_spans: usize) -> (TraceSet, usize) {
         keep.push(t);
     }
     let evicted = set.traces.len() - keep.len();
-    keep.sort_by_key(|&t| (set.traces[t as usize].start, t));
-    let spans = crate::export::select(&set, &keep, None);
-    let mut buf = Vec::new();
-    if crate::export::write(
-        &mut buf,
-        &set,
-        &spans,
-        crate::export::ExportFormat::OtlpProto,
-        None,
-        &mut |_| {},
-    )
-    .is_err()
-    {
-        return (set, 0);
-    }
-    let carried: rustc_hash::FxHashMap<(TraceId, SpanId), (u32, Marks)> = spans
-        .iter()
-        .map(|&i| {
-            let s = &set.spans[i as usize];
-            let marks = Marks(s.marks.0 & Marks::DUPLICATE);
-            ((s.trace_id, s.span_id), (s.source, marks))
-        })
-        .collect();
-    let sources = std::mem::take(&mut set.sources);
-    let formats = std::mem::take(&mut set.source_formats);
-    let warnings = std::mem::take(&mut set.warnings);
-    let logs = std::mem::take(&mut set.unattached_logs);
-    drop(set);
-    let mut batches = match crate::decode::otlp_proto::decode(&buf, 0, "live", 1) {
-        Ok(d) => d.batches,
-        Err(_) => Vec::new(),
-    };
-    for s in batches.iter_mut().flat_map(|b| b.spans.iter_mut()) {
-        if let Some(&(source, marks)) = carried.get(&(s.trace_id, s.span_id)) {
-            s.source = source;
-            s.marks = marks;
-        }
-    }
-    let mut kept = TraceSet::build(batches, sources, warnings);
+    let sources = set.sources.clone();
+    let formats = set.source_formats.clone();
+    let batch = set.keep_traces(&keep);
+    let mut kept = TraceSet::build(vec![batch], sources, Vec::new());
     kept.source_formats = formats;
-    kept.unattached_logs = logs;
     (kept, evicted)
 }

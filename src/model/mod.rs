@@ -5,6 +5,7 @@
 
 mod batch;
 mod build;
+mod compact;
 mod finding;
 mod ids;
 mod intern;
