@@ -318,13 +318,16 @@ fn eviction_keeps_warnings_sources_and_waiting_log_records() {
         "damaged/bad-line.jsonl",
         "folder/traces-2025-11-21T03.jsonl",
         "folder/traces-2025-11-21T04.jsonl",
+        "shapes/anyvalues.json",
+        "secrets.otlp.json",
+        "agent-incident.otlp.json",
     ];
     for (i, rel) in inputs.iter().enumerate() {
         set = grow(set, batches_of(rel, i as u32), &prices, usize::MAX).set;
     }
     // A second copy of one span of the newest input (a duplicate), and a log record
     // whose span never came.
-    let newest = batches_of(inputs[2], 2);
+    let newest = batches_of(inputs[5], 5);
     set = grow(set, newest, &prices, usize::MAX).set;
     let waiting = agtrace::model::LogEvent {
         trace_id: agtrace::model::TraceId([0xab; 16]),
@@ -335,13 +338,18 @@ fn eviction_keeps_warnings_sources_and_waiting_log_records() {
     };
     set.unattached_logs.push(waiting);
     set.sources = inputs.iter().map(|s| s.to_string()).collect();
-    set.source_formats = vec!["OTLP/JSON".into(); 3];
+    set.source_formats = vec!["OTLP/JSON".into(); inputs.len()];
     let warnings = set.warnings.clone();
     assert!(!warnings.is_empty(), "the damaged line warned");
     let before: std::collections::HashMap<_, _> = set
         .spans
         .iter()
         .map(|s| ((s.trace_id, s.span_id), (s.source, s.marks.0)))
+        .collect();
+    let content_before: std::collections::HashMap<_, _> = set
+        .spans
+        .iter()
+        .map(|s| ((s.trace_id, s.span_id), content(&set, s)))
         .collect();
     assert!(
         before.values().any(|&(_, m)| m & 16 != 0),
@@ -353,7 +361,7 @@ fn eviction_keeps_warnings_sources_and_waiting_log_records() {
     let kept = g.set;
     assert!(kept.spans.len() <= cap);
     assert_eq!(kept.warnings, warnings);
-    assert_eq!(kept.source_formats.len(), 3);
+    assert_eq!(kept.source_formats.len(), inputs.len());
     assert_eq!(kept.unattached_logs.len(), 1);
     for s in &kept.spans {
         let (source, marks) = before[&(s.trace_id, s.span_id)];
@@ -364,9 +372,63 @@ fn eviction_keeps_warnings_sources_and_waiting_log_records() {
             "span {} keeps its merge mark",
             s.span_id
         );
+        assert_eq!(
+            content(&kept, s),
+            content_before[&(s.trace_id, s.span_id)],
+            "span {} keeps its content",
+            s.span_id
+        );
     }
+    let kinds = |f: fn(&agtrace::model::AttrValue) -> bool| kept.attrs.iter().any(|a| f(&a.value));
+    assert!(
+        kinds(|v| matches!(v, agtrace::model::AttrValue::Text(_)))
+            && kinds(|v| matches!(
+                v,
+                agtrace::model::AttrValue::Array(_) | agtrace::model::AttrValue::KvList(_)
+            )),
+        "long texts and nested values were copied"
+    );
     assert_eq!(
         kept.integrity.duplicates as usize,
         kept.spans.iter().filter(|s| s.marks.0 & 16 != 0).count()
     );
+}
+
+/// Everything a span says, through the set's tables: name, status, times, resource,
+/// scope, attributes, events and links.
+fn content(set: &TraceSet, s: &agtrace::model::Span) -> String {
+    let attrs = |slice: agtrace::model::Slice| -> String {
+        set.attrs[slice.range()]
+            .iter()
+            .map(|a| format!("{}={:?}", set.str(a.key), a.value.to_json(&set.strings)))
+            .collect::<Vec<_>>()
+            .join(";")
+    };
+    let res = &set.resources[s.resource as usize];
+    let scope = &set.scopes[s.scope as usize];
+    let events: Vec<String> = set.events[s.events.range()]
+        .iter()
+        .map(|e| format!("{}@{} {}", set.str(e.name), e.time, attrs(e.attrs)))
+        .collect();
+    let links: Vec<String> = set.links[s.links.range()]
+        .iter()
+        .map(|l| format!("{}/{} {}", l.trace_id, l.span_id, attrs(l.attrs)))
+        .collect();
+    format!(
+        "{} {:?} {:?} {} {}-{} res={} [{}] scope={}@{} [{}] attrs [{}] events {:?} links {:?}",
+        set.str(s.name),
+        s.status,
+        set.str(s.status_message),
+        set.str(s.trace_state),
+        s.start,
+        s.end,
+        set.str(res.service),
+        attrs(res.attrs),
+        set.str(scope.name),
+        set.str(scope.version),
+        attrs(scope.attrs),
+        attrs(s.attrs),
+        events,
+        links
+    )
 }
