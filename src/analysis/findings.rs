@@ -24,7 +24,7 @@ pub const RULES: &[(&str, &str)] = &[
     ),
     (
         "empty_result (warning)",
-        "a tool or retrieval with status OK whose result is null, \"\", [], {}, an MCP result with an empty content list, zero documents, or a result count of 0",
+        "a tool or retrieval that did not fail whose result is null, \"\", [], {}, an MCP result with an empty content list, zero documents, or a result count of 0",
     ),
     (
         "loop (warning)",
@@ -359,13 +359,16 @@ fn failure_origins(set: &TraceSet, t: u32, push: &mut Push<'_>) {
     }
 }
 
-/// Tool and retrieval steps that succeeded with an empty result; returns them.
+/// Tool and retrieval steps that did not fail and returned nothing; returns them.
 fn empty_results(set: &TraceSet, t: u32, peers: &Peers, push: &mut Push<'_>) -> Vec<u32> {
     let tr = &set.traces[t as usize];
     let mut found = Vec::new();
     for &i in set.trace_spans(tr) {
         let step = set.step(i);
-        if !matches!(step.kind, StepKind::Tool | StepKind::Retrieval) || step.outcome != Outcome::Ok
+        // Decided on what the step returned, whatever outcome semconv gave it (an
+        // empty result is itself a warning there); a failed step is an origin instead.
+        if !matches!(step.kind, StepKind::Tool | StepKind::Retrieval)
+            || step.outcome == Outcome::Error
         {
             continue;
         }
@@ -403,9 +406,13 @@ fn empty_result(set: &TraceSet, i: u32, peers: &Peers) -> Option<String> {
             }
             None => Some(v.to_json(&set.strings)),
         },
+        // Results kept elsewhere: a tool's events, LangGraph's arguments.
+        None if set.step(i).kind == StepKind::Tool => crate::semconv::tool_io(set, span)
+            .1
+            .filter(|v| v.as_str().is_none_or(|s| s.len() <= EMPTY_RESULT_MAX)),
         None => None,
     };
-    if let Some(v) = &result
+    if let Some(v) = result.as_ref().map(unwrap_result)
         && is_empty_value(v)
     {
         return Some(match v {
@@ -430,14 +437,48 @@ fn empty_result(set: &TraceSet, i: u32, peers: &Peers) -> Option<String> {
     None
 }
 
-/// `null`, `""`, `[]`, `{}`, a placeholder string, or an object whose lists of
+/// What a tool returned, out of the envelope its framework wraps it in: a LangChain
+/// ToolMessage (`{"type": "tool", "data": {"content": …}}`), a strands/Bedrock
+/// `{"toolResult": {"content": …}}`.
+fn unwrap_result(v: &Value) -> &Value {
+    let mut v = v;
+    for _ in 0..4 {
+        let Value::Object(m) = v else { break };
+        let next = if m.get("type").and_then(Value::as_str) == Some("tool") {
+            m.get("data")
+                .and_then(|d| d.get("content"))
+                .or_else(|| m.get("content"))
+        } else {
+            m.get("toolResult").or_else(|| m.get("tool_result"))
+        };
+        match next {
+            Some(n) => v = n,
+            None => break,
+        }
+    }
+    v
+}
+
+/// A content part that says nothing: `{"text": ""}`, `{"type": "text", "text": " "}`.
+fn is_empty_part(v: &Value) -> bool {
+    let Value::Object(m) = v else { return false };
+    let Some(Value::String(t)) = m.get("text") else {
+        return false;
+    };
+    t.trim().is_empty()
+        && m.keys().all(|k| matches!(k.as_str(), "text" | "type"))
+        && m.get("type").is_none_or(|t| t == "text")
+}
+
+/// `null`, `""`, `[]`, `{}`, a placeholder string, content parts with no text, or
+/// an object whose lists of
 /// content are all empty and whose other keys say nothing (`{"content": [],
 /// "isError": false}`).
 fn is_empty_value(v: &Value) -> bool {
     match v {
         Value::Null => true,
         Value::String(s) => matches!(s.trim(), "" | "[]" | "{}" | "null" | "None"),
-        Value::Array(a) => a.is_empty(),
+        Value::Array(a) => a.iter().all(is_empty_part),
         Value::Object(m) => {
             if m.is_empty() {
                 return true;

@@ -121,6 +121,11 @@ pub fn span_json(set: &TraceSet, i: u32) -> Value {
         .map(str::trim)
         .filter(|f| !f.is_empty())
         .collect();
+    let (tool_args, tool_result) = if step.kind == crate::model::StepKind::Tool {
+        crate::semconv::tool_io(set, s)
+    } else {
+        (None, None)
+    };
     json!({
         "trace_id": s.trace_id.to_string(),
         "span_id": s.span_id.to_string(),
@@ -142,6 +147,8 @@ pub fn span_json(set: &TraceSet, i: u32) -> Value {
         "provider": opt_str(set.str(step.provider)),
         "tool_name": opt_str(set.str(step.tool_name)),
         "tool_call_id": opt_str(set.str(step.tool_call_id)),
+        "tool_arguments": tool_args,
+        "tool_result": tool_result,
         "input_tokens": step.tokens.input,
         "output_tokens": step.tokens.output,
         "cache_read_tokens": step.tokens.cache_read,

@@ -13,7 +13,9 @@ use rustc_hash::FxHashMap;
 pub enum GroupBy {
     /// Tool steps, by tool name.
     Tool,
-    /// LLM calls (leaf model calls), by model.
+    /// Model calls (one per call: LLM, embedding and rerank), by the model that
+    /// answered; a call that failed before an answer goes under the name its model
+    /// answers to elsewhere in the input.
     Model,
     /// Every step, by kind.
     Kind,
@@ -97,6 +99,9 @@ pub struct GroupStats {
     pub worst_trace: Option<String>,
     /// Latencies in ns, sorted (for histograms).
     pub latencies: Vec<u64>,
+    /// Other names of the group's key (a model's requested name beside the dated one
+    /// that answered).
+    pub aliases: Vec<String>,
 }
 
 impl GroupStats {
@@ -129,6 +134,8 @@ struct Sample {
     output: Option<u64>,
     cost: Option<f64>,
     billable: bool,
+    /// Some billable call in it has no price.
+    unpriced: bool,
 }
 
 /// Where the costs of the traces a filter selects came from, summed over their
@@ -146,11 +153,21 @@ pub fn cost_sources(set: &TraceSet, filter: &Filter) -> Option<(u32, u32, u32)> 
     Some(sum)
 }
 
+/// The key of a trace or step with none (no session, no service, no model name):
+/// kept as a row so every grouping adds up to the same totals as `ls`.
+pub const NO_KEY: &str = "(none)";
+
 /// Rows grouped `by`, over the steps (or traces) `filter` matches, sorted by what
 /// hurts most (errors, then p95), and the totals over all of them.
+///
+/// One truth per number: tokens and cost are those of model calls
+/// (`Step::billable_leaf`) whatever the grouping, so a grouping over every step
+/// (kind, name, service, model) or every trace (session, agent) totals what `ls`
+/// totals; an agent span's rolled-up usage is not counted again.
 pub fn group_stats(set: &TraceSet, by: GroupBy, filter: &Filter) -> (Vec<GroupStats>, GroupStats) {
     let m = filter.matcher(set);
     let mut groups: FxHashMap<String, Vec<Sample>> = FxHashMap::default();
+    let mut aliases: FxHashMap<String, Vec<String>> = FxHashMap::default();
     if by.of_traces() {
         for (t, tr) in set.traces.iter().enumerate() {
             if !filter.is_empty() && !m.trace_matches(t as u32) {
@@ -161,9 +178,7 @@ pub fn group_stats(set: &TraceSet, by: GroupBy, filter: &Filter) -> (Vec<GroupSt
                 _ if !tr.agent_name.is_empty() => set.str(tr.agent_name),
                 _ => set.str(tr.root_name),
             };
-            if key.is_empty() {
-                continue;
-            }
+            let key = if key.is_empty() { NO_KEY } else { key };
             groups.entry(key.to_owned()).or_default().push(Sample {
                 trace: t as u32,
                 outcome: tr.outcome(),
@@ -172,42 +187,60 @@ pub fn group_stats(set: &TraceSet, by: GroupBy, filter: &Filter) -> (Vec<GroupSt
                 output: tr.tokens.output,
                 cost: tr.cost(),
                 billable: tr.billable_steps > 0,
+                unpriced: tr.cost().is_none(),
             });
         }
     } else {
+        let answered_as = if by == GroupBy::Model {
+            answered_names(set)
+        } else {
+            FxHashMap::default()
+        };
         for i in 0..set.spans.len() as u32 {
             let step = set.step(i);
             let key = match by {
-                GroupBy::Tool if step.kind == StepKind::Tool => step.tool_name,
-                GroupBy::Model if step.kind == StepKind::Llm && step.billable_leaf => {
-                    if step.model.is_empty() {
-                        step.model_requested
-                    } else {
-                        step.model
+                GroupBy::Tool if step.kind == StepKind::Tool => set.str(step.tool_name),
+                GroupBy::Model if step.billable_leaf => {
+                    let (name, asked) = model_key(set, &step, &answered_as);
+                    if !asked.is_empty() && asked != name {
+                        let a = aliases.entry(name.to_owned()).or_default();
+                        if !a.iter().any(|x| x == asked) {
+                            a.push(asked.to_owned());
+                        }
                     }
+                    name
                 }
-                GroupBy::Kind => {
-                    groups_push(&mut groups, step.kind.as_str(), set, i, &m, filter);
-                    continue;
-                }
-                GroupBy::Name => set.spans[i as usize].name,
-                GroupBy::Service => set
-                    .resources
-                    .get(set.spans[i as usize].resource as usize)
-                    .map(|r| r.service)
-                    .unwrap_or_default(),
+                GroupBy::Kind => step.kind.as_str(),
+                GroupBy::Name => set.str(set.spans[i as usize].name),
+                GroupBy::Service => set.str(
+                    set.resources
+                        .get(set.spans[i as usize].resource as usize)
+                        .map(|r| r.service)
+                        .unwrap_or_default(),
+                ),
                 _ => continue,
             };
-            let key = set.str(key);
-            if key.is_empty() {
-                continue;
-            }
+            let key = if key.is_empty() {
+                if by == GroupBy::Tool {
+                    continue;
+                }
+                NO_KEY
+            } else {
+                key
+            };
             groups_push(&mut groups, key, set, i, &m, filter);
         }
     }
     let mut rows: Vec<GroupStats> = groups
         .into_iter()
-        .map(|(k, v)| summarize(set, k, &v, by == GroupBy::Model))
+        .map(|(k, v)| {
+            let mut g = summarize(set, k, &v, by == GroupBy::Model);
+            if let Some(mut a) = aliases.remove(&g.key) {
+                a.sort();
+                g.aliases = a;
+            }
+            g
+        })
         .collect();
     rows.sort_by(|a, b| {
         b.errors
@@ -218,6 +251,43 @@ pub fn group_stats(set: &TraceSet, by: GroupBy, filter: &Filter) -> (Vec<GroupSt
     let all: Vec<&GroupStats> = rows.iter().collect();
     let total = totals(&all);
     (rows, total)
+}
+
+/// Requested model name → the name that answered for it (the most frequent one when
+/// a request was answered under several), from the calls that were answered.
+fn answered_names(set: &TraceSet) -> FxHashMap<crate::model::Sym, crate::model::Sym> {
+    let mut seen: FxHashMap<(crate::model::Sym, crate::model::Sym), u32> = FxHashMap::default();
+    for s in &set.steps {
+        if s.billable_leaf && !s.model_requested.is_empty() && s.model != s.model_requested {
+            *seen.entry((s.model_requested, s.model)).or_default() += 1;
+        }
+    }
+    let mut best: FxHashMap<crate::model::Sym, (u32, crate::model::Sym)> = FxHashMap::default();
+    for ((asked, answered), n) in seen {
+        let e = best.entry(asked).or_insert((0, answered));
+        if n > e.0 || (n == e.0 && set.str(answered) < set.str(e.1)) {
+            *e = (n, answered);
+        }
+    }
+    best.into_iter().map(|(k, (_, v))| (k, v)).collect()
+}
+
+/// The model a call is grouped under, and the name it was asked for: the model that
+/// answered; when none did (the call failed), the name that answered for the same
+/// request elsewhere.
+fn model_key<'a>(
+    set: &'a TraceSet,
+    step: &crate::model::Step,
+    answered_as: &FxHashMap<crate::model::Sym, crate::model::Sym>,
+) -> (&'a str, &'a str) {
+    let asked = set.str(step.model_requested);
+    let unanswered = step.model == step.model_requested || step.model.is_empty();
+    let name = match answered_as.get(&step.model_requested) {
+        Some(&a) if unanswered => a,
+        _ if step.model.is_empty() => step.model_requested,
+        _ => step.model,
+    };
+    (set.str(name), asked)
 }
 
 fn groups_push(
@@ -234,14 +304,18 @@ fn groups_push(
     let s = &set.spans[i as usize];
     let step = set.step(i);
     let v = groups.entry(key.to_owned()).or_default();
+    // Usage and cost are a model call's: an agent span's roll-up or a wrapper's
+    // repeat of its call's usage is not counted again.
+    let call = step.billable_leaf;
     v.push(Sample {
         trace: s.trace,
         outcome: step.outcome,
         ns: s.is_finished().then(|| s.duration_ns()),
-        input: step.tokens.input,
-        output: step.tokens.output,
-        cost: step.cost(),
-        billable: step.billable_leaf,
+        input: step.tokens.input.filter(|_| call),
+        output: step.tokens.output.filter(|_| call),
+        cost: step.cost().filter(|_| call),
+        billable: call,
+        unpriced: call && step.cost().is_none(),
     });
 }
 
@@ -281,10 +355,11 @@ fn summarize(set: &TraceSet, key: String, v: &[Sample], per_token: bool) -> Grou
             .count() as u64,
         cost: v.iter().filter_map(|s| s.cost).sum(),
         billable: v.iter().filter(|s| s.billable).count() as u64,
-        unpriced: v.iter().filter(|s| s.billable && s.cost.is_none()).count() as u64,
+        unpriced: v.iter().filter(|s| s.billable && s.unpriced).count() as u64,
         per_output_token: nearest_rank(&per, 0.5),
         worst_trace: worst,
         latencies: lat,
+        aliases: Vec::new(),
     }
 }
 
@@ -315,6 +390,7 @@ fn totals(rows: &[&GroupStats]) -> GroupStats {
         per_output_token: None,
         worst_trace: None,
         latencies: Vec::new(),
+        aliases: Vec::new(),
     }
 }
 

@@ -139,7 +139,17 @@ pub struct Step {
     pub cost_source: CostSource,
     /// An LLM (or embedding/rerank) step with no LLM step below it: the only steps
     /// whose tokens and cost are added up, since agent spans often repeat totals.
+    /// Each model call has exactly one: a second record of the same call is not.
     pub billable_leaf: bool,
+    /// The provider's response id (`gen_ai.response.id`): how two records of one
+    /// model call are recognised.
+    pub response_id: Sym,
+    /// The warning came from the finish reasons (a cut-off or filtered answer).
+    pub finish_warning: bool,
+    /// This span records a model call that another span of the trace records too
+    /// (the same response id, or a twin under the same parent): it is counted once,
+    /// on the other span (index in `TraceSet::spans`).
+    pub same_call_as: Option<u32>,
 }
 
 impl Step {

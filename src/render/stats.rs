@@ -40,6 +40,7 @@ pub fn group_json(by: GroupBy, g: &GroupStats, total: bool) -> serde_json::Value
         "cost_partial": g.cost_is_partial(),
         "ms_per_output_token": g.per_output_token.map(|v| v / 1e6),
         "worst_trace_id": g.worst_trace,
+        "aliases": g.aliases,
     })
 }
 
@@ -51,7 +52,17 @@ pub fn write_groups(
     total: &GroupStats,
     style: &Style,
 ) -> io::Result<()> {
-    let keys: Vec<String> = rows.iter().map(|r| sanitize(&r.key).into_owned()).collect();
+    let keys: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let key = sanitize(&r.key).into_owned();
+            if r.aliases.is_empty() {
+                key
+            } else {
+                format!("{key} (asked as {})", sanitize(&r.aliases.join(", ")))
+            }
+        })
+        .collect();
     let cap = if style.fit { 40 } else { usize::MAX };
     let key_w = keys
         .iter()

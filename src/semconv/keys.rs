@@ -58,10 +58,11 @@ pub enum Field {
     CacheReadImage,
     CacheReadAudio,
     RetrievalMarker,
+    ResponseId,
 }
 
 /// Number of fields.
-pub const FIELD_COUNT: usize = Field::RetrievalMarker as usize + 1;
+pub const FIELD_COUNT: usize = Field::ResponseId as usize + 1;
 
 /// Field → attribute names, best first.
 pub const TABLE: &[(Field, &[&str])] = &[
@@ -262,8 +263,15 @@ pub const TABLE: &[(Field, &[&str])] = &[
             "gen_ai.response.stop_reason",
             "llm.response.stop_reason",
             "ai.response.finishReason",
+            "anthropic.message.stop_reason",
             "stop_reason",
         ],
+    ),
+    // One model call recorded by two spans (an SDK's own and an instrumentation's)
+    // carries the provider's response id on both.
+    (
+        Field::ResponseId,
+        &["gen_ai.response.id", "ai.response.id", "llm.response.id"],
     ),
     (Field::ErrorType, &["error.type"]),
     (Field::ToolStatus, &["gen_ai.tool.status"]),

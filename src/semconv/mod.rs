@@ -363,6 +363,7 @@ fn derive(
     step.session = sym_of(Field::Session);
     step.user = sym_of(Field::User);
     step.tool_call_id = sym_of(Field::ToolCallId);
+    step.response_id = sym_of(Field::ResponseId);
     let mut pending = Pending::default();
     let traceloop_kind = v.str(Field::TraceloopKind);
     match v.sym(Field::Agent).or_else(|| {
@@ -393,7 +394,10 @@ fn derive(
         }
         None => {}
     }
-    let finish = finish_reasons(&v);
+    let mut finish = finish_reasons(&v);
+    if finish.is_empty() && span.events.len > 0 {
+        finish = choice_finish_reasons(set, span);
+    }
     if !finish.is_empty() {
         pending.finish_reasons = Some(finish.join(","));
     }
@@ -459,6 +463,7 @@ fn derive(
     }
 
     let (outcome, reason) = failure(set, span, &v, kind, &finish);
+    step.finish_warning = outcome == Outcome::Warning && finish_cut_off(&finish);
     step.outcome = outcome;
     pending.reason = reason;
     let rank = v.rank(Field::Session).unwrap_or(u8::MAX);
@@ -489,6 +494,23 @@ fn finish_reasons(v: &View) -> Vec<String> {
             .unwrap_or_default(),
         None => Vec::new(),
     }
+}
+
+/// Finish reasons kept in `gen_ai.choice` events (the event form of the GenAI
+/// conventions: strands-agents, older OpenLLMetry), one per choice.
+fn choice_finish_reasons(set: &TraceSet, span: &Span) -> Vec<String> {
+    set.span_events(span)
+        .iter()
+        .filter(|e| set.str(e.name) == "gen_ai.choice")
+        .filter_map(|e| {
+            set.attrs[e.attrs.range()]
+                .iter()
+                .find(|a| set.str(a.key) == "finish_reason")
+                .and_then(|a| a.value.as_str(&set.strings))
+                .map(|f| f.trim().to_owned())
+        })
+        .filter(|f| !f.is_empty())
+        .collect()
 }
 
 fn is_empty_result(v: &AttrValue, set: &TraceSet) -> bool {
@@ -624,6 +646,32 @@ fn event_tokens(set: &TraceSet, span: &Span) -> Option<Tokens> {
     out
 }
 
+/// A finish reason (lower case) that says the answer hit the token limit.
+fn is_truncation(f: &str) -> bool {
+    matches!(f, "length" | "max_tokens" | "max_output_tokens")
+}
+
+/// A finish reason (lower case) that says a filter stopped the answer.
+fn is_filtered(f: &str) -> bool {
+    matches!(
+        f,
+        "content_filter"
+            | "content-filter"
+            | "content_filtered"
+            | "guardrail_intervened"
+            | "safety"
+            | "refusal"
+    )
+}
+
+/// True when the finish reasons make a step's warning (a cut-off or filtered answer).
+fn finish_cut_off(finish: &[String]) -> bool {
+    finish.iter().any(|f| {
+        let f = f.to_ascii_lowercase();
+        is_truncation(&f) || is_filtered(&f)
+    })
+}
+
 /// Error vs warning vs ok, with a short reason (§5, §6.5).
 fn failure(
     set: &TraceSet,
@@ -733,26 +781,13 @@ fn failure(
         return (Outcome::Error, Some("finish reason error".into()));
     }
     // Warnings.
-    if let Some(f) = lower
-        .iter()
-        .find(|f| matches!(f.as_str(), "length" | "max_tokens" | "max_output_tokens"))
-    {
+    if let Some(f) = lower.iter().find(|f| is_truncation(f)) {
         return (
             Outcome::Warning,
             Some(format!("output truncated (finish reason {f})")),
         );
     }
-    if let Some(f) = lower.iter().find(|f| {
-        matches!(
-            f.as_str(),
-            "content_filter"
-                | "content-filter"
-                | "content_filtered"
-                | "guardrail_intervened"
-                | "safety"
-                | "refusal"
-        )
-    }) {
+    if let Some(f) = lower.iter().find(|f| is_filtered(f)) {
         return (
             Outcome::Warning,
             Some(format!("content filtered (finish reason {f})")),
@@ -844,9 +879,15 @@ fn failure(
     (Outcome::Ok, None)
 }
 
-/// A billable leaf is an LLM/embedding/rerank step with no LLM step below it.
+/// A billable leaf is an LLM/embedding/rerank step with no LLM step below it: one
+/// per model call. A wrapper around the call (pydantic-ai's agent request, ADK's
+/// `call_llm`, Vercel's `ai.generateText`) is not one, and a second record of the
+/// same call (an SDK's own span beside an instrumentation's) is merged into the
+/// first: [`Step::same_call_as`]. A wrapper's finish reasons are the call's, so a
+/// wrapper whose call below already says them does not warn again.
 fn mark_billable_leaves(set: &mut TraceSet) {
     let mut llm_below = vec![false; set.spans.len()];
+    let mut finish_below = vec![false; set.spans.len()];
     for t in 0..set.traces.len() {
         let order = set.traces[t].spans;
         for k in order.range().rev() {
@@ -857,12 +898,113 @@ fn mark_billable_leaves(set: &mut TraceSet) {
                 StepKind::Llm | StepKind::Embedding | StepKind::Rerank
             );
             step.billable_leaf = billable_kind && !llm_below[i];
+            step.same_call_as = None;
+            if step.kind == StepKind::Llm && llm_below[i] && finish_below[i] {
+                // The call below carries the finish reasons: one per call.
+                if step.finish_warning {
+                    step.outcome = Outcome::Ok;
+                    step.reason = Sym::EMPTY;
+                    step.finish_warning = false;
+                }
+                step.finish_reasons = Sym::EMPTY;
+            }
             let parent = set.spans[i].parent;
-            if parent != NONE && (step.kind == StepKind::Llm || llm_below[i]) {
-                llm_below[parent as usize] = true;
+            if parent != NONE {
+                let p = parent as usize;
+                llm_below[p] |= step.kind == StepKind::Llm || llm_below[i];
+                finish_below[p] |= (step.kind == StepKind::Llm && !step.finish_reasons.is_empty())
+                    || finish_below[i];
+            }
+        }
+        merge_same_calls(set, t);
+    }
+}
+
+/// Most a twin record of one call may start apart from the first, when no response
+/// id says they are the same call.
+const TWIN_WINDOW_NS: u64 = 5_000_000;
+
+/// Within trace `t`, the billable leaves that record one call more than once: the
+/// same response id, or (without ids) twins — the same parent, kind, model and token
+/// counts, overlapping and starting within [`TWIN_WINDOW_NS`] (a failed call that an
+/// SDK and an instrumentation both record). One record stays the call: the one
+/// nearest the wire (it carries the HTTP exchange, as a provider SDK's own span
+/// does), else the first; the others stop being billable, point at it, and do not
+/// repeat its finish-reason warning.
+fn merge_same_calls(set: &mut TraceSet, t: usize) {
+    let order = set.traces[t].spans;
+    let mut leaves: Vec<u32> = Vec::new();
+    for k in order.range() {
+        let i = set.order[k];
+        if set.steps[i as usize].billable_leaf {
+            leaves.push(i);
+        }
+    }
+    if leaves.len() < 2 {
+        return;
+    }
+    leaves.sort_by_key(|&i| (set.spans[i as usize].start, i));
+    let mut by_id: rustc_hash::FxHashMap<Sym, usize> = rustc_hash::FxHashMap::default();
+    let mut groups: Vec<Vec<u32>> = Vec::new();
+    for (n, &i) in leaves.iter().enumerate() {
+        let step = &set.steps[i as usize];
+        let joined = if !step.response_id.is_empty() {
+            by_id.get(&step.response_id).copied()
+        } else {
+            let span = &set.spans[i as usize];
+            leaves[..n]
+                .iter()
+                .rev()
+                .take_while(|&&j| span.start - set.spans[j as usize].start <= TWIN_WINDOW_NS)
+                .find(|&&j| {
+                    let (o, os) = (&set.spans[j as usize], &set.steps[j as usize]);
+                    o.parent == span.parent
+                        && span.start < o.end.max(o.start + 1)
+                        && os.kind == step.kind
+                        && os.response_id.is_empty()
+                        && os.model == step.model
+                        && os.tokens == step.tokens
+                })
+                .and_then(|&j| groups.iter().position(|g| g.contains(&j)))
+        };
+        match joined {
+            Some(g) => groups[g].push(i),
+            None => {
+                if !step.response_id.is_empty() {
+                    by_id.insert(step.response_id, groups.len());
+                }
+                groups.push(vec![i]);
             }
         }
     }
+    for g in groups.iter().filter(|g| g.len() > 1) {
+        let keep = g
+            .iter()
+            .copied()
+            .find(|&i| on_the_wire(set, i))
+            .unwrap_or(g[0]);
+        for &i in g.iter().filter(|&&i| i != keep) {
+            let s = &mut set.steps[i as usize];
+            s.billable_leaf = false;
+            s.same_call_as = Some(keep);
+            if s.finish_warning {
+                s.outcome = Outcome::Ok;
+                s.reason = Sym::EMPTY;
+                s.finish_warning = false;
+            }
+            s.finish_reasons = Sym::EMPTY;
+        }
+    }
+}
+
+/// True when span `i` records the HTTP exchange itself (a provider SDK's own span).
+fn on_the_wire(set: &TraceSet, i: u32) -> bool {
+    set.span_attrs(&set.spans[i as usize]).iter().any(|a| {
+        matches!(
+            set.str(a.key),
+            "http.response.status_code" | "url.full" | "http.status_code"
+        )
+    })
 }
 
 fn add(a: Option<u64>, b: Option<u64>) -> Option<u64> {
@@ -910,7 +1052,8 @@ fn aggregate(set: &mut TraceSet, session_rank: &[u8]) {
                 Outcome::Warning => warnings += 1,
                 Outcome::Ok => {}
             }
-            llm += u32::from(s.kind == StepKind::Llm);
+            // One model call, one LLM call: wrappers and second records are not.
+            llm += u32::from(s.kind == StepKind::Llm && s.billable_leaf);
             tools += u32::from(s.kind == StepKind::Tool);
             if s.billable_leaf {
                 billable += 1;
@@ -975,20 +1118,95 @@ fn aggregate(set: &mut TraceSet, session_rank: &[u8]) {
 }
 
 /// Tool arguments and result of a step, as JSON values (strings holding JSON parsed).
+///
+/// Read from the tool attributes of every convention; for an OpenInference TOOL span
+/// from its `input.value` / `output.value` (LangGraph records a one-argument tool's
+/// bare value there, and the call's arguments on the ToolNode span above it); for a
+/// span that keeps them in GenAI events (strands-agents: the arguments in a
+/// `gen_ai.tool.message` event, the result in a `gen_ai.choice` event).
 pub fn tool_io(
     set: &TraceSet,
     s: &crate::model::Span,
 ) -> (Option<serde_json::Value>, Option<serde_json::Value>) {
-    use serde_json::Value;
-    let get = |names: &[&str]| {
-        names.iter().find_map(|k| {
-            set.span_attr(s, k).map(|v| match v.as_str(&set.strings) {
-                Some(t) => serde_json::from_str(t).unwrap_or_else(|_| Value::String(t.to_owned())),
-                None => v.to_json(&set.strings),
-            })
-        })
+    let get = |span: &crate::model::Span, names: &[&str]| {
+        names
+            .iter()
+            .find_map(|k| set.span_attr(span, k).map(|v| json_of(set, v)))
     };
-    let args = get(keys::names_of(keys::Field::ToolArgs));
-    let result = get(keys::names_of(keys::Field::ToolResult));
-    (args, result)
+    let mut args = get(s, keys::names_of(keys::Field::ToolArgs));
+    let mut result = get(s, keys::names_of(keys::Field::ToolResult));
+    let attr_str = |span: &crate::model::Span, k: &str| {
+        set.span_attr(span, k).and_then(|v| v.as_str(&set.strings))
+    };
+    let oi_tool = attr_str(s, "openinference.span.kind").is_some_and(|k| k.eq_ignore_ascii_case("tool"));
+    if oi_tool {
+        if args.is_none() {
+            args = get(s, &["input.value"]).map(|a| match a {
+                serde_json::Value::Object(_) => a,
+                bare => langgraph_call_args(set, s).unwrap_or(bare),
+            });
+        }
+        result = result.or_else(|| get(s, &["output.value"]));
+    }
+    if (args.is_none() || result.is_none())
+        && s.events.len > 0
+        && attr_str(s, "gen_ai.operation.name") == Some("execute_tool")
+    {
+        for e in set.span_events(s) {
+            let attrs = &set.attrs[e.attrs.range()];
+            let field = |k: &str| {
+                attrs
+                    .iter()
+                    .find(|a| set.str(a.key) == k)
+                    .map(|a| json_of(set, &a.value))
+            };
+            match set.str(e.name) {
+                "gen_ai.tool.message" if args.is_none() => args = field("content"),
+                "gen_ai.choice" if result.is_none() => result = field("message"),
+                _ => {}
+            }
+        }
+    }
+    (args.map(unwrap_call_args), result)
+}
+
+/// Arguments out of the envelope a decorator records them in: traceloop's
+/// `{"args": [], "kwargs": {…}}` is the keyword arguments, `{"args": [a, b],
+/// "kwargs": {}}` the positional ones.
+fn unwrap_call_args(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    let Value::Object(m) = &v else { return v };
+    if m.len() != 2 {
+        return v;
+    }
+    match (m.get("args"), m.get("kwargs")) {
+        (Some(Value::Array(a)), Some(Value::Object(k))) if a.is_empty() => Value::Object(k.clone()),
+        (Some(Value::Array(a)), Some(Value::Object(k))) if k.is_empty() => Value::Array(a.clone()),
+        _ => v,
+    }
+}
+
+/// An attribute value as JSON: a string holding JSON is parsed.
+fn json_of(set: &TraceSet, v: &AttrValue) -> serde_json::Value {
+    match v.as_str(&set.strings) {
+        Some(t) => serde_json::from_str(t).unwrap_or_else(|_| serde_json::Value::String(t.to_owned())),
+        None => v.to_json(&set.strings),
+    }
+}
+
+/// The arguments of a LangGraph tool call, from the ToolNode span that ran it: its
+/// `input.value` holds `{"tool_call": {"name", "args"}}`.
+fn langgraph_call_args(set: &TraceSet, s: &crate::model::Span) -> Option<serde_json::Value> {
+    let parent = set.spans.get(s.parent as usize)?;
+    let raw = set.span_attr(parent, "input.value")?.as_str(&set.strings)?;
+    if !raw.contains("\"tool_call\"") {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_str(raw).ok()?;
+    let call = v.get("tool_call")?;
+    let name = set
+        .span_attr(s, "tool.name")
+        .and_then(|n| n.as_str(&set.strings))
+        .unwrap_or_else(|| set.str(s.name));
+    (call.get("name")?.as_str()? == name).then(|| call.get("args").cloned())?
 }
