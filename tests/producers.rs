@@ -37,8 +37,9 @@ struct Emits {
     finish: bool,
 }
 
-/// One run of a driver script: its name (service name and `[run:…]` tag), the venv
-/// family it needs, its script and arguments, environment and what it emits.
+/// One run of a driver script: its name (service name and `[run:…]` tag), the
+/// family it needs (a venv, or node_modules for a `.mjs` script), its script and
+/// arguments, environment and what it emits.
 struct Run {
     name: &'static str,
     family: &'static str,
@@ -222,16 +223,59 @@ const RUNS: &[Run] = &[
             finish: true,
         },
     },
+    Run {
+        name: "vercel-ai-6",
+        family: "vercel-ai-6",
+        script: "vercel_ai.mjs",
+        args: &[],
+        env: &[],
+        emits: Emits {
+            tools: true,
+            tool_errors: true,
+            sessions: false,
+            cache: true,
+            finish: true,
+        },
+    },
+    Run {
+        name: "vercel-ai-7",
+        family: "vercel-ai-7",
+        script: "vercel_ai.mjs",
+        args: &[],
+        env: &[],
+        emits: Emits {
+            tools: true,
+            tool_errors: true,
+            sessions: false,
+            cache: true,
+            finish: true,
+        },
+    },
 ];
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The venv's python of a family, when installed.
-fn python(family: &str) -> Option<PathBuf> {
-    let p = repo().join("target/producers").join(family).join("bin/python");
-    p.exists().then_some(p)
+/// How a family's drivers run: its venv's python, or node with its node_modules.
+enum Runner {
+    Python(PathBuf),
+    Node(PathBuf),
+}
+
+/// The runner of a family, when it is installed.
+fn runner(family: &str) -> Option<Runner> {
+    let dir = repo().join("target/producers").join(family);
+    let py = dir.join("bin/python");
+    if py.exists() {
+        return Some(Runner::Python(py));
+    }
+    let modules = dir.join("node_modules");
+    let node = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    (modules.is_dir() && node).then_some(Runner::Node(modules))
 }
 
 fn free_port() -> u16 {
@@ -258,9 +302,9 @@ impl Drop for Reaped {
 }
 
 /// The fake model server.
-fn fake_server(dir: &Path, python: &Path) -> (Reaped, String) {
+fn fake_server(dir: &Path) -> (Reaped, String) {
     let port_file = dir.join("fake.port");
-    let child = Command::new(python)
+    let child = Command::new("python3")
         .arg(repo().join("tests/producers/fake_llm.py"))
         .arg(dir.join("truth.jsonl"))
         .arg(&port_file)
@@ -552,7 +596,11 @@ fn seen(src: Src<'_>, run: &str) -> BTreeMap<String, Seen> {
 }
 
 /// Every way `seen` differs from the ground truth, in words.
-fn compare(run: &Run, truth: &BTreeMap<String, Truth>, seen: &BTreeMap<String, Seen>) -> Vec<String> {
+fn compare(
+    run: &Run,
+    truth: &BTreeMap<String, Truth>,
+    seen: &BTreeMap<String, Seen>,
+) -> Vec<String> {
     let mut bad = Vec::new();
     for (scenario, t) in truth {
         let Some(s) = seen.get(scenario) else {
@@ -587,11 +635,17 @@ fn compare(run: &Run, truth: &BTreeMap<String, Truth>, seen: &BTreeMap<String, S
                 format!("{:?} vs {}", s.cache_read, t.cache_read),
             );
         }
-        let failed = t.failed_calls > 0 || t.run_failed || (run.emits.tool_errors && t.tool_errors > 0);
+        let failed =
+            t.failed_calls > 0 || t.run_failed || (run.emits.tool_errors && t.tool_errors > 0);
         check(
             "status",
             (s.status == "error") == failed,
-            format!("{} (a call failed: {}, the run failed: {})", s.status, t.failed_calls > 0, t.run_failed),
+            format!(
+                "{} (a call failed: {}, the run failed: {})",
+                s.status,
+                t.failed_calls > 0,
+                t.run_failed
+            ),
         );
         if run.emits.tools {
             check(
@@ -624,11 +678,19 @@ fn compare(run: &Run, truth: &BTreeMap<String, Truth>, seen: &BTreeMap<String, S
             _ => &[],
         };
         for (k, n) in want {
-            check(k, count(k) == *n, format!("{} found, {n} expected", count(k)));
+            check(
+                k,
+                count(k) == *n,
+                format!("{} found, {n} expected", count(k)),
+            );
         }
         for k in ["loop", "truncated", "empty_result", "runaway", "slow"] {
             if !want.iter().any(|(w, _)| w == &k) {
-                check(k, count(k) == 0, format!("{} found on a run without one", count(k)));
+                check(
+                    k,
+                    count(k) == 0,
+                    format!("{} found on a run without one", count(k)),
+                );
             }
         }
         if scenario == "raise" && run.emits.tool_errors {
@@ -644,21 +706,29 @@ fn compare(run: &Run, truth: &BTreeMap<String, Truth>, seen: &BTreeMap<String, S
 
 /// One family: its runs, each read four ways, compared; the report lines.
 fn family(name: &str) -> Vec<String> {
-    let Some(py) = python(name) else {
+    let Some(runner) = runner(name) else {
         common::skipped(&format!(
-            "producer conformance for the {name} libraries: target/producers/{name} is not installed (.ci/run installs it from tests/producers/requirements-{name}.txt)"
+            "producer conformance for the {name} libraries: target/producers/{name} is not installed (.ci/run installs it with tests/producers/install.sh)"
         ));
         return Vec::new();
     };
     let dir = tempfile::tempdir().expect("tempdir");
-    let (_fake, fake_url) = fake_server(dir.path(), &py);
+    let (_fake, fake_url) = fake_server(dir.path());
     let http = sink(dir.path(), false);
     let grpc = sink(dir.path(), true);
     let runs: Vec<&Run> = RUNS.iter().filter(|r| r.family == name).collect();
     let mut consoles = Vec::new();
     for run in &runs {
         let console = dir.path().join(format!("{}.console", run.name));
-        let out = Command::new(&py)
+        let mut cmd = match &runner {
+            Runner::Python(py) => Command::new(py),
+            Runner::Node(modules) => {
+                let mut c = Command::new("node");
+                c.env("AGTRACE_NODE_MODULES", modules);
+                c
+            }
+        };
+        let out = cmd
             .arg(repo().join("tests/producers").join(run.script))
             .args(run.args)
             .current_dir(repo().join("tests/producers"))
@@ -753,6 +823,16 @@ fn pydantic_ai_tells_the_truth() {
 #[test]
 fn traceloop_tells_the_truth() {
     family("traceloop");
+}
+
+#[test]
+fn vercel_ai_sdk_6_tells_the_truth() {
+    family("vercel-ai-6");
+}
+
+#[test]
+fn vercel_ai_sdk_7_tells_the_truth() {
+    family("vercel-ai-7");
 }
 
 #[test]

@@ -5,6 +5,10 @@
 use super::span::{Marks, NONE, Slice, Span, StatusCode};
 use super::{Batch, Integrity, Sym, Trace, TraceSet, Warning};
 
+/// How far outside its parent's time a span may be before it is clock skew: SDKs
+/// that keep milliseconds round start times by up to one.
+pub const SKEW_TOLERANCE_NS: u64 = 1_000_000;
+
 impl TraceSet {
     /// Builds the set from decoded batches. `sources` names the inputs that
     /// [`Span::source`] indexes; `warnings` are load warnings from outside the batches.
@@ -534,6 +538,8 @@ impl TraceSet {
     }
 
     /// Sets clock-skew and unfinished marks and computes the per-trace aggregates.
+    /// Clock skew: a span starting more than [`SKEW_TOLERANCE_NS`] before its parent,
+    /// or (across services) ending that much after it.
     fn flag_and_aggregate(&mut self) {
         for i in 0..self.spans.len() {
             let s = &self.spans[i];
@@ -543,8 +549,17 @@ impl TraceSet {
             }
             if s.parent != NONE {
                 let p = &self.spans[s.parent as usize];
-                let ends_late = s.is_finished() && p.is_finished() && s.end > p.end;
-                if s.start < p.start || ends_late {
+                // One service keeps one clock: a child ending after its parent there
+                // is async work outliving it (an SDK that ends spans on a later
+                // tick), not skew. Across services, or starting before its parent,
+                // it is, beyond the millisecond SDKs round start times to.
+                let service = |x: &Span| self.resources.get(x.resource as usize).map(|r| r.service);
+                let one_clock = service(s) == service(p);
+                let ends_late = s.is_finished()
+                    && p.is_finished()
+                    && s.end > p.end.saturating_add(SKEW_TOLERANCE_NS)
+                    && !one_clock;
+                if s.start.saturating_add(SKEW_TOLERANCE_NS) < p.start || ends_late {
                     marks.set(Marks::CLOCK_SKEW);
                 }
             }

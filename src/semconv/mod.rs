@@ -883,8 +883,9 @@ fn failure(
 /// per model call. A wrapper around the call (pydantic-ai's agent request, ADK's
 /// `call_llm`, Vercel's `ai.generateText`) is not one, and a second record of the
 /// same call (an SDK's own span beside an instrumentation's) is merged into the
-/// first: [`Step::same_call_as`]. A wrapper's finish reasons are the call's, so a
-/// wrapper whose call below already says them does not warn again.
+/// first: [`Step::same_call_as`]. A wrapper's finish reasons (an LLM or agent span
+/// repeating its last call's) are the call's, so a wrapper whose call below already
+/// says them does not warn again.
 fn mark_billable_leaves(set: &mut TraceSet) {
     let mut llm_below = vec![false; set.spans.len()];
     let mut finish_below = vec![false; set.spans.len()];
@@ -899,7 +900,7 @@ fn mark_billable_leaves(set: &mut TraceSet) {
             );
             step.billable_leaf = billable_kind && !llm_below[i];
             step.same_call_as = None;
-            if step.kind == StepKind::Llm && llm_below[i] && finish_below[i] {
+            if llm_below[i] && finish_below[i] {
                 // The call below carries the finish reasons: one per call.
                 if step.finish_warning {
                     step.outcome = Outcome::Ok;
@@ -1138,7 +1139,8 @@ pub fn tool_io(
     let attr_str = |span: &crate::model::Span, k: &str| {
         set.span_attr(span, k).and_then(|v| v.as_str(&set.strings))
     };
-    let oi_tool = attr_str(s, "openinference.span.kind").is_some_and(|k| k.eq_ignore_ascii_case("tool"));
+    let oi_tool =
+        attr_str(s, "openinference.span.kind").is_some_and(|k| k.eq_ignore_ascii_case("tool"));
     if oi_tool {
         if args.is_none() {
             args = get(s, &["input.value"]).map(|a| match a {
@@ -1189,7 +1191,9 @@ fn unwrap_call_args(v: serde_json::Value) -> serde_json::Value {
 /// An attribute value as JSON: a string holding JSON is parsed.
 fn json_of(set: &TraceSet, v: &AttrValue) -> serde_json::Value {
     match v.as_str(&set.strings) {
-        Some(t) => serde_json::from_str(t).unwrap_or_else(|_| serde_json::Value::String(t.to_owned())),
+        Some(t) => {
+            serde_json::from_str(t).unwrap_or_else(|_| serde_json::Value::String(t.to_owned()))
+        }
         None => v.to_json(&set.strings),
     }
 }
