@@ -595,6 +595,32 @@ fn seen(src: Src<'_>, run: &str) -> BTreeMap<String, Seen> {
     out
 }
 
+/// Where `stats --by X` totals differ from the `ls` totals of the same source.
+fn stats_disagree(src: Src<'_>) -> Vec<String> {
+    let rows = json_lines(&agtrace(src, &["ls", "--json"]));
+    let sum = |k: &str| rows.iter().map(|r| r[k].as_u64().unwrap_or(0)).sum::<u64>();
+    let (input, output) = (sum("input_tokens"), sum("output_tokens"));
+    let mut bad = Vec::new();
+    for by in ["model", "kind", "name", "service", "session", "agent"] {
+        let out = json_lines(&agtrace(src, &["stats", "--by", by, "--json"]));
+        let Some(total) = out.iter().find(|r| r["total"] == true) else {
+            bad.push(format!("stats --by {by}: no totals row"));
+            continue;
+        };
+        let got = (
+            total["input_tokens"].as_u64().unwrap_or(0),
+            total["output_tokens"].as_u64().unwrap_or(0),
+        );
+        if got != (input, output) {
+            bad.push(format!(
+                "stats --by {by} totals {got:?} vs ls {:?}",
+                (input, output)
+            ));
+        }
+    }
+    bad
+}
+
 /// Every way `seen` differs from the ground truth, in words.
 fn compare(
     run: &Run,
@@ -778,6 +804,13 @@ fn family(name: &str) -> Vec<String> {
                 }
             } else {
                 first = Some(s);
+            }
+            if matches!(path, "otlp-http" | "file") {
+                bad.extend(
+                    stats_disagree(src)
+                        .into_iter()
+                        .map(|b| format!("whole input: {b}")),
+                );
             }
             cells.push(bad.len().to_string());
             for b in bad {

@@ -314,8 +314,8 @@ fn groups_push(
         input: step.tokens.input.filter(|_| call),
         output: step.tokens.output.filter(|_| call),
         cost: step.cost().filter(|_| call),
-        billable: call,
-        unpriced: call && step.cost().is_none(),
+        billable: call && step.cost_source != crate::model::CostSource::None,
+        unpriced: call && step.cost_source == crate::model::CostSource::Unknown,
     });
 }
 

@@ -437,8 +437,17 @@ fn derive(
         step.tokens = t;
     }
 
-    // Cost: provided wins; else priced; else unknown (never $0).
-    if matches!(kind, StepKind::Llm | StepKind::Embedding | StepKind::Rerank) || has_tokens {
+    let (outcome, reason) = failure(set, span, &v, kind, &finish);
+    step.finish_warning = outcome == Outcome::Warning && finish_cut_off(&finish);
+    step.outcome = outcome;
+    pending.reason = reason;
+
+    // Cost: provided wins; else priced; else unknown (never $0). A call that failed
+    // and reported no usage billed nothing: it is not an unpriced call.
+    let billed_nothing = outcome == Outcome::Error && step.tokens.is_empty();
+    if (matches!(kind, StepKind::Llm | StepKind::Embedding | StepKind::Rerank) || has_tokens)
+        && !(billed_nothing && !v.has(Field::Cost))
+    {
         let provided = v
             .value(Field::Cost)
             .and_then(|c| c.as_f64(&set.strings))
@@ -462,10 +471,6 @@ fn derive(
         }
     }
 
-    let (outcome, reason) = failure(set, span, &v, kind, &finish);
-    step.finish_warning = outcome == Outcome::Warning && finish_cut_off(&finish);
-    step.outcome = outcome;
-    pending.reason = reason;
     let rank = v.rank(Field::Session).unwrap_or(u8::MAX);
     (step, rank, pending)
 }
@@ -1057,15 +1062,17 @@ fn aggregate(set: &mut TraceSet, session_rank: &[u8]) {
             llm += u32::from(s.kind == StepKind::Llm && s.billable_leaf);
             tools += u32::from(s.kind == StepKind::Tool);
             if s.billable_leaf {
-                billable += 1;
                 tokens.input = add(tokens.input, s.tokens.input);
                 tokens.output = add(tokens.output, s.tokens.output);
                 tokens.cache_read = add(tokens.cache_read, s.tokens.cache_read);
                 tokens.cache_write = add(tokens.cache_write, s.tokens.cache_write);
                 tokens.reasoning = add(tokens.reasoning, s.tokens.reasoning);
-                match s.cost() {
-                    Some(c) => cost += c,
-                    None => unpriced += 1,
+                // A call that billed nothing (failed, no usage) has no cost to know.
+                billable += u32::from(s.cost_source != CostSource::None);
+                match s.cost_source {
+                    CostSource::Provided | CostSource::Priced => cost += s.cost_usd,
+                    CostSource::Unknown => unpriced += 1,
+                    CostSource::None => {}
                 }
                 provided += u32::from(s.cost_source == CostSource::Provided);
             }
