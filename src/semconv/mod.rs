@@ -446,7 +446,7 @@ fn derive(
     // and reported no usage billed nothing: it is not an unpriced call.
     let billed_nothing = outcome == Outcome::Error && step.tokens.is_empty();
     if (matches!(kind, StepKind::Llm | StepKind::Embedding | StepKind::Rerank) || has_tokens)
-        && !(billed_nothing && !v.has(Field::Cost))
+        && (!billed_nothing || v.has(Field::Cost))
     {
         let provided = v
             .value(Field::Cost)
