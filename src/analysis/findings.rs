@@ -28,15 +28,19 @@ pub const RULES: &[(&str, &str)] = &[
     ),
     (
         "loop (warning)",
-        "one tool called 3 or more times in a trace with the same arguments (JSON compared with keys sorted); with the time and the LLM tokens spent meanwhile",
+        "one tool called 3 or more times in a trace with the same arguments (JSON compared with keys sorted) and, where results are recorded, the same result (a poll whose answer changes is not a loop); with the time and the LLM tokens spent meanwhile",
+    ),
+    (
+        "retry (info; warning when no attempt succeeded)",
+        "one tool called again with the same arguments after the call failed, until an attempt succeeded or the run gave up; not a loop",
     ),
     (
         "runaway (warning)",
-        "an agent run (model or tool calls) with more than 3x the median steps (and 10 more), tokens (and 10k more) or cost (and $0.10 more) of the runs of the same agent (or root name), with 6 runs or more to judge",
+        "an agent run (model or tool calls) with more than 3x the median steps (and 10 more), tokens (and 10k more) or cost (and $0.10 more) of the runs of the same agent (same service and agent name, else the AI SDK's functionId, else root name), with 6 runs or more to judge",
     ),
     (
         "slow (warning)",
-        "a tool, retrieval, embedding or rerank step taking more than 2x the p95 of the steps of the same name, or an LLM call more than 2x the p95 time per output token of its model and more than 2x its median time; 20 such steps or more to judge",
+        "a tool, retrieval, embedding or rerank step taking more than 2x the p95 of the steps of the same name and at least 250 ms, or an LLM call more than 2x the p95 time per output token of its model, more than 2x its median time and at least 2 s; 20 such steps or more to judge",
     ),
     (
         "truncated (warning)",
@@ -66,6 +70,12 @@ pub const RUNAWAY_FACTOR: f64 = 3.0;
 pub const SLOW_MIN_PEERS: usize = 20;
 /// How many times its peers' p95 a slow step takes.
 pub const SLOW_FACTOR: f64 = 2.0;
+/// Shortest tool, retrieval, embedding or rerank step called slow: below it no one
+/// waits long enough to care, whatever the ratio (a 10.6 ms tool against a 3.4 ms
+/// p95 is noise).
+pub const SLOW_MIN_NS: u64 = 250_000_000;
+/// Shortest LLM call called slow.
+pub const SLOW_MIN_LLM_NS: u64 = 2_000_000_000;
 
 /// Finish reasons that mean the answer was cut off, in the spellings of OpenAI,
 /// Anthropic, Gemini, Bedrock and Vertex.
@@ -558,11 +568,16 @@ pub struct Loop {
     calls: Vec<u32>,
 }
 
+/// Calls of one tool with the same arguments that make a retry chain.
+pub const RETRY_MIN_CALLS: usize = 2;
+
 /// The same tool called with the same (normalized) arguments at least
-/// [`LOOP_MIN_CALLS`] times in one trace.
+/// [`LOOP_MIN_CALLS`] times in one trace, getting the same result each time (where
+/// results are recorded: a poll whose answer changes is waiting, not looping). Calls
+/// repeated after a failure are a retry chain instead.
 fn loops(set: &TraceSet, t: u32, push: &mut Push<'_>) -> Vec<Loop> {
     let tr = &set.traces[t as usize];
-    // Only a tool called often enough can loop: count first, parse arguments after.
+    // Only a tool called more than once can repeat: count first, parse arguments after.
     let mut calls: FxHashMap<crate::model::Sym, usize> = FxHashMap::default();
     for &i in set.trace_spans(tr) {
         let step = set.step(i);
@@ -570,7 +585,7 @@ fn loops(set: &TraceSet, t: u32, push: &mut Push<'_>) -> Vec<Loop> {
             *calls.entry(step.tool_name).or_default() += 1;
         }
     }
-    if calls.values().all(|&n| n < LOOP_MIN_CALLS) {
+    if calls.values().all(|&n| n < RETRY_MIN_CALLS) {
         return Vec::new();
     }
     let mut groups: FxHashMap<(crate::model::Sym, String), Vec<u32>> = FxHashMap::default();
@@ -580,7 +595,7 @@ fn loops(set: &TraceSet, t: u32, push: &mut Push<'_>) -> Vec<Loop> {
         if step.kind != StepKind::Tool
             || calls
                 .get(&step.tool_name)
-                .is_none_or(|&n| n < LOOP_MIN_CALLS)
+                .is_none_or(|&n| n < RETRY_MIN_CALLS)
         {
             continue;
         }
@@ -600,13 +615,40 @@ fn loops(set: &TraceSet, t: u32, push: &mut Push<'_>) -> Vec<Loop> {
         let Some(mut calls) = groups.remove(&k) else {
             continue;
         };
-        if calls.len() < LOOP_MIN_CALLS {
+        if calls.len() < RETRY_MIN_CALLS {
             continue;
         }
         calls.sort_by_key(|&i| set.spans[i as usize].start);
+        let failed = |i: u32| set.step(i).outcome == Outcome::Error;
         let (first, last) = (calls[0], calls[calls.len() - 1]);
         let from = set.spans[first as usize].start;
         let to = set.spans[last as usize].end.max(from);
+        // Every attempt but the last failed: the tool was retried.
+        if calls[..calls.len() - 1].iter().all(|&i| failed(i)) {
+            let recovered = !failed(last);
+            let msg = format!(
+                "{} retried {}× with the same arguments over {} after {}: {}",
+                set.str(k.0),
+                calls.len() - 1,
+                format::duration(to - from),
+                plural(calls.len() - 1, "failure", "failures"),
+                if recovered {
+                    "the last attempt succeeded"
+                } else {
+                    "every attempt failed"
+                }
+            );
+            let severity = if recovered {
+                Severity::Info
+            } else {
+                Severity::Warning
+            };
+            push(FindingKind::Retry, severity, calls, msg);
+            continue;
+        }
+        if calls.len() < LOOP_MIN_CALLS || answers_change(set, &calls) {
+            continue;
+        }
         let tokens = llm_tokens_between(set, t, from, to);
         let mut msg = format!(
             "{} called {}× with the same arguments over {}",
@@ -621,6 +663,25 @@ fn loops(set: &TraceSet, t: u32, push: &mut Push<'_>) -> Vec<Loop> {
         out.push(Loop { calls });
     }
     out
+}
+
+/// True when the calls' recorded results are not all the same: a poll (`pending`,
+/// `pending`, `done`) or a page through a changing list. Unrecorded results say
+/// nothing either way.
+fn answers_change(set: &TraceSet, calls: &[u32]) -> bool {
+    let mut first: Option<String> = None;
+    for &i in calls {
+        let (_, result) = crate::semconv::tool_io(set, &set.spans[i as usize]);
+        let Some(r) = result else { return false };
+        let mut c = String::new();
+        canonical(unwrap_result(&r), &mut c);
+        match &first {
+            None => first = Some(c),
+            Some(f) if *f != c => return true,
+            Some(_) => {}
+        }
+    }
+    false
 }
 
 /// Input and output tokens of the billable LLM calls of trace `t` that start in
@@ -963,8 +1024,9 @@ pub struct Peers {
     tool_keys: rustc_hash::FxHashSet<crate::model::Sym>,
     /// The tool result keys, best first.
     result_keys: Vec<crate::model::Sym>,
-    /// Per agent (or root name): sorted steps, tokens and costs of its traces.
-    traces: FxHashMap<crate::model::Sym, PeerTraces>,
+    /// Per (service, agent or function or root name): sorted steps, tokens and
+    /// costs of its traces.
+    traces: FxHashMap<(crate::model::Sym, crate::model::Sym), PeerTraces>,
     /// Per (kind, tool / span name / model): sorted durations (ns, or ns per output
     /// token for LLM calls).
     steps: FxHashMap<(StepKind, crate::model::Sym), Vec<f64>>,
@@ -1014,13 +1076,30 @@ pub fn nearest_rank(v: &[f64], p: f64) -> Option<f64> {
     v.get(rank.min(v.len()) - 1).copied()
 }
 
-fn trace_group(set: &TraceSet, t: u32) -> crate::model::Sym {
+/// The runs a trace is compared with: the same service and the same agent — its
+/// agent name, else the Vercel AI SDK's `ai.telemetry.functionId` on its root, else
+/// its root name. Runs of unrelated functions that share a root span name
+/// (`ai.generateText`) are not peers.
+fn trace_group(set: &TraceSet, t: u32) -> (crate::model::Sym, crate::model::Sym) {
     let tr = &set.traces[t as usize];
-    if tr.agent_name.is_empty() {
-        tr.root_name
-    } else {
+    let agent = if !tr.agent_name.is_empty() {
         tr.agent_name
-    }
+    } else {
+        set.spans
+            .get(tr.root as usize)
+            .and_then(|root| {
+                set.span_attrs(root).iter().find_map(|a| {
+                    (set.str(a.key) == "ai.telemetry.functionId")
+                        .then(|| match a.value {
+                            crate::model::AttrValue::Str(s) => Some(s),
+                            _ => None,
+                        })
+                        .flatten()
+                })
+            })
+            .unwrap_or(tr.root_name)
+    };
+    (tr.service, agent)
 }
 
 /// The peer group of a step and its measure, for the steps `slow` looks at.
@@ -1145,7 +1224,7 @@ impl Peers {
             vec![tr.root],
             format!(
                 "far above the other runs of {} ({} runs): {}",
-                set.str(group),
+                set.str(group.1),
                 g.steps.len(),
                 parts.join(", ")
             ),
@@ -1165,6 +1244,14 @@ impl Peers {
                 continue;
             };
             if p95 <= 0.0 || v <= SLOW_FACTOR * p95 {
+                continue;
+            }
+            let floor = if k.0 == StepKind::Llm {
+                SLOW_MIN_LLM_NS
+            } else {
+                SLOW_MIN_NS
+            };
+            if set.spans[i as usize].duration_ns() < floor {
                 continue;
             }
             // A short answer is slow per token by its first-token wait alone: an LLM

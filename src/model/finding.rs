@@ -12,6 +12,8 @@ pub enum FindingKind {
     EmptyResult,
     /// The same tool called with the same arguments again and again.
     Loop,
+    /// The same tool call made again after it failed.
+    Retry,
     /// A trace far above its peers in steps, tokens or cost.
     Runaway,
     /// A step far slower than its peers.
@@ -28,11 +30,12 @@ pub enum FindingKind {
 
 impl FindingKind {
     /// Every kind, failure origins first (the order `e` steps through them).
-    pub const ALL: [FindingKind; 10] = [
+    pub const ALL: [FindingKind; 11] = [
         FindingKind::FailureOrigin,
         FindingKind::ContinuedAfterFailure,
         FindingKind::EmptyResult,
         FindingKind::Loop,
+        FindingKind::Retry,
         FindingKind::Truncated,
         FindingKind::BrokenTrace,
         FindingKind::Runaway,
@@ -48,6 +51,7 @@ impl FindingKind {
             FindingKind::ContinuedAfterFailure => "continued_after_failure",
             FindingKind::EmptyResult => "empty_result",
             FindingKind::Loop => "loop",
+            FindingKind::Retry => "retry",
             FindingKind::Runaway => "runaway",
             FindingKind::Slow => "slow",
             FindingKind::Truncated => "truncated",
@@ -64,6 +68,7 @@ impl FindingKind {
             FindingKind::ContinuedAfterFailure => "carried on",
             FindingKind::EmptyResult => "empty",
             FindingKind::Loop => "loop",
+            FindingKind::Retry => "retry",
             FindingKind::Runaway => "runaway",
             FindingKind::Slow => "slow",
             FindingKind::Truncated => "cut off",
