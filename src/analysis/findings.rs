@@ -1088,13 +1088,13 @@ fn trace_group(set: &TraceSet, t: u32) -> (crate::model::Sym, crate::model::Sym)
         set.spans
             .get(tr.root as usize)
             .and_then(|root| {
-                set.span_attrs(root).iter().find_map(|a| {
-                    (set.str(a.key) == "ai.telemetry.functionId")
-                        .then(|| match a.value {
-                            crate::model::AttrValue::Str(s) => Some(s),
-                            _ => None,
-                        })
-                        .flatten()
+                set.span_attrs(root).iter().find_map(|a| match a.value {
+                    crate::model::AttrValue::Str(s)
+                        if set.str(a.key) == "ai.telemetry.functionId" =>
+                    {
+                        Some(s)
+                    }
+                    _ => None,
                 })
             })
             .unwrap_or(tr.root_name)
