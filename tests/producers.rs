@@ -35,6 +35,18 @@ struct Emits {
     cache: bool,
     /// The finish reason (a cut-off answer).
     finish: bool,
+    /// The tool arguments whole (Claude Code records a Bash call's command only).
+    args: bool,
+    /// The tools are run by the producer itself (Claude Code): what it ran is read
+    /// from the fake server's log (the calls it asked for, the results it got back).
+    tools_from_server: bool,
+    /// A run the application saw fail shows as failed (Claude Code ends a turn that
+    /// gave up after cut-off answers without marking any span).
+    run_errors: bool,
+    /// Every answered model call says its time to first token.
+    ttft: bool,
+    /// The user's prompt, read as the run's first user message.
+    prompt: bool,
 }
 
 /// One run of a driver script: its name (service name and `[run:…]` tag), the
@@ -47,7 +59,13 @@ struct Run {
     args: &'static [&'static str],
     env: &'static [(&'static str, &'static str)],
     emits: Emits,
+    /// The paths its spans take (all four unless the producer has no file exporter).
+    paths: &'static [&'static str],
 }
+
+/// Every path: OTLP/HTTP and OTLP/gRPC into `import --listen`, the console
+/// exporter's file, and that file on stdin.
+const ALL_PATHS: &[&str] = &["otlp-http", "otlp-grpc", "file", "stdin"];
 
 /// The libraries, each run against the same scenarios.
 const RUNS: &[Run] = &[
@@ -72,7 +90,13 @@ const RUNS: &[Run] = &[
             sessions: false,
             cache: false,
             finish: true,
+            args: true,
+            tools_from_server: false,
+            run_errors: true,
+            ttft: false,
+            prompt: false,
         },
+        paths: ALL_PATHS,
     },
     Run {
         name: "openai-v2-legacy",
@@ -86,7 +110,13 @@ const RUNS: &[Run] = &[
             sessions: false,
             cache: false,
             finish: true,
+            args: true,
+            tools_from_server: false,
+            run_errors: true,
+            ttft: false,
+            prompt: false,
         },
+        paths: ALL_PATHS,
     },
     Run {
         name: "openai-v2-nocontent",
@@ -109,7 +139,13 @@ const RUNS: &[Run] = &[
             sessions: false,
             cache: false,
             finish: true,
+            args: true,
+            tools_from_server: false,
+            run_errors: true,
+            ttft: false,
+            prompt: false,
         },
+        paths: ALL_PATHS,
     },
     Run {
         name: "oi-openai",
@@ -123,7 +159,13 @@ const RUNS: &[Run] = &[
             sessions: true,
             cache: true,
             finish: true,
+            args: true,
+            tools_from_server: false,
+            run_errors: true,
+            ttft: false,
+            prompt: false,
         },
+        paths: ALL_PATHS,
     },
     Run {
         name: "oi-agents",
@@ -137,7 +179,13 @@ const RUNS: &[Run] = &[
             sessions: false,
             cache: false,
             finish: false,
+            args: true,
+            tools_from_server: false,
+            run_errors: true,
+            ttft: false,
+            prompt: false,
         },
+        paths: ALL_PATHS,
     },
     Run {
         name: "oi-langgraph",
@@ -151,7 +199,13 @@ const RUNS: &[Run] = &[
             sessions: true,
             cache: true,
             finish: true,
+            args: true,
+            tools_from_server: false,
+            run_errors: true,
+            ttft: false,
+            prompt: false,
         },
+        paths: ALL_PATHS,
     },
     Run {
         name: "pydantic-ai-openai",
@@ -165,7 +219,13 @@ const RUNS: &[Run] = &[
             sessions: false,
             cache: true,
             finish: true,
+            args: true,
+            tools_from_server: false,
+            run_errors: true,
+            ttft: false,
+            prompt: false,
         },
+        paths: ALL_PATHS,
     },
     Run {
         name: "pydantic-ai-anthropic",
@@ -179,7 +239,13 @@ const RUNS: &[Run] = &[
             sessions: false,
             cache: true,
             finish: true,
+            args: true,
+            tools_from_server: false,
+            run_errors: true,
+            ttft: false,
+            prompt: false,
         },
+        paths: ALL_PATHS,
     },
     Run {
         name: "strands",
@@ -193,7 +259,13 @@ const RUNS: &[Run] = &[
             sessions: true,
             cache: true,
             finish: true,
+            args: true,
+            tools_from_server: false,
+            run_errors: true,
+            ttft: true,
+            prompt: false,
         },
+        paths: ALL_PATHS,
     },
     Run {
         name: "traceloop-openai",
@@ -207,7 +279,13 @@ const RUNS: &[Run] = &[
             sessions: true,
             cache: true,
             finish: true,
+            args: true,
+            tools_from_server: false,
+            run_errors: true,
+            ttft: false,
+            prompt: false,
         },
+        paths: ALL_PATHS,
     },
     Run {
         name: "traceloop-anthropic",
@@ -221,7 +299,13 @@ const RUNS: &[Run] = &[
             sessions: true,
             cache: true,
             finish: true,
+            args: true,
+            tools_from_server: false,
+            run_errors: true,
+            ttft: false,
+            prompt: false,
         },
+        paths: ALL_PATHS,
     },
     Run {
         name: "vercel-ai-6",
@@ -235,7 +319,13 @@ const RUNS: &[Run] = &[
             sessions: false,
             cache: true,
             finish: true,
+            args: true,
+            tools_from_server: false,
+            run_errors: true,
+            ttft: false,
+            prompt: false,
         },
+        paths: ALL_PATHS,
     },
     Run {
         name: "vercel-ai-7",
@@ -249,9 +339,48 @@ const RUNS: &[Run] = &[
             sessions: false,
             cache: true,
             finish: true,
+            args: true,
+            tools_from_server: false,
+            run_errors: true,
+            ttft: false,
+            prompt: false,
         },
+        paths: ALL_PATHS,
+    },
+    Run {
+        name: "claude-code-http",
+        family: "claude-code",
+        script: "claude_code.py",
+        args: &[],
+        env: &[("AGTRACE_CC_PROTOCOL", "http/protobuf")],
+        emits: CLAUDE_CODE,
+        paths: &["otlp-http"],
+    },
+    Run {
+        name: "claude-code-grpc",
+        family: "claude-code",
+        script: "claude_code.py",
+        args: &[],
+        env: &[("AGTRACE_CC_PROTOCOL", "grpc")],
+        emits: CLAUDE_CODE,
+        paths: &["otlp-grpc"],
     },
 ];
+
+/// What Claude Code records: its own tools (a Bash call's command, not the rest of
+/// its arguments), failures, cache reads and stop reasons.
+const CLAUDE_CODE: Emits = Emits {
+    tools: true,
+    tool_errors: true,
+    sessions: false,
+    cache: true,
+    finish: true,
+    args: false,
+    tools_from_server: true,
+    run_errors: false,
+    ttft: true,
+    prompt: true,
+};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -400,6 +529,8 @@ struct Truth {
     tools: Vec<(String, String)>,
     tool_errors: u64,
     run_failed: bool,
+    /// Answers cut off at the token limit.
+    cut_off: u64,
 }
 
 fn canonical(v: &Value) -> String {
@@ -436,8 +567,10 @@ fn read_lines(path: &Path) -> Vec<Value> {
 }
 
 /// The ground truth of every scenario of `run`.
-fn truth(dir: &Path, run: &str) -> BTreeMap<String, Truth> {
+fn truth(dir: &Path, run: &Run) -> BTreeMap<String, Truth> {
     let mut out: BTreeMap<String, Truth> = BTreeMap::new();
+    let from_server = run.emits.tools_from_server;
+    let run = run.name;
     for e in read_lines(&dir.join("truth.jsonl")) {
         if e["run"] != run {
             continue;
@@ -445,7 +578,19 @@ fn truth(dir: &Path, run: &str) -> BTreeMap<String, Truth> {
         let t = out
             .entry(e["scenario"].as_str().unwrap_or("").to_owned())
             .or_default();
+        if let Some(results) = e["tool_results"].as_array() {
+            if from_server {
+                t.tool_errors += results.iter().filter(|r| r["is_error"] == true).count() as u64;
+            }
+            continue;
+        }
         t.calls += 1;
+        if from_server {
+            for c in e["tool_calls"].as_array().into_iter().flatten() {
+                t.tools
+                    .push((c[0].as_str().unwrap_or("").to_owned(), canonical(&c[1])));
+            }
+        }
         if e["status"] != 200 {
             t.failed_calls += 1;
             continue;
@@ -453,6 +598,10 @@ fn truth(dir: &Path, run: &str) -> BTreeMap<String, Truth> {
         t.input += e["input_tokens"].as_u64().unwrap_or(0);
         t.output += e["output_tokens"].as_u64().unwrap_or(0);
         t.cache_read += e["cache_read"].as_u64().unwrap_or(0);
+        t.cut_off += u64::from(matches!(
+            e["finish_reason"].as_str(),
+            Some("length" | "max_tokens")
+        ));
     }
     for e in read_lines(&dir.join("tools.jsonl")) {
         if e["run"] != run {
@@ -486,6 +635,10 @@ struct Seen {
     tool_errors: u64,
     session: Option<String>,
     findings: BTreeMap<String, u64>,
+    /// Answered model calls without a time to first token.
+    no_first_token: u64,
+    /// The first user message of the run's transcript.
+    first_user_text: Option<String>,
     /// Every number `ls` prints, as it prints it.
     row: BTreeMap<String, String>,
 }
@@ -544,14 +697,26 @@ fn seen(src: Src<'_>, run: &str) -> BTreeMap<String, Seen> {
     let rows = json_lines(&agtrace(src, &["ls", "--json", "--filter", &filter]));
     let mut out = BTreeMap::new();
     for r in rows {
+        let id = r["trace_id"].as_str().expect("trace id");
+        let spans = json_lines(&agtrace(src, &["show", id, "--json"]));
+        // The driver's root span names the scenario; a producer that owns the root
+        // (Claude Code's interaction) carries the prompt's tag in its attributes.
+        let tagged = || {
+            spans.iter().find(|sp| sp["depth"] == 0).and_then(|root| {
+                let text = root["attributes"].to_string();
+                let at = text.find("[scenario:")? + "[scenario:".len();
+                let len = text[at..].find(']')?;
+                Some(text[at..at + len].to_owned())
+            })
+        };
         let Some(scenario) = r["root_name"]
             .as_str()
             .and_then(|n| n.strip_prefix("scenario "))
+            .map(str::to_owned)
+            .or_else(tagged)
         else {
             continue;
         };
-        let id = r["trace_id"].as_str().expect("trace id");
-        let spans = json_lines(&agtrace(src, &["show", id, "--json"]));
         let mut s = Seen {
             status: r["status"].as_str().unwrap_or("").to_owned(),
             llm_calls: r["llm_calls"].as_u64().unwrap_or(0),
@@ -575,22 +740,37 @@ fn seen(src: Src<'_>, run: &str) -> BTreeMap<String, Seen> {
                 .entry(f["kind"].as_str().unwrap_or("").to_owned())
                 .or_default() += 1;
         }
-        let mut tools: Vec<(u64, String, String, bool)> = spans
+        let mut tools: Vec<(u64, String, String)> = spans
             .iter()
-            .filter(|sp| sp["kind"] == "tool")
+            .filter(|sp| sp["kind"] == "tool" && sp["tool_name"].is_string())
             .map(|sp| {
                 (
                     sp["start_unix_nano"].as_u64().unwrap_or(0),
                     sp["tool_name"].as_str().unwrap_or("").to_owned(),
                     canonical(&sp["tool_arguments"]),
-                    sp["status"] == "error",
                 )
             })
             .collect();
         tools.sort();
-        s.tool_errors = tools.iter().filter(|t| t.3).count() as u64;
+        s.no_first_token = spans
+            .iter()
+            .filter(|sp| {
+                sp["kind"] == "llm"
+                    && sp["output_tokens"].is_u64()
+                    && sp["time_to_first_token_ms"].is_null()
+            })
+            .count() as u64;
+        s.first_user_text = json_lines(&agtrace(src, &["show", id, "--transcript", "--json"]))
+            .iter()
+            .find(|e| e["role"] == "user")
+            .map(|e| e["parts"].to_string());
+        // Failed tool steps, a failed phase of a call (Claude Code's execution) too.
+        s.tool_errors = spans
+            .iter()
+            .filter(|sp| sp["kind"] == "tool" && sp["status"] == "error")
+            .count() as u64;
         s.tools = tools.into_iter().map(|t| (t.1, t.2)).collect();
-        out.insert(scenario.to_owned(), s);
+        out.insert(scenario, s);
     }
     out
 }
@@ -661,8 +841,9 @@ fn compare(
                 format!("{:?} vs {}", s.cache_read, t.cache_read),
             );
         }
-        let failed =
-            t.failed_calls > 0 || t.run_failed || (run.emits.tool_errors && t.tool_errors > 0);
+        let failed = t.failed_calls > 0
+            || (run.emits.run_errors && t.run_failed)
+            || (run.emits.tool_errors && t.tool_errors > 0);
         check(
             "status",
             (s.status == "error") == failed,
@@ -674,10 +855,21 @@ fn compare(
             ),
         );
         if run.emits.tools {
+            let names = |v: &[(String, String)]| v.iter().map(|x| x.0.clone()).collect::<Vec<_>>();
+            let same = if run.emits.args {
+                s.tools == t.tools
+            } else {
+                names(&s.tools) == names(&t.tools)
+            };
             check(
                 "tool calls",
-                s.tools == t.tools,
+                same,
                 format!("{:?} vs {:?}", s.tools, t.tools),
+            );
+            check(
+                "ls tool calls",
+                s.row.get("tool_calls").map(String::as_str) == Some(&t.tools.len().to_string()),
+                format!("{:?} vs {}", s.row.get("tool_calls"), t.tools.len()),
             );
         }
         if run.emits.tool_errors {
@@ -695,12 +887,32 @@ fn compare(
                 format!("{:?} vs {want}", s.session),
             );
         }
+        if run.emits.ttft {
+            check(
+                "time to first token",
+                s.no_first_token == 0,
+                format!("{} answered calls without one", s.no_first_token),
+            );
+        }
+        if run.emits.prompt {
+            let tag = format!("[scenario:{scenario}]");
+            check(
+                "the user's prompt",
+                s.first_user_text
+                    .as_deref()
+                    .is_some_and(|t| t.contains(&tag)),
+                format!("{:?}", s.first_user_text),
+            );
+        }
         let count = |k: &str| s.findings.get(k).copied().unwrap_or(0);
         // What each scenario must be found to be, and nothing it is not.
+        let cut: [(&str, u64); 1] = [("truncated", t.cut_off)];
         let want: &[(&str, u64)] = match scenario.as_str() {
-            "length" if run.emits.finish => &[("truncated", 1)],
+            "length" if run.emits.finish => &cut,
             "loop" if run.emits.tools => &[("loop", 1)],
-            "empty" if run.emits.tools => &[("empty_result", 1), ("continued_after_failure", 1)],
+            "empty" | "ccempty" if run.emits.tools => {
+                &[("empty_result", 1), ("continued_after_failure", 1)]
+            }
             _ => &[],
         };
         for (k, n) in want {
@@ -719,7 +931,7 @@ fn compare(
                 );
             }
         }
-        if scenario == "raise" && run.emits.tool_errors {
+        if matches!(scenario.as_str(), "raise" | "ccfail") && run.emits.tool_errors {
             check(
                 "failure_origin",
                 count("failure_origin") >= 1,
@@ -748,8 +960,13 @@ fn family(name: &str) -> Vec<String> {
         let console = dir.path().join(format!("{}.console", run.name));
         let mut cmd = match &runner {
             Runner::Python(py) => Command::new(py),
+            // A Python driver of a Node producer (Claude Code) needs only the stdlib.
             Runner::Node(modules) => {
-                let mut c = Command::new("node");
+                let mut c = Command::new(if run.script.ends_with(".py") {
+                    "python3"
+                } else {
+                    "node"
+                });
                 c.env("AGTRACE_NODE_MODULES", modules);
                 c
             }
@@ -781,7 +998,7 @@ fn family(name: &str) -> Vec<String> {
     let mut failures = Vec::new();
     let mut report = Vec::new();
     for (run, console) in runs.iter().zip(&consoles) {
-        let truth = truth(dir.path(), run.name);
+        let truth = truth(dir.path(), run);
         let paths: [(&str, Src<'_>); 4] = [
             ("otlp-http", Src::Path(&http_db)),
             ("otlp-grpc", Src::Path(&grpc_db)),
@@ -791,6 +1008,10 @@ fn family(name: &str) -> Vec<String> {
         let mut first: Option<BTreeMap<String, Seen>> = None;
         let mut cells = Vec::new();
         for (path, src) in paths {
+            if !run.paths.contains(&path) {
+                cells.push("-".to_owned());
+                continue;
+            }
             let s = seen(src, run.name);
             let mut bad = compare(run, &truth, &s);
             if let Some(f) = &first {
@@ -805,7 +1026,7 @@ fn family(name: &str) -> Vec<String> {
             } else {
                 first = Some(s);
             }
-            if matches!(path, "otlp-http" | "file") {
+            if matches!(path, "otlp-http" | "file") || run.paths.len() == 1 {
                 bad.extend(
                     stats_disagree(src)
                         .into_iter()
@@ -866,6 +1087,11 @@ fn vercel_ai_sdk_6_tells_the_truth() {
 #[test]
 fn vercel_ai_sdk_7_tells_the_truth() {
     family("vercel-ai-7");
+}
+
+#[test]
+fn claude_code_tells_the_truth() {
+    family("claude-code");
 }
 
 #[test]

@@ -557,6 +557,13 @@ pub fn transcript_lines(set: &TraceSet, t: u32, here: Option<u32>) -> Vec<Detail
     out
 }
 
+/// ` (call_1)` after a tool call or result, nothing when the call has no id.
+fn call_id(id: Option<&str>) -> String {
+    id.filter(|i| !i.is_empty())
+        .map(|i| format!(" ({})", sanitize(i)))
+        .unwrap_or_default()
+}
+
 fn part_lines(out: &mut Vec<DetailLine>, p: &Part) {
     match p {
         Part::Text(t) => out.extend(text_lines(t, "  ")),
@@ -572,20 +579,14 @@ fn part_lines(out: &mut Vec<DetailLine>, p: &Part) {
             out.push(
                 DetailLine::plain("  → tool call ")
                     .push(Tone::Tool, sanitize(name).into_owned())
-                    .push(
-                        Tone::Dim,
-                        format!(" ({})", sanitize(id.as_deref().unwrap_or("-"))),
-                    ),
+                    .push(Tone::Dim, call_id(id.as_deref())),
             );
             out.extend(text_lines(&pretty(arguments), "    "));
         }
         Part::ToolResponse { id, response } => {
             out.push(DetailLine::toned(
                 Tone::Dim,
-                format!(
-                    "  ← tool result ({})",
-                    sanitize(id.as_deref().unwrap_or("-"))
-                ),
+                format!("  ← tool result{}", call_id(id.as_deref())),
             ));
             out.extend(text_lines(&pretty(response), "    "));
         }

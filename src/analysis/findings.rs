@@ -957,7 +957,14 @@ fn content_missing(set: &TraceSet, t: u32, peers: &Peers, push: &mut Push<'_>) {
             {
                 llm.push(i)
             }
-            StepKind::Tool if !has(&peers.tool_keys) => tools.push(i),
+            StepKind::Tool
+                if !has(&peers.tool_keys) && !crate::semconv::is_tool_phase(set, i) && {
+                    let (a, r) = crate::semconv::tool_io(set, span);
+                    a.is_none() && r.is_none()
+                } =>
+            {
+                tools.push(i)
+            }
             _ => {}
         }
     }

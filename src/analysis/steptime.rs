@@ -150,10 +150,23 @@ pub fn time_to_first_token(set: &TraceSet, i: u32) -> Option<u64> {
         })
     };
     let ns = |x: f64| (x.is_finite() && x >= 0.0).then_some(x as u64);
-    if let Some(sec) = num("gen_ai.response.time_to_first_chunk") {
-        return ns(sec * 1e9);
+    // Seconds: OpenLLMetry's attribute, and the OTel metric's name as an attribute.
+    for k in [
+        "gen_ai.response.time_to_first_chunk",
+        "gen_ai.client.operation.time_to_first_chunk",
+    ] {
+        if let Some(sec) = num(k) {
+            return ns(sec * 1e9);
+        }
     }
-    for k in ["ai.response.msToFirstChunk", "ai.stream.msToFirstChunk"] {
+    // Milliseconds: the Vercel AI SDK, Claude Code (`ttft_ms`), strands-agents (which
+    // writes its `gen_ai.server.time_to_first_token` in ms).
+    for k in [
+        "ai.response.msToFirstChunk",
+        "ai.stream.msToFirstChunk",
+        "ttft_ms",
+        "gen_ai.server.time_to_first_token",
+    ] {
         if let Some(ms) = num(k) {
             return ns(ms * 1e6);
         }

@@ -77,19 +77,29 @@ pub fn transcript(set: &TraceSet, t: u32) -> Vec<Entry> {
                     add(end, Said::Answer, i, &m.role, m.parts);
                 }
             }
+            // The turn's prompt where only the agent span holds it (Claude Code's
+            // interaction `user_prompt`); history already said is left out below.
+            StepKind::Agent => {
+                for m in conversation(set, s).input {
+                    add(s.start, Said::History, i, &m.role, m.parts);
+                }
+            }
             StepKind::Tool => {
                 let (args, result) = crate::semconv::tool_io(set, s);
                 let name = set.str(step.tool_name).to_owned();
+                let id = Some(set.str(step.tool_call_id))
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_owned);
                 if let Some(arguments) = args {
                     let call = Part::ToolCall {
-                        id: None,
+                        id: id.clone(),
                         name,
                         arguments,
                     };
                     add(s.start, Said::ToolCall, i, "tool call", vec![call]);
                 }
                 if let Some(response) = result {
-                    let part = Part::ToolResponse { id: None, response };
+                    let part = Part::ToolResponse { id, response };
                     add(end, Said::Answer, i, "tool result", vec![part]);
                 }
             }

@@ -210,7 +210,30 @@ pub fn conversation(set: &TraceSet, span: &Span) -> Conversation {
     if !c.is_empty() {
         return c;
     }
-    // 8. Generic input/output values.
+    // 8. Claude Code: the turn's prompt on its interaction span (with
+    // OTEL_LOG_USER_PROMPTS=1), else on its `user_prompt` event.
+    let prompt = find(set, attrs, "user_prompt")
+        .or_else(|| {
+            set.span_events(span).iter().find_map(|e| {
+                (set.str(e.name) == "user_prompt")
+                    .then(|| find(set, &set.attrs[e.attrs.range()], "prompt"))
+                    .flatten()
+            })
+        })
+        .and_then(|v| v.as_str(&set.strings))
+        .filter(|p| !p.is_empty() && *p != "<REDACTED>");
+    if let Some(p) = prompt {
+        return Conversation {
+            source: "user_prompt (Claude Code)",
+            input: vec![Message {
+                role: "user".into(),
+                parts: vec![Part::Text(p.to_owned())],
+                finish_reason: None,
+            }],
+            ..Conversation::default()
+        };
+    }
+    // 9. Generic input/output values.
     let mut c = Conversation {
         source: "input.value / output.value",
         ..Conversation::default()

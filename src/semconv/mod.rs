@@ -1020,6 +1020,22 @@ fn add(a: Option<u64>, b: Option<u64>) -> Option<u64> {
     }
 }
 
+/// True when tool step `i` is a phase of the tool call its parent records (Claude
+/// Code's `claude_code.tool.execution` under `claude_code.tool`: the same call id, or
+/// no tool name of its own): one tool call, one tool step.
+pub fn is_tool_phase(set: &TraceSet, i: u32) -> bool {
+    let (Some(span), Some(step)) = (set.spans.get(i as usize), set.steps.get(i as usize)) else {
+        return false;
+    };
+    let Some(parent) = set.steps.get(span.parent as usize) else {
+        return false;
+    };
+    step.kind == StepKind::Tool
+        && parent.kind == StepKind::Tool
+        && (step.tool_name.is_empty()
+            || (!step.tool_call_id.is_empty() && step.tool_call_id == parent.tool_call_id))
+}
+
 /// Per-trace roll-ups (errors, warnings, steps, tokens, cost, session, agent) and the
 /// session index.
 /// The main agent the resource names (`gen_ai.main_agent.name`, or the
@@ -1060,7 +1076,7 @@ fn aggregate(set: &mut TraceSet, session_rank: &[u8]) {
             }
             // One model call, one LLM call: wrappers and second records are not.
             llm += u32::from(s.kind == StepKind::Llm && s.billable_leaf);
-            tools += u32::from(s.kind == StepKind::Tool);
+            tools += u32::from(s.kind == StepKind::Tool && !is_tool_phase(set, i));
             if s.billable_leaf {
                 tokens.input = add(tokens.input, s.tokens.input);
                 tokens.output = add(tokens.output, s.tokens.output);
@@ -1156,6 +1172,25 @@ pub fn tool_io(
             });
         }
         result = result.or_else(|| get(s, &["output.value"]));
+    }
+    // Claude Code: the shell command of a Bash call (OTEL_LOG_TOOL_DETAILS=1), its
+    // output on the `tool.output` event.
+    if args.is_none()
+        && let Some(c) = attr_str(s, "full_command")
+    {
+        args = Some(serde_json::json!({ "command": c }));
+    }
+    if result.is_none() && s.events.len > 0 {
+        result = set.span_events(s).iter().find_map(|e| {
+            (set.str(e.name) == "tool.output")
+                .then(|| {
+                    set.attrs[e.attrs.range()]
+                        .iter()
+                        .find(|a| set.str(a.key) == "output")
+                        .map(|a| json_of(set, &a.value))
+                })
+                .flatten()
+        });
     }
     if (args.is_none() || result.is_none())
         && s.events.len > 0

@@ -243,6 +243,10 @@ pub fn normalize(model: &str) -> String {
             m = rest.to_owned();
         }
     }
+    // Claude Code marks the 1M-token context window: "claude-opus-4-8[1m]".
+    if let Some(pos) = m.find('[') {
+        m.truncate(pos);
+    }
     if let Some(pos) = m.find(':') {
         m.truncate(pos);
     }

@@ -11,6 +11,8 @@ carries, so every run of a scenario makes the same calls:
   empty    lookup_order({"order_id": "42"}) returns nothing, then a confident answer
   raise    charge_card({"amount": 10}) raises, then an answer
   loop     search_orders({"q": "late"}) three times, then an answer
+  ccshell, ccempty, ccfail   Claude Code's own Bash tool: a command that answers,
+           one that prints nothing, one that fails
   length   an answer cut off at the token limit
   error    HTTP 500
 
@@ -36,6 +38,11 @@ TOOLS = {
     "empty": ("lookup_order", {"order_id": "42"}, 1),
     "raise": ("charge_card", {"amount": 10}, 1),
     "loop": ("search_orders", {"q": "late"}, 3),
+    # Claude Code runs its own tools: a shell command that answers, one that prints
+    # nothing, one that fails.
+    "ccshell": ("Bash", {"command": "echo sunny, 21 C", "description": "Get the weather"}, 1),
+    "ccempty": ("Bash", {"command": "true", "description": "Look up order 42"}, 1),
+    "ccfail": ("Bash", {"command": "exit 3", "description": "Charge the card"}, 1),
 }
 ANSWERS = {
     "weather": "It is sunny in Paris.",
@@ -43,6 +50,9 @@ ANSWERS = {
     "raise": "I could not charge the card.",
     "loop": "I found no late orders.",
     "length": "The history of the Roman Empire begins with",
+    "ccshell": "It is sunny in Paris.",
+    "ccempty": "Order 42 shipped yesterday and arrives tomorrow.",
+    "ccfail": "I could not charge the card.",
     "plain": "Hello there.",
 }
 
@@ -255,6 +265,16 @@ class Handler(BaseHTTPRequestHandler):
             "input_tokens": u["input"], "output_tokens": u["output"], "cache_read": u["cached"],
             "finish_reason": finish, "tool_calls": [[call[0], call[1]]] if call else [],
         })
+        # What became of the tools asked for last time (Claude Code runs its own).
+        results = []
+        if messages and isinstance(messages[-1].get("content"), list):
+            for b in messages[-1]["content"]:
+                if isinstance(b, dict) and b.get("type") == "tool_result":
+                    results.append({"is_error": bool(b.get("is_error")),
+                                    "content": text_of(b.get("content"))})
+        if results:
+            log({"api": "anthropic", "run": run_of(messages, req.get("system") or ""),
+                 "scenario": scenario, "tool_results": results})
         message = {
             "id": rid, "type": "message", "role": "assistant", "model": model,
             "content": content, "stop_reason": finish, "stop_sequence": None, "usage": usage,
