@@ -444,6 +444,8 @@ fn sdk_into_import_listen(py: &std::path::Path, protocol: &str) {
         .expect("read");
     assert!(status.success(), "{err}");
     assert!(err.contains("stopped:") && err.contains("3 spans"), "{err}");
+    // gRPC requests are counted as HTTP ones are (the stop line said 0 for gRPC).
+    assert!(!err.contains("stopped: 0 requests"), "{protocol}: {err}");
     let ls = std::process::Command::new(bin)
         .args(["ls", db.to_str().expect("path"), "--json"])
         .output()

@@ -637,6 +637,8 @@ struct Seen {
     findings: BTreeMap<String, u64>,
     /// Answered model calls without a time to first token.
     no_first_token: u64,
+    /// What `content_missing` says, when it fires.
+    content_missing: Option<String>,
     /// The first user message of the run's transcript.
     first_user_text: Option<String>,
     /// Every number `ls` prints, as it prints it.
@@ -735,6 +737,12 @@ fn seen(src: Src<'_>, run: &str) -> BTreeMap<String, Seen> {
         ] {
             s.row.insert(k.to_owned(), r[k].to_string());
         }
+        s.content_missing = r["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|f| f["kind"] == "content_missing")
+            .and_then(|f| f["message"].as_str().map(str::to_owned));
         for f in r["findings"].as_array().into_iter().flatten() {
             *s.findings
                 .entry(f["kind"].as_str().unwrap_or("").to_owned())
@@ -895,6 +903,13 @@ fn compare(
             );
         }
         if run.emits.prompt {
+            check(
+                "content_missing's reason",
+                !s.content_missing
+                    .as_deref()
+                    .is_some_and(|m| m.contains("capture is off")),
+                format!("{:?} although the prompt is recorded", s.content_missing),
+            );
             let tag = format!("[scenario:{scenario}]");
             check(
                 "the user's prompt",

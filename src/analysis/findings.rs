@@ -1009,6 +1009,23 @@ fn why_content_missing(set: &TraceSet, spans: &[u32]) -> String {
     if dropped > 0 {
         return format!("the producer dropped {dropped} of their attributes (attribute limits)");
     }
+    // Claude Code never exports the model calls' messages; the turn's prompt is on
+    // its interaction span when OTEL_LOG_USER_PROMPTS=1.
+    if spans.iter().any(|&i| {
+        set.str(set.spans[i as usize].name)
+            .starts_with("claude_code.")
+    }) {
+        let t = set.spans[spans[0] as usize].trace;
+        let prompt = set.trace_spans(&set.traces[t as usize]).iter().any(|&i| {
+            set.span_attr(&set.spans[i as usize], "user_prompt")
+                .is_some()
+        });
+        return if prompt {
+            "Claude Code records the turn's prompt (on claude_code.interaction, shown as the user's input) and tool details, never the model calls' messages".to_owned()
+        } else {
+            "Claude Code never records the model calls' messages; the turn's prompt needs OTEL_LOG_USER_PROMPTS=1 and tool details OTEL_LOG_TOOL_DETAILS=1".to_owned()
+        };
+    }
     let counted = spans.iter().any(|&i| !set.step(i).tokens.is_empty());
     let elsewhere = "or it went to log records (GenAI events) that are not in the input (give the logs file too)";
     if counted {

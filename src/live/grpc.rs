@@ -6,7 +6,7 @@
 
 use super::Received;
 use super::http::{received_logs, rejected};
-use super::{ListenOptions, Sink};
+use super::{ListenOptions, Sink, Stats};
 use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{
     LogsService, LogsServiceServer,
 };
@@ -20,15 +20,31 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use prost::Message as _;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use tonic::codec::CompressionEncoding;
 use tonic::{Request, Response, Status};
 
 struct Receiver {
     sink: Sink,
     token: Option<String>,
+    /// Requests accepted and refused, counted as OTLP/HTTP counts them (the stop
+    /// line said "0 requests" for gRPC).
+    stats: Arc<Stats>,
 }
 
 impl Receiver {
+    /// Counts an answer: accepted or refused.
+    fn count<T>(&self, r: Result<T, Status>) -> Result<T, Status> {
+        let counter = if r.is_ok() {
+            &self.stats.requests
+        } else {
+            &self.stats.refused
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        r
+    }
+
     fn check_token<T>(&self, req: &Request<T>) -> Result<(), Status> {
         let Some(token) = &self.token else {
             return Ok(());
@@ -50,6 +66,15 @@ impl Receiver {
 #[tonic::async_trait]
 impl TraceService for Receiver {
     async fn export(
+        &self,
+        request: Request<ExportTraceServiceRequest>,
+    ) -> Result<Response<ExportTraceServiceResponse>, Status> {
+        self.count(self.export_traces(request))
+    }
+}
+
+impl Receiver {
+    fn export_traces(
         &self,
         request: Request<ExportTraceServiceRequest>,
     ) -> Result<Response<ExportTraceServiceResponse>, Status> {
@@ -77,6 +102,15 @@ impl LogsService for Receiver {
         &self,
         request: Request<ExportLogsServiceRequest>,
     ) -> Result<Response<ExportLogsServiceResponse>, Status> {
+        self.count(self.export_logs(request))
+    }
+}
+
+impl Receiver {
+    fn export_logs(
+        &self,
+        request: Request<ExportLogsServiceRequest>,
+    ) -> Result<Response<ExportLogsServiceResponse>, Status> {
         self.check_token(&request)?;
         let bytes = request.into_inner().encode_to_vec();
         let events = crate::decode::otlp_logs::proto_span_events(&bytes)
@@ -91,16 +125,23 @@ impl LogsService for Receiver {
 }
 
 /// Serves both services on `listener` until it fails.
-pub async fn serve(listener: tokio::net::TcpListener, opts: &ListenOptions, sink: Sink) {
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    opts: &ListenOptions,
+    sink: Sink,
+    stats: Arc<Stats>,
+) {
     let traces = TraceServiceServer::new(Receiver {
         sink: sink.clone(),
         token: opts.token.clone(),
+        stats: stats.clone(),
     })
     .accept_compressed(CompressionEncoding::Gzip)
     .max_decoding_message_size(opts.max_decoded);
     let logs = LogsServiceServer::new(Receiver {
         sink,
         token: opts.token.clone(),
+        stats,
     })
     .accept_compressed(CompressionEncoding::Gzip)
     .max_decoding_message_size(opts.max_decoded);

@@ -230,8 +230,8 @@ pub fn listen(opts: ListenOptions, sink: Sink) -> std::io::Result<Receiver> {
                 if let Some(g) = grpc_listener
                     && let Ok(g) = tokio::net::TcpListener::from_std(g)
                 {
-                    let (opts, sink) = (opts.clone(), counted.clone());
-                    tokio::spawn(async move { grpc::serve(g, &opts, sink).await });
+                    let (opts, sink, stats) = (opts.clone(), counted.clone(), stats.clone());
+                    tokio::spawn(async move { grpc::serve(g, &opts, sink, stats).await });
                 }
                 let Ok(listener) = tokio::net::TcpListener::from_std(std_listener) else {
                     return;
