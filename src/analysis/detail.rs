@@ -366,10 +366,27 @@ fn summary(set: &TraceSet, i: u32, s: &Span, step: &Step) -> Vec<DetailLine> {
             cost(step.cost(), false, true),
             cost_source_words(step.cost_source)
         );
-        if !step.billable_leaf {
+        if step.same_call_as.is_some() {
+            v.push_str("; not added to the trace total (a second record of a call)");
+        } else if !step.billable_leaf {
             v.push_str("; not added to the trace total (not a leaf model call)");
         }
         out.push(kv("cost", v));
+    }
+    if let Some(first) = step.same_call_as.and_then(|f| set.spans.get(f as usize)) {
+        let how = if step.response_id.is_empty() {
+            "the same model, tokens and parent at the same moment".to_owned()
+        } else {
+            format!("response id {}", sanitize(set.str(step.response_id)))
+        };
+        out.push(kv(
+            "same call",
+            format!(
+                "as {} {} ({how}): counted once, there",
+                sanitize(set.str(first.name)),
+                first.span_id
+            ),
+        ));
     }
     if !step.finish_reasons.is_empty() {
         out.push(kv("finish", sym(set, step.finish_reasons)));

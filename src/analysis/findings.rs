@@ -968,6 +968,18 @@ fn content_missing(set: &TraceSet, t: u32, peers: &Peers, push: &mut Push<'_>) {
             _ => {}
         }
     }
+    // A call recorded twice has its content where either record has it (traceloop's
+    // span keeps the messages, the SDK's own span the exchange).
+    if !llm.is_empty() {
+        llm.retain(|&i| {
+            !set.trace_spans(tr).iter().any(|&j| {
+                set.step(j).same_call_as == Some(i) && {
+                    let c = crate::semconv::messages::conversation(set, &set.spans[j as usize]);
+                    !c.is_empty() && !c.unread_reference
+                }
+            })
+        });
+    }
     if llm.is_empty() && tools.is_empty() {
         return;
     }
