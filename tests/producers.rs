@@ -54,6 +54,8 @@ struct Emits {
 /// arguments, environment and what it emits.
 struct Run {
     name: &'static str,
+    /// The package whose version the report names.
+    library: &'static str,
     family: &'static str,
     script: &'static str,
     args: &'static [&'static str],
@@ -71,6 +73,7 @@ const ALL_PATHS: &[&str] = &["otlp-http", "otlp-grpc", "file", "stdin"];
 const RUNS: &[Run] = &[
     Run {
         name: "openai-v2-latest",
+        library: "opentelemetry-instrumentation-openai-v2",
         family: "otel",
         script: "openai_v2.py",
         args: &[],
@@ -100,6 +103,7 @@ const RUNS: &[Run] = &[
     },
     Run {
         name: "openai-v2-legacy",
+        library: "opentelemetry-instrumentation-openai-v2",
         family: "otel",
         script: "openai_v2.py",
         args: &[],
@@ -120,6 +124,7 @@ const RUNS: &[Run] = &[
     },
     Run {
         name: "openai-v2-nocontent",
+        library: "opentelemetry-instrumentation-openai-v2",
         family: "otel",
         script: "openai_v2.py",
         args: &[],
@@ -149,6 +154,7 @@ const RUNS: &[Run] = &[
     },
     Run {
         name: "oi-openai",
+        library: "openinference-instrumentation-openai",
         family: "openinference",
         script: "oi_openai.py",
         args: &[],
@@ -169,6 +175,7 @@ const RUNS: &[Run] = &[
     },
     Run {
         name: "oi-agents",
+        library: "openinference-instrumentation-openai-agents",
         family: "openinference",
         script: "oi_agents.py",
         args: &[],
@@ -189,6 +196,7 @@ const RUNS: &[Run] = &[
     },
     Run {
         name: "oi-langgraph",
+        library: "openinference-instrumentation-langchain",
         family: "openinference",
         script: "oi_langgraph.py",
         args: &[],
@@ -209,6 +217,7 @@ const RUNS: &[Run] = &[
     },
     Run {
         name: "pydantic-ai-openai",
+        library: "pydantic-ai-slim",
         family: "pydantic-ai",
         script: "pydantic_ai_run.py",
         args: &["openai"],
@@ -229,6 +238,7 @@ const RUNS: &[Run] = &[
     },
     Run {
         name: "pydantic-ai-anthropic",
+        library: "pydantic-ai-slim",
         family: "pydantic-ai",
         script: "pydantic_ai_run.py",
         args: &["anthropic"],
@@ -249,6 +259,7 @@ const RUNS: &[Run] = &[
     },
     Run {
         name: "strands",
+        library: "strands-agents",
         family: "strands",
         script: "strands_run.py",
         args: &[],
@@ -269,6 +280,7 @@ const RUNS: &[Run] = &[
     },
     Run {
         name: "traceloop-openai",
+        library: "traceloop-sdk",
         family: "traceloop",
         script: "traceloop_run.py",
         args: &["openai"],
@@ -289,6 +301,7 @@ const RUNS: &[Run] = &[
     },
     Run {
         name: "traceloop-anthropic",
+        library: "traceloop-sdk",
         family: "traceloop",
         script: "traceloop_run.py",
         args: &["anthropic"],
@@ -309,6 +322,7 @@ const RUNS: &[Run] = &[
     },
     Run {
         name: "vercel-ai-6",
+        library: "ai",
         family: "vercel-ai-6",
         script: "vercel_ai.mjs",
         args: &[],
@@ -329,6 +343,7 @@ const RUNS: &[Run] = &[
     },
     Run {
         name: "vercel-ai-7",
+        library: "ai",
         family: "vercel-ai-7",
         script: "vercel_ai.mjs",
         args: &[],
@@ -349,6 +364,7 @@ const RUNS: &[Run] = &[
     },
     Run {
         name: "claude-code-http",
+        library: "@anthropic-ai/claude-code",
         family: "claude-code",
         script: "claude_code.py",
         args: &[],
@@ -358,6 +374,7 @@ const RUNS: &[Run] = &[
     },
     Run {
         name: "claude-code-grpc",
+        library: "@anthropic-ai/claude-code",
         family: "claude-code",
         script: "claude_code.py",
         args: &[],
@@ -957,6 +974,51 @@ fn compare(
     bad
 }
 
+/// The pinned version of a run's library, from its family's lock.
+fn version_of(run: &Run) -> String {
+    let dir = repo().join("tests/producers");
+    let lock = std::fs::read_to_string(dir.join(format!("requirements-{}.txt", run.family)))
+        .unwrap_or_default();
+    if let Some(v) = lock
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{}==", run.library)))
+    {
+        return v.trim().to_owned();
+    }
+    let pkg: Value = std::fs::read_to_string(dir.join(run.family).join("package.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null);
+    pkg["dependencies"][run.library]
+        .as_str()
+        .unwrap_or("?")
+        .to_owned()
+}
+
+/// What agtrace reads from a run's spans and checks against the ground truth.
+fn reads(run: &Run) -> String {
+    let e = run.emits;
+    let mut what = vec!["LLM calls, tokens, status"];
+    for (on, label) in [
+        (e.cache, "cache reads"),
+        (e.finish, "finish reasons"),
+        (e.tools && e.args, "tool calls with arguments, results"),
+        (
+            e.tools && !e.args,
+            "tool calls (a shell call's command), results",
+        ),
+        (e.tool_errors, "failed tools"),
+        (e.sessions, "session"),
+        (e.ttft, "time to first token"),
+        (e.prompt, "the user's prompt"),
+    ] {
+        if on {
+            what.push(label);
+        }
+    }
+    what.join(", ")
+}
+
 /// One family: its runs, each read four ways, compared; the report lines.
 fn family(name: &str) -> Vec<String> {
     let Some(runner) = runner(name) else {
@@ -1053,7 +1115,14 @@ fn family(name: &str) -> Vec<String> {
                 failures.push(format!("{} via {path}: {b}", run.name));
             }
         }
-        report.push(format!("| {} | {} |", run.name, cells.join(" | ")));
+        report.push(format!(
+            "| {} | {} {} | {} | {} |",
+            run.name,
+            run.library,
+            version_of(run),
+            cells.join(" | "),
+            reads(run)
+        ));
     }
     if let Ok(p) = std::env::var("AGTRACE_PRODUCERS_REPORT") {
         let mut f = std::fs::OpenOptions::new()
