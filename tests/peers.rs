@@ -264,3 +264,54 @@ fn calls_repeated_after_a_failure_are_a_retry_chain() {
     assert_eq!(retry[0].severity.as_str(), "warning");
     assert!(kinds(&gave_up, "loop").is_empty());
 }
+
+/// A failed call recorded by two instrumentations (traceloop's span and the
+/// provider SDK's own, no response id, no usage) is one LLM call; two failed calls
+/// of one instrumentation made in parallel stay two.
+#[test]
+fn twin_records_of_a_failed_call_merge_but_parallel_calls_do_not() {
+    let span = |id: u32, name: &str, start: u64, end: u64| {
+        json!({"traceId": format!("{:032x}", 7), "spanId": format!("{id:016x}"),
+               "parentSpanId": format!("{:016x}", 1), "name": name, "kind": 3,
+               "startTimeUnixNano": (T0 + start * 1_000_000).to_string(),
+               "endTimeUnixNano": (T0 + end * 1_000_000).to_string(),
+               "status": {"code": 2},
+               "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+                              {"key": "gen_ai.request.model", "value": {"stringValue": "claude-x"}}]})
+    };
+    let root = json!({"traceId": format!("{:032x}", 7), "spanId": format!("{:016x}", 1),
+        "name": "workflow", "kind": 1, "startTimeUnixNano": T0.to_string(),
+        "endTimeUnixNano": (T0 + 100_000_000).to_string()});
+    let load_doc = |scopes: Vec<(&str, Vec<Value>)>| {
+        let doc = json!({"resourceSpans": [{
+            "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "app"}}]},
+            "scopeSpans": scopes.into_iter().map(|(name, spans)| json!({"scope": {"name": name}, "spans": spans})).collect::<Vec<_>>(),
+        }]});
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("twins.json");
+        std::fs::write(&path, doc.to_string()).expect("write");
+        common::load_ok(&[path.to_str().expect("path")])
+    };
+    // traceloop opens its span 8 ms before the SDK's (a loaded machine), the SDK's
+    // ends first.
+    let twins = load_doc(vec![
+        (
+            "opentelemetry.instrumentation.anthropic",
+            vec![root.clone(), span(2, "anthropic.chat", 10, 40)],
+        ),
+        (
+            "anthropic",
+            vec![span(3, "anthropic.messages.create", 18, 35)],
+        ),
+    ]);
+    assert_eq!(twins.traces[0].llm_calls, 1);
+    let parallel = load_doc(vec![(
+        "opentelemetry.instrumentation.anthropic",
+        vec![
+            root,
+            span(2, "anthropic.chat", 10, 40),
+            span(3, "anthropic.chat", 11, 30),
+        ],
+    )]);
+    assert_eq!(parallel.traces[0].llm_calls, 2);
+}

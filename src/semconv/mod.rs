@@ -926,17 +926,23 @@ fn mark_billable_leaves(set: &mut TraceSet) {
     }
 }
 
-/// Most a twin record of one call may start apart from the first, when no response
-/// id says they are the same call.
-const TWIN_WINDOW_NS: u64 = 5_000_000;
+/// Most a twin record of one call may start after the first, when no response id
+/// says they are the same call (an instrumentation's span opens before the SDK's own
+/// span under it, by more on a loaded machine).
+const TWIN_WINDOW_NS: u64 = 1_000_000_000;
+
+/// How far the inner twin may end after the outer one (clocks round).
+const TWIN_SLACK_NS: u64 = 1_000_000;
 
 /// Within trace `t`, the billable leaves that record one call more than once: the
 /// same response id, or (without ids) twins — the same parent, kind, model and token
-/// counts, overlapping and starting within [`TWIN_WINDOW_NS`] (a failed call that an
-/// SDK and an instrumentation both record). One record stays the call: the one
-/// nearest the wire (it carries the HTTP exchange, as a provider SDK's own span
-/// does), else the first; the others stop being billable, point at it, and do not
-/// repeat its finish-reason warning.
+/// counts, one inside the other's time and starting within [`TWIN_WINDOW_NS`],
+/// written by different instrumentations (another scope or span name: parallel calls
+/// of one instrumentation are not twins) — a failed call that an SDK and an
+/// instrumentation both record. One record stays the call: the one nearest the wire
+/// (it carries the HTTP exchange, as a provider SDK's own span does), else the first;
+/// the others stop being billable, point at it, and do not repeat its finish-reason
+/// warning.
 fn merge_same_calls(set: &mut TraceSet, t: usize) {
     let order = set.traces[t].spans;
     let mut leaves: Vec<u32> = Vec::new();
@@ -964,8 +970,11 @@ fn merge_same_calls(set: &mut TraceSet, t: usize) {
                 .take_while(|&&j| span.start - set.spans[j as usize].start <= TWIN_WINDOW_NS)
                 .find(|&&j| {
                     let (o, os) = (&set.spans[j as usize], &set.steps[j as usize]);
+                    let scope =
+                        |x: &crate::model::Span| set.scopes.get(x.scope as usize).map(|c| c.name);
                     o.parent == span.parent
-                        && span.start < o.end.max(o.start + 1)
+                        && span.end <= o.end.saturating_add(TWIN_SLACK_NS)
+                        && (scope(o) != scope(span) || o.name != span.name)
                         && os.kind == step.kind
                         && os.response_id.is_empty()
                         && os.model == step.model

@@ -92,6 +92,34 @@ def run_tool(scenario, name, args):
     return out
 
 
+# The same four tools for every framework, as plain typed functions with docstrings
+# (each framework's decorator reads its schema from them); CURRENT names the
+# scenario whose tools run.
+CURRENT = {"scenario": ""}
+
+
+def get_weather(city: str) -> str:
+    """Current weather of a city."""
+    return run_tool(CURRENT["scenario"], "get_weather", {"city": city})
+
+
+def lookup_order(order_id: str) -> str:
+    """Find an order by id."""
+    return run_tool(CURRENT["scenario"], "lookup_order", {"order_id": order_id})
+
+
+def charge_card(amount: float) -> str:
+    """Charge the customer's card."""
+    return run_tool(CURRENT["scenario"], "charge_card", {"amount": amount})
+
+
+def search_orders(q: str) -> str:
+    """Search orders."""
+    return run_tool(CURRENT["scenario"], "search_orders", {"q": q})
+
+
+TOOL_FUNCS = [get_weather, lookup_order, charge_card, search_orders]
+
 TOOL_SCHEMAS = [
     {"name": "get_weather", "description": "Current weather of a city.",
      "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}},

@@ -26,36 +26,15 @@ else:
 
 Agent.instrument_all(InstrumentationSettings(tracer_provider=tp))
 agent = Agent(model, name="support", instructions="You help customers.",
-              model_settings={"max_tokens": 200})
-CURRENT = {"scenario": ""}
+              model_settings={"max_tokens": 200}, tools=h.TOOL_FUNCS)
 
 
-@agent.tool_plain
-def get_weather(city: str) -> str:
-    """Current weather of a city."""
-    return h.run_tool(CURRENT["scenario"], "get_weather", {"city": city})
 
 
-@agent.tool_plain
-def lookup_order(order_id: str) -> str:
-    """Find an order by id."""
-    return h.run_tool(CURRENT["scenario"], "lookup_order", {"order_id": order_id})
-
-
-@agent.tool_plain
-def charge_card(amount: float) -> str:
-    """Charge the customer's card."""
-    return h.run_tool(CURRENT["scenario"], "charge_card", {"amount": amount})
-
-
-@agent.tool_plain
-def search_orders(q: str) -> str:
-    """Search orders."""
-    return h.run_tool(CURRENT["scenario"], "search_orders", {"q": q})
 
 
 for scenario in h.SCENARIOS:
-    CURRENT["scenario"] = scenario
+    h.CURRENT["scenario"] = scenario
     with h.scenario(scenario):
         agent.run_sync(h.prompt(scenario))
 h.finish(tp)

@@ -12,30 +12,13 @@ from traceloop.sdk.decorators import tool, workflow
 Traceloop.init(app_name=h.RUN, exporter=h.FanOut(h.exporters()), telemetry_enabled=False,
                resource_attributes={"service.name": h.RUN})
 provider = sys.argv[1]
-CURRENT = {"scenario": ""}
 
 
-@tool(name="get_weather")
-def get_weather(city):
-    return h.run_tool(CURRENT["scenario"], "get_weather", {"city": city})
 
 
-@tool(name="lookup_order")
-def lookup_order(order_id):
-    return h.run_tool(CURRENT["scenario"], "lookup_order", {"order_id": order_id})
 
 
-@tool(name="charge_card")
-def charge_card(amount):
-    return h.run_tool(CURRENT["scenario"], "charge_card", {"amount": amount})
-
-
-@tool(name="search_orders")
-def search_orders(q):
-    return h.run_tool(CURRENT["scenario"], "search_orders", {"q": q})
-
-
-TOOLS = {f.__name__: f for f in [get_weather, lookup_order, charge_card, search_orders]}
+TOOLS = {f.__name__: tool(name=f.__name__)(f) for f in h.TOOL_FUNCS}
 
 
 def call_tool(scenario, name, args):
@@ -56,7 +39,7 @@ def run(scenario):
 
 
 for scenario in h.SCENARIOS:
-    CURRENT["scenario"] = scenario
+    h.CURRENT["scenario"] = scenario
     with h.scenario(scenario):
         run(scenario)
 Traceloop.flush() if hasattr(Traceloop, "flush") else None
