@@ -640,7 +640,7 @@ fn show(a: ShowArgs) -> Result<(), CommandError> {
         let traces = session_traces(&set, session)?;
         if a.json {
             for &t in traces {
-                render::show::write_json(&mut out, &set, &set.traces[t as usize], a.depth)?;
+                render::show::write_json(&mut out, &set, &set.traces[t as usize], &opts)?;
             }
         } else {
             render::show::write_session(&mut out, &set, traces, session, &style, &opts)?;
@@ -688,7 +688,7 @@ fn show(a: ShowArgs) -> Result<(), CommandError> {
             render::show::write_transcript(&mut out, &set, trace_idx, &style)?;
         }
     } else if a.json {
-        render::show::write_json(&mut out, &set, trace, a.depth)?;
+        render::show::write_json(&mut out, &set, trace, &opts)?;
     } else {
         render::show::write_tree(&mut out, &set, trace, &style, &opts)?;
     }

@@ -707,3 +707,46 @@ fn show_detail_prints_one_step_in_full() {
         .assert()
         .code(3);
 }
+
+/// `show --agent --json` prints what the agent view shows: plumbing folded into its
+/// steps, each saying how many spans it holds (it listed every plumbing span).
+#[test]
+fn show_agent_json_folds_plumbing_as_the_tree_does() {
+    let f = common::fixture("findings.otlp.json");
+    let f = f.to_str().expect("path");
+    let all = agtrace()
+        .args(["show", f, "f1d00000000000000000000000000017", "--json"])
+        .output()
+        .expect("show");
+    let folded = agtrace()
+        .args([
+            "show",
+            f,
+            "f1d00000000000000000000000000017",
+            "--agent",
+            "--json",
+        ])
+        .output()
+        .expect("show --agent");
+    let (all, folded) = (json_lines(&all.stdout), json_lines(&folded.stdout));
+    let held: u64 = folded
+        .iter()
+        .map(|r| r["folded_spans"].as_u64().expect("folded_spans"))
+        .sum();
+    assert!(
+        folded.len() < all.len(),
+        "{} of {}",
+        folded.len(),
+        all.len()
+    );
+    assert_eq!(
+        folded.len() as u64 + held,
+        all.len() as u64,
+        "every span shown or held once"
+    );
+    assert!(
+        folded
+            .iter()
+            .all(|r| r["kind"] != "other" || r["status"] != "ok")
+    );
+}

@@ -486,16 +486,39 @@ pub fn write_transcript(
     Ok(())
 }
 
-/// Writes one JSON object per span, in tree order.
+/// Writes one JSON object per span, in tree order. With `opts.agent`, the agent
+/// view's spans only (plumbing folded into its nearest step, which says how many it
+/// holds in `folded_spans`), as the text tree shows them.
 pub fn write_json(
     out: &mut impl Write,
     set: &TraceSet,
     trace: &Trace,
-    max_depth: Option<u32>,
+    opts: &ShowOptions,
 ) -> io::Result<()> {
+    if opts.agent {
+        let t = set.trace_index.get(&trace.id).copied().unwrap_or(0);
+        let outline = TraceOutline::build(set, t);
+        let (keep, folded) = crate::analysis::agentview::fold(set, &outline);
+        for (p, &i) in outline.order.iter().enumerate() {
+            if !keep.get(p).copied().unwrap_or(true)
+                || opts.max_depth.is_some_and(|d| outline.depth[p] > d)
+            {
+                continue;
+            }
+            let mut v = span_json(set, i);
+            if let serde_json::Value::Object(o) = &mut v {
+                o.insert(
+                    "folded_spans".into(),
+                    folded.get(p).copied().unwrap_or(0).into(),
+                );
+            }
+            write_json_line(out, &v)?;
+        }
+        return Ok(());
+    }
     for &i in set.trace_spans(trace) {
         let s = &set.spans[i as usize];
-        if max_depth.is_some_and(|d| s.depth > d) {
+        if opts.max_depth.is_some_and(|d| s.depth > d) {
             continue;
         }
         write_json_line(out, &span_json(set, i))?;
