@@ -363,6 +363,37 @@ const RUNS: &[Run] = &[
         paths: ALL_PATHS,
     },
     Run {
+        name: "google-adk",
+        library: "google-adk",
+        family: "google-adk",
+        script: "google_adk_run.py",
+        args: &[],
+        env: &[
+            ("GOOGLE_API_KEY", "fake"),
+            (
+                "OTEL_SEMCONV_STABILITY_OPT_IN",
+                "gen_ai_latest_experimental",
+            ),
+            (
+                "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT",
+                "SPAN_ONLY",
+            ),
+        ],
+        emits: Emits {
+            tools: true,
+            tool_errors: true,
+            sessions: true,
+            cache: true,
+            finish: true,
+            args: true,
+            tools_from_server: false,
+            run_errors: true,
+            ttft: false,
+            prompt: false,
+        },
+        paths: ALL_PATHS,
+    },
+    Run {
         name: "claude-code-http",
         library: "@anthropic-ai/claude-code",
         family: "claude-code",
@@ -615,10 +646,9 @@ fn truth(dir: &Path, run: &Run) -> BTreeMap<String, Truth> {
         t.input += e["input_tokens"].as_u64().unwrap_or(0);
         t.output += e["output_tokens"].as_u64().unwrap_or(0);
         t.cache_read += e["cache_read"].as_u64().unwrap_or(0);
-        t.cut_off += u64::from(matches!(
-            e["finish_reason"].as_str(),
-            Some("length" | "max_tokens")
-        ));
+        t.cut_off += u64::from(e["finish_reason"].as_str().is_some_and(|f| {
+            f.eq_ignore_ascii_case("length") || f.eq_ignore_ascii_case("max_tokens")
+        }));
     }
     for e in read_lines(&dir.join("tools.jsonl")) {
         if e["run"] != run {
@@ -1171,6 +1201,11 @@ fn vercel_ai_sdk_6_tells_the_truth() {
 #[test]
 fn vercel_ai_sdk_7_tells_the_truth() {
     family("vercel-ai-7");
+}
+
+#[test]
+fn google_adk_tells_the_truth() {
+    family("google-adk");
 }
 
 #[test]

@@ -449,12 +449,15 @@ fn empty_result(set: &TraceSet, i: u32, peers: &Peers) -> Option<String> {
 
 /// What a tool returned, out of the envelope its framework wraps it in: a LangChain
 /// ToolMessage (`{"type": "tool", "data": {"content": …}}`), a strands/Bedrock
-/// `{"toolResult": {"content": …}}`.
+/// `{"toolResult": {"content": …}}`, Google ADK's `{"result": …}` around a value that
+/// is not an object.
 fn unwrap_result(v: &Value) -> &Value {
     let mut v = v;
     for _ in 0..4 {
         let Value::Object(m) = v else { break };
-        let next = if m.get("type").and_then(Value::as_str) == Some("tool") {
+        let next = if m.len() == 1 && m.contains_key("result") {
+            m.get("result")
+        } else if m.get("type").and_then(Value::as_str) == Some("tool") {
             m.get("data")
                 .and_then(|d| d.get("content"))
                 .or_else(|| m.get("content"))

@@ -175,6 +175,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.openai(req)
         if path.endswith("/messages"):
             return self.anthropic(req)
+        if ":generateContent" in path or ":streamGenerateContent" in path:
+            return self.gemini(req, path)
         return self.send_json(404, {"error": {"message": f"no route {path}"}})
 
     def openai(self, req):
@@ -303,6 +305,48 @@ class Handler(BaseHTTPRequestHandler):
         self.sse({"type": "message_delta", "delta": {"stop_reason": finish, "stop_sequence": None},
                   "usage": {"output_tokens": u["output"]}}, "message_delta")
         self.sse({"type": "message_stop"}, "message_stop")
+
+
+    def gemini(self, req, path):
+        """Gemini's generateContent (google-genai, Google ADK): contents with text,
+        functionCall and functionResponse parts; usage in usageMetadata, where the
+        prompt count includes cached tokens (as OTel's input does)."""
+        model = path.split("/models/")[-1].split(":")[0]
+        contents = req.get("contents") or []
+        messages = []
+        done = 0
+        for c in contents:
+            parts = c.get("parts") or []
+            done += sum(1 for p in parts if isinstance(p, dict) and "functionResponse" in p)
+            messages.append({"role": c.get("role"), "content": " ".join(
+                str(p.get("text", "")) for p in parts if isinstance(p, dict))})
+        system = text_of((req.get("systemInstruction") or {}).get("parts") or [])
+        scenario = scenario_of(messages, system)
+        run = run_of(messages, system)
+        if scenario == "error":
+            log({"api": "gemini", "run": run, "scenario": scenario, "model_requested": model, "status": 500})
+            return self.send_json(500, {"error": {"code": 500, "message": "upstream overloaded", "status": "INTERNAL"}})
+        call, text, finish = decide(scenario, done)
+        u = usage_for(messages, scenario, done)
+        rid = next_id("gem-fake")
+        finish = {"tool_calls": "STOP", "length": "MAX_TOKENS", "stop": "STOP"}[finish]
+        log({
+            "api": "gemini", "run": run, "scenario": scenario, "model_requested": model, "model": model,
+            "response_id": rid, "status": 200, "stream": "stream" in path,
+            "input_tokens": u["input"], "output_tokens": u["output"], "cache_read": u["cached"],
+            "finish_reason": finish, "tool_calls": [[call[0], call[1]]] if call else [],
+        })
+        parts = [{"functionCall": {"name": call[0], "args": call[1]}}] if call else [{"text": text}]
+        usage = {"promptTokenCount": u["input"], "candidatesTokenCount": u["output"],
+                 "totalTokenCount": u["input"] + u["output"]}
+        if u["cached"]:
+            usage["cachedContentTokenCount"] = u["cached"]
+        body = {"candidates": [{"content": {"role": "model", "parts": parts}, "finishReason": finish, "index": 0}],
+                "usageMetadata": usage, "modelVersion": model, "responseId": rid}
+        if "streamGenerateContent" not in path:
+            return self.send_json(200, body)
+        self.start_sse()
+        self.sse(body)
 
 
 def main():
