@@ -374,10 +374,11 @@ fn summary(set: &TraceSet, i: u32, s: &Span, step: &Step) -> Vec<DetailLine> {
         out.push(kv("cost", v));
     }
     if let Some(first) = step.same_call_as.and_then(|f| set.spans.get(f as usize)) {
-        let how = if step.response_id.is_empty() {
-            "the same model, tokens and parent at the same moment".to_owned()
+        let id = crate::semconv::response_id(set, i);
+        let how = if id.is_empty() {
+            "the same model, tokens and parent, one inside the other's time".to_owned()
         } else {
-            format!("response id {}", sanitize(set.str(step.response_id)))
+            format!("response id {}", sanitize(set.str(id)))
         };
         out.push(kv(
             "same call",

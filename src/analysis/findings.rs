@@ -417,9 +417,11 @@ fn empty_result(set: &TraceSet, i: u32, peers: &Peers) -> Option<String> {
             None => Some(v.to_json(&set.strings)),
         },
         // Results kept elsewhere: a tool's events, LangGraph's arguments.
-        None if set.step(i).kind == StepKind::Tool => crate::semconv::tool_io(set, span)
-            .1
-            .filter(|v| v.as_str().is_none_or(|s| s.len() <= EMPTY_RESULT_MAX)),
+        None if set.step(i).kind == StepKind::Tool && io_elsewhere(set, span) => {
+            crate::semconv::tool_io(set, span)
+                .1
+                .filter(|v| v.as_str().is_none_or(|s| s.len() <= EMPTY_RESULT_MAX))
+        }
         None => None,
     };
     if let Some(v) = result.as_ref().map(unwrap_result)
@@ -481,6 +483,13 @@ fn is_empty_part(v: &Value) -> bool {
     t.trim().is_empty()
         && m.keys().all(|k| matches!(k.as_str(), "text" | "type"))
         && m.get("type").is_none_or(|t| t == "text")
+}
+
+/// True when a tool span may hold its arguments or result somewhere other than the
+/// tool attributes looked up by key (events: strands, Claude Code; Claude Code's
+/// `full_command`): only then is the slower [`crate::semconv::tool_io`] asked.
+fn io_elsewhere(set: &TraceSet, span: &crate::model::Span) -> bool {
+    span.events.len > 0 || set.span_attr(span, "full_command").is_some()
 }
 
 /// `null`, `""`, `[]`, `{}`, a placeholder string, content parts with no text, or
@@ -580,15 +589,23 @@ pub const RETRY_MIN_CALLS: usize = 2;
 /// repeated after a failure are a retry chain instead.
 fn loops(set: &TraceSet, t: u32, push: &mut Push<'_>) -> Vec<Loop> {
     let tr = &set.traces[t as usize];
-    // Only a tool called more than once can repeat: count first, parse arguments after.
-    let mut calls: FxHashMap<crate::model::Sym, usize> = FxHashMap::default();
+    // Only a tool called 3 times can loop, and twice with a failure be retried: count
+    // first, parse arguments after.
+    let mut counted: FxHashMap<crate::model::Sym, (usize, usize)> = FxHashMap::default();
     for &i in set.trace_spans(tr) {
         let step = set.step(i);
         if step.kind == StepKind::Tool && !step.tool_name.is_empty() {
-            *calls.entry(step.tool_name).or_default() += 1;
+            let c = counted.entry(step.tool_name).or_default();
+            c.0 += 1;
+            c.1 += usize::from(step.outcome == Outcome::Error);
         }
     }
-    if calls.values().all(|&n| n < RETRY_MIN_CALLS) {
+    let calls: FxHashMap<crate::model::Sym, usize> = counted
+        .into_iter()
+        .filter(|(_, (n, failed))| *n >= LOOP_MIN_CALLS || (*n >= RETRY_MIN_CALLS && *failed > 0))
+        .map(|(k, (n, _))| (k, n))
+        .collect();
+    if calls.is_empty() {
         return Vec::new();
     }
     let mut groups: FxHashMap<(crate::model::Sym, String), Vec<u32>> = FxHashMap::default();
@@ -961,10 +978,12 @@ fn content_missing(set: &TraceSet, t: u32, peers: &Peers, push: &mut Push<'_>) {
                 llm.push(i)
             }
             StepKind::Tool
-                if !has(&peers.tool_keys) && !crate::semconv::is_tool_phase(set, i) && {
-                    let (a, r) = crate::semconv::tool_io(set, span);
-                    a.is_none() && r.is_none()
-                } =>
+                if !has(&peers.tool_keys)
+                    && !crate::semconv::is_tool_phase(set, i)
+                    && (!io_elsewhere(set, span) || {
+                        let (a, r) = crate::semconv::tool_io(set, span);
+                        a.is_none() && r.is_none()
+                    }) =>
             {
                 tools.push(i)
             }

@@ -141,9 +141,6 @@ pub struct Step {
     /// whose tokens and cost are added up, since agent spans often repeat totals.
     /// Each model call has exactly one: a second record of the same call is not.
     pub billable_leaf: bool,
-    /// The provider's response id (`gen_ai.response.id`): how two records of one
-    /// model call are recognised.
-    pub response_id: Sym,
     /// The warning came from the finish reasons (a cut-off or filtered answer).
     pub finish_warning: bool,
     /// This span records a model call that another span of the trace records too

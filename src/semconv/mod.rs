@@ -363,7 +363,6 @@ fn derive(
     step.session = sym_of(Field::Session);
     step.user = sym_of(Field::User);
     step.tool_call_id = sym_of(Field::ToolCallId);
-    step.response_id = sym_of(Field::ResponseId);
     let mut pending = Pending::default();
     let traceloop_kind = v.str(Field::TraceloopKind);
     match v.sym(Field::Agent).or_else(|| {
@@ -931,6 +930,10 @@ fn mark_billable_leaves(set: &mut TraceSet) {
 /// span under it, by more on a loaded machine).
 const TWIN_WINDOW_NS: u64 = 1_000_000_000;
 
+/// How many earlier calls a call without a response id is compared with (a trace of
+/// a thousand parallel calls stays linear).
+const TWIN_LOOK_BACK: usize = 16;
+
 /// How far the inner twin may end after the outer one (clocks round).
 const TWIN_SLACK_NS: u64 = 1_000_000;
 
@@ -956,41 +959,51 @@ fn merge_same_calls(set: &mut TraceSet, t: usize) {
         return;
     }
     leaves.sort_by_key(|&i| (set.spans[i as usize].start, i));
+    // Read here, for the few leaves of a trace, not kept on every step.
+    let ids: Vec<Sym> = leaves.iter().map(|&i| response_id(set, i)).collect();
     let mut by_id: rustc_hash::FxHashMap<Sym, usize> = rustc_hash::FxHashMap::default();
     let mut groups: Vec<Vec<u32>> = Vec::new();
+    // The group of each leaf so far, by its position in `leaves`.
+    let mut group_of: Vec<usize> = Vec::with_capacity(leaves.len());
     for (n, &i) in leaves.iter().enumerate() {
         let step = &set.steps[i as usize];
-        let joined = if !step.response_id.is_empty() {
-            by_id.get(&step.response_id).copied()
+        let id = ids[n];
+        let joined = if !id.is_empty() {
+            by_id.get(&id).copied()
         } else {
             let span = &set.spans[i as usize];
-            leaves[..n]
-                .iter()
+            let scope = |x: &crate::model::Span| set.scopes.get(x.scope as usize).map(|c| c.name);
+            (0..n)
                 .rev()
-                .take_while(|&&j| span.start - set.spans[j as usize].start <= TWIN_WINDOW_NS)
-                .find(|&&j| {
-                    let (o, os) = (&set.spans[j as usize], &set.steps[j as usize]);
-                    let scope =
-                        |x: &crate::model::Span| set.scopes.get(x.scope as usize).map(|c| c.name);
-                    o.parent == span.parent
+                .take(TWIN_LOOK_BACK)
+                .take_while(|&k| span.start - set.spans[leaves[k] as usize].start <= TWIN_WINDOW_NS)
+                .find(|&k| {
+                    let j = leaves[k] as usize;
+                    let (o, os) = (&set.spans[j], &set.steps[j]);
+                    ids[k].is_empty()
+                        && o.parent == span.parent
                         && span.end <= o.end.saturating_add(TWIN_SLACK_NS)
                         && (scope(o) != scope(span) || o.name != span.name)
                         && os.kind == step.kind
-                        && os.response_id.is_empty()
                         && os.model == step.model
                         && os.tokens == step.tokens
                 })
-                .and_then(|&j| groups.iter().position(|g| g.contains(&j)))
+                .map(|k| group_of[k])
         };
-        match joined {
-            Some(g) => groups[g].push(i),
+        let g = match joined {
+            Some(g) => {
+                groups[g].push(i);
+                g
+            }
             None => {
-                if !step.response_id.is_empty() {
-                    by_id.insert(step.response_id, groups.len());
+                if !id.is_empty() {
+                    by_id.insert(id, groups.len());
                 }
                 groups.push(vec![i]);
+                groups.len() - 1
             }
-        }
+        };
+        group_of.push(g);
     }
     for g in groups.iter().filter(|g| g.len() > 1) {
         let keep = g
@@ -1010,6 +1023,21 @@ fn merge_same_calls(set: &mut TraceSet, t: usize) {
             s.finish_reasons = Sym::EMPTY;
         }
     }
+}
+
+/// The provider's response id of span `i` (`gen_ai.response.id` and its spellings):
+/// how two records of one model call are recognised.
+pub fn response_id(set: &TraceSet, i: u32) -> Sym {
+    let Some(span) = set.spans.get(i as usize) else {
+        return Sym::EMPTY;
+    };
+    keys::names_of(Field::ResponseId)
+        .iter()
+        .find_map(|k| match set.span_attr(span, k) {
+            Some(AttrValue::Str(s)) if !set.str(*s).is_empty() => Some(*s),
+            _ => None,
+        })
+        .unwrap_or(Sym::EMPTY)
 }
 
 /// True when span `i` records the HTTP exchange itself (a provider SDK's own span).
