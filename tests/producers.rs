@@ -893,6 +893,18 @@ fn compare(
                 );
             }
         }
+        // One failed call, one origin, however many spans record it.
+        if scenario == "error" {
+            check(
+                "failure_origin",
+                count("failure_origin") == t.failed_calls,
+                format!(
+                    "{} origins for {} failed calls",
+                    count("failure_origin"),
+                    t.failed_calls
+                ),
+            );
+        }
         if matches!(scenario.as_str(), "raise" | "ccfail") && run.emits.tool_errors {
             check(
                 "failure_origin",

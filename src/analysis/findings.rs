@@ -911,7 +911,8 @@ fn waste(set: &TraceSet, t: u32, loops: &[Loop], push: &mut Push<'_>) {
             step.kind,
             StepKind::Other | StepKind::Chain | StepKind::Agent
         );
-        if step.outcome != Outcome::Error || !leaf || !agent_step {
+        // A second record of a model call spent nothing of its own.
+        if step.outcome != Outcome::Error || !leaf || !agent_step || step.same_call_as.is_some() {
             continue;
         }
         failed += 1;

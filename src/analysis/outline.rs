@@ -3,7 +3,7 @@
 //! and the critical path. Built once per trace (iteratively, whatever the depth) and
 //! shared by `show`, the explorer and the findings.
 
-use crate::model::{NONE, Outcome, TraceSet};
+use crate::model::{NONE, Outcome, StepKind, TraceSet};
 use rustc_hash::FxHashMap;
 
 /// Totals of a subtree, the span itself included (shown on collapsed nodes and used
@@ -210,10 +210,18 @@ pub fn subtree_totals(
         if step.billable_leaf {
             t.input_tokens += step.tokens.input.unwrap_or(0);
             t.output_tokens += step.tokens.output.unwrap_or(0);
-            t.billable += 1;
-            match step.cost() {
-                Some(c) => t.cost += c,
-                None => t.unpriced += 1,
+            // As the trace roll-up counts them: a call that billed nothing (failed,
+            // no usage) is neither priced nor unpriced.
+            match step.cost_source {
+                crate::model::CostSource::Provided | crate::model::CostSource::Priced => {
+                    t.billable += 1;
+                    t.cost += step.cost_usd;
+                }
+                crate::model::CostSource::Unknown => {
+                    t.billable += 1;
+                    t.unpriced += 1;
+                }
+                crate::model::CostSource::None => {}
             }
         }
         let e = &mut extent[p];
@@ -245,7 +253,8 @@ pub fn subtree_totals(
 }
 
 /// Failure origins in pre-order: failed spans whose subtree holds no other failure,
-/// each with the failed ancestors it propagated to.
+/// each with the failed ancestors it propagated to. A second record of a model call
+/// (`Step::same_call_as`) is not an origin of its own: the call failed once.
 fn failure_origins(
     set: &TraceSet,
     order: &[u32],
@@ -253,8 +262,10 @@ fn failure_origins(
     totals: &[SubtreeTotals],
 ) -> Vec<FailureOrigin> {
     let failed = |p: usize| set.step(order[p]).outcome == Outcome::Error;
-    (0..order.len())
-        .filter(|&p| failed(p) && totals[p].errors == 1)
+    let mut origins: Vec<FailureOrigin> = (0..order.len())
+        .filter(|&p| {
+            failed(p) && totals[p].errors == 1 && set.step(order[p]).same_call_as.is_none()
+        })
         .map(|p| {
             let mut propagated_to = Vec::new();
             let mut cur = parent_pos[p];
@@ -270,7 +281,36 @@ fn failure_origins(
                 propagated_to,
             }
         })
-        .collect()
+        .collect();
+    // One exception surfacing in two places outside each other (LangGraph's node span
+    // beside the model call it ran): the same reason is one failure. The model, tool
+    // or retrieval step keeps it, the other counts as where it propagated.
+    if origins.len() > 1 {
+        let real = |i: u32| {
+            matches!(
+                set.step(i).kind,
+                StepKind::Llm | StepKind::Tool | StepKind::Retrieval | StepKind::Embedding
+            )
+        };
+        let mut kept: Vec<FailureOrigin> = Vec::with_capacity(origins.len());
+        for o in origins {
+            let reason = set.step(o.span).reason;
+            let twin = (!reason.is_empty())
+                .then(|| kept.iter().position(|k| set.step(k.span).reason == reason))
+                .flatten();
+            match twin {
+                Some(k) if real(o.span) && !real(kept[k].span) => {
+                    let other = std::mem::replace(&mut kept[k], o);
+                    kept[k].propagated_to.insert(0, other.span);
+                }
+                // Beside the chain, not above it: first, so "up to" stays the top.
+                Some(k) => kept[k].propagated_to.insert(0, o.span),
+                None => kept.push(o),
+            }
+        }
+        origins = kept;
+    }
+    origins
 }
 
 /// The critical path: from the main root, follow the child that ends last.

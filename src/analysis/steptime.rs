@@ -100,9 +100,14 @@ pub fn time_by_kind(set: &TraceSet, t: u32) -> Vec<(StepKind, u64)> {
             continue;
         }
         inside = None;
-        let kind = set.step(i).kind;
+        let step = set.step(i);
+        let kind = step.kind;
         if owns_duration(kind) {
             inside = Some(s.depth);
+        }
+        // A second record of a model call took no time of its own.
+        if step.same_call_as.is_some() {
+            continue;
         }
         if let Some(ns) = step_time(set, i)
             && let Some(k) = StepKind::ALL.iter().position(|x| *x == kind)

@@ -650,6 +650,18 @@ fn event_tokens(set: &TraceSet, span: &Span) -> Option<Tokens> {
     out
 }
 
+/// A status message as a reason: what comes before a stack trace that some
+/// producers append (OpenInference's LangChain spans: `OpenAIAPIError('…')Traceback
+/// (most recent call last): …`), its first line.
+fn first_words(msg: &str) -> &str {
+    let cut = msg
+        .find("Traceback (most recent call last)")
+        .unwrap_or(msg.len());
+    let head = msg[..cut].trim();
+    let head = head.lines().next().unwrap_or("").trim();
+    if head.is_empty() { msg.trim() } else { head }
+}
+
 /// A finish reason (lower case) that says the answer hit the token limit.
 fn is_truncation(f: &str) -> bool {
     matches!(f, "length" | "max_tokens" | "max_output_tokens")
@@ -709,7 +721,7 @@ fn failure(
     // Errors.
     if span.status == StatusCode::Error {
         let reason = if !status_msg.is_empty() {
-            status_msg.to_owned()
+            first_words(status_msg).to_owned()
         } else if let Some(e) = &first_exception {
             e.clone()
         } else if let Some(t) = error_type {
