@@ -84,10 +84,10 @@ fn mismatches(path: &Path) -> Option<Vec<String>> {
     Some(bad)
 }
 
-#[test]
-fn stats_totals_equal_ls_totals_on_every_fixture() {
+/// Every file under `dir` that loads, checked: how many, and every mismatch.
+fn check_all(dir: &Path) -> (usize, Vec<String>) {
     let mut all = Vec::new();
-    files(&common::fixture(""), &mut all);
+    files(dir, &mut all);
     all.sort();
     let mut checked = 0;
     let mut bad = Vec::new();
@@ -97,6 +97,12 @@ fn stats_totals_equal_ls_totals_on_every_fixture() {
             bad.extend(b);
         }
     }
+    (checked, bad)
+}
+
+#[test]
+fn stats_totals_equal_ls_totals_on_every_fixture() {
+    let (checked, bad) = check_all(&common::fixture(""));
     assert!(checked >= 20, "only {checked} fixtures loaded");
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
@@ -110,17 +116,7 @@ fn stats_totals_equal_ls_totals_on_real_data() {
         common::skipped("../shared/realdata not found; stats totals were not checked on real data");
         return;
     }
-    let mut all = Vec::new();
-    files(&dir, &mut all);
-    all.sort();
-    let mut checked = 0;
-    let mut bad = Vec::new();
-    for f in &all {
-        if let Some(b) = mismatches(f) {
-            checked += 1;
-            bad.extend(b);
-        }
-    }
+    let (checked, bad) = check_all(&dir);
     assert!(checked > 0, "no real-data file loaded");
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
