@@ -7,7 +7,7 @@ use super::json::detail_json;
 use crate::format::{cost, duration, timestamp, tokens};
 use crate::model::{Attr, CostSource, Outcome, Span, Step, TraceSet};
 use crate::sanitize::{sanitize, sanitize_multiline};
-use crate::semconv::messages::{Part, conversation};
+use crate::semconv::messages::{Part, call_conversation};
 use crate::semconv::{keys::is_genai_key, tool_io};
 use serde_json::Value;
 
@@ -224,7 +224,7 @@ pub fn section(set: &TraceSet, i: u32, kind: SectionKind) -> Section {
         }
     };
     let empty = match kind {
-        SectionKind::Messages => conversation(set, s).is_empty(),
+        SectionKind::Messages => call_conversation(set, s).is_empty(),
         SectionKind::Tool => {
             let (a, r) = tool_io(set, s);
             a.is_none() && r.is_none()
@@ -507,7 +507,7 @@ fn text_lines(text: &str, indent: &str) -> Vec<DetailLine> {
 }
 
 fn messages(set: &TraceSet, s: &Span) -> Vec<DetailLine> {
-    let c = conversation(set, s);
+    let c = call_conversation(set, s);
     if c.is_empty() {
         return vec![DetailLine::toned(
             Tone::Dim,

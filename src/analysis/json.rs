@@ -3,7 +3,7 @@
 //! explorer's Raw tab.
 
 use crate::model::{CostSource, Marks, Trace, TraceSet};
-use crate::semconv::messages::{Conversation, Part, conversation};
+use crate::semconv::messages::{Conversation, Part};
 use crate::semconv::tool_io;
 use serde_json::{Map, Value, json};
 
@@ -241,7 +241,7 @@ pub fn detail_json(set: &TraceSet, i: u32) -> Value {
     if let Value::Object(o) = &mut v {
         o.insert(
             "conversation".into(),
-            conversation_json(&conversation(set, s)),
+            conversation_json(&crate::semconv::messages::call_conversation(set, s)),
         );
         o.insert("tool_arguments".into(), args.unwrap_or(Value::Null));
         o.insert("tool_result".into(), result.unwrap_or(Value::Null));

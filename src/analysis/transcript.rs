@@ -65,8 +65,10 @@ pub fn transcript(set: &TraceSet, t: u32) -> Vec<Entry> {
         let step = set.step(i);
         let end = s.end.max(s.start);
         match step.kind {
+            // A second record of a call says what the call said once, on the call.
+            StepKind::Llm if step.same_call_as.is_some() => {}
             StepKind::Llm => {
-                let c = conversation(set, s);
+                let c = crate::semconv::messages::call_conversation(set, s);
                 if !c.system.is_empty() {
                     add(s.start, Said::History, i, "system", c.system.clone());
                 }

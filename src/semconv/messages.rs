@@ -258,6 +258,37 @@ pub fn conversation(set: &TraceSet, span: &Span) -> Conversation {
     c
 }
 
+/// The conversation of the model call `span` records: its own, or, when it has none,
+/// that of another record of the same call ([`crate::model::Step::same_call_as`]:
+/// traceloop's span keeps the messages, the provider SDK's own span the exchange).
+pub fn call_conversation(set: &TraceSet, span: &Span) -> Conversation {
+    let own = conversation(set, span);
+    if !own.is_empty() {
+        return own;
+    }
+    let Some(&i) = set.span_index.get(&(span.trace_id, span.span_id)) else {
+        return own;
+    };
+    let twins = set.step(i).same_call_as.into_iter().chain(
+        set.traces
+            .get(span.trace as usize)
+            .into_iter()
+            .flat_map(|tr| {
+                set.trace_spans(tr)
+                    .iter()
+                    .copied()
+                    .filter(|&j| set.step(j).same_call_as == Some(i))
+            }),
+    );
+    for j in twins {
+        let c = conversation(set, &set.spans[j as usize]);
+        if !c.is_empty() {
+            return c;
+        }
+    }
+    own
+}
+
 fn plain_part(set: &TraceSet, v: &AttrValue) -> Part {
     match attr_json(set, v) {
         Value::String(s) => Part::Text(s),
