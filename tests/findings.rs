@@ -550,3 +550,62 @@ fn a_trace_read_from_a_store_keeps_its_peer_findings() {
         assert_ne!(set.finding_marks[f.spans[0] as usize], 0);
     }
 }
+
+/// A store imported in pieces (a large file, a live receiver's batches) says what
+/// the file says: runaways and slow steps are judged among the whole store, not
+/// among each piece (here every trace is its own piece: none had peers).
+#[test]
+fn a_store_imported_in_pieces_judges_peers_as_the_file_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("pieces.db");
+    // The fixture split into one file per trace, resource and scope kept.
+    let text = std::fs::read_to_string(common::fixture("findings.otlp.json")).expect("read");
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let rs = &doc["resourceSpans"][0];
+    let ss = &rs["scopeSpans"][0];
+    let mut by_trace: std::collections::BTreeMap<String, Vec<serde_json::Value>> =
+        std::collections::BTreeMap::new();
+    for sp in ss["spans"].as_array().expect("spans") {
+        by_trace
+            .entry(sp["traceId"].as_str().expect("id").to_owned())
+            .or_default()
+            .push(sp.clone());
+    }
+    let mut inputs = Vec::new();
+    for (n, spans) in by_trace.into_values().enumerate() {
+        let mut one = doc.clone();
+        one["resourceSpans"] = serde_json::json!([{
+            "resource": rs["resource"].clone(),
+            "scopeSpans": [{"scope": ss["scope"].clone(), "spans": spans}],
+        }]);
+        let path = dir.path().join(format!("piece-{n:03}.json"));
+        std::fs::write(&path, one.to_string()).expect("write");
+        inputs.push(agtrace::source::Input::Path(path));
+    }
+    let report = agtrace::store::import::import_in_pieces(
+        &db,
+        &inputs,
+        &agtrace::source::LoadOptions::with_threads(1),
+        1,
+        |_, _| {},
+    )
+    .expect("import");
+    assert!(report.batches > 1, "written in pieces");
+    let peer = |set: &TraceSet| -> BTreeSet<(String, &'static str)> {
+        set.findings
+            .iter()
+            .filter(|f| matches!(f.kind, FindingKind::Runaway | FindingKind::Slow))
+            .map(|f| (set.traces[f.trace as usize].id.to_string(), f.kind.as_str()))
+            .collect()
+    };
+    let file = common::load_ok(&["findings.otlp.json"]);
+    let want = peer(&file);
+    assert!(
+        !want.is_empty(),
+        "the fixture plants runaways and slow steps"
+    );
+    let store =
+        agtrace::store::load_summaries(&db, &agtrace::query::filter::Filter::default(), None)
+            .expect("read the store");
+    assert_eq!(peer(&store), want);
+}
