@@ -114,13 +114,8 @@ const RESULT_NOISE: &[&str] = &["isError", "is_error", "_meta", "total", "count"
 /// Computes the findings of every trace of `set` into it (replacing any).
 pub fn derive(set: &mut TraceSet) {
     let peers = Peers::of(set);
-    derive_with(set, &peers);
-}
-
-/// [`derive`] against given peers (the whole a piece belongs to: [`Peers::from_stats`]).
-pub fn derive_with(set: &mut TraceSet, peers: &Peers) {
     let all: Vec<u32> = (0..set.traces.len() as u32).collect();
-    let per_trace = findings_for(set, &all, peers);
+    let per_trace = findings_for(set, &all, &peers);
     install(set, per_trace);
     set.findings_basis = set.spans.len();
 }
@@ -221,12 +216,6 @@ fn sorted(mut fs: Vec<Finding>) -> Vec<Finding> {
 pub fn of_trace(set: &TraceSet, t: u32) -> Option<&[Finding]> {
     let r = set.trace_findings.get(t as usize)?;
     set.findings.get(r.start as usize..r.end as usize)
-}
-
-/// The findings of trace `t` as a store keeps them: a JSON array of
-/// [`finding_json`] objects; `None` when they were not computed.
-pub fn trace_findings_json(set: &TraceSet, t: u32) -> Option<String> {
-    of_trace(set, t).map(|fs| Value::Array(fs.iter().map(finding_json).collect()).to_string())
 }
 
 /// The JSON object of a finding: `{kind, severity, span_ids, message}`.
@@ -1111,60 +1100,6 @@ struct PeerTraces {
     costs: Vec<f64>,
 }
 
-/// The peers of traces read in pieces (a store, chunk by chunk), keyed by name rather
-/// than by one set's interned symbols, so the pieces add up; [`Peers::from_stats`]
-/// gives a piece the peers of the whole.
-#[derive(Default)]
-pub struct PeerStats {
-    traces: std::collections::HashMap<(String, String), PeerTraces>,
-    steps: std::collections::HashMap<(StepKind, String), Vec<f64>>,
-    llm_durations: std::collections::HashMap<String, Vec<f64>>,
-}
-
-impl PeerStats {
-    /// Adds the traces and steps of `set` (one piece of the whole).
-    pub fn absorb(&mut self, set: &TraceSet) {
-        let p = Peers::of(set);
-        for ((svc, agent), g) in p.traces {
-            let e = self
-                .traces
-                .entry((set.str(svc).to_owned(), set.str(agent).to_owned()))
-                .or_default();
-            e.steps.extend(g.steps);
-            e.tokens.extend(g.tokens);
-            e.costs.extend(g.costs);
-        }
-        for ((kind, key), v) in p.steps {
-            self.steps
-                .entry((kind, set.str(key).to_owned()))
-                .or_default()
-                .extend(v);
-        }
-        for (model, v) in p.llm_durations {
-            self.llm_durations
-                .entry(set.str(model).to_owned())
-                .or_default()
-                .extend(v);
-        }
-    }
-
-    /// Sorts what was absorbed, as [`Peers::of`] keeps it.
-    pub fn finish(&mut self) {
-        for g in self.traces.values_mut() {
-            for v in [&mut g.steps, &mut g.tokens, &mut g.costs] {
-                v.sort_by(f64::total_cmp);
-            }
-        }
-        for v in self
-            .steps
-            .values_mut()
-            .chain(self.llm_durations.values_mut())
-        {
-            v.sort_by(f64::total_cmp);
-        }
-    }
-}
-
 /// Attribute keys that hold an LLM call's messages, in any of the conventions
 /// `semconv::messages` reads.
 fn is_message_key(k: &str) -> bool {
@@ -1299,45 +1234,6 @@ impl Peers {
         }
         for v in p.steps.values_mut().chain(p.llm_durations.values_mut()) {
             v.sort_by(f64::total_cmp);
-        }
-        p
-    }
-
-    /// The peers of `set` taken from `stats` (the whole its traces are a piece of):
-    /// the groups whose names `set` knows, translated to its symbols.
-    pub fn from_stats(set: &TraceSet, stats: &PeerStats) -> Peers {
-        let mut p = Peers::of(set);
-        let sym = |s: &str| {
-            if s.is_empty() {
-                Some(crate::model::Sym::EMPTY)
-            } else {
-                set.strings.lookup(s)
-            }
-        };
-        p.traces.clear();
-        for ((svc, agent), g) in &stats.traces {
-            if let (Some(a), Some(b)) = (sym(svc), sym(agent)) {
-                p.traces.insert(
-                    (a, b),
-                    PeerTraces {
-                        steps: g.steps.clone(),
-                        tokens: g.tokens.clone(),
-                        costs: g.costs.clone(),
-                    },
-                );
-            }
-        }
-        p.steps.clear();
-        for ((kind, key), v) in &stats.steps {
-            if let Some(k) = sym(key) {
-                p.steps.insert((*kind, k), v.clone());
-            }
-        }
-        p.llm_durations.clear();
-        for (model, v) in &stats.llm_durations {
-            if let Some(m) = sym(model) {
-                p.llm_durations.insert(m, v.clone());
-            }
         }
         p
     }

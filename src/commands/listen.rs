@@ -130,16 +130,6 @@ pub(super) fn import(a: &ImportArgs, addr: &str) -> Result<(), CommandError> {
             break;
         }
     }
-    // Each batch was judged among itself: judge runaways and slow steps among the
-    // whole store once more before saying it stopped.
-    if batches > 0
-        && let Err(err) = crate::store::refresh_findings(&a.db, &load.prices)
-    {
-        let _ = writeln!(
-            io::stderr(),
-            "agtrace: the findings that compare traces with their peers stay as each batch judged them: {err}"
-        );
-    }
     let _ = writeln!(
         io::stderr(),
         "agtrace: stopped: {} requests, {} spans and {} log records received; {written} new spans in {traces} trace writes over {batches} batches into {}",

@@ -30,7 +30,7 @@ pub struct ImportReport {
 
 pub use super::write::BATCH_SPANS;
 
-pub(super) fn open_for_write(
+fn open_for_write(
     db: &Path,
     prices: &crate::semconv::PriceTable,
 ) -> Result<Connection, StoreError> {
@@ -144,7 +144,6 @@ pub fn import_in_pieces(
         batch_spans: batch_spans.max(1),
         progress,
         phase: std::time::Instant::now(),
-        flushes: 0,
     };
     let r = crate::source::for_each_piece(inputs, &opts, |name, index, d| im.add(name, index, d))
         .and_then(|warnings| {
@@ -157,17 +156,6 @@ pub fn import_in_pieces(
                 im.report.warnings.push(format!(
                     "{left} log records name spans that are not in the input or the store; not imported"
                 ));
-            }
-            // Each piece was judged among itself: judge runaways and slow steps
-            // among the whole store once more.
-            if existed || im.flushes > 1 {
-                let started = std::time::Instant::now();
-                if let Err(err) = super::peers::refresh_findings(db, &opts.prices) {
-                    im.report.warnings.push(format!(
-                        "the findings that compare traces with their peers were judged per piece of the import, not over the whole store: {err}"
-                    ));
-                }
-                add_timing(&mut im.report.timings, "peers", started.elapsed().as_secs_f64());
             }
             Ok(im.report)
         });
@@ -194,9 +182,6 @@ struct Importer<'a, P> {
     batch_spans: usize,
     progress: P,
     phase: std::time::Instant,
-    /// Pieces written: more than one (or a store that held traces) means each was
-    /// judged among part of the store only.
-    flushes: u32,
 }
 
 impl<P: FnMut(u64, u64)> Importer<'_, P> {
@@ -241,7 +226,6 @@ impl<P: FnMut(u64, u64)> Importer<'_, P> {
         )?;
         self.logs = logs;
         self.pending_spans = 0;
-        self.flushes += 1;
         let rep = &mut self.report;
         rep.spans_written += r.spans_written;
         rep.traces += r.traces;

@@ -6,7 +6,6 @@ mod codec;
 pub mod columns;
 pub mod import;
 mod migrate;
-pub mod peers;
 mod phoenix;
 mod read;
 pub mod schema;
@@ -16,7 +15,6 @@ mod text;
 mod write;
 
 pub use import::{ImportReport, import, import_set};
-pub use peers::refresh_findings;
 pub use read::{load, load_summaries, load_trace_by_id, load_traces_by_id, session_trace_ids};
 pub use search::text_candidates;
 

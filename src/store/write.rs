@@ -516,7 +516,14 @@ impl<'c, 's> Writer<'c, 's> {
             self.text
                 .execute(&[Value::Int(rowid), names.into(), tools.into(), text.into()])?;
         }
-        let findings = crate::analysis::findings::trace_findings_json(set, t as u32);
+        let findings = crate::analysis::findings::of_trace(set, t as u32).map(|fs| {
+            serde_json::Value::Array(
+                fs.iter()
+                    .map(crate::analysis::findings::finding_json)
+                    .collect(),
+            )
+            .to_string()
+        });
         let count = |n: u32| Value::Int(n.into());
         let tokens = |t: Option<u64>| Value::from(t.map(|v| v as i64));
         let ig = &tr.integrity;
