@@ -87,13 +87,7 @@ const RUNS: &[Run] = &[
                 "SPAN_ONLY",
             ),
         ],
-        emits: Emits {
-            tools: false,
-            tool_errors: false,
-            sessions: false,
-            cache: false,
-            ..AGENT
-        },
+        emits: OPENAI_V2,
         paths: ALL_PATHS,
     },
     Run {
@@ -103,13 +97,7 @@ const RUNS: &[Run] = &[
         script: "openai_v2.py",
         args: &[],
         env: &[("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "true")],
-        emits: Emits {
-            tools: false,
-            tool_errors: false,
-            sessions: false,
-            cache: false,
-            ..AGENT
-        },
+        emits: OPENAI_V2,
         paths: ALL_PATHS,
     },
     Run {
@@ -128,13 +116,7 @@ const RUNS: &[Run] = &[
                 "NO_CONTENT",
             ),
         ],
-        emits: Emits {
-            tools: false,
-            tool_errors: false,
-            sessions: false,
-            cache: false,
-            ..AGENT
-        },
+        emits: OPENAI_V2,
         paths: ALL_PATHS,
     },
     Run {
@@ -312,6 +294,16 @@ const CLAUDE_CODE: Emits = Emits {
     run_errors: false,
     ttft: true,
     prompt: true,
+    ..AGENT
+};
+
+/// opentelemetry-instrumentation-openai-v2: model calls only (no tool spans, no
+/// cache reads when streaming, no session).
+const OPENAI_V2: Emits = Emits {
+    tools: false,
+    tool_errors: false,
+    sessions: false,
+    cache: false,
     ..AGENT
 };
 

@@ -969,10 +969,11 @@ fn content_missing(set: &TraceSet, t: u32, peers: &Peers, push: &mut Push<'_>) {
             // Messages may also come in events; only a span with no message key is
             // read in full to be sure.
             // A wrapper around the model call (ADK's call_llm) leaves the content to
-            // the call below it.
+            // the call below it; a call recorded twice has it where either record
+            // does.
             StepKind::Llm
                 if step.billable_leaf && !has(&peers.message_keys) && {
-                    let c = crate::semconv::messages::conversation(set, span);
+                    let c = crate::semconv::messages::call_conversation(set, span);
                     c.is_empty() || c.unread_reference
                 } =>
             {
@@ -990,18 +991,6 @@ fn content_missing(set: &TraceSet, t: u32, peers: &Peers, push: &mut Push<'_>) {
             }
             _ => {}
         }
-    }
-    // A call recorded twice has its content where either record has it (traceloop's
-    // span keeps the messages, the SDK's own span the exchange).
-    if !llm.is_empty() {
-        llm.retain(|&i| {
-            !set.trace_spans(tr).iter().any(|&j| {
-                set.step(j).same_call_as == Some(i) && {
-                    let c = crate::semconv::messages::conversation(set, &set.spans[j as usize]);
-                    !c.is_empty() && !c.unread_reference
-                }
-            })
-        });
     }
     if llm.is_empty() && tools.is_empty() {
         return;

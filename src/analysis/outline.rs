@@ -210,19 +210,18 @@ pub fn subtree_totals(
         if step.billable_leaf {
             t.input_tokens += step.tokens.input.unwrap_or(0);
             t.output_tokens += step.tokens.output.unwrap_or(0);
-            // As the trace roll-up counts them: a call that billed nothing (failed,
-            // no usage) is neither priced nor unpriced.
-            match step.cost_source {
-                crate::model::CostSource::Provided | crate::model::CostSource::Priced => {
-                    t.billable += 1;
-                    t.cost += step.cost_usd;
-                }
-                crate::model::CostSource::Unknown => {
-                    t.billable += 1;
-                    t.unpriced += 1;
-                }
-                crate::model::CostSource::None => {}
+        }
+        // As the trace roll-up counts them (`Step::bill`).
+        match step.bill() {
+            Some(Some(c)) => {
+                t.billable += 1;
+                t.cost += c;
             }
+            Some(None) => {
+                t.billable += 1;
+                t.unpriced += 1;
+            }
+            None => {}
         }
         let e = &mut extent[p];
         e.0 = e.0.min(span.start);

@@ -307,15 +307,16 @@ fn groups_push(
     // Usage and cost are a model call's: an agent span's roll-up or a wrapper's
     // repeat of its call's usage is not counted again.
     let call = step.billable_leaf;
+    let bill = step.bill();
     v.push(Sample {
         trace: s.trace,
         outcome: step.outcome,
         ns: s.is_finished().then(|| s.duration_ns()),
         input: step.tokens.input.filter(|_| call),
         output: step.tokens.output.filter(|_| call),
-        cost: step.cost().filter(|_| call),
-        billable: call && step.cost_source != crate::model::CostSource::None,
-        unpriced: call && step.cost_source == crate::model::CostSource::Unknown,
+        cost: bill.flatten(),
+        billable: bill.is_some(),
+        unpriced: bill == Some(None),
     });
 }
 

@@ -45,6 +45,45 @@ impl Receiver {
         r
     }
 
+    /// Decodes and hands on one trace export request.
+    fn export_traces(
+        &self,
+        request: Request<ExportTraceServiceRequest>,
+    ) -> Result<Response<ExportTraceServiceResponse>, Status> {
+        self.check_token(&request)?;
+        let bytes = request.into_inner().encode_to_vec();
+        let decoded = crate::decode::otlp_proto::decode(&bytes, 0, "OTLP/gRPC", 1)
+            .map_err(|e| Status::invalid_argument(format!("not OTLP trace data: {e}")))?;
+        let received = Received::from_decoded(decoded);
+        let (count, message) = rejected(&received);
+        if !(self.sink)(received) {
+            return Err(Status::unavailable(super::BEHIND));
+        }
+        Ok(Response::new(ExportTraceServiceResponse {
+            partial_success: (!message.is_empty()).then_some(ExportTracePartialSuccess {
+                rejected_spans: count,
+                error_message: message,
+            }),
+        }))
+    }
+
+    /// Decodes and hands on one log export request.
+    fn export_logs(
+        &self,
+        request: Request<ExportLogsServiceRequest>,
+    ) -> Result<Response<ExportLogsServiceResponse>, Status> {
+        self.check_token(&request)?;
+        let bytes = request.into_inner().encode_to_vec();
+        let events = crate::decode::otlp_logs::proto_span_events(&bytes)
+            .ok_or_else(|| Status::invalid_argument("not OTLP log data"))?;
+        if !(self.sink)(received_logs(events)) {
+            return Err(Status::unavailable(super::BEHIND));
+        }
+        Ok(Response::new(ExportLogsServiceResponse {
+            partial_success: None::<ExportLogsPartialSuccess>,
+        }))
+    }
+
     fn check_token<T>(&self, req: &Request<T>) -> Result<(), Status> {
         let Some(token) = &self.token else {
             return Ok(());
@@ -73,29 +112,6 @@ impl TraceService for Receiver {
     }
 }
 
-impl Receiver {
-    fn export_traces(
-        &self,
-        request: Request<ExportTraceServiceRequest>,
-    ) -> Result<Response<ExportTraceServiceResponse>, Status> {
-        self.check_token(&request)?;
-        let bytes = request.into_inner().encode_to_vec();
-        let decoded = crate::decode::otlp_proto::decode(&bytes, 0, "OTLP/gRPC", 1)
-            .map_err(|e| Status::invalid_argument(format!("not OTLP trace data: {e}")))?;
-        let received = Received::from_decoded(decoded);
-        let (count, message) = rejected(&received);
-        if !(self.sink)(received) {
-            return Err(Status::unavailable(super::BEHIND));
-        }
-        Ok(Response::new(ExportTraceServiceResponse {
-            partial_success: (!message.is_empty()).then_some(ExportTracePartialSuccess {
-                rejected_spans: count,
-                error_message: message,
-            }),
-        }))
-    }
-}
-
 #[tonic::async_trait]
 impl LogsService for Receiver {
     async fn export(
@@ -103,24 +119,6 @@ impl LogsService for Receiver {
         request: Request<ExportLogsServiceRequest>,
     ) -> Result<Response<ExportLogsServiceResponse>, Status> {
         self.count(self.export_logs(request))
-    }
-}
-
-impl Receiver {
-    fn export_logs(
-        &self,
-        request: Request<ExportLogsServiceRequest>,
-    ) -> Result<Response<ExportLogsServiceResponse>, Status> {
-        self.check_token(&request)?;
-        let bytes = request.into_inner().encode_to_vec();
-        let events = crate::decode::otlp_logs::proto_span_events(&bytes)
-            .ok_or_else(|| Status::invalid_argument("not OTLP log data"))?;
-        if !(self.sink)(received_logs(events)) {
-            return Err(Status::unavailable(super::BEHIND));
-        }
-        Ok(Response::new(ExportLogsServiceResponse {
-            partial_success: None::<ExportLogsPartialSuccess>,
-        }))
     }
 }
 

@@ -141,8 +141,6 @@ pub struct Step {
     /// whose tokens and cost are added up, since agent spans often repeat totals.
     /// Each model call has exactly one: a second record of the same call is not.
     pub billable_leaf: bool,
-    /// The warning came from the finish reasons (a cut-off or filtered answer).
-    pub finish_warning: bool,
     /// This span records a model call that another span of the trace records too
     /// (the same response id, or a twin under the same parent): it is counted once,
     /// on the other span (index in `TraceSet::spans`).
@@ -154,5 +152,12 @@ impl Step {
     pub fn cost(&self) -> Option<f64> {
         matches!(self.cost_source, CostSource::Provided | CostSource::Priced)
             .then_some(self.cost_usd)
+    }
+
+    /// What this step adds to a cost total, the one definition every total uses:
+    /// `None` when it bills nothing (not a model call, a second record of one, a
+    /// call that failed without usage); else its cost, `None` inside when unpriced.
+    pub fn bill(&self) -> Option<Option<f64>> {
+        (self.billable_leaf && self.cost_source != CostSource::None).then(|| self.cost())
     }
 }

@@ -437,7 +437,6 @@ fn derive(
     }
 
     let (outcome, reason) = failure(set, span, &v, kind, &finish);
-    step.finish_warning = outcome == Outcome::Warning && finish_cut_off(&finish);
     step.outcome = outcome;
     pending.reason = reason;
 
@@ -918,12 +917,7 @@ fn mark_billable_leaves(set: &mut TraceSet) {
             step.same_call_as = None;
             if llm_below[i] && finish_below[i] {
                 // The call below carries the finish reasons: one per call.
-                if step.finish_warning {
-                    step.outcome = Outcome::Ok;
-                    step.reason = Sym::EMPTY;
-                    step.finish_warning = false;
-                }
-                step.finish_reasons = Sym::EMPTY;
+                drop_finish(step, &set.strings);
             }
             let parent = set.spans[i].parent;
             if parent != NONE {
@@ -935,6 +929,24 @@ fn mark_billable_leaves(set: &mut TraceSet) {
         }
         merge_same_calls(set, t);
     }
+}
+
+/// Takes a step's finish reasons back, and the warning they made (a wrapper or
+/// second record of a call, whose call says them): a warning with a cut-off or
+/// filtered finish reason came from it, since those come first among warnings.
+fn drop_finish(step: &mut Step, strings: &crate::model::Interner) {
+    if step.outcome == Outcome::Warning {
+        let reasons: Vec<String> = strings
+            .get(step.finish_reasons)
+            .split(',')
+            .map(|f| f.trim().to_owned())
+            .collect();
+        if finish_cut_off(&reasons) {
+            step.outcome = Outcome::Ok;
+            step.reason = Sym::EMPTY;
+        }
+    }
+    step.finish_reasons = Sym::EMPTY;
 }
 
 /// Most a twin record of one call may start after the first, when no response id
@@ -1027,12 +1039,7 @@ fn merge_same_calls(set: &mut TraceSet, t: usize) {
             let s = &mut set.steps[i as usize];
             s.billable_leaf = false;
             s.same_call_as = Some(keep);
-            if s.finish_warning {
-                s.outcome = Outcome::Ok;
-                s.reason = Sym::EMPTY;
-                s.finish_warning = false;
-            }
-            s.finish_reasons = Sym::EMPTY;
+            drop_finish(s, &set.strings);
         }
     }
 }
@@ -1132,12 +1139,16 @@ fn aggregate(set: &mut TraceSet, session_rank: &[u8]) {
                 tokens.cache_read = add(tokens.cache_read, s.tokens.cache_read);
                 tokens.cache_write = add(tokens.cache_write, s.tokens.cache_write);
                 tokens.reasoning = add(tokens.reasoning, s.tokens.reasoning);
-                // A call that billed nothing (failed, no usage) has no cost to know.
-                billable += u32::from(s.cost_source != CostSource::None);
-                match s.cost_source {
-                    CostSource::Provided | CostSource::Priced => cost += s.cost_usd,
-                    CostSource::Unknown => unpriced += 1,
-                    CostSource::None => {}
+                match s.bill() {
+                    Some(Some(c)) => {
+                        billable += 1;
+                        cost += c;
+                    }
+                    Some(None) => {
+                        billable += 1;
+                        unpriced += 1;
+                    }
+                    None => {}
                 }
                 provided += u32::from(s.cost_source == CostSource::Provided);
             }
@@ -1222,29 +1233,16 @@ pub fn tool_io(
         }
         result = result.or_else(|| get(s, &["output.value"]));
     }
-    // Claude Code: the shell command of a Bash call (OTEL_LOG_TOOL_DETAILS=1), its
-    // output on the `tool.output` event.
+    // Claude Code: the shell command of a Bash call (OTEL_LOG_TOOL_DETAILS=1).
     if args.is_none()
         && let Some(c) = attr_str(s, "full_command")
     {
         args = Some(serde_json::json!({ "command": c }));
     }
-    if result.is_none() && s.events.len > 0 {
-        result = set.span_events(s).iter().find_map(|e| {
-            (set.str(e.name) == "tool.output")
-                .then(|| {
-                    set.attrs[e.attrs.range()]
-                        .iter()
-                        .find(|a| set.str(a.key) == "output")
-                        .map(|a| json_of(set, &a.value))
-                })
-                .flatten()
-        });
-    }
-    if (args.is_none() || result.is_none())
-        && s.events.len > 0
-        && attr_str(s, "gen_ai.operation.name") == Some("execute_tool")
-    {
+    // Events: Claude Code's `tool.output`; strands' `gen_ai.tool.message` (the
+    // arguments) and `gen_ai.choice` (the result) on its execute_tool spans.
+    if (args.is_none() || result.is_none()) && s.events.len > 0 {
+        let execute_tool = attr_str(s, "gen_ai.operation.name") == Some("execute_tool");
         for e in set.span_events(s) {
             let attrs = &set.attrs[e.attrs.range()];
             let field = |k: &str| {
@@ -1254,8 +1252,9 @@ pub fn tool_io(
                     .map(|a| json_of(set, &a.value))
             };
             match set.str(e.name) {
-                "gen_ai.tool.message" if args.is_none() => args = field("content"),
-                "gen_ai.choice" if result.is_none() => result = field("message"),
+                "tool.output" if result.is_none() => result = field("output"),
+                "gen_ai.tool.message" if execute_tool && args.is_none() => args = field("content"),
+                "gen_ai.choice" if execute_tool && result.is_none() => result = field("message"),
                 _ => {}
             }
         }

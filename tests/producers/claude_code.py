@@ -37,7 +37,7 @@ env = dict(
 )
 for scenario in SCENARIOS:
     out = subprocess.run(
-        [claude, "-p", h.prompt(scenario) if scenario in h.SCENARIOS else f"[scenario:{scenario}] [run:{h.RUN}] go",
+        [claude, "-p", h.prompt(scenario),
          "--max-turns", "4", "--allowedTools", "Bash"],
         cwd=home, env=env, capture_output=True, text=True, timeout=120)
     h.record_outcome(scenario, None if out.returncode == 0 else RuntimeError(out.stderr[-500:]))

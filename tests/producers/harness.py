@@ -30,7 +30,7 @@ def prompt(scenario):
         "loop": "Find my late orders.",
         "length": "Tell me the whole history of Rome.",
         "error": "Hello?",
-    }[scenario]
+    }.get(scenario, "go")
     return f"[scenario:{scenario}] [run:{RUN}] {words}"
 
 
