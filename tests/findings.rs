@@ -550,3 +550,119 @@ fn a_trace_read_from_a_store_keeps_its_peer_findings() {
         assert_ne!(set.finding_marks[f.spans[0] as usize], 0);
     }
 }
+
+/// The fixture split into one OTLP JSON file per trace (resource and scope kept), in
+/// `dir`; returns the files in trace id order.
+fn one_file_per_trace(dir: &std::path::Path) -> Vec<agtrace::source::Input> {
+    let text = std::fs::read_to_string(common::fixture("findings.otlp.json")).expect("read");
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let rs = &doc["resourceSpans"][0];
+    let ss = &rs["scopeSpans"][0];
+    let mut by_trace: std::collections::BTreeMap<String, Vec<serde_json::Value>> =
+        std::collections::BTreeMap::new();
+    for sp in ss["spans"].as_array().expect("spans") {
+        by_trace
+            .entry(sp["traceId"].as_str().expect("id").to_owned())
+            .or_default()
+            .push(sp.clone());
+    }
+    let mut inputs = Vec::new();
+    for (n, spans) in by_trace.into_values().enumerate() {
+        let one = serde_json::json!({"resourceSpans": [{
+            "resource": rs["resource"].clone(),
+            "scopeSpans": [{"scope": ss["scope"].clone(), "spans": spans}],
+        }]});
+        let path = dir.join(format!("piece-{n:03}.json"));
+        std::fs::write(&path, one.to_string()).expect("write");
+        inputs.push(agtrace::source::Input::Path(path));
+    }
+    inputs
+}
+
+/// (trace id, kind, span ids, message) of every runaway and slow finding of a set.
+fn peer_findings(set: &TraceSet) -> BTreeSet<(String, &'static str, Vec<String>, String)> {
+    set.findings
+        .iter()
+        .filter(|f| matches!(f.kind, FindingKind::Runaway | FindingKind::Slow))
+        .map(|f| {
+            (
+                set.traces[f.trace as usize].id.to_string(),
+                f.kind.as_str(),
+                f.ids.iter().map(ToString::to_string).collect(),
+                f.message.clone(),
+            )
+        })
+        .collect()
+}
+
+fn stored(db: &std::path::Path) -> TraceSet {
+    agtrace::store::load_summaries(db, &agtrace::query::filter::Filter::default(), None)
+        .expect("read the store")
+}
+
+/// A store imported in pieces (a large file, a live receiver's batches) says what
+/// the file says: runaways and slow steps are judged among the whole store, not
+/// among each piece (here every trace is its own piece: none had peers), with the
+/// same numbers in their messages.
+#[test]
+fn a_store_imported_in_pieces_judges_peers_as_the_file_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("pieces.db");
+    let inputs = one_file_per_trace(dir.path());
+    let report = agtrace::store::import::import_in_pieces(
+        &db,
+        &inputs,
+        &agtrace::source::LoadOptions::with_threads(1),
+        1,
+        |_, _| {},
+    )
+    .expect("import");
+    assert!(report.batches > 1, "written in pieces");
+    let want = peer_findings(&common::load_ok(&["findings.otlp.json"]));
+    assert!(
+        want.iter().any(|f| f.1 == "runaway") && want.iter().any(|f| f.1 == "slow"),
+        "the fixture plants runaways and slow steps: {want:?}"
+    );
+    assert_eq!(peer_findings(&stored(&db)), want);
+    // In the other order, a piece at a time into the store (import after import):
+    // a trace judged runaway among few peers is judged again when more come.
+    let db2 = dir.path().join("reversed.db");
+    for input in inputs.iter().rev() {
+        agtrace::store::import(
+            &db2,
+            std::slice::from_ref(input),
+            &agtrace::source::LoadOptions::with_threads(1),
+            |_, _| {},
+        )
+        .expect("import");
+    }
+    assert_eq!(peer_findings(&stored(&db2)), want);
+}
+
+/// A store of schema 4 (no peer measures) gains them at its next import, and the
+/// traces it held are judged among everything stored.
+#[test]
+fn a_schema_4_store_gains_its_peer_measures_at_the_next_import() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("old.db");
+    let inputs = one_file_per_trace(dir.path());
+    let (last, first) = inputs.split_last().expect("pieces");
+    let opts = agtrace::source::LoadOptions::with_threads(1);
+    agtrace::store::import::import_in_pieces(&db, first, &opts, 1, |_, _| {}).expect("import");
+    {
+        // What schema 4 was: no peer measures, findings judged per import piece.
+        let conn = rusqlite::Connection::open(&db).expect("open");
+        conn.execute_batch(
+            "DROP TABLE peer_groups; DROP TABLE trace_measures; UPDATE traces SET findings = '[]'; PRAGMA user_version = 4;",
+        )
+        .expect("make it schema 4");
+    }
+    agtrace::store::import(&db, std::slice::from_ref(last), &opts, |_, _| {}).expect("import");
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    let v: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .expect("version");
+    assert_eq!(v, agtrace::store::schema::VERSION);
+    let want = peer_findings(&common::load_ok(&["findings.otlp.json"]));
+    assert_eq!(peer_findings(&stored(&db)), want);
+}

@@ -5,6 +5,7 @@
 //! must not fire on a healthy trace: every rule needs positive evidence in the spans.
 
 use super::outline::TraceOutline;
+use super::peers::{self, PeerGroup, PeerStats, RunMeasure};
 use crate::format;
 use crate::model::{Finding, FindingKind, Outcome, Severity, StepKind, TraceSet};
 use crate::semconv::keys;
@@ -66,6 +67,13 @@ pub const LOOP_MIN_CALLS: usize = 3;
 pub const RUNAWAY_MIN_PEERS: usize = 6;
 /// How many times its peers' median a runaway trace is.
 pub const RUNAWAY_FACTOR: f64 = 3.0;
+/// How far above its peers' median a runaway trace must also be, per measure: 10
+/// steps, 10k tokens, $0.10 (a run of 4 steps against a median of 1 is no runaway).
+pub const RUNAWAY_FLOOR: [(RunMeasure, f64); 3] = [
+    (RunMeasure::Steps, 10.0),
+    (RunMeasure::Tokens, 10_000.0),
+    (RunMeasure::Cost, 0.10),
+];
 /// Steps of the same name (or model) needed to call one slow.
 pub const SLOW_MIN_PEERS: usize = 20;
 /// How many times its peers' p95 a slow step takes.
@@ -297,7 +305,85 @@ pub fn trace_findings(set: &TraceSet, t: u32, peers: &Peers) -> Vec<Finding> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    let mut push = |kind, severity, spans: Vec<u32>, message: String| {
+    let mut push = pusher(set, t, &mut out);
+    if tr.error_count > 0 {
+        failure_origins(set, t, &mut push);
+    }
+    let empties = empty_results(set, t, peers, &mut push);
+    continued_after_failure(set, t, &empties, &mut push);
+    let loops = loops(set, t, &mut push);
+    truncated(set, t, &mut push);
+    broken(set, t, &mut push);
+    peers.runaway(set, t, &mut push);
+    peers.slow(set, t, &mut push);
+    waste(set, t, &loops, &mut push);
+    content_missing(set, t, peers, &mut push);
+    drop(push);
+    out
+}
+
+/// The findings of trace `t` that compare it with its peers (`runaway`, `slow`): what
+/// a store judges again when the peers it holds change.
+pub fn peer_findings(set: &TraceSet, t: u32, peers: &Peers) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut push = pusher(set, t, &mut out);
+    if (t as usize) < set.traces.len() {
+        peers.runaway(set, t, &mut push);
+        peers.slow(set, t, &mut push);
+    }
+    drop(push);
+    out
+}
+
+/// The value above which a member of group `g` (summarised by `s`) may be judged
+/// runaway or slow — a necessary condition of the rules, not a sufficient one; `None`
+/// when the group is too small to judge or is not decisive on its own (an LLM call's
+/// time per token: its duration, [`PeerGroup::LlmNs`], must pass too). A store loads
+/// only the traces with a measure above it to judge them again.
+pub fn may_flag_above(g: &PeerGroup, s: peers::Summary) -> Option<f64> {
+    match *g {
+        PeerGroup::Runs(m, ..) if s.n >= RUNAWAY_MIN_PEERS => {
+            let floor = RUNAWAY_FLOOR
+                .iter()
+                .find(|(k, _)| *k == m)
+                .map_or(0.0, |f| f.1);
+            Some((RUNAWAY_FACTOR * s.at).max(s.at + floor))
+        }
+        PeerGroup::Steps(StepKind::Llm, _) => None,
+        PeerGroup::Steps(..) if s.n >= SLOW_MIN_PEERS => {
+            Some((SLOW_FACTOR * s.at).max(SLOW_MIN_NS as f64))
+        }
+        PeerGroup::LlmNs(_) if s.n >= SLOW_MIN_PEERS => {
+            Some((SLOW_FACTOR * s.at).max(SLOW_MIN_LLM_NS as f64))
+        }
+        _ => None,
+    }
+}
+
+/// Whether findings of `kind` compare a trace with its peers.
+pub fn compares_peers(kind: FindingKind) -> bool {
+    matches!(kind, FindingKind::Runaway | FindingKind::Slow)
+}
+
+/// `kept` (findings that do not compare with peers are taken from it) and `fresh`
+/// peer findings, in the order [`derive`] gives them.
+pub fn with_peer_findings(kept: Vec<Finding>, fresh: Vec<Finding>) -> Vec<Finding> {
+    sorted(
+        kept.into_iter()
+            .filter(|f| !compares_peers(f.kind))
+            .chain(fresh)
+            .collect(),
+    )
+}
+
+/// What the rules of trace `t` push their findings with: each becomes a [`Finding`]
+/// in `out`, with its spans' ids.
+fn pusher<'a>(
+    set: &'a TraceSet,
+    t: u32,
+    out: &'a mut Vec<Finding>,
+) -> impl FnMut(FindingKind, Severity, Vec<u32>, String) + 'a {
+    move |kind, severity, spans: Vec<u32>, message: String| {
         let ids = spans
             .iter()
             .filter_map(|&i| set.spans.get(i as usize))
@@ -311,20 +397,7 @@ pub fn trace_findings(set: &TraceSet, t: u32, peers: &Peers) -> Vec<Finding> {
             ids,
             message,
         })
-    };
-    if tr.error_count > 0 {
-        failure_origins(set, t, &mut push);
     }
-    let empties = empty_results(set, t, peers, &mut push);
-    continued_after_failure(set, t, &empties, &mut push);
-    let loops = loops(set, t, &mut push);
-    truncated(set, t, &mut push);
-    broken(set, t, &mut push);
-    peers.runaway(set, t, &mut push);
-    peers.slow(set, t, &mut push);
-    waste(set, t, &loops, &mut push);
-    content_missing(set, t, peers, &mut push);
-    out
 }
 
 type Push<'a> = dyn FnMut(FindingKind, Severity, Vec<u32>, String) + 'a;
@@ -1061,9 +1134,9 @@ fn why_content_missing(set: &TraceSet, spans: &[u32]) -> String {
     }
 }
 
-/// What a trace and its steps are compared with: the other traces of the same agent,
-/// the other steps of the same name or model; and which attribute keys of the set
-/// carry content, looked up once rather than per span.
+/// What a trace and its steps are compared with (the summaries of their peer groups,
+/// see `peers`), and which attribute keys of the set carry content, looked up once
+/// rather than per span.
 #[derive(Default)]
 pub struct Peers {
     /// Attribute keys that carry an LLM call's messages.
@@ -1072,21 +1145,8 @@ pub struct Peers {
     tool_keys: rustc_hash::FxHashSet<crate::model::Sym>,
     /// The tool result keys, best first.
     result_keys: Vec<crate::model::Sym>,
-    /// Per (service, agent or function or root name): sorted steps, tokens and
-    /// costs of its traces.
-    traces: FxHashMap<(crate::model::Sym, crate::model::Sym), PeerTraces>,
-    /// Per (kind, tool / span name / model): sorted durations (ns, or ns per output
-    /// token for LLM calls).
-    steps: FxHashMap<(StepKind, crate::model::Sym), Vec<f64>>,
-    /// Per model: sorted durations (ns) of its calls that said their output tokens.
-    llm_durations: FxHashMap<crate::model::Sym, Vec<f64>>,
-}
-
-#[derive(Default)]
-struct PeerTraces {
-    steps: Vec<f64>,
-    tokens: Vec<f64>,
-    costs: Vec<f64>,
+    /// The peer groups' summaries.
+    stats: PeerStats,
 }
 
 /// Attribute keys that hold an LLM call's messages, in any of the conventions
@@ -1115,68 +1175,20 @@ fn is_message_key(k: &str) -> bool {
 }
 
 /// The value at the nearest rank `p` (0..=1) of sorted `v`.
-pub fn nearest_rank(v: &[f64], p: f64) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    // The epsilon keeps 0.95 × 100 (95.000…01 in floating point) at rank 95.
-    let rank = (p * v.len() as f64 - 1e-9).ceil().max(1.0) as usize;
-    v.get(rank.min(v.len()) - 1).copied()
-}
-
-/// The runs a trace is compared with: the same service and the same agent — its
-/// agent name, else the Vercel AI SDK's `ai.telemetry.functionId` on its root, else
-/// its root name. Runs of unrelated functions that share a root span name
-/// (`ai.generateText`) are not peers.
-fn trace_group(set: &TraceSet, t: u32) -> (crate::model::Sym, crate::model::Sym) {
-    let tr = &set.traces[t as usize];
-    let agent = if !tr.agent_name.is_empty() {
-        tr.agent_name
-    } else {
-        set.spans
-            .get(tr.root as usize)
-            .and_then(|root| {
-                set.span_attrs(root).iter().find_map(|a| match a.value {
-                    crate::model::AttrValue::Str(s)
-                        if set.str(a.key) == "ai.telemetry.functionId" =>
-                    {
-                        Some(s)
-                    }
-                    _ => None,
-                })
-            })
-            .unwrap_or(tr.root_name)
-    };
-    (tr.service, agent)
-}
-
-/// The peer group of a step and its measure, for the steps `slow` looks at.
-fn step_measure(set: &TraceSet, i: u32) -> Option<((StepKind, crate::model::Sym), f64)> {
-    let step = set.step(i);
-    let span = &set.spans[i as usize];
-    if !span.is_finished() {
-        return None;
-    }
-    let ns = span.duration_ns() as f64;
-    match step.kind {
-        StepKind::Llm => {
-            let out = step.tokens.output.filter(|&o| o > 0)?;
-            (!step.model.is_empty()).then_some(((StepKind::Llm, step.model), ns / out as f64))
-        }
-        StepKind::Tool if !step.tool_name.is_empty() => {
-            Some(((StepKind::Tool, step.tool_name), ns))
-        }
-        StepKind::Retrieval | StepKind::Embedding | StepKind::Rerank => {
-            Some(((step.kind, span.name), ns))
-        }
-        _ => None,
-    }
-}
+pub use super::peers::nearest_rank;
 
 impl Peers {
-    /// The peers of everything in `set`.
+    /// The peers of everything in `set`, among `set`.
     pub fn of(set: &TraceSet) -> Peers {
-        let mut p = Peers::default();
+        Peers::with_stats(set, PeerStats::of(set))
+    }
+
+    /// The content keys of `set` with peer summaries made elsewhere (a store's).
+    pub fn with_stats(set: &TraceSet, stats: PeerStats) -> Peers {
+        let mut p = Peers {
+            stats,
+            ..Peers::default()
+        };
         let sym = |k: &str| set.strings.lookup(k);
         p.result_keys = keys::names_of(keys::Field::ToolResult)
             .iter()
@@ -1195,35 +1207,6 @@ impl Peers {
                 p.message_keys.insert(a.key);
             }
         }
-        for (t, tr) in set.traces.iter().enumerate() {
-            let g = p.traces.entry(trace_group(set, t as u32)).or_default();
-            g.steps.push(tr.span_count as f64);
-            if let (Some(i), Some(o)) = (tr.tokens.input, tr.tokens.output) {
-                g.tokens.push((i + o) as f64);
-            }
-            if let Some(c) = tr.cost() {
-                g.costs.push(c);
-            }
-        }
-        for g in p.traces.values_mut() {
-            for v in [&mut g.steps, &mut g.tokens, &mut g.costs] {
-                v.sort_by(f64::total_cmp);
-            }
-        }
-        for i in 0..set.spans.len() as u32 {
-            if let Some((k, v)) = step_measure(set, i) {
-                p.steps.entry(k).or_default().push(v);
-                if k.0 == StepKind::Llm {
-                    p.llm_durations
-                        .entry(k.1)
-                        .or_default()
-                        .push(set.spans[i as usize].duration_ns() as f64);
-                }
-            }
-        }
-        for v in p.steps.values_mut().chain(p.llm_durations.values_mut()) {
-            v.sort_by(f64::total_cmp);
-        }
         p
     }
 
@@ -1232,35 +1215,42 @@ impl Peers {
         if !is_agent_run(tr) {
             return;
         }
-        let group = trace_group(set, t);
-        let Some(g) = self.traces.get(&group) else {
-            return;
-        };
+        let (service, agent) = peers::trace_group(set, t);
         let mut parts = Vec::new();
+        let mut runs = 0;
         let tokens = tr
             .tokens
             .input
             .zip(tr.tokens.output)
             .map(|(i, o)| (i + o) as f64);
-        for (name, v, peers, floor, show) in [
-            ("steps", Some(tr.span_count as f64), &g.steps, 10.0, 0u8),
-            ("tokens", tokens, &g.tokens, 10_000.0, 1),
-            ("cost", tr.cost(), &g.costs, 0.10, 2),
-        ] {
-            let Some(v) = v else { continue };
-            if peers.len() < RUNAWAY_MIN_PEERS {
-                continue;
-            }
-            let Some(median) = nearest_rank(peers, 0.5) else {
+        for ((m, floor), v) in
+            RUNAWAY_FLOOR
+                .into_iter()
+                .zip([Some(tr.span_count as f64), tokens, tr.cost()])
+        {
+            let Some(g) = self.stats.get(&PeerGroup::Runs(m, service, agent)) else {
                 continue;
             };
+            if m == RunMeasure::Steps {
+                runs = g.n;
+            }
+            let Some(v) = v else { continue };
+            if g.n < RUNAWAY_MIN_PEERS {
+                continue;
+            }
+            let median = g.at;
             if v > RUNAWAY_FACTOR * median && v - median >= floor {
-                let fmt = |x: f64| match show {
-                    0 => format!("{x:.0}"),
-                    1 => format::tokens(Some(x as u64)),
-                    _ => format!("${x:.4}"),
+                let fmt = |x: f64| match m {
+                    RunMeasure::Steps => format!("{x:.0}"),
+                    RunMeasure::Tokens => format::tokens(Some(x as u64)),
+                    RunMeasure::Cost => format!("${x:.4}"),
                 };
-                parts.push(format!("{name} {} vs a median of {}", fmt(v), fmt(median)));
+                parts.push(format!(
+                    "{} {} vs a median of {}",
+                    m.as_str(),
+                    fmt(v),
+                    fmt(median)
+                ));
             }
         }
         if parts.is_empty() {
@@ -1271,9 +1261,8 @@ impl Peers {
             Severity::Warning,
             vec![tr.root],
             format!(
-                "far above the other runs of {} ({} runs): {}",
-                set.str(group.1),
-                g.steps.len(),
+                "far above the other runs of {} ({runs} runs): {}",
+                set.str(agent),
                 parts.join(", ")
             ),
         );
@@ -1282,19 +1271,21 @@ impl Peers {
     fn slow(&self, set: &TraceSet, t: u32, push: &mut Push<'_>) {
         let tr = &set.traces[t as usize];
         for &i in set.trace_spans(tr) {
-            let Some((k, v)) = step_measure(set, i) else {
+            let Some((k, v)) = peers::step_measure(set, i) else {
                 continue;
             };
-            let Some(peers) = self.steps.get(&k).filter(|p| p.len() >= SLOW_MIN_PEERS) else {
+            let Some(peers) = self.stats.get(&k).filter(|p| p.n >= SLOW_MIN_PEERS) else {
                 continue;
             };
-            let Some(p95) = nearest_rank(peers, 0.95) else {
-                continue;
-            };
+            let p95 = peers.at;
             if p95 <= 0.0 || v <= SLOW_FACTOR * p95 {
                 continue;
             }
-            let floor = if k.0 == StepKind::Llm {
+            let llm_model = match k {
+                PeerGroup::Steps(StepKind::Llm, model) => Some(model),
+                _ => None,
+            };
+            let floor = if llm_model.is_some() {
                 SLOW_MIN_LLM_NS
             } else {
                 SLOW_MIN_NS
@@ -1304,25 +1295,24 @@ impl Peers {
             }
             // A short answer is slow per token by its first-token wait alone: an LLM
             // call must also take twice its model's median time.
-            if k.0 == StepKind::Llm {
+            if let Some(model) = llm_model {
                 let ns = set.spans[i as usize].duration_ns() as f64;
                 let median = self
-                    .llm_durations
-                    .get(&k.1)
-                    .and_then(|d| nearest_rank(d, 0.5))
-                    .unwrap_or(0.0);
+                    .stats
+                    .get(&PeerGroup::LlmNs(model))
+                    .map_or(0.0, |s| s.at);
                 if ns <= SLOW_FACTOR * median {
                     continue;
                 }
             }
-            let msg = if k.0 == StepKind::Llm {
+            let msg = if llm_model.is_some() {
                 format!(
                     "{} took {} ({:.1} ms per output token, {:.1}× the p95 of {} calls of this model)",
                     label(set, i),
                     format::duration(set.spans[i as usize].duration_ns()),
                     v / 1e6,
                     v / p95,
-                    peers.len()
+                    peers.n
                 )
             } else {
                 format!(
@@ -1330,7 +1320,7 @@ impl Peers {
                     label(set, i),
                     format::duration(v as u64),
                     v / p95,
-                    peers.len(),
+                    peers.n,
                     format::duration(p95 as u64)
                 )
             };

@@ -11,6 +11,7 @@ pub mod findings;
 pub mod json;
 pub mod list;
 pub mod outline;
+pub mod peers;
 pub mod stats;
 pub mod steptime;
 pub mod totals;

@@ -7,7 +7,7 @@
 use super::{StoreError, schema};
 use crate::model::TraceSet;
 use crate::source::{Input, LoadOptions};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::path::Path;
 
 /// What an import did.
@@ -289,6 +289,12 @@ fn write_set(
         }
     }
     let existing = super::read::existing_traces(&conn, &ids).map_err(e)?;
+    // Traces stored before that this write does not touch: its traces' peers are
+    // among them too (see `peers`).
+    let stored: i64 = conn
+        .query_row("SELECT count(*) FROM traces", [], |r| r.get(0))
+        .map_err(e)?;
+    let others_stored = stored as usize > existing.len();
     if !existing.is_empty() {
         let stored =
             super::read::load_traces(&conn, &existing, set.sources.len() as u32).map_err(e)?;
@@ -335,6 +341,25 @@ fn write_set(
     report
         .timings
         .push(("write", started.elapsed().as_secs_f64()));
+    if others_stored {
+        let started = std::time::Instant::now();
+        let groups = super::peers::groups_of(&set);
+        // The spans are stored either way: a failure here leaves the findings as this
+        // write judged them, and says so.
+        let judged = rusqlite::Transaction::new_unchecked(&conn, TransactionBehavior::Immediate)
+            .and_then(|tx| {
+                super::peers::judge_again(&tx, &groups, &opts.prices)?;
+                tx.commit()
+            });
+        if let Err(err) = judged {
+            report.warnings.push(format!(
+                "runaways and slow steps were judged among this import only, not the whole store: {err}"
+            ));
+        }
+        report
+            .timings
+            .push(("peers", started.elapsed().as_secs_f64()));
+    }
     let started = std::time::Instant::now();
     let _ = conn.pragma_update(None, "wal_checkpoint", "TRUNCATE");
     report

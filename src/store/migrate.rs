@@ -21,13 +21,18 @@ const OLD_TABLES: &[&str] = &[
     "agtrace_meta",
 ];
 
-/// Brings a store of schema `from` to [`schema::VERSION`]. Older schemas are rewritten
-/// whole: the spans are read back into the model and written again in the current
-/// layout (a contentless full-text index cannot be rearranged in place; it is rebuilt
-/// from the stored attributes).
+/// Brings a store of schema `from` to [`schema::VERSION`]. Schema 4 gains its peer
+/// measures (read in pieces, see `peers::fill`). Older schemas are rewritten whole:
+/// the spans are read back into the model and written again in the current layout (a
+/// contentless full-text index cannot be rearranged in place; it is rebuilt from the
+/// stored attributes).
 pub fn upgrade(conn: &Connection, from: i64, prices: &PriceTable) -> rusqlite::Result<()> {
     if from >= schema::VERSION {
         return Ok(());
+    }
+    if from == 4 {
+        super::peers::fill(conn, prices)?;
+        return conn.pragma_update(None, "user_version", schema::VERSION);
     }
     let batch = read::read_all(conn)?;
     let mut set = TraceSet::build(vec![batch], vec![String::new()], Vec::new());

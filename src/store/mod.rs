@@ -6,6 +6,7 @@ mod codec;
 pub mod columns;
 pub mod import;
 mod migrate;
+mod peers;
 mod phoenix;
 mod read;
 pub mod schema;

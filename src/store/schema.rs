@@ -4,12 +4,12 @@
 use rusqlite::Connection;
 
 /// The schema version this build writes and reads.
-pub const VERSION: i64 = 4;
+pub const VERSION: i64 = 5;
 
 /// Marker row that tells an agtrace store from any other SQLite file.
 pub const FORMAT: &str = "agtrace-store";
 
-/// Version 4: traces with their aggregates; one row per span holding the derived step
+/// Version 5 is version 4 with [`PEERS`]. Version 4: traces with their aggregates; one row per span holding the derived step
 /// fields as columns and its attributes as a JSON object (last, so long prompts spill
 /// to overflow pages without moving the columns before them); resources and scopes
 /// by reference; events and links as rows; a full-text index with one document per
@@ -20,7 +20,7 @@ pub const FORMAT: &str = "agtrace-store";
 /// and agents are indexed on traces, where lookups start; spans are indexed by trace
 /// and span id, model, tool and failure. Each trace row carries its findings as a JSON
 /// array (`{kind, severity, span_ids, message}`, as `ls --json` prints them), decided
-/// at import over the traces of that import.
+/// at import (runaways and slow steps among the whole store, see [`PEERS`]).
 ///
 /// Version 3 was the same with the index over message attributes only, their JSON
 /// keys left out (`trace_text (name, tool_name, messages)`); version 2 had one
@@ -140,9 +140,23 @@ CREATE VIRTUAL TABLE trace_text USING fts5 (name, tool_name, text, content = '',
 INSERT INTO trace_text (trace_text, rank) VALUES ('hashsize', 16777216);
 "#;
 
+/// What `runaway` and `slow` compare with (schema 5): every trace's measures (its
+/// steps, tokens and cost; each tool's, span name's or model's step durations), each
+/// by its group of peers (`peer_groups.name` is `analysis::peers::PeerGroup::name`),
+/// so an import judges new and old traces among everything stored by reading this
+/// one compact table (12 bytes a measure) instead of the store's spans. `measures` is
+/// little-endian (group id: u32, the top bit set when a stored `runaway` or `slow`
+/// finding rests on the measure; value: f64) per measure; trace ids are their 16
+/// bytes.
+pub const PEERS: &str = r#"
+CREATE TABLE peer_groups (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE trace_measures (trace_id BLOB PRIMARY KEY, measures BLOB NOT NULL) WITHOUT ROWID;
+"#;
+
 /// Creates the current schema in an empty database.
 pub fn create(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(V4)?;
+    conn.execute_batch(PEERS)?;
     conn.execute(
         "INSERT INTO agtrace_meta (key, value) VALUES ('format', ?1)",
         [FORMAT],

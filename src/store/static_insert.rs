@@ -25,6 +25,7 @@ pub enum Value<'a> {
     Int(i64),
     Real(f64),
     Text(&'a str),
+    Blob(&'a [u8]),
 }
 
 impl<'a> From<&'a str> for Value<'a> {
@@ -115,7 +116,7 @@ impl<'c> StaticInsert<'c> {
         for (i, v) in values.iter().enumerate() {
             let col = i as c_int + 1;
             // SAFETY: `stmt` is a live statement and `col` is within its parameter
-            // count. Text is bound SQLITE_STATIC: it stays borrowed (and so valid)
+            // count. Text and blobs are bound SQLITE_STATIC: it stays borrowed (and so valid)
             // until the bindings are cleared below, before this function returns.
             rc = unsafe {
                 match *v {
@@ -129,6 +130,13 @@ impl<'c> StaticInsert<'c> {
                         s.len() as u64,
                         ffi::SQLITE_STATIC(),
                         ffi::SQLITE_UTF8 as u8,
+                    ),
+                    Value::Blob(b) => ffi::sqlite3_bind_blob64(
+                        stmt,
+                        col,
+                        b.as_ptr().cast(),
+                        b.len() as u64,
+                        ffi::SQLITE_STATIC(),
                     ),
                 }
             };

@@ -260,6 +260,8 @@ struct Writer<'c, 's> {
     resources: RowIds<(Sym, String, u32)>,
     scopes: RowIds<(Sym, Sym, String, u32)>,
     doc: TraceDoc,
+    /// Each trace's peer measures.
+    measures: super::peers::MeasureWriter<'c>,
 }
 
 /// The full-text document of one trace, refilled for each: its distinct span names and
@@ -385,6 +387,7 @@ impl<'c, 's> Writer<'c, 's> {
             resources: RowIds::default(),
             scopes: RowIds::default(),
             doc: TraceDoc::default(),
+            measures: super::peers::MeasureWriter::new(conn)?,
         })
     }
 
@@ -516,7 +519,10 @@ impl<'c, 's> Writer<'c, 's> {
             self.text
                 .execute(&[Value::Int(rowid), names.into(), tools.into(), text.into()])?;
         }
-        let findings = crate::analysis::findings::of_trace(set, t as u32).map(|fs| {
+        let found = crate::analysis::findings::of_trace(set, t as u32);
+        self.measures
+            .write(set, t as u32, found.unwrap_or_default())?;
+        let findings = found.map(|fs| {
             serde_json::Value::Array(
                 fs.iter()
                     .map(crate::analysis::findings::finding_json)
