@@ -25,7 +25,7 @@ pub const RULES: &[(&str, &str)] = &[
     ),
     (
         "empty_result (warning)",
-        "a tool or retrieval that did not fail whose result is null, \"\", [], {}, an MCP result with an empty content list, zero documents, or a result count of 0",
+        "a tool or retrieval that did not fail whose result is null, \"\", [], {}, an MCP result with an empty content list, zero documents, or a result count of 0; not a tool named for an action (write_file, send_email, final_answer) that returns null, None or {}",
     ),
     (
         "loop (warning)",
@@ -499,6 +499,7 @@ fn empty_result(set: &TraceSet, i: u32, peers: &Peers) -> Option<String> {
     };
     if let Some(v) = result.as_ref().map(unwrap_result)
         && is_empty_value(v)
+        && !(is_none(v) && crate::semconv::tool_acts(set.str(set.step(i).tool_name)))
     {
         return Some(match v {
             Value::String(s) if !s.trim().is_empty() => format!("result {:?}", s.trim()),
@@ -520,6 +521,17 @@ fn empty_result(set: &TraceSet, i: u32, peers: &Peers) -> Option<String> {
         return Some("zero documents".to_owned());
     }
     None
+}
+
+/// A result that is no value at all (`null`, `None`, "", `{}`: what a function
+/// without a return value gives back), rather than an empty list of answers.
+fn is_none(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Object(o) => o.is_empty(),
+        Value::String(s) => matches!(s.trim(), "" | "null" | "None"),
+        _ => false,
+    }
 }
 
 /// What a tool returned, out of the envelope its framework wraps it in: a LangChain

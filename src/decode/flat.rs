@@ -1,38 +1,188 @@
-//! Flat span records: a JSON list of spans (or `{"spans": […]}`), each with its ids,
-//! times and a flat attribute map, as evaluation tools and the AWS ADOT / CloudWatch
-//! `aws/spans` group write them: `trace_id`/`traceId`, `span_id`/`spanId`,
-//! `parent_span_id`/`parentSpanId`, `name`, `kind`, `start_time`/`startTimeUnixNano`
-//! (nanoseconds, or an ISO time), `end_time`, `attributes`, `resource.attributes`,
-//! `scope`, `status {code, message}`, `span_events`/`events`. Also the Python SDK's
-//! `ConsoleSpanExporter` (objects one after another, ids in `context` with `0x`, ISO
-//! times, `SpanKind.CLIENT`, a span printed unfinished and again finished: the copies
-//! merge) and Phoenix's span JSON (`context`, `parent_id`, `span_kind` as the
-//! OpenInference kind, `status_code`, `status_message`).
+//! Span records in any of the layouts of `layouts` — a JSON list of spans (or
+//! `{"spans": […]}`, or records one after another), each with its ids, times and
+//! attributes somewhere in it: flat records (evaluation tools, AWS ADOT), the Python
+//! console exporter, Phoenix's span JSON, any-agent's traces, the JS SDK's
+//! ReadableSpans and console output. The layout is told from the first record's
+//! fields; each part of a span is read through the layout's field aliases and the
+//! value conversions here (ids as hex, `0x…`, base64 or decimal integers up to 2^128,
+//! read exactly; times as integers by their size, floats, ISO-8601 or `[s, ns]`;
+//! status and kind spellings; attributes as a flat map, OTLP key/values, pairs or
+//! Jaeger tags). A record whose ids are missing is kept with a made-up id, and ids
+//! that are none of those encodings are derived from their text, each with a warning.
 
 use super::Decoded;
+use super::layouts::{self, KindNumbers, Layout, Unit};
 use crate::model::{
     Attr, AttrValue, Batch, Event, Resource, Scope, Span, SpanId, SpanKind, StatusCode, TraceId,
 };
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
-/// True when the input, from its first 64 KiB `head`, looks like flat span records (and not OTLP, Zipkin or Jaeger).
+/// True when the input, from its first 64 KiB `head`, looks like span records in one
+/// of the layouts (and not OTLP).
 pub fn looks_like(head: &str) -> bool {
-    // Also Python's ConsoleSpanExporter and Phoenix, with the ids inside `context`.
     let snake = head.contains("\"trace_id\"") && head.contains("\"span_id\"");
     let camel = head.contains("\"traceId\"") && head.contains("\"spanId\"");
-    (snake || camel) && !head.contains("\"resourceSpans\"") && !head.contains("\"resource_spans\"")
+    let js_console = head.contains("\"traceId\"")
+        && head.contains("\"id\"")
+        && head.contains("\"timestamp\"")
+        && (head.contains("\"instrumentationScope\"")
+            || head.contains("\"instrumentationLibrary\"")
+            || head.contains("\"parentSpanContext\"")
+            || head.contains("\"parentId\""));
+    (snake || camel || js_console)
+        && !head.contains("\"resourceSpans\"")
+        && !head.contains("\"resource_spans\"")
 }
 
-fn field<'a>(o: &'a Value, names: &[&str]) -> Option<&'a Value> {
-    names
-        .iter()
-        .find_map(|n| o.get(*n).filter(|v| !v.is_null()))
+/// Marks a string that was an integer too large for 64 bits in the input (see
+/// [`exact_big_integers`]).
+const BIG: char = '\u{1}';
+
+/// The input with every integer literal beyond `u64` (a 128-bit decimal id) turned
+/// into a string (`"\u0001…digits"`), so that it never passes through a double.
+fn exact_big_integers(buf: &[u8]) -> Cow<'_, [u8]> {
+    let mut out: Option<Vec<u8>> = None;
+    let (mut i, mut copied) = (0, 0);
+    let mut in_string = false;
+    while i < buf.len() {
+        let b = buf[i];
+        if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        if b == b'"' {
+            in_string = true;
+            i += 1;
+            continue;
+        }
+        if b.is_ascii_digit() {
+            let start = i;
+            while i < buf.len() && buf[i].is_ascii_digit() {
+                i += 1;
+            }
+            let plain = !matches!(buf.get(i), Some(b'.' | b'e' | b'E'));
+            let digits = &buf[start..i];
+            let big = digits.len() >= 20
+                && std::str::from_utf8(digits)
+                    .ok()
+                    .is_none_or(|d| d.parse::<u64>().is_err());
+            if plain && big && buf[..start].last() != Some(&b'-') {
+                let o = out.get_or_insert_with(|| Vec::with_capacity(buf.len() + 64));
+                o.extend_from_slice(&buf[copied..start]);
+                o.extend_from_slice(b"\"\\u0001");
+                o.extend_from_slice(digits);
+                o.push(b'"');
+                copied = i;
+            }
+            continue;
+        }
+        i += 1;
+    }
+    match out {
+        Some(mut o) => {
+            o.extend_from_slice(&buf[copied..]);
+            Cow::Owned(o)
+        }
+        None => Cow::Borrowed(buf),
+    }
 }
 
-/// A time as Unix nanoseconds: an integer in ns, µs, ms or s by its size, or an ISO
-/// string.
-fn time(v: Option<&Value>) -> Option<u64> {
+/// Made-up and derived ids, counted for the warnings.
+#[derive(Default)]
+struct Ids {
+    /// Ids that were none of the encodings, derived from their text (one example).
+    derived: usize,
+    example: Option<String>,
+    /// Records without a trace id, or without a span id.
+    no_trace: usize,
+    no_span: usize,
+}
+
+/// A stable 16-byte hash of `text` (FNV-1a, twice with different offsets): ids derived
+/// from the same text are the same in every run, so parents still link.
+fn hash16(text: &str) -> [u8; 16] {
+    let fnv = |seed: u64| {
+        text.bytes().fold(seed, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
+    };
+    let mut out = [0u8; 16];
+    out[..8].copy_from_slice(&fnv(0xcbf2_9ce4_8422_2325).to_be_bytes());
+    out[8..].copy_from_slice(&fnv(0x6c62_272e_07bb_0142).to_be_bytes());
+    out
+}
+
+fn last<const N: usize>(b: [u8; 16]) -> [u8; N] {
+    let mut out = [0u8; N];
+    out.copy_from_slice(&b[16 - N..]);
+    out
+}
+
+/// An id of `N` bytes: hex (with or without `0x`, leading zeros lost), base64, a
+/// decimal integer (a JSON number or string, exact up to 2^128), or — any other
+/// non-empty text — derived from the text. `None` for absent, empty or all-zero ids.
+fn id<const N: usize>(v: Option<&Value>, ids: &mut Ids) -> Option<[u8; N]> {
+    let decimal = |d: &str| -> Option<[u8; N]> {
+        let n: u128 = d.parse().ok()?;
+        let bytes = n.to_be_bytes();
+        bytes[..16 - N]
+            .iter()
+            .all(|&b| b == 0)
+            .then(|| last::<N>(bytes))
+    };
+    let out = match v? {
+        Value::Number(n) => decimal(&n.as_u64()?.to_string()),
+        Value::String(s) => {
+            let s = s.trim();
+            if let Some(d) = s.strip_prefix(BIG) {
+                decimal(d)
+            } else {
+                let h = s
+                    .strip_prefix("0x")
+                    .or_else(|| s.strip_prefix("0X"))
+                    .unwrap_or(s);
+                if h.is_empty() {
+                    return None;
+                }
+                let hex = h.bytes().all(|b| b.is_ascii_hexdigit());
+                let digits = h.bytes().all(|b| b.is_ascii_digit());
+                if hex && h.len() == 2 * N {
+                    crate::model::decode_id::<N>(h, "id").ok()
+                } else if digits && h.len() > 2 * N {
+                    decimal(h)
+                } else if hex && h.len() < 2 * N {
+                    super::short_hex_id::<N>(h)
+                } else if let Ok(b) = crate::model::decode_id::<N>(h, "id") {
+                    Some(b)
+                } else {
+                    ids.derived += 1;
+                    ids.example
+                        .get_or_insert_with(|| s.chars().take(40).collect());
+                    Some(last::<N>(hash16(s)))
+                }
+            }
+        }
+        _ => None,
+    };
+    out.filter(|b| b.iter().any(|&x| x != 0))
+}
+
+/// A time as Unix nanoseconds: `[s, ns]`, an integer or float by its size (or in
+/// the layout's unit), a numeric string, or an ISO-8601 string.
+fn time(v: Option<&Value>, unit: Unit) -> Option<u64> {
+    if let Some(hr) = hr_time(v?) {
+        return Some(hr);
+    }
+    if unit == Unit::Micros {
+        return micros(v?);
+    }
     // Integers exactly (a nanosecond count does not fit a double), by their size.
     let scale = |n: u64| match n {
         n if n >= 100_000_000_000_000_000 => Some(n),
@@ -69,25 +219,59 @@ fn time(v: Option<&Value>) -> Option<u64> {
     }
 }
 
-fn id<const N: usize>(v: Option<&Value>) -> Option<[u8; N]> {
-    let s = v?.as_str()?.trim();
-    let s = s.strip_prefix("0x").unwrap_or(s);
-    if s.is_empty() {
-        return None;
+/// A duration in nanoseconds: `[s, ns]`, or a number in the layout's unit (ns when
+/// told by size).
+fn duration(v: Option<&Value>, unit: Unit) -> Option<u64> {
+    let v = v?;
+    if let Some(hr) = hr_time(v) {
+        return Some(hr);
     }
-    crate::model::decode_id::<N>(s, "id").ok()
+    match unit {
+        Unit::Micros => micros(v),
+        Unit::BySize => v
+            .as_u64()
+            .or_else(|| v.as_str()?.trim().parse().ok())
+            .or_else(|| {
+                v.as_f64()
+                    .filter(|f| f.is_finite() && *f >= 0.0)
+                    .map(|f| f as u64)
+            }),
+    }
 }
 
-fn kind(v: Option<&Value>) -> SpanKind {
+/// `[seconds, nanos]` (the JS SDK's `HrTime`) as nanoseconds.
+fn hr_time(v: &Value) -> Option<u64> {
+    let a = v.as_array()?;
+    let [s, ns] = a.as_slice() else { return None };
+    s.as_u64()?
+        .checked_mul(1_000_000_000)?
+        .checked_add(ns.as_u64()?)
+}
+
+/// A count of microseconds (whole ones exactly, a fraction rounded to the ns).
+fn micros(v: &Value) -> Option<u64> {
+    if let Some(us) = v.as_u64() {
+        return us.checked_mul(1000);
+    }
+    let f = v.as_f64().filter(|f| f.is_finite() && *f >= 0.0)?;
+    let whole = f.trunc() as u64;
+    let frac = ((f - f.trunc()) * 1000.0).round() as u64;
+    whole.checked_mul(1000)?.checked_add(frac)
+}
+
+fn kind(v: Option<&Value>, numbers: KindNumbers) -> SpanKind {
     match v {
-        Some(Value::Number(n)) => match n.as_u64() {
-            Some(1) => SpanKind::Internal,
-            Some(2) => SpanKind::Server,
-            Some(3) => SpanKind::Client,
-            Some(4) => SpanKind::Producer,
-            Some(5) => SpanKind::Consumer,
-            _ => SpanKind::Unspecified,
-        },
+        Some(Value::Number(n)) => {
+            let base = u64::from(numbers == KindNumbers::ZeroBased);
+            match n.as_u64().map(|k| k + base) {
+                Some(1) => SpanKind::Internal,
+                Some(2) => SpanKind::Server,
+                Some(3) => SpanKind::Client,
+                Some(4) => SpanKind::Producer,
+                Some(5) => SpanKind::Consumer,
+                _ => SpanKind::Unspecified,
+            }
+        }
         Some(Value::String(s)) => {
             let s = s.to_ascii_lowercase();
             [
@@ -105,22 +289,116 @@ fn kind(v: Option<&Value>) -> SpanKind {
     }
 }
 
-fn attrs_of(batch: &mut Batch, v: Option<&Value>) -> Vec<Attr> {
-    let Some(Value::Object(m)) = v else {
-        return Vec::new();
-    };
-    m.iter()
-        .map(|(k, x)| {
-            let key = batch.strings.intern(k);
-            let value = AttrValue::from_json(&mut batch.strings, x);
-            Attr { key, value }
-        })
-        .collect()
+/// A status code: 0/1/2, or a name in any of the spellings (`OK`, `ok`,
+/// `STATUS_CODE_ERROR`, `StatusCode.ERROR`).
+fn status(v: Option<&Value>) -> StatusCode {
+    match v {
+        Some(Value::Number(n)) => match n.as_u64() {
+            Some(1) => StatusCode::Ok,
+            Some(2) => StatusCode::Error,
+            _ => StatusCode::Unset,
+        },
+        Some(Value::String(s)) => {
+            let s = s.trim();
+            let s = s.rsplit('.').next().unwrap_or(s);
+            StatusCode::from_name(s).unwrap_or(StatusCode::Unset)
+        }
+        _ => StatusCode::Unset,
+    }
 }
 
-/// Decodes flat span records; `None` when the JSON is not a list of such records.
-pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
-    // One JSON value, or objects one after another (a console exporter's output).
+/// An attribute value in plain JSON; a string that was an integer too large for 64
+/// bits is its digits.
+fn plain(batch: &mut Batch, x: &Value) -> AttrValue {
+    match x {
+        Value::String(s) if s.starts_with(BIG) => {
+            AttrValue::string(&mut batch.strings, s.trim_start_matches(BIG))
+        }
+        _ => AttrValue::from_json(&mut batch.strings, x),
+    }
+}
+
+/// An OTLP `AnyValue` in JSON (`{"stringValue": …}` and the others), or plain JSON.
+fn any_value(batch: &mut Batch, x: &Value) -> AttrValue {
+    let Some(o) = x.as_object().filter(|o| o.len() == 1) else {
+        return plain(batch, x);
+    };
+    let Some((k, v)) = o.iter().next() else {
+        return plain(batch, x);
+    };
+    match (k.as_str(), v) {
+        ("stringValue", Value::String(s)) => AttrValue::string(&mut batch.strings, s),
+        ("intValue", v) => match v.as_i64().or_else(|| v.as_str()?.parse().ok()) {
+            Some(i) => AttrValue::Int(i),
+            None => plain(batch, v),
+        },
+        ("doubleValue", v) => match v.as_f64().or_else(|| v.as_str()?.parse().ok()) {
+            Some(f) => AttrValue::Double(f),
+            None => plain(batch, v),
+        },
+        ("boolValue", Value::Bool(b)) => AttrValue::Bool(*b),
+        ("arrayValue", v) => AttrValue::Array(Box::new(
+            v.get("values")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|e| any_value(batch, e))
+                .collect(),
+        )),
+        ("kvlistValue", v) => AttrValue::KvList(Box::new(
+            v.get("values")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|kv| {
+                    let key = batch.strings.intern(kv.get("key")?.as_str()?);
+                    let value = kv
+                        .get("value")
+                        .map_or(AttrValue::Empty, |v| any_value(batch, v));
+                    Some((key, value))
+                })
+                .collect(),
+        )),
+        _ => plain(batch, x),
+    }
+}
+
+/// Attributes in any of the shapes: a flat object, OTLP's `[{key, value}]`,
+/// `[[key, value]]` pairs (the JS SDK's raw attributes) or Jaeger's
+/// `[{key, type, value}]` tags.
+fn attrs_of(batch: &mut Batch, v: Option<&Value>) -> Vec<Attr> {
+    match v {
+        Some(Value::Object(m)) => m
+            .iter()
+            .map(|(k, x)| {
+                let key = batch.strings.intern(k);
+                let value = plain(batch, x);
+                Attr { key, value }
+            })
+            .collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|item| {
+                let (k, x) = match item {
+                    Value::Array(pair) => match pair.as_slice() {
+                        [Value::String(k), x] => (k.as_str(), x),
+                        _ => return None,
+                    },
+                    Value::Object(o) => (o.get("key")?.as_str()?, o.get("value")?),
+                    _ => return None,
+                };
+                let key = batch.strings.intern(k);
+                let value = any_value(batch, x);
+                Some(Attr { key, value })
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The records of the input: one JSON list, `{"spans": […]}`, or objects one after
+/// another; with the JSON error that stopped the reading, if any.
+fn records(buf: &[u8]) -> (Vec<Value>, Option<serde_json::Error>) {
     let mut values: Vec<Value> = Vec::new();
     let mut damage = None;
     for v in serde_json::Deserializer::from_slice(buf).into_iter::<Value>() {
@@ -132,52 +410,94 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
             }
         }
     }
-    let in_a_row = values.len() > 1;
-    let values_empty = values.is_empty();
-    let owned: Vec<Value>;
-    let list: &Vec<Value> = match values.as_slice() {
-        [Value::Array(a)] => a,
-        [Value::Object(o)] if o.get("spans").is_some_and(Value::is_array) => {
-            o.get("spans")?.as_array()?
+    let list = if values.len() == 1 {
+        match values.pop() {
+            Some(Value::Array(a)) => a,
+            Some(Value::Object(mut o)) if o.get("spans").is_some_and(Value::is_array) => {
+                match o.remove("spans") {
+                    Some(Value::Array(a)) => a,
+                    _ => Vec::new(),
+                }
+            }
+            Some(other) => vec![other],
+            None => Vec::new(),
         }
-        [] => return None,
-        _ => {
-            owned = values.into_iter().filter(Value::is_object).collect();
-            &owned
-        }
-    };
-    let first = list.first();
-    let console = first
-        .and_then(|o| o.get("kind"))
-        .and_then(Value::as_str)
-        .is_some_and(|k| k.starts_with("SpanKind."));
-    let format = if in_a_row || console {
-        "Python console exporter"
-    } else if first.is_some_and(|o| o.get("span_kind").is_some()) {
-        "Phoenix span JSON"
     } else {
-        "flat span records"
+        values
     };
-    let mut batch = Batch::for_input(buf.len());
-    let mut problems = Vec::new();
+    (list.into_iter().filter(Value::is_object).collect(), damage)
+}
+
+/// Decodes span records; `None` when the JSON is not a list of records in a known
+/// layout.
+pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
+    let text = exact_big_integers(buf);
+    let (list, damage) = records(&text);
+    let layout = layouts::of(list.first()?)?;
+    let mut d = read(&list, layout, source, name, buf.len());
+    if d.batches.first().is_none_or(|b| b.spans.is_empty()) {
+        return None;
+    }
+    if let Some(e) = damage {
+        let what = if e.is_eof() {
+            "ends part way"
+        } else {
+            "is broken"
+        };
+        let spans = d.span_count();
+        if let Some(b) = d.batches.first_mut() {
+            b.warnings.insert(
+                0,
+                crate::model::Warning {
+                    source: name.to_owned(),
+                    position: crate::model::Position::Line {
+                        line: e.line() as u64,
+                        column: e.column() as u64,
+                    },
+                    message: format!(
+                        "the {} {what} here ({e}); kept the {spans} spans printed before it",
+                        layout.name
+                    ),
+                },
+            );
+        }
+    }
+    Some(d)
+}
+
+/// Reads already parsed records of `layout` (what `node_console` hands over too).
+pub fn read(
+    list: &[Value],
+    layout: &'static Layout,
+    source: u32,
+    name: &str,
+    input_len: usize,
+) -> Decoded {
+    let mut batch = Batch::for_input(input_len);
+    let mut ids = Ids::default();
     let mut resources: HashMap<String, u32> = HashMap::new();
     let mut scopes: HashMap<String, u32> = HashMap::new();
-    for o in list {
-        let ctx = o.get("context");
-        let (Some(t), Some(s)) = (
-            id::<16>(field(o, &["trace_id", "traceId"]).or(ctx.and_then(|c| c.get("trace_id")))),
-            id::<8>(field(o, &["span_id", "spanId"]).or(ctx.and_then(|c| c.get("span_id")))),
-        ) else {
-            problems.push(format!(
-                "a record without readable trace and span ids ({}); skipped",
-                crate::sanitize::sanitize(&o.to_string().chars().take(60).collect::<String>())
-            ));
-            continue;
+    let l = layout;
+    let synthetic_trace = TraceId(hash16(&format!(
+        "agtrace: {name}: records without a trace id"
+    )));
+    for (n, o) in list.iter().enumerate() {
+        let trace_id = match id::<16>(layouts::get(o, l.trace_id), &mut ids) {
+            Some(t) => TraceId(t),
+            None => {
+                ids.no_trace += 1;
+                synthetic_trace
+            }
         };
-        let parent = id::<8>(field(o, &["parent_span_id", "parentSpanId", "parent_id"]))
-            .map_or(SpanId::NONE, SpanId);
-        // The resource: its attributes when the record has them.
-        let res = field(o, &["resource"]).and_then(|r| r.get("attributes").or(Some(r)));
+        let span_id = match id::<8>(layouts::get(o, l.span_id), &mut ids) {
+            Some(s) => SpanId(s),
+            None => {
+                ids.no_span += 1;
+                SpanId(last::<8>(hash16(&format!("agtrace: {name}: record {n}"))))
+            }
+        };
+        let parent = id::<8>(layouts::get(o, l.parent_id), &mut ids).map_or(SpanId::NONE, SpanId);
+        let res = layouts::get(o, l.resource);
         let res_key = res.map(Value::to_string).unwrap_or_default();
         let resource = match resources.get(&res_key) {
             Some(&r) => r,
@@ -202,10 +522,7 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
                 r
             }
         };
-        let sc = field(
-            o,
-            &["scope", "instrumentation_scope", "instrumentationScope"],
-        );
+        let sc = layouts::get(o, l.scope);
         let sc_key = sc.map(Value::to_string).unwrap_or_default();
         let scope = match scopes.get(&sc_key) {
             Some(&k) => k,
@@ -229,9 +546,9 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
                 k
             }
         };
-        let mut a = attrs_of(&mut batch, field(o, &["attributes"]));
-        // Phoenix's `span_kind` is the OpenInference kind.
-        if let Some(k) = o.get("span_kind").and_then(Value::as_str) {
+        let mut a = attrs_of(&mut batch, layouts::get(o, l.attributes));
+        // The OpenInference kind kept beside the attributes (Phoenix's `span_kind`).
+        if let Some(k) = layouts::get(o, l.openinference_kind).and_then(Value::as_str) {
             let oi = batch.strings.intern("openinference.span.kind");
             let known = [
                 "LLM",
@@ -244,8 +561,9 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
                 "GUARDRAIL",
                 "EVALUATOR",
             ];
-            if known.contains(&k.to_ascii_uppercase().as_str()) && !a.iter().any(|x| x.key == oi) {
-                let value = AttrValue::string(&mut batch.strings, &k.to_ascii_uppercase());
+            let k = k.to_ascii_uppercase();
+            if known.contains(&k.as_str()) && !a.iter().any(|x| x.key == oi) {
+                let value = AttrValue::string(&mut batch.strings, &k);
                 a.push(Attr { key: oi, value });
             }
         }
@@ -253,7 +571,7 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
         batch.attrs.extend(a);
         let attrs = batch.attrs_since(a0);
         let e0 = batch.events.len();
-        for e in field(o, &["span_events", "events"])
+        for e in layouts::get(o, l.events)
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
@@ -265,67 +583,40 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
                 .strings
                 .intern(e.get("name").and_then(Value::as_str).unwrap_or(""));
             batch.events.push(Event {
-                time: time(field(
-                    e,
-                    &["time", "timestamp", "time_unix_nano", "timeUnixNano"],
-                ))
-                .unwrap_or(0),
+                time: time(layouts::get(e, layouts::event_time()), l.unit).unwrap_or(0),
                 name: n,
                 attrs: batch.attrs_since(a0),
                 dropped: 0,
             });
         }
         let events = batch.events_since(e0);
-        let st = field(o, &["status"]).or(Some(o));
-        let status = match st.and_then(|s| s.get("code").or(s.get("status_code"))) {
-            Some(Value::Number(n)) => match n.as_u64() {
-                Some(1) => StatusCode::Ok,
-                Some(2) => StatusCode::Error,
-                _ => StatusCode::Unset,
-            },
-            Some(Value::String(s)) => StatusCode::from_name(s).unwrap_or(StatusCode::Unset),
-            _ => StatusCode::Unset,
-        };
-        let message = st
-            .and_then(|s| {
-                s.get("message")
-                    .or(s.get("description"))
-                    .or(s.get("status_message"))
-            })
+        let code = status(layouts::get(o, l.status_code));
+        let message = layouts::get(o, l.status_message)
             .and_then(Value::as_str)
             .unwrap_or("");
         let status_message = batch.strings.intern(message);
-        let span_name = batch
-            .strings
-            .intern(field(o, &["name"]).and_then(Value::as_str).unwrap_or(""));
+        let span_name = batch.strings.intern(
+            layouts::get(o, l.span_name)
+                .and_then(Value::as_str)
+                .unwrap_or(""),
+        );
+        let start = time(layouts::get(o, l.start), l.unit).unwrap_or(0);
+        let end = time(layouts::get(o, l.end), l.unit)
+            .or_else(|| {
+                let d = duration(layouts::get(o, l.duration), l.unit)?;
+                (start > 0).then(|| start.saturating_add(d))
+            })
+            .unwrap_or(0);
         batch.spans.push(Span {
-            trace_id: TraceId(t),
-            span_id: SpanId(s),
+            trace_id,
+            span_id,
             parent_span_id: parent,
             name: span_name,
-            kind: kind(field(o, &["kind"])),
-            status,
+            kind: kind(layouts::get(o, l.kind), l.kind_numbers),
+            status: code,
             status_message,
-            start: time(field(
-                o,
-                &[
-                    "start_time",
-                    "startTimeUnixNano",
-                    "start_time_unix_nano",
-                    "startTime",
-                ],
-            ))
-            .unwrap_or(0),
-            end: time(field(
-                o,
-                &[
-                    "end_time",
-                    "endTimeUnixNano",
-                    "end_time_unix_nano",
-                    "endTime",
-                ],
-            ))
-            .unwrap_or(0),
+            start,
+            end,
             resource,
             scope,
             attrs,
@@ -334,30 +625,73 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
             ..Span::default()
         });
     }
-    if batch.spans.is_empty() {
-        return None;
+    let mut problems = Vec::new();
+    if ids.no_trace > 0 {
+        problems.push(format!(
+            "{} records without a trace id: kept together in one trace of their own ({})",
+            ids.no_trace, synthetic_trace
+        ));
+    }
+    if ids.no_span > 0 {
+        problems.push(format!(
+            "{} records without a span id: kept with a made-up id (nothing can name them as a parent)",
+            ids.no_span
+        ));
+    }
+    if ids.derived > 0 {
+        problems.push(format!(
+            "{} ids are neither hex, base64 nor decimal (such as \"{}\"): derived from their text, so parents still link",
+            ids.derived,
+            crate::sanitize::sanitize(ids.example.as_deref().unwrap_or(""))
+        ));
     }
     batch.warnings = super::cap_warnings(problems, name);
-    if let Some(e) = damage.filter(|_| !values_empty) {
-        let what = if e.is_eof() {
-            "ends part way"
-        } else {
-            "is broken"
-        };
-        batch.warnings.insert(
-            0,
-            crate::model::Warning {
-                source: name.to_owned(),
-                position: crate::model::Position::Line {
-                    line: e.line() as u64,
-                    column: e.column() as u64,
-                },
-                message: format!(
-                    "the {format} {what} here ({e}); kept the {} spans printed before it",
-                    batch.spans.len()
-                ),
-            },
+    Decoded::new(vec![batch], true, layout.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Ids, exact_big_integers, id};
+    use serde_json::{Value, json};
+
+    #[test]
+    fn big_decimal_ids_are_exact() {
+        let text = br#"{"t": 82133397360970879726729369602474908892, "s": 12467580156169360485, "f": 1.5e300, "n": "123456789012345678901234"}"#;
+        let fixed = exact_big_integers(text);
+        let v: Value = serde_json::from_slice(&fixed).expect("still JSON");
+        let mut ids = Ids::default();
+        let t = id::<16>(v.get("t"), &mut ids).expect("trace id");
+        assert_eq!(
+            u128::from_be_bytes(t),
+            82133397360970879726729369602474908892
         );
+        let s = id::<8>(v.get("s"), &mut ids).expect("span id");
+        assert_eq!(u64::from_be_bytes(s), 12467580156169360485);
+        assert_eq!(v["f"], json!(1.5e300));
+        assert_eq!(
+            v["n"],
+            json!("123456789012345678901234"),
+            "strings untouched"
+        );
+        assert_eq!(ids.derived, 0);
     }
-    Some(Decoded::new(vec![batch], true, format))
+
+    #[test]
+    fn ids_in_every_encoding() {
+        let mut ids = Ids::default();
+        let hex = id::<8>(Some(&json!("0x00f067aa0ba902b7")), &mut ids);
+        assert_eq!(hex, Some([0, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7]));
+        assert_eq!(id::<8>(Some(&json!("f067aa0ba902b7")), &mut ids), hex);
+        assert_eq!(id::<8>(Some(&json!("APBnqgupArc=")), &mut ids), hex);
+        assert_eq!(
+            id::<8>(Some(&json!(67_667_974_448_284_343u64)), &mut ids),
+            hex
+        );
+        assert_eq!(id::<8>(Some(&json!("")), &mut ids), None);
+        assert_eq!(id::<8>(Some(&json!("0000000000000000")), &mut ids), None);
+        let a = id::<8>(Some(&json!("raw-root")), &mut ids);
+        assert!(a.is_some());
+        assert_eq!(a, id::<8>(Some(&json!("raw-root")), &mut ids), "stable");
+        assert_eq!(ids.derived, 2);
+    }
 }

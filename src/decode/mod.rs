@@ -8,6 +8,7 @@ pub mod json_cut;
 pub(crate) mod json_seeds;
 pub mod json_text;
 pub mod langfuse;
+pub mod layouts;
 pub mod node_console;
 pub mod otlp_json;
 pub mod otlp_logs;

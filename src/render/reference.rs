@@ -114,6 +114,13 @@ pub fn formats(out: &mut impl Write) -> io::Result<()> {
     table(out, FORMATS, 24)?;
     writeln!(
         out,
+        "\nSpan record layouts, told apart by the fields of the first record (the first that\nmatches, in this order):\n"
+    )?;
+    for line in crate::source::layouts_help() {
+        writeln!(out, "{line}")?;
+    }
+    writeln!(
+        out,
         "\nNot read (named when met): other SQLite databases, binary data, text logs."
     )
 }

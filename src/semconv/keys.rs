@@ -241,6 +241,8 @@ pub const TABLE: &[(Field, &[&str])] = &[
             "tool_arguments",
             "traceloop.entity.input",
             "gcp.vertex.agent.tool_call_args",
+            // mozilla-ai any-agent
+            "gen_ai.tool.args",
         ],
     ),
     (
@@ -251,6 +253,8 @@ pub const TABLE: &[(Field, &[&str])] = &[
             "tool_response",
             "traceloop.entity.output",
             "gcp.vertex.agent.tool_response",
+            // mozilla-ai any-agent (its LLM spans' output is under the same key)
+            "gen_ai.output",
         ],
     ),
     (

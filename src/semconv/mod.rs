@@ -516,6 +516,40 @@ fn choice_finish_reasons(set: &TraceSet, span: &Span) -> Vec<String> {
         .collect()
 }
 
+/// A result that is no value at all (`null`, `None`, "", `{}`: what a function
+/// without a return value gives back), rather than an empty list of answers.
+fn is_no_value(v: &AttrValue, set: &TraceSet) -> bool {
+    match v {
+        AttrValue::Empty => true,
+        AttrValue::KvList(a) => a.is_empty(),
+        other => other
+            .as_str(&set.strings)
+            .is_some_and(|s| matches!(s.trim(), "" | "{}" | "null" | "None" | "\"\"" | "\"None\"")),
+    }
+}
+
+/// Verbs that name a tool called for what it does, not for what it returns.
+const ACTION_VERBS: &[&str] = &[
+    "write", "save", "send", "delete", "remove", "update", "set", "create", "post", "put",
+    "notify", "log", "store", "insert", "upload", "move", "rename", "append", "mkdir", "touch",
+    "publish", "emit", "record", "schedule", "cancel", "close", "open", "click", "type", "press",
+    "navigate", "final",
+];
+
+/// Whether a tool's name says it acts rather than answers (`write_file`, `sendEmail`,
+/// `final_answer`): such a tool that returns no value did what it was asked, and
+/// nothing is missing for the model to fill (not an empty result).
+pub fn tool_acts(tool: &str) -> bool {
+    let tool = tool.trim_start_matches(|c: char| !c.is_alphanumeric());
+    let first: String = tool
+        .chars()
+        .enumerate()
+        .take_while(|(n, c)| c.is_alphanumeric() && (*n == 0 || !c.is_uppercase()))
+        .map(|(_, c)| c.to_ascii_lowercase())
+        .collect();
+    ACTION_VERBS.contains(&first.as_str())
+}
+
 fn is_empty_result(v: &AttrValue, set: &TraceSet) -> bool {
     match v {
         AttrValue::Empty => true,
@@ -881,7 +915,13 @@ fn failure(
         let result = v
             .value(Field::ToolResult)
             .or_else(|| v.value(Field::OutputValue));
-        if result.is_some_and(|r| is_empty_result(r, set)) {
+        let tool = v
+            .str(Field::ToolName)
+            .or_else(|| name_suffix(set.str(span.name), "execute_tool"))
+            .unwrap_or("");
+        if result
+            .is_some_and(|r| is_empty_result(r, set) && !(is_no_value(r, set) && tool_acts(tool)))
+        {
             return (
                 Outcome::Warning,
                 Some("tool returned an empty result".into()),

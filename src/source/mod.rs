@@ -106,6 +106,11 @@ pub enum LoadError {
     },
 }
 
+/// The span record layouts, for `help formats` (see `decode::layouts`).
+pub fn layouts_help() -> Vec<String> {
+    crate::decode::layouts::describe()
+}
+
 /// What agtrace reads, one row per kind of input (`agtrace help formats`).
 pub const FORMATS: &[(&str, &str)] = &[
     (
@@ -125,12 +130,12 @@ pub const FORMATS: &[(&str, &str)] = &[
         "{trace, observations: […]}: observations as spans with the model, usage and cost Langfuse recorded",
     ),
     (
-        "flat span records",
-        "a JSON list of spans (or {spans: […]}) with ids, times and a flat attribute map: evaluation tools, AWS ADOT aws/spans",
+        "span records",
+        "span-shaped JSON in any of the layouts listed below (a list, {spans: […]}, objects in a row or JSON Lines): flat records (evaluation tools, AWS ADOT aws/spans), any-agent traces, the JS SDK's ReadableSpans and console output, the Python console exporter, Phoenix's span JSON; ids as hex, 0x…, base64 or decimal up to 2^128 (exact), anything else derived from its text",
     ),
     (
-        "SDK console output",
-        "the Python SDK's ConsoleSpanExporter (JSON objects in a row) and Node's (util.inspect literals); Phoenix's span JSON",
+        "Node console output",
+        "the Node SDK's ConsoleSpanExporter as console.dir prints it (util.inspect literals: unquoted keys, undefined, [Object])",
     ),
     (
         "Jaeger JSON",
