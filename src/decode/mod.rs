@@ -13,6 +13,7 @@ pub mod node_console;
 pub mod otlp_json;
 pub mod otlp_logs;
 pub mod otlp_proto;
+pub mod paste;
 pub mod proto_wire;
 pub(crate) mod scalar;
 pub mod zipkin;

@@ -163,6 +163,17 @@ impl Parser<'_> {
         while let Some(c) = self.peek() {
             if c.is_ascii_whitespace() {
                 self.at += 1;
+            } else if c == b'/' && self.s.get(self.at + 1) == Some(&b'/') {
+                // A `// …` comment someone added to a pasted object.
+                while self.peek().is_some_and(|c| c != b'\n') {
+                    self.at += 1;
+                }
+            } else if c == b'/' && self.s.get(self.at + 1) == Some(&b'*') {
+                self.at += 2;
+                while self.at < self.s.len() && !self.s[self.at..].starts_with(b"*/") {
+                    self.at += 1;
+                }
+                self.at = (self.at + 2).min(self.s.len());
             } else if c == 0x1b && self.s.get(self.at + 1) == Some(&b'[') {
                 self.at += 2;
                 while self.peek().is_some_and(|c| !c.is_ascii_alphabetic()) {
@@ -338,7 +349,8 @@ impl Parser<'_> {
                     return Some(Value::Array(items));
                 }
                 b',' => self.at += 1,
-                b'.' => self.skip_more(),
+                // `... 1 more item`, or `…` where a doc elided elements.
+                b'.' | 0xe2 => self.skip_more(),
                 _ => items.push(self.value()?),
             }
         }
@@ -348,7 +360,7 @@ impl Parser<'_> {
     fn skip_more(&mut self) {
         while self
             .peek()
-            .is_some_and(|c| c != b',' && c != b']' && c != b'}')
+            .is_some_and(|c| !matches!(c, b',' | b']' | b'}' | b'\n'))
         {
             self.at += 1;
         }
@@ -365,7 +377,7 @@ impl Parser<'_> {
                     return Some(Value::Object(m));
                 }
                 b',' => self.at += 1,
-                b'.' => self.skip_more(),
+                b'.' | 0xe2 => self.skip_more(),
                 b'\'' | b'"' | b'`' => {
                     let k = self.string()?;
                     let v = self.after_key()?;

@@ -753,7 +753,7 @@ pub fn load_bytes(
     if let Some(p) = &opts.progress {
         p.set_phase(1);
     }
-    let (mut buf, mut warnings, layers) =
+    let (buf, mut warnings, layers) =
         decompress::undo(buf, name, opts.expansion).map_err(|stop| match stop {
             decompress::Stop::TooLarge(message) => LoadError::TooLarge {
                 name: name.to_owned(),
@@ -764,6 +764,13 @@ pub fn load_bytes(
                 what,
             },
         })?;
+    let (buf, notes) = decode::paste::clean(buf);
+    let mut buf = buf;
+    warnings.extend(notes.into_iter().map(|message| Warning {
+        source: name.to_owned(),
+        position: Position::Whole,
+        message,
+    }));
     if let Some(what) = hopeless(&buf) {
         return Err(LoadError::NotTrace {
             name: name.to_owned(),
