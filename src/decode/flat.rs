@@ -15,9 +15,9 @@ use super::layouts::{self, KindNumbers, Layout, Unit};
 use crate::model::{
     Attr, AttrValue, Batch, Event, Resource, Scope, Span, SpanId, SpanKind, StatusCode, TraceId,
 };
+use serde::Deserialize as _;
 use serde_json::Value;
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 /// True when the input, from its first 64 KiB `head`, looks like span records in one
 /// of the layouts (and not OTLP).
@@ -103,6 +103,43 @@ struct Ids {
     /// Records without a trace id, or without a span id.
     no_trace: usize,
     no_span: usize,
+}
+
+impl Ids {
+    /// Counts another reader's.
+    fn add(&mut self, o: &Ids) {
+        self.derived += o.derived;
+        self.no_trace += o.no_trace;
+        self.no_span += o.no_span;
+        if self.example.is_none() {
+            self.example.clone_from(&o.example);
+        }
+    }
+
+    /// The warnings these ids call for.
+    fn problems(&self, synthetic: &TraceId) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.no_trace > 0 {
+            problems.push(format!(
+                "{} records without a trace id: kept together in one trace of their own ({synthetic})",
+                self.no_trace
+            ));
+        }
+        if self.no_span > 0 {
+            problems.push(format!(
+                "{} records without a span id: kept with a made-up id (nothing can name them as a parent)",
+                self.no_span
+            ));
+        }
+        if self.derived > 0 {
+            problems.push(format!(
+                "{} ids are neither hex, base64 nor decimal (such as \"{}\"): derived from their text, so parents still link",
+                self.derived,
+                crate::sanitize::sanitize(self.example.as_deref().unwrap_or(""))
+            ));
+        }
+        problems
+    }
 }
 
 /// A stable 16-byte hash of `text` (FNV-1a, twice with different offsets): ids derived
@@ -396,45 +433,248 @@ fn attrs_of(batch: &mut Batch, v: Option<&Value>) -> Vec<Attr> {
     }
 }
 
-/// The records of the input: one JSON list, `{"spans": […]}`, or objects one after
-/// another; with the JSON error that stopped the reading, if any.
-fn records(buf: &[u8]) -> (Vec<Value>, Option<serde_json::Error>) {
-    let mut values: Vec<Value> = Vec::new();
-    let mut damage = None;
-    for v in serde_json::Deserializer::from_slice(buf).into_iter::<Value>() {
-        match v {
-            Ok(v) => values.push(v),
-            Err(e) => {
-                damage = Some(e);
-                break;
+/// Streams the records of one top-level JSON value to `each`: the elements of a
+/// list, of a `spans` list inside an object, or the object itself.
+struct Records<'f, F>(&'f mut F);
+
+impl<'de, F: FnMut(Value)> serde::de::DeserializeSeed<'de> for Records<'_, F> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, F: FnMut(Value)> serde::de::Visitor<'de> for Records<'_, F> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("span records")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(v) = seq.next_element::<Value>()? {
+            if v.is_object() {
+                (self.0)(v);
             }
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut record = serde_json::Map::new();
+        let mut wrapper = false;
+        while let Some(k) = map.next_key::<String>()? {
+            if k == "spans" && !wrapper {
+                // `{"spans": […]}`: streamed; a `spans` that is not a list is a field.
+                let v = map.next_value_seed(SpansOrValue(&mut *self.0))?;
+                match v {
+                    None => wrapper = true,
+                    Some(v) => {
+                        record.insert(k, v);
+                    }
+                }
+            } else {
+                record.insert(k, map.next_value::<Value>()?);
+            }
+        }
+        if !wrapper {
+            (self.0)(Value::Object(record));
+        }
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+/// A `spans` value: a list is streamed as records (`None`), anything else returned.
+struct SpansOrValue<'f, F>(&'f mut F);
+
+impl<'de, F: FnMut(Value)> serde::de::DeserializeSeed<'de> for SpansOrValue<'_, F> {
+    type Value = Option<Value>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Option<Value>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, F: FnMut(Value)> serde::de::Visitor<'de> for SpansOrValue<'_, F> {
+    type Value = Option<Value>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of spans")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Option<Value>, A::Error> {
+        serde::de::Visitor::visit_seq(Records(self.0), seq).map(|()| None)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Option<Value>, A::Error> {
+        Value::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Some)
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Option<Value>, E> {
+        Ok(Some(Value::String(v.to_owned())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Option<Value>, E> {
+        Ok(Some(Value::String(v)))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Option<Value>, E> {
+        Ok(Some(Value::from(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Option<Value>, E> {
+        Ok(Some(Value::from(v)))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Option<Value>, E> {
+        Ok(Some(Value::from(v)))
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Option<Value>, E> {
+        Ok(Some(Value::Bool(v)))
+    }
+    fn visit_unit<E>(self) -> Result<Option<Value>, E> {
+        Ok(Some(Value::Null))
+    }
+}
+
+/// Streams every record of the input to `each` (one JSON value or values one after
+/// another); returns the JSON error that stopped the reading, if any.
+fn for_each_record(buf: &[u8], mut each: impl FnMut(Value)) -> Option<serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_slice(buf);
+    loop {
+        // White space only left: done.
+        if de.end().is_ok() {
+            return None;
+        }
+        if let Err(e) = serde::de::DeserializeSeed::deserialize(Records(&mut each), &mut de) {
+            return Some(e);
         }
     }
-    let list = if values.len() == 1 {
-        match values.pop() {
-            Some(Value::Array(a)) => a,
-            Some(Value::Object(mut o)) if o.get("spans").is_some_and(Value::is_array) => {
-                match o.remove("spans") {
-                    Some(Value::Array(a)) => a,
-                    _ => Vec::new(),
+}
+
+/// Inputs smaller than this are read on one thread.
+const SPLIT_MIN_BYTES: usize = 4 << 20;
+
+/// The byte ranges of the records of a document that is one list of them, or an
+/// object whose top-level `spans` is that list — found by one pass that follows
+/// strings and nesting, so the records can be parsed on several threads. `None` for
+/// anything else (records one after another, a broken document).
+fn record_ranges(buf: &[u8]) -> Option<Vec<(usize, usize)>> {
+    let first = buf.iter().position(|b| !b.is_ascii_whitespace())?;
+    let mut target = match buf[first] {
+        b'[' => 1,
+        b'{' => 0,
+        _ => return None,
+    };
+    let mut ranges = Vec::new();
+    let mut depth = 0usize;
+    let mut i = first;
+    let mut start: Option<usize> = None;
+    // The last string closed at depth 1 was the key `spans`.
+    let mut spans_key = false;
+    while i < buf.len() {
+        let b = buf[i];
+        match b {
+            b'"' => {
+                let string_start = i;
+                i += 1;
+                while i < buf.len() && buf[i] != b'"' {
+                    if buf[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                if depth == 1 && target == 0 {
+                    spans_key = &buf[string_start..=i.min(buf.len() - 1)] == b"\"spans\"";
+                }
+                if depth == target && start.is_none() {
+                    start = Some(string_start);
                 }
             }
-            Some(other) => vec![other],
-            None => Vec::new(),
+            b'{' | b'[' => {
+                if depth == target && target > 0 && start.is_none() {
+                    start = Some(i);
+                }
+                depth += 1;
+                if b == b'[' && depth == 2 && target == 0 && spans_key {
+                    target = 2;
+                }
+            }
+            b'}' | b']' => {
+                if depth == target
+                    && let Some(s) = start.take()
+                {
+                    ranges.push((s, i));
+                }
+                depth = depth.checked_sub(1)?;
+                if target > 0 && depth < target {
+                    return (depth + 1 == target).then_some(ranges);
+                }
+            }
+            b',' if depth == target => {
+                if let Some(s) = start.take() {
+                    ranges.push((s, i));
+                }
+            }
+            b if b.is_ascii_whitespace() => {}
+            _ => {
+                if depth == target && target > 0 && start.is_none() {
+                    start = Some(i);
+                }
+            }
         }
-    } else {
-        values
-    };
-    (list.into_iter().filter(Value::is_object).collect(), damage)
+        i += 1;
+    }
+    None
 }
 
 /// Decodes span records; `None` when the JSON is not a list of records in a known
 /// layout.
 pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
     let text = exact_big_integers(buf);
-    let (list, damage) = records(&text);
-    let layout = layouts::of(list.first()?)?;
-    let mut d = read(&list, layout, source, name, buf.len());
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if threads > 1
+        && text.len() >= SPLIT_MIN_BYTES
+        && let Some(ranges) = record_ranges(&text)
+        && let Some(d) = decode_ranges(&text, &ranges, threads, source, name)
+    {
+        return Some(d);
+    }
+    let mut reader: Option<Reader> = None;
+    let mut unknown = false;
+    let damage = for_each_record(&text, |v| {
+        if unknown {
+            return;
+        }
+        let r = match &mut reader {
+            Some(r) => r,
+            None => match layouts::of(&v) {
+                Some(l) => reader.insert(Reader::new(l, source, name, buf.len())),
+                None => {
+                    unknown = true;
+                    return;
+                }
+            },
+        };
+        r.record(&v);
+    });
+    let reader = reader?;
+    let layout = reader.layout;
+    let mut d = reader.finish();
     if d.batches.first().is_none_or(|b| b.spans.is_empty()) {
         return None;
     }
@@ -455,7 +695,7 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
                         column: e.column() as u64,
                     },
                     message: format!(
-                        "the {} {what} here ({e}); kept the {spans} spans printed before it",
+                        "the {} {what} here ({e}); kept the {spans} spans read before it",
                         layout.name
                     ),
                 },
@@ -465,7 +705,64 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
     Some(d)
 }
 
-/// Reads already parsed records of `layout` (what `node_console` hands over too).
+/// Parses and reads the records at `ranges` on `threads` threads, each run of them
+/// into a batch of its own; `None` when a record does not parse or the first is in
+/// no known layout (the one-thread reader then says what is wrong).
+fn decode_ranges(
+    buf: &[u8],
+    ranges: &[(usize, usize)],
+    threads: usize,
+    source: u32,
+    name: &str,
+) -> Option<Decoded> {
+    let first: Value = serde_json::from_slice(&buf[ranges.first()?.0..ranges.first()?.1]).ok()?;
+    let layout = layouts::of(&first)?;
+    let per = ranges.len().div_ceil(threads).max(1);
+    let results: Vec<Option<Reader>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = ranges
+            .chunks(per)
+            .enumerate()
+            .map(|(k, run)| {
+                scope.spawn(move || {
+                    let mut r = Reader::new(layout, source, name, buf.len() / threads);
+                    r.n = k * per;
+                    for &(a, b) in run {
+                        let v: Value = serde_json::from_slice(&buf[a..b]).ok()?;
+                        if v.is_object() {
+                            r.record(&v);
+                        }
+                    }
+                    Some(r)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().ok().flatten())
+            .collect()
+    });
+    let mut ids = Ids::default();
+    let mut batches = Vec::with_capacity(results.len());
+    for r in results {
+        let r = r?;
+        ids.add(&r.ids);
+        batches.push(r.batch);
+    }
+    let mut d = Decoded::new(batches, true, layout.name);
+    if let Some(b) = d.batches.first_mut() {
+        b.warnings = super::cap_warnings(ids.problems(&synthetic_trace(name)), name);
+    }
+    Some(d)
+}
+
+/// The id of the trace that holds an input's records without a trace id.
+fn synthetic_trace(name: &str) -> TraceId {
+    TraceId(hash16(&format!(
+        "agtrace: {name}: records without a trace id"
+    )))
+}
+
+/// Reads already parsed records of `layout`.
 pub fn read(
     list: &[Value],
     layout: &'static Layout,
@@ -473,36 +770,127 @@ pub fn read(
     name: &str,
     input_len: usize,
 ) -> Decoded {
-    let mut batch = Batch::for_input(input_len);
-    let mut ids = Ids::default();
-    let mut resources: HashMap<String, u32> = HashMap::new();
-    let mut scopes: HashMap<String, u32> = HashMap::new();
-    let l = layout;
-    let synthetic_trace = TraceId(hash16(&format!(
-        "agtrace: {name}: records without a trace id"
-    )));
-    for (n, o) in list.iter().enumerate() {
-        let trace_id = match id::<16>(layouts::get(o, l.trace_id), &mut ids) {
+    let mut r = Reader::new(layout, source, name, input_len);
+    for o in list {
+        r.record(o);
+    }
+    r.finish()
+}
+
+/// A resource or scope seen before, found by its JSON's hash (and compared whole).
+struct Seen {
+    by_hash: rustc_hash::FxHashMap<u64, Vec<(Value, u32)>>,
+}
+
+impl Seen {
+    fn new() -> Seen {
+        Seen {
+            by_hash: rustc_hash::FxHashMap::default(),
+        }
+    }
+
+    fn get(&self, h: u64, v: &Value) -> Option<u32> {
+        self.by_hash
+            .get(&h)?
+            .iter()
+            .find(|(x, _)| x == v)
+            .map(|&(_, k)| k)
+    }
+
+    fn insert(&mut self, h: u64, v: &Value, k: u32) {
+        self.by_hash.entry(h).or_default().push((v.clone(), k));
+    }
+}
+
+/// A hash of a JSON value without writing it out.
+fn hash_value(v: &Value) -> u64 {
+    use std::hash::{Hash, Hasher};
+    fn feed(v: &Value, h: &mut rustc_hash::FxHasher) {
+        match v {
+            Value::Null => 0u8.hash(h),
+            Value::Bool(b) => b.hash(h),
+            Value::Number(n) => n.to_string().hash(h),
+            Value::String(s) => s.hash(h),
+            Value::Array(a) => {
+                a.len().hash(h);
+                for x in a {
+                    feed(x, h);
+                }
+            }
+            Value::Object(o) => {
+                o.len().hash(h);
+                for (k, x) in o {
+                    k.hash(h);
+                    feed(x, h);
+                }
+            }
+        }
+    }
+    let mut h = rustc_hash::FxHasher::default();
+    feed(v, &mut h);
+    h.finish()
+}
+
+/// Reads records of one layout into a batch.
+struct Reader<'n> {
+    layout: &'static Layout,
+    source: u32,
+    name: &'n str,
+    batch: Batch,
+    ids: Ids,
+    resources: Seen,
+    scopes: Seen,
+    synthetic_trace: TraceId,
+    n: usize,
+}
+
+impl<'n> Reader<'n> {
+    fn new(layout: &'static Layout, source: u32, name: &'n str, input_len: usize) -> Reader<'n> {
+        Reader {
+            layout,
+            source,
+            name,
+            batch: Batch::for_input(input_len),
+            ids: Ids::default(),
+            resources: Seen::new(),
+            scopes: Seen::new(),
+            synthetic_trace: synthetic_trace(name),
+            n: 0,
+        }
+    }
+
+    fn record(&mut self, o: &Value) {
+        let l = self.layout;
+        let n = self.n;
+        self.n += 1;
+        let batch = &mut self.batch;
+        let ids = &mut self.ids;
+        let trace_id = match id::<16>(layouts::get(o, l.trace_id), ids) {
             Some(t) => TraceId(t),
             None => {
                 ids.no_trace += 1;
-                synthetic_trace
+                self.synthetic_trace
             }
         };
-        let span_id = match id::<8>(layouts::get(o, l.span_id), &mut ids) {
+        let span_id = match id::<8>(layouts::get(o, l.span_id), ids) {
             Some(s) => SpanId(s),
             None => {
                 ids.no_span += 1;
-                SpanId(last::<8>(hash16(&format!("agtrace: {name}: record {n}"))))
+                SpanId(last::<8>(hash16(&format!(
+                    "agtrace: {}: record {n}",
+                    self.name
+                ))))
             }
         };
-        let parent = id::<8>(layouts::get(o, l.parent_id), &mut ids).map_or(SpanId::NONE, SpanId);
+        let parent = id::<8>(layouts::get(o, l.parent_id), ids).map_or(SpanId::NONE, SpanId);
         let res = layouts::get(o, l.resource);
-        let res_key = res.map(Value::to_string).unwrap_or_default();
-        let resource = match resources.get(&res_key) {
-            Some(&r) => r,
+        let null = Value::Null;
+        let res_v = res.unwrap_or(&null);
+        let res_h = hash_value(res_v);
+        let resource = match self.resources.get(res_h, res_v) {
+            Some(r) => r,
             None => {
-                let attrs = attrs_of(&mut batch, res);
+                let attrs = attrs_of(batch, res);
                 let svc_key = batch.strings.intern("service.name");
                 let service = attrs
                     .iter()
@@ -518,35 +906,36 @@ pub fn read(
                     attrs: batch.attrs_since(a0),
                     dropped: 0,
                 });
-                resources.insert(res_key, r);
+                self.resources.insert(res_h, res_v, r);
                 r
             }
         };
         let sc = layouts::get(o, l.scope);
-        let sc_key = sc.map(Value::to_string).unwrap_or_default();
-        let scope = match scopes.get(&sc_key) {
-            Some(&k) => k,
+        let sc_v = sc.unwrap_or(&null);
+        let sc_h = hash_value(sc_v);
+        let scope = match self.scopes.get(sc_h, sc_v) {
+            Some(k) => k,
             None => {
                 let get = |k: &str| {
                     sc.and_then(|x| x.get(k))
                         .and_then(Value::as_str)
                         .unwrap_or("")
                 };
-                let (n, v) = (
+                let (nm, v) = (
                     batch.strings.intern(get("name")),
                     batch.strings.intern(get("version")),
                 );
                 let k = batch.scopes.len() as u32;
                 batch.scopes.push(Scope {
-                    name: n,
+                    name: nm,
                     version: v,
                     ..Scope::default()
                 });
-                scopes.insert(sc_key, k);
+                self.scopes.insert(sc_h, sc_v, k);
                 k
             }
         };
-        let mut a = attrs_of(&mut batch, layouts::get(o, l.attributes));
+        let mut a = attrs_of(batch, layouts::get(o, l.attributes));
         // The OpenInference kind kept beside the attributes (Phoenix's `span_kind`).
         if let Some(k) = layouts::get(o, l.openinference_kind).and_then(Value::as_str) {
             let oi = batch.strings.intern("openinference.span.kind");
@@ -576,15 +965,15 @@ pub fn read(
             .into_iter()
             .flatten()
         {
-            let ea = attrs_of(&mut batch, e.get("attributes"));
+            let ea = attrs_of(batch, e.get("attributes"));
             let a0 = batch.attrs.len();
             batch.attrs.extend(ea);
-            let n = batch
+            let nm = batch
                 .strings
                 .intern(e.get("name").and_then(Value::as_str).unwrap_or(""));
             batch.events.push(Event {
                 time: time(layouts::get(e, layouts::event_time()), l.unit).unwrap_or(0),
-                name: n,
+                name: nm,
                 attrs: batch.attrs_since(a0),
                 dropped: 0,
             });
@@ -621,38 +1010,46 @@ pub fn read(
             scope,
             attrs,
             events,
-            source,
+            source: self.source,
             ..Span::default()
         });
     }
-    let mut problems = Vec::new();
-    if ids.no_trace > 0 {
-        problems.push(format!(
-            "{} records without a trace id: kept together in one trace of their own ({})",
-            ids.no_trace, synthetic_trace
-        ));
+
+    fn finish(mut self) -> Decoded {
+        let problems = self.ids.problems(&self.synthetic_trace);
+        self.batch.warnings = super::cap_warnings(problems, self.name);
+        Decoded::new(vec![self.batch], true, self.layout.name)
     }
-    if ids.no_span > 0 {
-        problems.push(format!(
-            "{} records without a span id: kept with a made-up id (nothing can name them as a parent)",
-            ids.no_span
-        ));
-    }
-    if ids.derived > 0 {
-        problems.push(format!(
-            "{} ids are neither hex, base64 nor decimal (such as \"{}\"): derived from their text, so parents still link",
-            ids.derived,
-            crate::sanitize::sanitize(ids.example.as_deref().unwrap_or(""))
-        ));
-    }
-    batch.warnings = super::cap_warnings(problems, name);
-    Decoded::new(vec![batch], true, layout.name)
 }
 
 #[cfg(test)]
 mod tests {
     use super::{Ids, exact_big_integers, id};
+
     use serde_json::{Value, json};
+
+    #[test]
+    fn record_ranges_follow_strings_and_nesting() {
+        use super::record_ranges;
+        let text = br#" [ {"a": "x,]}"}, {"b": [1, {"c": 2}]} ,{} ] "#;
+        let r = record_ranges(text).expect("a list");
+        let got: Vec<&str> = r
+            .iter()
+            .map(|&(a, b)| std::str::from_utf8(&text[a..b]).expect("utf8").trim())
+            .collect();
+        assert_eq!(got, [r#"{"a": "x,]}"}"#, r#"{"b": [1, {"c": 2}]}"#, "{}"]);
+        let text =
+            br#"{"meta": {"spans": 1}, "spans": [{"x": "\"]"}, {"y": 1}], "final_output": "[x]"}"#;
+        let r = record_ranges(text).expect("spans in an object");
+        assert_eq!(r.len(), 2);
+        assert_eq!(&text[r[1].0..r[1].1], br#"{"y": 1}"#);
+        assert_eq!(
+            record_ranges(br#"{"a": 1} {"b": 2}"#),
+            None,
+            "objects in a row"
+        );
+        assert_eq!(record_ranges(br#"[{"a": 1}, {"b""#), None, "cut");
+    }
 
     #[test]
     fn big_decimal_ids_are_exact() {
