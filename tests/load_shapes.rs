@@ -637,6 +637,80 @@ fn langfuse_export_observations_become_steps() {
     assert_eq!(set.str(set.step(root).session), "conv-77");
 }
 
+/// Langfuse v4's observation rows — the Observations API v2's cursor pages, one per
+/// line — read as the v3 trace export of the same observations: the rows carry what
+/// v3 kept on the trace (trace name, session, environment), the model as
+/// `providedModelName`, the cost as `totalCost` (the trace's cost is their sum).
+#[test]
+fn langfuse_v4_observation_pages_read_as_the_v3_export() {
+    let tid = "7c8f6c2e-3b1a-4d0e-9f3a-2b1c0d9e8f7a";
+    let row = |extra: serde_json::Value| {
+        let mut r = serde_json::json!({"traceId": tid, "projectId": "p1", "traceName": "support-bot",
+            "sessionId": "conv-77", "environment": "prod", "parentObservationId": null});
+        for (k, v) in extra.as_object().expect("object") {
+            r[k] = v.clone();
+        }
+        r
+    };
+    let rows = [
+        row(
+            serde_json::json!({"id": "root-1", "type": "AGENT", "name": "support",
+            "startTime": "2025-11-21T03:12:00.000Z", "endTime": "2025-11-21T03:12:03.000Z",
+            "level": "DEFAULT", "isRootObservation": true}),
+        ),
+        row(
+            serde_json::json!({"id": "a1b2c3d4e5f60718", "parentObservationId": "root-1",
+            "type": "GENERATION", "name": "chat", "startTime": "2025-11-21T03:12:00.100Z",
+            "endTime": "2025-11-21T03:12:01.100Z", "providedModelName": "gpt-4o",
+            "usageDetails": {"input": 1200, "output": 80, "total": 1280}, "totalCost": 0.0038,
+            "level": "DEFAULT"}),
+        ),
+        row(
+            serde_json::json!({"id": "tool-9", "parentObservationId": "root-1", "type": "TOOL",
+            "name": "refund_payment", "startTime": "2025-11-21T03:12:01.200Z",
+            "endTime": "2025-11-21T03:12:02.200Z", "level": "ERROR",
+            "statusMessage": "gateway timeout"}),
+        ),
+    ];
+    let pages = format!(
+        "{}\n{}\n",
+        serde_json::json!({"data": [rows[0], rows[1]], "meta": {"cursor": "eyJwIjoxfQ=="}}),
+        serde_json::json!({"data": [rows[2]], "meta": {}})
+    );
+    let d = agtrace::source::load_bytes(
+        pages.into_bytes(),
+        "lf4",
+        0,
+        &agtrace::source::LoadOptions::with_threads(1),
+    )
+    .expect("load");
+    assert_eq!(d.format, "Langfuse observations (v4)");
+    let mut set = agtrace::model::TraceSet::build(d.batches, vec!["lf4".into()], Vec::new());
+    agtrace::semconv::annotate(&mut set, &agtrace::semconv::PriceTable::bundled());
+    assert_eq!(set.traces.len(), 1);
+    let tr = &set.traces[0];
+    assert_eq!(tr.id.to_string(), "7c8f6c2e3b1a4d0e9f3a2b1c0d9e8f7a");
+    assert_eq!(set.spans.len(), 3);
+    assert_eq!((tr.tokens.input, tr.tokens.output), (Some(1200), Some(80)));
+    assert_eq!(tr.cost(), Some(0.0038));
+    assert_eq!(tr.error_count, 1);
+    assert_eq!(set.str(tr.service), "support-bot");
+    assert_eq!(set.str(tr.session), "conv-77");
+    let chat = (0..set.spans.len() as u32)
+        .find(|&i| set.str(set.spans[i as usize].name) == "chat")
+        .expect("chat");
+    assert_eq!(set.str(set.step(chat).model), "gpt-4o");
+    // The rows alone (no page around them), as a list: the same.
+    let d = agtrace::source::load_bytes(
+        serde_json::to_vec(&rows).expect("json"),
+        "rows",
+        0,
+        &agtrace::source::LoadOptions::with_threads(1),
+    )
+    .expect("load rows");
+    assert_eq!(d.span_count(), 3);
+}
+
 /// Flat span records (evaluation tools' lists, ADOT's `aws/spans` in camelCase, with or
 /// without a `{"spans": […]}` wrapper) read as spans.
 #[test]

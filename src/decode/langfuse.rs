@@ -1,6 +1,10 @@
-//! Langfuse's trace export (`{trace: {…}, observations: [{id, traceId,
+//! Langfuse's trace export (v3: `{trace: {…}, observations: [{id, traceId,
 //! parentObservationId, type, startTime, endTime, model, usageDetails, costDetails,
-//! input, output, level, statusMessage, metadata}]}`), read as spans carrying the
+//! input, output, level, statusMessage, metadata}]}`) and, since Langfuse v4, its
+//! observation rows: the Observations API v2's pages (`{data: [rows], meta: {cursor}}`,
+//! one after another, in a list or as JSON Lines) or the rows themselves, each row
+//! carrying what v3 kept on the trace (`traceName`, `sessionId`, `userId`,
+//! `environment`; `providedModelName`, `totalCost`), read as spans carrying the
 //! attributes Langfuse's own OpenTelemetry form uses (`langfuse.observation.type`,
 //! `.model.name`, `.cost_details`, `.level`, `.status_message`), so the usual GenAI
 //! semantics apply: the model, the usage Langfuse counted and the cost it recorded
@@ -14,10 +18,51 @@ use crate::model::{
 };
 use serde_json::Value;
 
-/// True when the input, from its first 64 KiB `head`, looks like a Langfuse trace export.
+/// True when the input, from its first 64 KiB `head`, looks like a Langfuse trace
+/// export or observation rows.
 pub fn looks_like(head: &str) -> bool {
-    head.contains("\"observations\"")
-        && (head.contains("\"parentObservationId\"") || head.contains("\"traceId\""))
+    let v3 = head.contains("\"observations\"")
+        && (head.contains("\"parentObservationId\"") || head.contains("\"traceId\""));
+    let v4 = head.contains("\"parentObservationId\"")
+        || (head.contains("\"traceId\"")
+            && head.contains("\"projectId\"")
+            && head.contains("\"startTime\""));
+    v3 || v4
+}
+
+/// The observations of one JSON value of the input: a v3 export's (on the document or
+/// its `trace`), a v4 page's `data`, a list of rows or pages, or one row.
+fn observations_of<'a>(doc: &'a Value, out: &mut Vec<(&'a Value, Option<&'a Value>)>) {
+    match doc {
+        Value::Array(items) => {
+            for x in items {
+                observations_of(x, out);
+            }
+        }
+        Value::Object(o) => {
+            let trace = o.get("trace");
+            let lists = [
+                o.get("observations"),
+                trace.and_then(|t| t.get("observations")),
+                o.get("data"),
+            ];
+            let mut found = false;
+            for list in lists.into_iter().flatten().filter_map(Value::as_array) {
+                found = true;
+                for x in list {
+                    if x.get("data").is_some_and(Value::is_array) {
+                        observations_of(x, out);
+                    } else if x.is_object() {
+                        out.push((x, trace.or(Some(doc))));
+                    }
+                }
+            }
+            if !found && o.contains_key("id") && o.contains_key("startTime") {
+                out.push((doc, None));
+            }
+        }
+        _ => {}
+    }
 }
 
 /// ISO 8601 (`2025-12-22T10:46:19.155Z`, `…+02:00`) as Unix nanoseconds.
@@ -69,28 +114,34 @@ fn text(v: &Value) -> Option<String> {
     }
 }
 
-/// Decodes a Langfuse trace export; `None` when it is not one.
+/// Decodes a Langfuse trace export or observation rows; `None` when it is neither.
 pub fn decode(buf: &[u8], source: u32, _name: &str) -> Option<Decoded> {
-    let doc: Value = serde_json::from_slice(buf).ok()?;
-    let trace = doc.get("trace").unwrap_or(&doc);
-    let mut obs: Vec<&Value> = Vec::new();
+    let docs: Vec<Value> = serde_json::Deserializer::from_slice(buf)
+        .into_iter::<Value>()
+        .map_while(Result::ok)
+        .collect();
+    let mut all = Vec::new();
+    for d in &docs {
+        observations_of(d, &mut all);
+    }
+    let mut obs: Vec<(&Value, Option<&Value>)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for list in [doc.get("observations"), trace.get("observations")]
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_array)
-    {
-        for o in list {
-            if let Some(id) = o.get("id").and_then(Value::as_str)
-                && seen.insert(id.to_owned())
-            {
-                obs.push(o);
-            }
+    for (o, t) in all {
+        if let Some(id) = o.get("id").and_then(Value::as_str)
+            && o.get("traceId").is_some() | t.is_some()
+            && seen.insert(id.to_owned())
+        {
+            obs.push((o, t));
         }
     }
     if obs.is_empty() {
         return None;
     }
+    let v4 = docs
+        .iter()
+        .all(|d| d.get("trace").is_none() && d.get("observations").is_none());
+    let doc = docs.first()?;
+    let trace = doc.get("trace").unwrap_or(doc);
     let mut batch = Batch::for_input(buf.len());
     let str_of = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
     let service = str_of(trace, "name").unwrap_or_else(|| "langfuse".into());
@@ -118,7 +169,40 @@ pub fn decode(buf: &[u8], source: u32, _name: &str) -> Option<Decoded> {
     });
     let trace_default = str_of(trace, "id").unwrap_or_default();
     let (session, user) = (str_of(trace, "sessionId"), str_of(trace, "userId"));
-    for o in obs {
+    // v4 rows name their trace, session, user and environment themselves: a resource
+    // per trace name.
+    let mut services: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    for (o, _) in obs {
+        let resource = match (v4, str_of(o, "traceName")) {
+            (true, Some(svc)) => match services.get(&svc) {
+                Some(&r) => r,
+                None => {
+                    let a0 = batch.attrs.len();
+                    let name = batch.strings.intern(&svc);
+                    let key = batch.strings.intern("service.name");
+                    batch.attrs.push(Attr {
+                        key,
+                        value: AttrValue::Str(name),
+                    });
+                    if let Some(env) = str_of(o, "environment") {
+                        let key = batch.strings.intern("deployment.environment.name");
+                        let value = AttrValue::string(&mut batch.strings, &env);
+                        batch.attrs.push(Attr { key, value });
+                    }
+                    let r = batch.resources.len() as u32;
+                    batch.resources.push(Resource {
+                        service: name,
+                        attrs: batch.attrs_since(a0),
+                        dropped: 0,
+                    });
+                    services.insert(svc, r);
+                    r
+                }
+            },
+            _ => 0,
+        };
+        let session = str_of(o, "sessionId").or_else(|| session.clone());
+        let user = str_of(o, "userId").or_else(|| user.clone());
         let tid = trace_id(&str_of(o, "traceId").unwrap_or_else(|| trace_default.clone()));
         let raw_id = str_of(o, "id").unwrap_or_default();
         let (sid, hex) = span_id(&raw_id);
@@ -152,7 +236,7 @@ pub fn decode(buf: &[u8], source: u32, _name: &str) -> Option<Decoded> {
         if let Some(t) = str_of(o, "type") {
             put_str(&mut batch, "langfuse.observation.type", &t);
         }
-        if let Some(m) = str_of(o, "model") {
+        if let Some(m) = str_of(o, "model").or_else(|| str_of(o, "providedModelName")) {
             put_str(&mut batch, "langfuse.observation.model.name", &m);
         }
         let usage = o.get("usageDetails");
@@ -173,6 +257,13 @@ pub fn decode(buf: &[u8], source: u32, _name: &str) -> Option<Decoded> {
                 &mut batch,
                 "langfuse.observation.cost_details",
                 &c.to_string(),
+            );
+        } else if let Some(total) = o.get("totalCost").and_then(Value::as_f64) {
+            // v4 rows may carry only the total (the trace's cost is their sum).
+            put_str(
+                &mut batch,
+                "langfuse.observation.cost_details",
+                &serde_json::json!({ "total": total }).to_string(),
             );
         }
         let level = str_of(o, "level").unwrap_or_default();
@@ -224,12 +315,17 @@ pub fn decode(buf: &[u8], source: u32, _name: &str) -> Option<Decoded> {
             status_message,
             start,
             end,
-            resource: 0,
+            resource,
             scope: 0,
             attrs,
             source,
             ..Span::default()
         });
     }
-    Some(Decoded::new(vec![batch], true, "Langfuse export"))
+    let format = if v4 {
+        "Langfuse observations (v4)"
+    } else {
+        "Langfuse export"
+    };
+    Some(Decoded::new(vec![batch], true, format))
 }

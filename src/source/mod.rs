@@ -127,7 +127,7 @@ pub const FORMATS: &[(&str, &str)] = &[
     ),
     (
         "Langfuse export",
-        "{trace, observations: […]}: observations as spans with the model, usage and cost Langfuse recorded",
+        "v3 {trace, observations: […]}, and v4's observation rows (the Observations API v2's pages {data, meta.cursor}, one after another or as JSON Lines, or the rows alone): observations as spans with the model, usage and cost Langfuse recorded",
     ),
     (
         "span records",
