@@ -7,11 +7,11 @@
 //! duration as the minimum; the rest of the filter runs locally (Jaeger compares
 //! attribute values exactly, the filter language ignores case).
 
+use super::Target;
 use super::http::{Answer, Client, pct};
 use super::{Backend, BackendError, Fetched, Query};
 use crate::decode::Decoded;
 use crate::query::filter::Pushdown;
-use crate::source::{LoadOptions, load_bytes};
 
 /// Services searched at most when the query names none.
 pub const MAX_SERVICES: usize = 20;
@@ -23,10 +23,9 @@ enum Api {
     V1,
 }
 
-fn decode(client: &Client, body: Vec<u8>, source: u32) -> Result<Decoded, BackendError> {
-    let opts = LoadOptions::with_threads(2);
-    load_bytes(body, client.label(), source, &opts)
-        .map_err(|e| client.garbage(crate::sanitize::sanitize(&e.to_string())))
+fn decode(client: &Client, body: Vec<u8>, to: &Target<'_>) -> Result<Decoded, BackendError> {
+    (to.decode)(body, client.label(), to.source)
+        .map_err(|e| client.garbage(crate::sanitize::sanitize(&e)))
 }
 
 /// Whether an answer is Jaeger's "not found" for a trace (v3 error object or v1
@@ -58,7 +57,7 @@ fn by_id(
     client: &Client,
     b: &Backend,
     id: &str,
-    source: u32,
+    to: &Target<'_>,
 ) -> Result<Option<Decoded>, BackendError> {
     let v3 = client.get(
         &format!("{}/api/v3/traces/{}", b.base(), pct(id)),
@@ -74,7 +73,7 @@ fn by_id(
     };
     match a.status {
         200 if empty(&a) => Ok(None),
-        200 => decode(client, a.body, source).map(Some),
+        200 => decode(client, a.body, to).map(Some),
         404 => Ok(None),
         _ => Err(client.rejected(&a)),
     }
@@ -238,13 +237,13 @@ pub fn fetch(
     client: &Client,
     b: &Backend,
     q: &Query,
-    source: u32,
+    to: &Target<'_>,
 ) -> Result<Fetched, BackendError> {
     let mut decoded = Decoded::new(Vec::new(), true, "Jaeger query API");
     let mut more = false;
     if let Some(ids) = q.whole_ids() {
         for id in &ids {
-            if let Some(d) = by_id(client, b, id, source)? {
+            if let Some(d) = by_id(client, b, id, to)? {
                 decoded.batches.extend(d.batches);
             }
         }
@@ -263,7 +262,7 @@ pub fn fetch(
         if a.status != 200 {
             return Err(client.rejected(&a));
         }
-        let d = decode(client, a.body, source)?;
+        let d = decode(client, a.body, to)?;
         more |= trace_count(&d) > q.limit();
         decoded.batches.extend(d.batches);
     }

@@ -310,8 +310,22 @@ pub struct Fetched {
     pub more: bool,
 }
 
+/// How a backend's answers become spans: the input layer's decoding of bytes (an
+/// engine answers in formats `decode` reads), given to the backend so that it hands
+/// back bytes to be decoded without knowing the layer above it.
+pub type Decoder = dyn Fn(Vec<u8>, &str, u32) -> Result<Decoded, String> + Sync;
+
+/// Where fetched spans go: the source index they are from and the decoder of answers.
+pub struct Target<'a> {
+    /// The source index of the spans.
+    pub source: u32,
+    /// Decodes an answer's bytes (given its label and the source index).
+    pub decode: &'a Decoder,
+}
+
 /// Fetches what `q` asks for from `b`.
-pub fn fetch(b: &Backend, q: &Query, source: u32) -> Result<Decoded, BackendError> {
+pub fn fetch(b: &Backend, q: &Query, to: &Target<'_>) -> Result<Decoded, BackendError> {
+    let source = to.source;
     // A `trace:` term with a whole id is a fetch by id, which every engine answers
     // without a search.
     let mut q = q.clone();
@@ -326,8 +340,8 @@ pub fn fetch(b: &Backend, q: &Query, source: u32) -> Result<Decoded, BackendErro
     let client = http::Client::new(b, q)?;
     let fetched = match b.engine {
         Engine::ClickHouse => clickhouse::fetch(&client, b, q, source)?,
-        Engine::Tempo => tempo::fetch(&client, b, q, source)?,
-        Engine::Jaeger => jaeger::fetch(&client, b, q, source)?,
+        Engine::Tempo => tempo::fetch(&client, b, q, to)?,
+        Engine::Jaeger => jaeger::fetch(&client, b, q, to)?,
     };
     let mut decoded = fetched.decoded;
     if decoded.span_count() == 0 && q.from.is_none() && q.traces.is_empty() {

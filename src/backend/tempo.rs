@@ -6,12 +6,12 @@
 //! failed status, a duration, a service, a model, a tool, a span name), then each
 //! trace found is fetched by id, a few at a time.
 
+use super::Target;
 use super::http::{Client, pct};
 use super::{Backend, BackendError, Fetched, Query};
 use crate::decode::Decoded;
 use crate::query::filter::{Glob, Pushdown};
 use crate::semconv::keys::{Field, TABLE};
-use crate::source::{LoadOptions, load_bytes};
 use prost::Message as _;
 
 /// Traces fetched at the same time after a search.
@@ -144,7 +144,7 @@ fn by_id(
     client: &Client,
     b: &Backend,
     id: &str,
-    source: u32,
+    to: &Target<'_>,
 ) -> Result<Option<Decoded>, BackendError> {
     let a = client.get(
         &format!("{}/api/v2/traces/{}", b.base(), pct(id)),
@@ -155,7 +155,6 @@ fn by_id(
         404 => return Ok(None),
         _ => return Err(client.rejected(&a)),
     }
-    let opts = LoadOptions::with_threads(2);
     let is_json = a.content_type.contains("json") || a.body.first() == Some(&b'{');
     let mut d = if is_json {
         // {"trace": {"resourceSpans" | "batches": …}, "status": …} or v1 {"batches": …}.
@@ -163,8 +162,8 @@ fn by_id(
             .map_err(|e| client.garbage(format!("the trace is neither protobuf nor JSON ({e})")))?;
         let inner = v.get("trace").cloned().unwrap_or(v);
         let bytes = serde_json::to_vec(&inner).map_err(|e| client.garbage(e.to_string()))?;
-        load_bytes(bytes, client.label(), source, &opts)
-            .map_err(|e| client.garbage(crate::sanitize::sanitize(&e.to_string())))?
+        (to.decode)(bytes, client.label(), to.source)
+            .map_err(|e| client.garbage(crate::sanitize::sanitize(&e)))?
     } else {
         let r = TraceByIdResponse::decode(a.body.as_slice())
             .map_err(|e| client.garbage(format!("the trace is not a TraceByIDResponse ({e})")))?;
@@ -174,8 +173,8 @@ fn by_id(
             return Ok(None);
         }
         let bytes = td.encode_to_vec();
-        let mut d = load_bytes(bytes, client.label(), source, &opts)
-            .map_err(|e| client.garbage(crate::sanitize::sanitize(&e.to_string())))?;
+        let mut d = (to.decode)(bytes, client.label(), to.source)
+            .map_err(|e| client.garbage(crate::sanitize::sanitize(&e)))?;
         if partial {
             d.batches.push(crate::model::Batch {
                 warnings: vec![crate::model::Warning {
@@ -200,7 +199,7 @@ pub fn fetch(
     client: &Client,
     b: &Backend,
     q: &Query,
-    source: u32,
+    to: &Target<'_>,
 ) -> Result<Fetched, BackendError> {
     let (ids, more) = if let Some(ids) = q.whole_ids() {
         (ids, false)
@@ -237,7 +236,7 @@ pub fn fetch(
         let results: Vec<Result<Option<Decoded>, BackendError>> = std::thread::scope(|s| {
             let handles: Vec<_> = chunk
                 .iter()
-                .map(|id| s.spawn(move || by_id(client, b, id, source)))
+                .map(|id| s.spawn(move || by_id(client, b, id, to)))
                 .collect();
             handles
                 .into_iter()

@@ -57,7 +57,7 @@ struct Kv {
 }
 
 /// The attribute a span and a later record about its response share.
-pub const RESPONSE_ID: &str = "gen_ai.response.id";
+pub use crate::model::RESPONSE_ID;
 
 /// True when the buffer holds OTLP log records at all.
 pub fn has_logs(buf: &[u8]) -> bool {

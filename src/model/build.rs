@@ -121,7 +121,7 @@ impl TraceSet {
     /// Span index by the `gen_ai.response.id` it carries.
     fn response_ids(&self) -> rustc_hash::FxHashMap<String, u32> {
         let mut out = rustc_hash::FxHashMap::default();
-        let Some(key) = self.strings.lookup(crate::decode::otlp_logs::RESPONSE_ID) else {
+        let Some(key) = self.strings.lookup(super::RESPONSE_ID) else {
             return out;
         };
         for (i, s) in self.spans.iter().enumerate() {
@@ -149,7 +149,7 @@ impl TraceSet {
         for l in logs {
             let found = if l.span_id == super::SpanId::NONE {
                 let want = l.attrs.iter().find_map(|(k, v)| {
-                    (k == crate::decode::otlp_logs::RESPONSE_ID)
+                    (k == super::RESPONSE_ID)
                         .then(|| v.get("stringValue").and_then(|s| s.as_str()).or(v.as_str()))
                         .flatten()
                 });

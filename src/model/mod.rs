@@ -14,6 +14,10 @@ mod step;
 mod value;
 mod warning;
 
+/// The attribute a span and a later log record about its response share: how a
+/// record without span ids finds its span when the set is built.
+pub const RESPONSE_ID: &str = "gen_ai.response.id";
+
 pub use batch::{Batch, Checkpoint, LogEvent};
 pub use build::Growth;
 pub use finding::{Finding, FindingKind, Severity};

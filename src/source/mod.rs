@@ -404,7 +404,14 @@ pub(crate) fn fetch_backend(
     if let Some(p) = &opts.progress {
         p.set_phase(0);
     }
-    let d = crate::backend::fetch(&b, &opts.backend_query, source)?;
+    let decode = |bytes: Vec<u8>, label: &str, source: u32| {
+        load_bytes(bytes, label, source, &LoadOptions::with_threads(2)).map_err(|e| e.to_string())
+    };
+    let to = crate::backend::Target {
+        source,
+        decode: &decode,
+    };
+    let d = crate::backend::fetch(&b, &opts.backend_query, &to)?;
     if let Some(p) = &opts.progress {
         p.spans
             .fetch_add(d.span_count() as u64, std::sync::atomic::Ordering::Relaxed);
