@@ -495,3 +495,61 @@ fn a_large_file_read_on_several_threads_loads_every_record() {
         assert!(set.warnings.is_empty(), "{layout}: {:?}", set.warnings);
     }
 }
+
+/// Span records inside other wrappers than `{"spans": […]}` — an evaluation tool's
+/// `{"trace": {"spans": …}}`, `{"data": {"spans": …}}`, a list of traces each with its
+/// spans — load the same spans.
+#[test]
+fn records_inside_other_wrappers_load_the_same() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let gs = spans(7);
+    let want = expected(&gs);
+    let flat: Value = serde_json::from_slice(&write("flat", &gs)).expect("json");
+    let records = flat["spans"].clone();
+    let mut by_trace: std::collections::BTreeMap<String, Vec<Value>> = Default::default();
+    for r in records.as_array().expect("list") {
+        by_trace
+            .entry(r["trace_id"].as_str().expect("id").to_owned())
+            .or_default()
+            .push(r.clone());
+    }
+    let traces: Vec<Value> = by_trace
+        .into_iter()
+        .map(|(id, spans)| json!({"trace_id": id, "spans": spans}))
+        .collect();
+    for (name, doc) in [
+        ("trace", json!({"trace": {"id": "t1", "spans": records}})),
+        (
+            "data",
+            json!({"data": {"spans": records}, "meta": {"page": 1}}),
+        ),
+        ("traces", json!({"traces": traces})),
+        ("list-of-traces", Value::Array(traces.clone())),
+    ] {
+        let set = load_text(dir.path(), &format!("{name}.json"), &doc.to_string());
+        assert_eq!(loaded(&set), want, "{name}");
+    }
+}
+
+/// Span-shaped JSON in no known layout is refused naming the fields its first record
+/// has and what each layout tried would need.
+#[test]
+fn an_unknown_layout_is_refused_naming_its_fields_and_the_layouts_tried() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("unknown.json");
+    std::fs::write(
+        &path,
+        r#"{"spans": [{"sid": 1, "tid": 2, "op": "x", "ts": 5, "meta": {"a": 1}}]}"#,
+    )
+    .expect("write");
+    let err = agtrace::input::load(&[Input::Path(path)], &LoadOptions::with_threads(1))
+        .expect_err("no layout");
+    let msg = err.to_string();
+    for want in [
+        "sid, tid, op, ts, meta.a",
+        "any-agent trace",
+        "flat span records (trace_id + span_id",
+    ] {
+        assert!(msg.contains(want), "{want:?} in {msg}");
+    }
+}

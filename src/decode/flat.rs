@@ -453,8 +453,14 @@ impl<'de, F: FnMut(Value)> serde::de::Visitor<'de> for Records<'_, F> {
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(v) = seq.next_element::<Value>()? {
-            if v.is_object() {
+            if !v.is_object() {
+                continue;
+            }
+            if layouts::of(&v).is_some() {
                 (self.0)(v);
+            } else {
+                // A list of traces, each with its spans.
+                unwrap_records(v, 3, self.0);
             }
         }
         Ok(())
@@ -478,7 +484,15 @@ impl<'de, F: FnMut(Value)> serde::de::Visitor<'de> for Records<'_, F> {
             }
         }
         if !wrapper {
-            (self.0)(Value::Object(record));
+            let v = Value::Object(record);
+            if layouts::of(&v).is_some() {
+                (self.0)(v);
+            } else {
+                // A wrapper other than `spans` (`{"trace": {"spans": …}}`,
+                // `{"data": [...]}`, `{"traces": [{"spans": …}]}`): the lists of records
+                // inside it.
+                unwrap_records(v, 3, self.0);
+            }
         }
         Ok(())
     }
@@ -500,6 +514,40 @@ impl<'de, F: FnMut(Value)> serde::de::Visitor<'de> for Records<'_, F> {
     }
     fn visit_str<E>(self, _: &str) -> Result<(), E> {
         Ok(())
+    }
+}
+
+/// Hands `each` the records found inside `v` (an object that is no record itself):
+/// the elements of any list of objects in a known layout, `depth` levels down at most;
+/// `v` itself when nothing inside is (the reader then says it is in no layout).
+fn unwrap_records(v: Value, depth: u8, each: &mut impl FnMut(Value)) {
+    fn find(v: Value, depth: u8, each: &mut impl FnMut(Value), found: &mut bool) {
+        match v {
+            Value::Array(items) => {
+                if items.first().is_some_and(|x| layouts::of(x).is_some()) {
+                    *found = true;
+                    for x in items.into_iter().filter(Value::is_object) {
+                        each(x);
+                    }
+                } else if depth > 0 {
+                    for x in items {
+                        find(x, depth - 1, each, found);
+                    }
+                }
+            }
+            Value::Object(o) if depth > 0 => {
+                for (_, x) in o {
+                    find(x, depth - 1, each, found);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = false;
+    let probe = v.clone();
+    find(v, depth, each, &mut found);
+    if !found {
+        each(probe);
     }
 }
 
@@ -640,6 +688,48 @@ fn record_ranges(buf: &[u8]) -> Option<Vec<(usize, usize)>> {
         i += 1;
     }
     None
+}
+
+/// Why span-shaped JSON in `head` (the input's start) is in none of the layouts: the
+/// fields its first record has, and what each layout would need; `None` when no record
+/// can be read there.
+pub fn explain(head: &[u8]) -> Option<String> {
+    let mut first: Option<Value> = None;
+    for_each_record(head, |v| {
+        if first.is_none() {
+            first = Some(v);
+        }
+    });
+    let first = first?;
+    let o = first.as_object()?;
+    let mut fields: Vec<String> = Vec::new();
+    for (k, v) in o {
+        match v {
+            Value::Object(inner) if !inner.is_empty() && inner.len() <= 6 => {
+                fields.extend(inner.keys().map(|x| format!("{k}.{x}")));
+            }
+            _ => fields.push(k.clone()),
+        }
+    }
+    let shown: Vec<&str> = fields.iter().take(16).map(String::as_str).collect();
+    let more = fields.len().saturating_sub(shown.len());
+    let tried: Vec<String> = layouts::LAYOUTS
+        .iter()
+        .map(|l| {
+            let needs: Vec<String> = l.marks.iter().map(|m| m.join(" + ")).collect();
+            format!("{} ({})", l.name, needs.join(" or "))
+        })
+        .collect();
+    Some(format!(
+        "span records in a layout agtrace does not know: the first has {}{}; the layouts tried need {}",
+        crate::sanitize::sanitize(&shown.join(", ")),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        },
+        tried.join("; ")
+    ))
 }
 
 /// Decodes span records; `None` when the JSON is not a list of records in a known

@@ -52,6 +52,11 @@ pub fn describe_non_trace(buf: &[u8]) -> String {
         if has("\"resourceMetrics\"") || has("\"resource_metrics\"") {
             return "OTLP metrics with no trace data".into();
         }
+        if (has("\"spans\"") || has("\"span_id\"") || has("\"spanId\""))
+            && let Some(why) = crate::decode::flat::explain(head)
+        {
+            return why;
+        }
         if has("\"spans\"") && (has("\"span_id\"") || has("\"spanId\"")) {
             return "JSON spans in a layout that is not OTLP (no resourceSpans)".into();
         }
