@@ -32,10 +32,13 @@ pub fn otlp_proto(data: &[u8]) {
     let _ = crate::decode::otlp_logs::proto_span_events(data);
 }
 
-/// Bytes as each non-OTLP reader would see them: the collector's debug text, Node's
-/// console output, and the JSON exports (Jaeger, Zipkin, Langfuse, flat records),
-/// whole and through the cut-document recovery.
+/// Bytes as each non-OTLP reader would see them: pasted-text cleaning, the collector's
+/// debug text, Node's console output, and the JSON exports (Jaeger, Zipkin, Langfuse,
+/// span records in every layout and the reason one is in none), whole and through the
+/// cut-document recovery.
 pub fn text_formats(data: &[u8]) {
+    let _ = crate::decode::paste::clean(data.to_vec());
+    let _ = crate::decode::flat::explain(data);
     let _ = crate::decode::debug_text::decode(data, 0, "fuzz");
     let _ = crate::decode::node_console::decode(data, 0, "fuzz");
     let _ = crate::decode::other_json(data, 0, "fuzz");

@@ -141,6 +141,8 @@ fn arbitrary_bytes_never_panic() {
         "shapes/agent-incident.debug.txt",
         "shapes/python-console.json",
         "shapes/agent-incident.node-console.txt",
+        "shapes/any-agent.json",
+        "shapes/js-readable.json",
     ] {
         files.push(std::fs::read(fixture(rel)).expect("fixture"));
     }
@@ -162,6 +164,8 @@ fn cut_jaeger_zipkin_and_flat_documents_keep_the_spans_before_the_cut() {
     for rel in [
         "shapes/agent-incident.jaeger.json",
         "shapes/agent-incident.zipkin.json",
+        "shapes/any-agent.json",
+        "shapes/js-readable.json",
         "console",
     ] {
         let (data, whole) = if rel == "console" {
