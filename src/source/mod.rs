@@ -66,7 +66,7 @@ pub enum LoadError {
     },
     /// The input is not a trace format agtrace reads.
     #[error(
-        "{name}: this looks like {what}, not an OTLP trace dump. agtrace reads OTLP/JSON (TracesData or ExportTraceServiceRequest documents, one or many, JSON Lines or an array), OTLP protobuf (one message, 4-byte length-prefixed or varint-delimited), Jaeger and Zipkin JSON, Langfuse exports, flat span records, SDK console-exporter output, and the collector's debug-exporter text, plain or gzip/zstd compressed"
+        "{name}: this looks like {what}, not an OTLP trace dump. agtrace reads OTLP/JSON (TracesData or ExportTraceServiceRequest documents, one or many, JSON Lines or an array), OTLP protobuf (one message, 4-byte length-prefixed or varint-delimited), Jaeger and Zipkin JSON, Langfuse exports (v3 and v4 observation rows), span records in the layouts `agtrace help formats` lists (flat records, any-agent, Phoenix, the Python and JS SDKs' console output and ReadableSpans), and the collector's debug-exporter text (JSON logs too), plain or gzip/zstd compressed"
     )]
     NotTrace {
         /// Input name.
