@@ -206,6 +206,24 @@ fn write(layout: &str, gs: &[Gen]) -> Vec<u8> {
                     "events": [],
                     "resource": {"attributes": {"service.name": g.service}},
                 }),
+                "phoenix-b64" => {
+                    use base64::Engine as _;
+                    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+                    json!({
+                        "name": g.name,
+                        "context": {"trace_id": b64(&g.trace.to_be_bytes()), "span_id": b64(&g.span.to_be_bytes())},
+                        "openinference.span.kind": "CHAIN",
+                        "kind": kind,
+                        "parent_id": g.parent.map(|p| b64(&p.to_be_bytes())),
+                        "start_time": iso(g.start_us),
+                        "end_time": iso(g.end_us),
+                        "status_code": STATUS[g.status as usize],
+                        "status_message": g.message,
+                        "attributes": attr_map(g),
+                        "events": [],
+                        "resource": {"attributes": {"service.name": g.service}},
+                    })
+                }
                 _ => json!({
                     "trace_id": format!("{:032x}", g.trace),
                     "span_id": format!("{:016x}", g.span),
@@ -336,6 +354,7 @@ fn random_span_sets_load_the_same_in_every_layout() {
         ("node-console", "Node console exporter"),
         ("python-console", "Python console exporter"),
         ("phoenix", "Phoenix span JSON"),
+        ("phoenix-b64", "Phoenix span JSON"),
         ("flat", "flat span records"),
     ];
     for seed in 1..=40u64 {

@@ -181,9 +181,11 @@ fn id<const N: usize>(v: Option<&Value>, ids: &mut Ids) -> Option<[u8; N]> {
             if let Some(d) = s.strip_prefix(BIG) {
                 decimal(d)
             } else {
+                // `0x…` only when hex follows: base64 may start with `0X` too.
                 let h = s
                     .strip_prefix("0x")
                     .or_else(|| s.strip_prefix("0X"))
+                    .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()))
                     .unwrap_or(s);
                 if h.is_empty() {
                     return None;
@@ -1170,6 +1172,9 @@ mod tests {
         assert_eq!(hex, Some([0, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7]));
         assert_eq!(id::<8>(Some(&json!("f067aa0ba902b7")), &mut ids), hex);
         assert_eq!(id::<8>(Some(&json!("APBnqgupArc=")), &mut ids), hex);
+        // Base64 that starts like a hex prefix.
+        let b = id::<8>(Some(&json!("0Xy2rR9Xr9k=")), &mut ids);
+        assert_eq!(b, Some([0xd1, 0x7c, 0xb6, 0xad, 0x1f, 0x57, 0xaf, 0xd9]));
         assert_eq!(
             id::<8>(Some(&json!(67_667_974_448_284_343u64)), &mut ids),
             hex

@@ -131,7 +131,11 @@ pub const LAYOUTS: &[Layout] = &[
     Layout {
         name: "Phoenix span JSON",
         from: "Arize Phoenix's span JSON: `context` ids (hex or not), `parent_id`, `span_kind` (the OpenInference kind), `status_code`, `status_message`",
-        marks: &[&["context", "span_kind"], &["span_id", "span_kind"]],
+        marks: &[
+            &["context", "span_kind"],
+            &["span_id", "span_kind"],
+            &["context", "openinference.span.kind"],
+        ],
         trace_id: &["context.trace_id", "trace_id"],
         span_id: &["context.span_id", "span_id"],
         parent_id: &["parent_id", "parent_span_id"],
