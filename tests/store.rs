@@ -412,6 +412,42 @@ fn concurrent_imports_serialize() {
     assert_eq!(set.spans.len(), 11 + 30_000 + 16);
 }
 
+/// Two imports into a store that does not exist yet: the second waits for the first
+/// to create the schema instead of creating it again, failing and deleting the store
+/// the first is writing (it did, one run in three). Both succeed; every span is there.
+#[test]
+fn two_imports_creating_one_store_both_land() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The same input twice: both reach the store at the same moment.
+    let a = dir.path().join("a.jsonl");
+    big_jsonl(&a, 300);
+    let b = dir.path().join("b.jsonl");
+    std::fs::copy(&a, &b).expect("copy");
+    for round in 0..12 {
+        let db = dir.path().join(format!("new-{round}.db"));
+        let start = std::sync::Barrier::new(2);
+        let run = |src: &Path| {
+            start.wait();
+            agtrace::store::import(
+                &db,
+                &[agtrace::source::Input::Path(src.to_path_buf())],
+                &agtrace::source::LoadOptions::with_threads(1),
+                |_, _| {},
+            )
+        };
+        let (ra, rb) = std::thread::scope(|s| {
+            let ha = s.spawn(|| run(&a));
+            let hb = s.spawn(|| run(&b));
+            (ha.join().expect("a"), hb.join().expect("b"))
+        });
+        for r in [&ra, &rb] {
+            assert!(r.is_ok(), "round {round}: {:?}", r.as_ref().err());
+        }
+        let set = load_store(&db);
+        assert_eq!(set.spans.len(), 3_000, "round {round}");
+    }
+}
+
 #[test]
 fn phoenix_store_reads_with_kinds_tokens_costs_sessions_and_tree() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -50,10 +50,14 @@ fn open_for_write(
     conn.pragma_update(None, "journal_mode", "WAL").map_err(e)?;
     conn.pragma_update(None, "synchronous", "NORMAL")
         .map_err(e)?;
-    let tables: i64 = conn
+    // The write lock first, then the look at what is there: of two imports into a
+    // store that does not exist yet, the second waits for the first to create the
+    // schema and finds it, instead of creating it again and failing.
+    let tx =
+        rusqlite::Transaction::new_unchecked(&conn, TransactionBehavior::Immediate).map_err(e)?;
+    let tables: i64 = tx
         .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
         .map_err(e)?;
-    let tx = conn.unchecked_transaction().map_err(e)?;
     if tables == 0 {
         schema::create(&tx).map_err(e)?;
     } else {
@@ -144,6 +148,7 @@ pub fn import_in_pieces(
         batch_spans: batch_spans.max(1),
         progress,
         phase: std::time::Instant::now(),
+        committed: 0,
     };
     let r = crate::source::for_each_piece(inputs, &opts, |name, index, d| im.add(name, index, d))
         .and_then(|warnings| {
@@ -157,9 +162,11 @@ pub fn import_in_pieces(
                     "{left} log records name spans that are not in the input or the store; not imported"
                 ));
             }
-            Ok(im.report)
+            Ok(std::mem::take(&mut im.report))
         });
-    if r.is_err() && !existed {
+    // A store this import created goes again if it failed — unless another import
+    // wrote into it meanwhile (two imports can start on a store that does not exist).
+    if r.is_err() && !existed && holds_only(db, im.committed) {
         for suffix in ["", "-wal", "-shm"] {
             let mut p = db.as_os_str().to_owned();
             p.push(suffix);
@@ -167,6 +174,18 @@ pub fn import_in_pieces(
         }
     }
     r
+}
+
+/// True when the store at `db` holds no more traces than the `ours` a failed import
+/// wrote into it (or cannot be read as a store): what that import, having created the
+/// store, may remove again without taking another import's traces with it.
+fn holds_only(db: &Path, ours: u64) -> bool {
+    let Ok(conn) = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY) else {
+        return true;
+    };
+    let _ = conn.busy_timeout(super::BUSY_TIMEOUT);
+    conn.query_row("SELECT count(*) FROM traces", [], |r| r.get::<_, i64>(0))
+        .map_or(true, |n| u64::try_from(n).is_ok_and(|n| n <= ours))
 }
 
 /// An import in progress: the pieces gathered, what was written.
@@ -182,6 +201,8 @@ struct Importer<'a, P> {
     batch_spans: usize,
     progress: P,
     phase: std::time::Instant,
+    /// Traces written in committed transactions (merged ones counted again).
+    committed: u64,
 }
 
 impl<P: FnMut(u64, u64)> Importer<'_, P> {
@@ -217,12 +238,16 @@ impl<P: FnMut(u64, u64)> Importer<'_, P> {
         crate::analysis::findings::derive(&mut set);
         let load = self.phase.elapsed().as_secs_f64();
         let progress = &mut self.progress;
+        let committed = &mut self.committed;
         let (r, logs) = write_set(
             self.db,
             set,
             self.opts,
             std::time::Instant::now(),
-            |done, _| progress(spans_before + done, read),
+            |done, _, traces| {
+                *committed += traces;
+                progress(spans_before + done, read)
+            },
         )?;
         self.logs = logs;
         self.pending_spans = 0;
@@ -258,7 +283,7 @@ pub fn import_set(
     opts: &LoadOptions,
 ) -> Result<(ImportReport, Vec<crate::model::LogEvent>), StoreError> {
     check_target(db)?;
-    write_set(db, set, opts, std::time::Instant::now(), |_, _| {})
+    write_set(db, set, opts, std::time::Instant::now(), |_, _, _| {})
 }
 
 /// Writes a loaded set into the store at `db`, merging traces it already holds.
@@ -267,7 +292,7 @@ fn write_set(
     mut set: TraceSet,
     opts: &LoadOptions,
     started: std::time::Instant,
-    mut progress: impl FnMut(u64, u64),
+    mut progress: impl FnMut(u64, u64, u64),
 ) -> Result<(ImportReport, Vec<crate::model::LogEvent>), StoreError> {
     let conn = open_for_write(db, &opts.prices)?;
     let e = |x| StoreError::sqlite(db, x);
@@ -332,7 +357,7 @@ fn write_set(
             // next transaction starts the WAL over instead of growing it.
             c.checkpoint(report.batches.is_multiple_of(WAL_RESTART_BATCHES));
         }
-        progress(b.spans_done, b.spans_total);
+        progress(b.spans_done, b.spans_total, b.traces);
     });
     if let Some(c) = checkpointer {
         c.finish();
