@@ -389,3 +389,85 @@ fn json_exports_carry_hostile_text_only_as_escapes() {
         );
     }
 }
+
+/// `export -o` never replaces what is not a regular file: a FIFO is written to (a
+/// reader gets the export) and stays a FIFO; a symbolic link stays a link and the file
+/// it names gets the export; `/dev/full` fails with the device's error and stays a
+/// device.
+#[cfg(unix)]
+#[test]
+fn an_output_that_is_not_a_regular_file_is_written_to_not_replaced() {
+    use std::os::unix::fs::FileTypeExt as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = common::fixture("agent-incident.otlp.json");
+    let export_to = |out: &std::path::Path| {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("agtrace"))
+            .args([
+                "export",
+                input.to_str().expect("path"),
+                "--all",
+                "--format",
+                "otlp-jsonl",
+                "-o",
+                out.to_str().expect("path"),
+            ])
+            .output()
+            .expect("run")
+    };
+    // A FIFO with a reader on the other end.
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(&fifo).expect("read the fifo"))
+    };
+    let r = export_to(&fifo);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let got = reader.join().expect("reader");
+    assert!(
+        got.starts_with(b"{\"resourceSpans\""),
+        "the reader got the export"
+    );
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .expect("meta")
+            .file_type()
+            .is_fifo()
+    );
+    // A symbolic link to a file.
+    let real = dir.path().join("real.jsonl");
+    std::fs::write(&real, "old").expect("write");
+    let link = dir.path().join("link.jsonl");
+    std::os::unix::fs::symlink(&real, &link).expect("symlink");
+    let r = export_to(&link);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .expect("meta")
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        std::fs::read(&real)
+            .expect("read")
+            .starts_with(b"{\"resourceSpans\"")
+    );
+    // A full device: the error, and the device still a device.
+    let full = std::path::Path::new("/dev/full");
+    if full.exists() && std::fs::OpenOptions::new().write(true).open(full).is_ok() {
+        let r = export_to(full);
+        assert!(!r.status.success(), "writing to /dev/full must fail");
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(err.contains("/dev/full"), "{err}");
+        assert!(
+            std::fs::metadata(full)
+                .expect("meta")
+                .file_type()
+                .is_char_device()
+        );
+    }
+}

@@ -158,16 +158,7 @@ pub(super) fn run(a: ExportArgs) -> Result<(), CommandError> {
             io::stdout().lock(),
         ))?;
     } else if let Some(path) = a.output.as_deref() {
-        let dir = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let tmp = tempfile::NamedTempFile::new_in(dir)
-            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?;
-        emit(&mut io::BufWriter::with_capacity(1 << 20, tmp.as_file()))?;
-        tmp.persist(path).map_err(|e| {
-            io::Error::new(e.error.kind(), format!("{}: {}", path.display(), e.error))
-        })?;
+        write_output(path, emit)?;
     }
     let what = match &redactor {
         Some(r) if r.keeps_content() => ", redacted (content kept)",
@@ -188,4 +179,48 @@ pub(super) fn run(a: ExportArgs) -> Result<(), CommandError> {
         }
     );
     Ok(())
+}
+
+/// Writes the export to `path`. A regular file (or none yet) is written whole beside
+/// it and renamed over it, so a failed export leaves what was there; through a symbolic
+/// link, the file it names is replaced and the link kept. Anything else — a device
+/// (`/dev/full`, `/dev/stdout`), a FIFO, `>(gzip …)` — is written to as it is: an
+/// output never replaces what is not a regular file.
+fn write_output(
+    path: &Path,
+    emit: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let named = |e: io::Error, p: &Path| io::Error::new(e.kind(), format!("{}: {e}", p.display()));
+    let target = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            std::fs::canonicalize(path).map_err(|e| named(e, path))?
+        }
+        _ => path.to_path_buf(),
+    };
+    match std::fs::metadata(&target) {
+        Ok(m) if !m.is_file() => {
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&target)
+                .map_err(|e| named(e, &target))?;
+            let mut w = io::BufWriter::with_capacity(1 << 20, f);
+            emit(&mut w).map_err(|e| named(e, &target))?;
+            w.flush().map_err(|e| named(e, &target))
+        }
+        _ => {
+            let dir = target
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| named(e, dir))?;
+            {
+                let mut w = io::BufWriter::with_capacity(1 << 20, tmp.as_file());
+                emit(&mut w)?;
+                w.flush()?;
+            }
+            tmp.persist(&target)
+                .map_err(|e| named(e.error, &target))
+                .map(|_| ())
+        }
+    }
 }
