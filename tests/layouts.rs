@@ -206,6 +206,28 @@ fn write(layout: &str, gs: &[Gen]) -> Vec<u8> {
                     "events": [],
                     "resource": {"attributes": {"service.name": g.service}},
                 }),
+                "otlp" => {
+                    let any = |v: &Value| match v {
+                        Value::String(x) => json!({"stringValue": x}),
+                        Value::Bool(b) => json!({"boolValue": b}),
+                        Value::Number(n) if n.is_i64() => json!({"intValue": n.to_string()}),
+                        other => json!({"doubleValue": other}),
+                    };
+                    json!({
+                        "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": g.service}}]},
+                        "scopeSpans": [{"scope": {"name": "test"}, "spans": [{
+                            "traceId": format!("{:032x}", g.trace),
+                            "spanId": format!("{:016x}", g.span),
+                            "parentSpanId": g.parent.map_or(String::new(), |p| format!("{p:016x}")),
+                            "name": g.name,
+                            "kind": g.kind,
+                            "startTimeUnixNano": (g.start_us * 1000).to_string(),
+                            "endTimeUnixNano": (g.end_us * 1000).to_string(),
+                            "attributes": g.attrs.iter().map(|(k, v)| json!({"key": k, "value": any(v)})).collect::<Vec<_>>(),
+                            "status": if g.status == 0 { json!({}) } else { json!({"code": g.status, "message": g.message}) },
+                        }]}],
+                    })
+                }
                 "phoenix-b64" => {
                     use base64::Engine as _;
                     let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
@@ -267,6 +289,12 @@ fn write(layout: &str, gs: &[Gen]) -> Vec<u8> {
             .collect::<String>()
             .into_bytes(),
         "node-console" | "js-readable" => serde_json::to_vec_pretty(&records).expect("json"),
+        // OTLP/JSON as the collector's file exporter writes it: a document per line.
+        "otlp" => records
+            .iter()
+            .map(|r| json!({"resourceSpans": [r]}).to_string() + "\n")
+            .collect::<String>()
+            .into_bytes(),
         _ => serde_json::to_vec(&json!({"spans": records})).expect("json"),
     }
 }
@@ -355,6 +383,7 @@ fn random_span_sets_load_the_same_in_every_layout() {
         ("python-console", "Python console exporter"),
         ("phoenix", "Phoenix span JSON"),
         ("phoenix-b64", "Phoenix span JSON"),
+        ("otlp", "OTLP/JSON"),
         ("flat", "flat span records"),
     ];
     for seed in 1..=40u64 {
