@@ -287,8 +287,9 @@ fn hr_time(v: &Value) -> Option<u64> {
         .checked_add(ns.as_u64()?)
 }
 
-/// A count of microseconds (whole ones exactly, a fraction rounded to the ns).
-fn micros(v: &Value) -> Option<u64> {
+/// A count of microseconds as nanoseconds: whole microseconds exactly (they fit a
+/// double's mantissa), a fraction rounded to the nanosecond.
+pub(super) fn micros(v: &Value) -> Option<u64> {
     if let Some(us) = v.as_u64() {
         return us.checked_mul(1000);
     }

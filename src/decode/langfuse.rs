@@ -114,6 +114,29 @@ fn text(v: &Value) -> Option<String> {
     }
 }
 
+/// Adds the resource of a trace name (the service) and its environment; its index.
+fn resource(batch: &mut Batch, service: &str, environment: Option<&str>) -> u32 {
+    let a0 = batch.attrs.len();
+    let svc = batch.strings.intern(service);
+    let key = batch.strings.intern("service.name");
+    batch.attrs.push(Attr {
+        key,
+        value: AttrValue::Str(svc),
+    });
+    if let Some(env) = environment {
+        let key = batch.strings.intern("deployment.environment.name");
+        let value = AttrValue::string(&mut batch.strings, env);
+        batch.attrs.push(Attr { key, value });
+    }
+    let r = batch.resources.len() as u32;
+    batch.resources.push(Resource {
+        service: svc,
+        attrs: batch.attrs_since(a0),
+        dropped: 0,
+    });
+    r
+}
+
 /// Decodes a Langfuse trace export or observation rows; `None` when it is neither.
 pub fn decode(buf: &[u8], source: u32, _name: &str) -> Option<Decoded> {
     let docs: Vec<Value> = serde_json::Deserializer::from_slice(buf)
@@ -145,23 +168,11 @@ pub fn decode(buf: &[u8], source: u32, _name: &str) -> Option<Decoded> {
     let mut batch = Batch::for_input(buf.len());
     let str_of = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
     let service = str_of(trace, "name").unwrap_or_else(|| "langfuse".into());
-    let a0 = batch.attrs.len();
-    let svc = batch.strings.intern(&service);
-    let key = batch.strings.intern("service.name");
-    batch.attrs.push(Attr {
-        key,
-        value: AttrValue::Str(svc),
-    });
-    if let Some(env) = str_of(trace, "environment") {
-        let key = batch.strings.intern("deployment.environment.name");
-        let value = AttrValue::string(&mut batch.strings, &env);
-        batch.attrs.push(Attr { key, value });
-    }
-    batch.resources.push(Resource {
-        service: svc,
-        attrs: batch.attrs_since(a0),
-        dropped: 0,
-    });
+    resource(
+        &mut batch,
+        &service,
+        str_of(trace, "environment").as_deref(),
+    );
     let scope_name = batch.strings.intern("langfuse");
     batch.scopes.push(Scope {
         name: scope_name,
@@ -177,24 +188,7 @@ pub fn decode(buf: &[u8], source: u32, _name: &str) -> Option<Decoded> {
             (true, Some(svc)) => match services.get(&svc) {
                 Some(&r) => r,
                 None => {
-                    let a0 = batch.attrs.len();
-                    let name = batch.strings.intern(&svc);
-                    let key = batch.strings.intern("service.name");
-                    batch.attrs.push(Attr {
-                        key,
-                        value: AttrValue::Str(name),
-                    });
-                    if let Some(env) = str_of(o, "environment") {
-                        let key = batch.strings.intern("deployment.environment.name");
-                        let value = AttrValue::string(&mut batch.strings, &env);
-                        batch.attrs.push(Attr { key, value });
-                    }
-                    let r = batch.resources.len() as u32;
-                    batch.resources.push(Resource {
-                        service: name,
-                        attrs: batch.attrs_since(a0),
-                        dropped: 0,
-                    });
+                    let r = resource(&mut batch, &svc, str_of(o, "environment").as_deref());
                     services.insert(svc, r);
                     r
                 }

@@ -87,18 +87,7 @@ fn record(o: &Map<String, Value>) -> Value {
         Some(4) => "consumer",
         _ => "internal",
     };
-    let micros = |v: Option<&Value>| -> Option<u64> {
-        let v = v?;
-        if let Some(us) = v.as_u64() {
-            return us.checked_mul(1000);
-        }
-        // A fractional count: whole microseconds exactly (they fit a double's
-        // mantissa), the fraction rounded to the nanosecond.
-        let f = v.as_f64().filter(|f| f.is_finite() && *f >= 0.0)?;
-        let whole = f.trunc() as u64;
-        let frac = ((f - f.trunc()) * 1000.0).round() as u64;
-        whole.checked_mul(1000)?.checked_add(frac)
-    };
+    let micros = |v: Option<&Value>| super::flat::micros(v?);
     let start = micros(o.get("timestamp"));
     let end = start.zip(micros(o.get("duration"))).map(|(s, d)| s + d);
     let events: Vec<Value> = o
