@@ -755,3 +755,66 @@ fn a_merge_that_lands_between_two_arrivals_does_not_stall_the_next() {
         assert_eq!(app.shared.set.traces.len() as u32, 2 * (round + 1));
     }
 }
+
+/// Log records whose spans never arrive are said at the stop, as `import FILE` says
+/// them, not dropped in silence.
+#[test]
+fn log_records_whose_spans_never_came_are_said_at_the_stop() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("live.db");
+    let (http, grpc) = (free_port(), free_port());
+    let bin = env!("CARGO_BIN_EXE_agtrace");
+    let mut server = std::process::Command::new(bin)
+        .args([
+            "import",
+            "--listen",
+            &format!("127.0.0.1:{http}"),
+            "--grpc-listen",
+            &format!("127.0.0.1:{grpc}"),
+            "--db",
+            db.to_str().expect("path"),
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("import --listen");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", http)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the receiver did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let logs = serde_json::json!({"resourceLogs": [{"resource": {}, "scopeLogs": [{"scope": {}, "logRecords": [
+        {"timeUnixNano": "1763694720000000000", "traceId": "5b8efff798038103d269b633813fc60c",
+         "spanId": "eee19b7ec3c1b174", "eventName": "gen_ai.choice",
+         "body": {"kvlistValue": {"values": [{"key": "index", "value": {"intValue": "0"}}]}}}
+    ]}]}]});
+    let path = dir.path().join("logs.json");
+    std::fs::write(&path, logs.to_string()).expect("write");
+    let code = curl(&[
+        "-H",
+        "Content-Type: application/json",
+        "--data-binary",
+        &format!("@{}", path.display()),
+        &format!("http://127.0.0.1:{http}/v1/logs"),
+    ]);
+    assert_eq!(code, "200");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status();
+    let status = server.wait().expect("wait");
+    let mut err = String::new();
+    server
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("read");
+    assert!(status.success(), "{err}");
+    assert!(
+        err.contains("1 log records name spans that never arrived"),
+        "{err}"
+    );
+}

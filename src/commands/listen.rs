@@ -76,6 +76,8 @@ pub(super) fn import(a: &ImportArgs, addr: &str) -> Result<(), CommandError> {
     let mut pending_spans = 0usize;
     let mut since = Instant::now();
     let (mut written, mut traces, mut batches) = (0u64, 0u64, 0u64);
+    // Log records given up on: past the bound of those waiting for their spans.
+    let mut dropped_logs = 0usize;
     let mut flush =
         |pending: &mut Vec<Batch>, pending_spans: &mut usize| -> Result<(), CommandError> {
             if pending.is_empty() {
@@ -93,6 +95,7 @@ pub(super) fn import(a: &ImportArgs, addr: &str) -> Result<(), CommandError> {
             let (report, logs) = crate::store::import_set(&a.db, set, &load)?;
             // Log records that came before their spans wait for them (bounded).
             let keep = logs.len().min(crate::live::grow::MAX_UNATTACHED_LOGS);
+            dropped_logs += logs.len() - keep;
             if !logs.is_empty() {
                 pending.push(Batch {
                     log_events: logs.into_iter().rev().take(keep).collect(),
@@ -129,6 +132,14 @@ pub(super) fn import(a: &ImportArgs, addr: &str) -> Result<(), CommandError> {
         if stopping {
             break;
         }
+    }
+    // As `import FILE` says it: log records whose spans never came are not stored.
+    let left: usize = pending.iter().map(|b| b.log_events.len()).sum::<usize>() + dropped_logs;
+    if left > 0 {
+        let _ = writeln!(
+            io::stderr(),
+            "agtrace: warning: {left} log records name spans that never arrived (not in any request or the store); not imported"
+        );
     }
     let _ = writeln!(
         io::stderr(),
