@@ -943,3 +943,37 @@ fn log_records_that_come_after_their_spans_were_stored_join_them() {
     let set = load_store(&db);
     assert_eq!(set.span_events(&set.spans[0]).len(), 1);
 }
+
+/// An import into a store that fails SQLite's quick_check stops before writing (it
+/// went ahead silently), says the store is damaged and how to recover what can be
+/// read, and leaves the file as it was.
+#[test]
+fn an_import_into_a_damaged_store_stops_before_writing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("s.db");
+    import_files(&db, &["agent-incident.otlp.json"]);
+    // Garbage over the headers of b-tree pages past the schema's (16 KiB pages).
+    let mut bytes = std::fs::read(&db).expect("read");
+    assert!(bytes.len() > 6 * 16384, "{} bytes", bytes.len());
+    for page in 3..6 {
+        for b in &mut bytes[page * 16384..page * 16384 + 12] {
+            *b = 0xa5;
+        }
+    }
+    std::fs::write(&db, &bytes).expect("write");
+    let r = agtrace::store::import(
+        &db,
+        &[agtrace::source::Input::Path(fixture("findings.otlp.json"))],
+        &agtrace::source::LoadOptions::with_threads(1),
+        |_, _| {},
+    );
+    let err = r
+        .expect_err("a damaged store is not written into")
+        .to_string();
+    assert!(err.contains("damaged") && err.contains(".recover"), "{err}");
+    assert_eq!(
+        std::fs::read(&db).expect("read"),
+        bytes,
+        "the file is as it was"
+    );
+}

@@ -57,6 +57,7 @@ pub(super) fn options(
 pub(super) fn import(a: &ImportArgs, addr: &str) -> Result<(), CommandError> {
     let opts = options(addr, a.grpc_listen.as_deref(), a.listen_token.as_deref())?;
     let load = load_options(&a.load)?;
+    crate::store::import::check_intact(&a.db)?;
     let (tx, rx) = mpsc::channel::<Received>();
     let waiting = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let tx = std::sync::Mutex::new(tx);
