@@ -389,14 +389,11 @@ fn free_port() -> u16 {
     l.local_addr().expect("addr").port()
 }
 
-/// Runs `import --listen` on free ports, has the SDK client send one agent run over
-/// `protocol` (http or grpc), stops the receiver with SIGTERM, and checks the store.
-fn sdk_into_import_listen(py: &std::path::Path, protocol: &str) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("live.db");
+/// Starts `import --listen` into `db` on free ports and waits until it accepts on
+/// HTTP; the child (stderr piped) and its HTTP and gRPC ports.
+fn start_listen(db: &std::path::Path) -> (std::process::Child, u16, u16) {
     let (http, grpc) = (free_port(), free_port());
-    let bin = env!("CARGO_BIN_EXE_agtrace");
-    let mut server = std::process::Command::new(bin)
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_agtrace"))
         .args([
             "import",
             "--listen",
@@ -409,15 +406,45 @@ fn sdk_into_import_listen(py: &std::path::Path, protocol: &str) {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("import --listen");
-    let port = if protocol == "grpc" { grpc } else { http };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the receiver did not start"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
+    for port in [http, grpc] {
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the receiver did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
     }
+    (child, http, grpc)
+}
+
+/// Stops a receiver gracefully (SIGTERM flushes the last batch and reports); whether
+/// it exited well, and what it said.
+fn stop_listen(mut child: std::process::Child) -> (bool, String) {
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().expect("wait");
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("read");
+    (status.success(), err)
+}
+
+/// Runs `import --listen` on free ports, has the SDK client send one agent run over
+/// `protocol` (http or grpc), stops the receiver with SIGTERM, and checks the store.
+fn sdk_into_import_listen(py: &std::path::Path, protocol: &str) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("live.db");
+    let bin = env!("CARGO_BIN_EXE_agtrace");
+    let (server, http, grpc) = start_listen(&db);
+    let port = if protocol == "grpc" { grpc } else { http };
     let out = std::process::Command::new(py)
         .arg(common::fixture("../tests/otel_sdk_client.py"))
         .arg(protocol)
@@ -430,19 +457,8 @@ fn sdk_into_import_listen(py: &std::path::Path, protocol: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
     // Graceful stop: SIGTERM flushes the last batch and reports.
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    let _ = std::process::Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status();
-    let status = server.wait().expect("wait");
-    let mut err = String::new();
-    server
-        .stderr
-        .take()
-        .expect("stderr")
-        .read_to_string(&mut err)
-        .expect("read");
-    assert!(status.success(), "{err}");
+    let (ok, err) = stop_listen(server);
+    assert!(ok, "{err}");
     assert!(err.contains("stopped:") && err.contains("3 spans"), "{err}");
     // gRPC requests are counted as HTTP ones are (the stop line said 0 for gRPC).
     assert!(!err.contains("stopped: 0 requests"), "{protocol}: {err}");
@@ -762,29 +778,7 @@ fn a_merge_that_lands_between_two_arrivals_does_not_stall_the_next() {
 fn log_records_whose_spans_never_came_are_said_at_the_stop() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("live.db");
-    let (http, grpc) = (free_port(), free_port());
-    let bin = env!("CARGO_BIN_EXE_agtrace");
-    let mut server = std::process::Command::new(bin)
-        .args([
-            "import",
-            "--listen",
-            &format!("127.0.0.1:{http}"),
-            "--grpc-listen",
-            &format!("127.0.0.1:{grpc}"),
-            "--db",
-            db.to_str().expect("path"),
-        ])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("import --listen");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", http)).is_err() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the receiver did not start"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let (server, http, _) = start_listen(&db);
     let logs = serde_json::json!({"resourceLogs": [{"resource": {}, "scopeLogs": [{"scope": {}, "logRecords": [
         {"timeUnixNano": "1763694720000000000", "traceId": "5b8efff798038103d269b633813fc60c",
          "spanId": "eee19b7ec3c1b174", "eventName": "gen_ai.choice",
@@ -800,19 +794,8 @@ fn log_records_whose_spans_never_came_are_said_at_the_stop() {
         &format!("http://127.0.0.1:{http}/v1/logs"),
     ]);
     assert_eq!(code, "200");
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    let _ = std::process::Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status();
-    let status = server.wait().expect("wait");
-    let mut err = String::new();
-    server
-        .stderr
-        .take()
-        .expect("stderr")
-        .read_to_string(&mut err)
-        .expect("read");
-    assert!(status.success(), "{err}");
+    let (ok, err) = stop_listen(server);
+    assert!(ok, "{err}");
     assert!(
         err.contains("1 log records name spans that never arrived"),
         "{err}"
