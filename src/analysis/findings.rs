@@ -69,11 +69,13 @@ pub const RUNAWAY_MIN_PEERS: usize = 6;
 pub const RUNAWAY_FACTOR: f64 = 3.0;
 /// How far above its peers' median a runaway trace must also be, per measure: 10
 /// steps, 10k tokens, $0.10 (a run of 4 steps against a median of 1 is no runaway).
-pub const RUNAWAY_FLOOR: [(RunMeasure, f64); 3] = [
-    (RunMeasure::Steps, 10.0),
-    (RunMeasure::Tokens, 10_000.0),
-    (RunMeasure::Cost, 0.10),
-];
+pub fn runaway_floor(m: RunMeasure) -> f64 {
+    match m {
+        RunMeasure::Steps => 10.0,
+        RunMeasure::Tokens => 10_000.0,
+        RunMeasure::Cost => 0.10,
+    }
+}
 /// Steps of the same name (or model) needed to call one slow.
 pub const SLOW_MIN_PEERS: usize = 20;
 /// How many times its peers' p95 a slow step takes.
@@ -343,11 +345,7 @@ pub fn peer_findings(set: &TraceSet, t: u32, peers: &Peers) -> Vec<Finding> {
 pub fn may_flag_above(g: &PeerGroup, s: peers::Summary) -> Option<f64> {
     match *g {
         PeerGroup::Runs(m, ..) if s.n >= RUNAWAY_MIN_PEERS => {
-            let floor = RUNAWAY_FLOOR
-                .iter()
-                .find(|(k, _)| *k == m)
-                .map_or(0.0, |f| f.1);
-            Some((RUNAWAY_FACTOR * s.at).max(s.at + floor))
+            Some((RUNAWAY_FACTOR * s.at).max(s.at + runaway_floor(m)))
         }
         PeerGroup::Steps(StepKind::Llm, _) => None,
         PeerGroup::Steps(..) if s.n >= SLOW_MIN_PEERS => {
@@ -529,7 +527,7 @@ fn is_none(v: &Value) -> bool {
     match v {
         Value::Null => true,
         Value::Object(o) => o.is_empty(),
-        Value::String(s) => matches!(s.trim(), "" | "null" | "None"),
+        Value::String(s) => crate::semconv::is_no_value_text(s),
         _ => false,
     }
 }
@@ -1230,16 +1228,7 @@ impl Peers {
         let (service, agent) = peers::trace_group(set, t);
         let mut parts = Vec::new();
         let mut runs = 0;
-        let tokens = tr
-            .tokens
-            .input
-            .zip(tr.tokens.output)
-            .map(|(i, o)| (i + o) as f64);
-        for ((m, floor), v) in
-            RUNAWAY_FLOOR
-                .into_iter()
-                .zip([Some(tr.span_count as f64), tokens, tr.cost()])
-        {
+        for (m, v) in peers::run_values(tr) {
             let Some(g) = self.stats.get(&PeerGroup::Runs(m, service, agent)) else {
                 continue;
             };
@@ -1251,7 +1240,7 @@ impl Peers {
                 continue;
             }
             let median = g.at;
-            if v > RUNAWAY_FACTOR * median && v - median >= floor {
+            if v > RUNAWAY_FACTOR * median && v - median >= runaway_floor(m) {
                 let fmt = |x: f64| match m {
                     RunMeasure::Steps => format!("{x:.0}"),
                     RunMeasure::Tokens => format::tokens(Some(x as u64)),

@@ -19,9 +19,6 @@ pub enum RunMeasure {
 }
 
 impl RunMeasure {
-    /// Every measure, in the order `runaway` reports them.
-    pub const ALL: [RunMeasure; 3] = [RunMeasure::Steps, RunMeasure::Tokens, RunMeasure::Cost];
-
     /// Its name in a runaway's message and a store's group names.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -136,6 +133,21 @@ pub fn step_measure(set: &TraceSet, i: u32) -> Option<(PeerGroup, f64)> {
     }
 }
 
+/// A run's own measures, in the order `runaway` reports them: its spans, its tokens (input
+/// plus output, when both are known), its cost (when known).
+pub fn run_values(tr: &crate::model::Trace) -> [(RunMeasure, Option<f64>); 3] {
+    let tokens = tr
+        .tokens
+        .input
+        .zip(tr.tokens.output)
+        .map(|(i, o)| (i + o) as f64);
+    [
+        (RunMeasure::Steps, Some(tr.span_count as f64)),
+        (RunMeasure::Tokens, tokens),
+        (RunMeasure::Cost, tr.cost()),
+    ]
+}
+
 /// Every measure of trace `t`: its run's (steps, tokens, cost as known), then its
 /// steps' in trace order (an LLM call gives its time per token and its duration).
 /// Values that are not finite are no measure.
@@ -147,16 +159,7 @@ pub fn measures(set: &TraceSet, t: u32, out: &mut impl FnMut(Measure)) {
     };
     let tr = &set.traces[t as usize];
     let (service, agent) = trace_group(set, t);
-    let tokens = tr
-        .tokens
-        .input
-        .zip(tr.tokens.output)
-        .map(|(i, o)| (i + o) as f64);
-    for (m, v) in [
-        (RunMeasure::Steps, Some(tr.span_count as f64)),
-        (RunMeasure::Tokens, tokens),
-        (RunMeasure::Cost, tr.cost()),
-    ] {
+    for (m, v) in run_values(tr) {
         if let Some(value) = v {
             out(Measure {
                 group: PeerGroup::Runs(m, service, agent),

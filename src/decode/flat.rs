@@ -142,20 +142,6 @@ impl Ids {
     }
 }
 
-/// A stable 16-byte hash of `text` (FNV-1a, twice with different offsets): ids derived
-/// from the same text are the same in every run, so parents still link.
-fn hash16(text: &str) -> [u8; 16] {
-    let fnv = |seed: u64| {
-        text.bytes().fold(seed, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-        })
-    };
-    let mut out = [0u8; 16];
-    out[..8].copy_from_slice(&fnv(0xcbf2_9ce4_8422_2325).to_be_bytes());
-    out[8..].copy_from_slice(&fnv(0x6c62_272e_07bb_0142).to_be_bytes());
-    out
-}
-
 fn last<const N: usize>(b: [u8; 16]) -> [u8; N] {
     let mut out = [0u8; N];
     out.copy_from_slice(&b[16 - N..]);
@@ -204,7 +190,7 @@ fn id<const N: usize>(v: Option<&Value>, ids: &mut Ids) -> Option<[u8; N]> {
                     ids.derived += 1;
                     ids.example
                         .get_or_insert_with(|| s.chars().take(40).collect());
-                    Some(last::<N>(hash16(s)))
+                    Some(super::derived_id::<N>(s))
                 }
             }
         }
@@ -850,24 +836,9 @@ fn decode_ranges(
 
 /// The id of the trace that holds an input's records without a trace id.
 fn synthetic_trace(name: &str) -> TraceId {
-    TraceId(hash16(&format!(
+    TraceId(super::derived_id(&format!(
         "agtrace: {name}: records without a trace id"
     )))
-}
-
-/// Reads already parsed records of `layout`.
-pub fn read(
-    list: &[Value],
-    layout: &'static Layout,
-    source: u32,
-    name: &str,
-    input_len: usize,
-) -> Decoded {
-    let mut r = Reader::new(layout, source, name, input_len);
-    for o in list {
-        r.record(o);
-    }
-    r.finish()
 }
 
 /// A resource or scope seen before, found by its JSON's hash (and compared whole).
@@ -969,10 +940,10 @@ impl<'n> Reader<'n> {
             Some(s) => SpanId(s),
             None => {
                 ids.no_span += 1;
-                SpanId(last::<8>(hash16(&format!(
+                SpanId(super::derived_id(&format!(
                     "agtrace: {}: record {n}",
                     self.name
-                ))))
+                )))
             }
         };
         let parent = id::<8>(layouts::get(o, l.parent_id), ids).map_or(SpanId::NONE, SpanId);

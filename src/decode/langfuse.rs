@@ -77,33 +77,17 @@ pub(crate) fn iso(s: &str) -> Option<u64> {
     super::debug_text::parse_time(&format!("{date} {clock} {offset}"))
 }
 
-fn hash8(s: &str) -> [u8; 8] {
-    // FNV-1a: stable across runs and builds.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in s.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h.to_be_bytes()
-}
-
 fn span_id(s: &str) -> ([u8; 8], bool) {
     let clean: String = s.chars().filter(|c| *c != '-').collect();
     match crate::model::decode_id::<8>(&clean, "span id") {
         Ok(b) => (b, true),
-        Err(_) => (hash8(s), false),
+        Err(_) => (super::derived_id(s), false),
     }
 }
 
 fn trace_id(s: &str) -> [u8; 16] {
     let clean: String = s.chars().filter(|c| *c != '-').collect();
-    crate::model::decode_id::<16>(&clean, "trace id").unwrap_or_else(|_| {
-        let (a, b) = (hash8(s), hash8(&format!("{s}#")));
-        let mut out = [0u8; 16];
-        out[..8].copy_from_slice(&a);
-        out[8..].copy_from_slice(&b);
-        out
-    })
+    crate::model::decode_id::<16>(&clean, "trace id").unwrap_or_else(|_| super::derived_id(s))
 }
 
 fn text(v: &Value) -> Option<String> {

@@ -83,6 +83,23 @@ pub enum DecodeError {
     Proto(String),
 }
 
+/// An id of `N` bytes (8 or 16) derived from text that is no id encoding (`raw-root`,
+/// a Langfuse observation name): FNV-1a of the text, then of the text and `#` — the
+/// same in every run and build, so ids derived from the same text still link.
+pub(crate) fn derived_id<const N: usize>(text: &str) -> [u8; N] {
+    let fnv = |s: &[u8]| {
+        s.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+    };
+    let mut both = [0u8; 16];
+    both[..8].copy_from_slice(&fnv(text.as_bytes()).to_be_bytes());
+    both[8..].copy_from_slice(&fnv(format!("{text}#").as_bytes()).to_be_bytes());
+    let mut out = [0u8; N];
+    out.copy_from_slice(&both[..N]);
+    out
+}
+
 /// An id of `N` bytes from hex that may have lost its leading zeros (Jaeger, Zipkin;
 /// a 64-bit Zipkin trace id becomes the low half of a 128-bit one).
 pub(crate) fn short_hex_id<const N: usize>(s: &str) -> Option<[u8; N]> {

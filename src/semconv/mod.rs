@@ -522,10 +522,20 @@ fn is_no_value(v: &AttrValue, set: &TraceSet) -> bool {
     match v {
         AttrValue::Empty => true,
         AttrValue::KvList(a) => a.is_empty(),
-        other => other
-            .as_str(&set.strings)
-            .is_some_and(|s| matches!(s.trim(), "" | "{}" | "null" | "None" | "\"\"" | "\"None\"")),
+        other => other.as_str(&set.strings).is_some_and(is_no_value_text),
     }
+}
+
+/// Text that stands for no value (`""`, `{}`, `null`, Python's `None`), quoted in JSON
+/// or not: what a function without a return value gives back, as a tool's recorded
+/// result. Findings ask the same of results they have parsed.
+pub fn is_no_value_text(s: &str) -> bool {
+    let s = s.trim();
+    let s = s
+        .strip_prefix('"')
+        .and_then(|x| x.strip_suffix('"'))
+        .unwrap_or(s);
+    matches!(s.trim(), "" | "{}" | "null" | "None")
 }
 
 /// Verbs that name a tool called for what it does, not for what it returns.

@@ -181,7 +181,8 @@ pub fn import_in_pieces(
     batch_spans: usize,
     progress: impl FnMut(u64, u64),
 ) -> Result<ImportReport, StoreError> {
-    check_target(db)?;
+    // A file that is not SQLite, or a damaged store, is refused before anything is
+    // read (check_intact checks the target first).
     check_intact(db)?;
     let existed = db.exists();
     // Other stores among the inputs are read as sources too.
@@ -368,8 +369,13 @@ fn write_set(
     let existing = super::read::existing_traces(&conn, &ids).map_err(e)?;
     // Traces stored before that this write does not touch: its traces' peers are
     // among them too (see `peers`).
+    // Counted no further than that: a live receiver asks before every batch.
     let stored: i64 = conn
-        .query_row("SELECT count(*) FROM traces", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM (SELECT 1 FROM traces LIMIT ?1)",
+            [existing.len() as i64 + 1],
+            |r| r.get(0),
+        )
         .map_err(e)?;
     let others_stored = stored as usize > existing.len();
     if !existing.is_empty() {
