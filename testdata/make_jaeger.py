@@ -7,10 +7,11 @@ tags, events as logs (the name in an `event` field), the parent as a CHILD_OF re
 and links as FOLLOWS_FROM references, times in microseconds, arrays and maps as JSON
 strings (the lossy part).
 
-    python3 testdata/make_jaeger.py
+    python3 testdata/make_jaeger.py [IN.otlp.json OUT]   (OUT: a generated benchmark file)
 """
 import json
 import os
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -55,7 +56,9 @@ KINDS = {1: "internal", 2: "server", 3: "client", 4: "producer", 5: "consumer"}
 
 
 def main():
-    with open(os.path.join(HERE, "agent-incident.otlp.json")) as f:
+    src = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "agent-incident.otlp.json")
+    dst = sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "shapes", "agent-incident.jaeger.json")
+    with open(src) as f:
         doc = json.load(f)
     traces = {}
     for n, rs in enumerate(doc["resourceSpans"]):
@@ -105,7 +108,7 @@ def main():
                     "tags": tg, "logs": logs, "processID": pid, "warnings": None,
                 })
     out = {"data": list(traces.values()), "total": 0, "limit": 0, "offset": 0, "errors": None}
-    with open(os.path.join(HERE, "shapes", "agent-incident.jaeger.json"), "w") as f:
+    with open(dst, "w") as f:
         f.write(json.dumps(out, indent=1) + "\n")
 
 

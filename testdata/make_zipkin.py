@@ -7,10 +7,11 @@ microseconds, localEndpoint.serviceName from service.name, attributes as string 
 (and error), the scope as otel.scope.* tags, events as annotations (their attributes
 are lost, as are links and other resource attributes).
 
-    python3 testdata/make_zipkin.py
+    python3 testdata/make_zipkin.py [IN.otlp.json OUT]   (OUT: a generated benchmark file)
 """
 import json
 import os
+import sys
 
 from make_jaeger import plain
 
@@ -28,7 +29,9 @@ def tag(v):
 
 
 def main():
-    with open(os.path.join(HERE, "agent-incident.otlp.json")) as f:
+    src = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "agent-incident.otlp.json")
+    dst = sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "shapes", "agent-incident.zipkin.json")
+    with open(src) as f:
         doc = json.load(f)
     out = []
     for rs in doc["resourceSpans"]:
@@ -65,7 +68,7 @@ def main():
                 if ann:
                     z["annotations"] = ann
                 out.append(z)
-    with open(os.path.join(HERE, "shapes", "agent-incident.zipkin.json"), "w") as f:
+    with open(dst, "w") as f:
         f.write(json.dumps(out, indent=1) + "\n")
 
 

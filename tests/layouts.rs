@@ -527,7 +527,9 @@ fn a_large_file_read_on_several_threads_loads_every_record() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut gs = Vec::new();
     let mut seed = 1000;
-    while gs.len() < 16_000 {
+    // More records than one run of a parsing thread holds (16,384), so that runs are
+    // parsed while the scan goes on and put back in order.
+    while gs.len() < 36_000 {
         gs.extend(spans(seed));
         seed += 1;
     }
@@ -542,6 +544,38 @@ fn a_large_file_read_on_several_threads_loads_every_record() {
         assert_eq!(loaded(&set), want, "{layout}");
         assert!(set.warnings.is_empty(), "{layout}: {:?}", set.warnings);
     }
+}
+
+/// A large file cut inside a record still opens with every record before the cut
+/// (the parallel reader gives way to the streaming one, which says where it stopped).
+#[test]
+fn a_large_file_cut_part_way_keeps_the_records_before_the_cut() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut gs = Vec::new();
+    let mut seed = 2000;
+    while gs.len() < 20_000 {
+        gs.extend(spans(seed));
+        seed += 1;
+    }
+    let n = gs.len() - 10;
+    let whole = write("flat", &gs[..n]);
+    let next = write("flat", &gs[n..=n]);
+    let prefix = br#"{"spans":["#;
+    assert!(whole.starts_with(prefix) && whole.ends_with(b"]}"));
+    let mut cut = whole[..whole.len() - 2].to_vec();
+    cut.push(b',');
+    cut.extend_from_slice(&next[prefix.len()..next.len() / 2]);
+    assert!(cut.len() > 4 << 20, "{} bytes", cut.len());
+    let path = dir.path().join("cut.json");
+    std::fs::write(&path, cut).expect("write");
+    let set = agtrace::input::load(&[Input::Path(path)], &LoadOptions::with_threads(2))
+        .expect("a cut file opens");
+    assert_eq!(loaded(&set), expected(&gs[..n]));
+    assert!(
+        set.warnings.iter().any(|w| w.message.contains("ends part way")),
+        "{:?}",
+        set.warnings
+    );
 }
 
 /// Span records inside other wrappers than `{"spans": […]}` — an evaluation tool's

@@ -11,12 +11,11 @@
 //! that are none of those encodings are derived from their text, each with a warning.
 
 use super::Decoded;
+use super::borrowed_json::{Json, Key};
 use super::layouts::{self, KindNumbers, Layout, Unit};
 use crate::model::{
     Attr, AttrValue, Batch, Event, Resource, Scope, Span, SpanId, SpanKind, StatusCode, TraceId,
 };
-use serde::Deserialize as _;
-use serde_json::Value;
 use std::borrow::Cow;
 
 /// True when the input, from its first 64 KiB `head`, looks like span records in one
@@ -45,21 +44,10 @@ const BIG: char = '\u{1}';
 fn exact_big_integers(buf: &[u8]) -> Cow<'_, [u8]> {
     let mut out: Option<Vec<u8>> = None;
     let (mut i, mut copied) = (0, 0);
-    let mut in_string = false;
     while i < buf.len() {
         let b = buf[i];
-        if in_string {
-            match b {
-                b'\\' => i += 1,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            i += 1;
-            continue;
-        }
         if b == b'"' {
-            in_string = true;
-            i += 1;
+            i = string_end(buf, i + 1) + 1;
             continue;
         }
         if b.is_ascii_digit() {
@@ -92,6 +80,28 @@ fn exact_big_integers(buf: &[u8]) -> Cow<'_, [u8]> {
         }
         None => Cow::Borrowed(buf),
     }
+}
+
+/// Where the JSON string whose text starts at `i` ends: the index of its closing
+/// quote, or the input's length when it is cut. Short strings (most keys and values)
+/// are walked byte by byte, longer ones searched.
+fn string_end(buf: &[u8], mut i: usize) -> usize {
+    let short = buf.len().min(i + 24);
+    while i < short {
+        match buf[i] {
+            b'"' => return i,
+            b'\\' => i += 2,
+            _ => i += 1,
+        }
+    }
+    while i < buf.len() {
+        match memchr::memchr2(b'"', b'\\', &buf[i..]) {
+            Some(k) if buf[i + k] == b'\\' => i += k + 2,
+            Some(k) => return i + k,
+            None => break,
+        }
+    }
+    buf.len()
 }
 
 /// Made-up and derived ids, counted for the warnings.
@@ -151,7 +161,7 @@ fn last<const N: usize>(b: [u8; 16]) -> [u8; N] {
 /// An id of `N` bytes: hex (with or without `0x`, leading zeros lost), base64, a
 /// decimal integer (a JSON number or string, exact up to 2^128), or — any other
 /// non-empty text — derived from the text. `None` for absent, empty or all-zero ids.
-fn id<const N: usize>(v: Option<&Value>, ids: &mut Ids) -> Option<[u8; N]> {
+fn id<const N: usize>(v: Option<&Json>, ids: &mut Ids) -> Option<[u8; N]> {
     let decimal = |d: &str| -> Option<[u8; N]> {
         let n: u128 = d.parse().ok()?;
         let bytes = n.to_be_bytes();
@@ -161,8 +171,8 @@ fn id<const N: usize>(v: Option<&Value>, ids: &mut Ids) -> Option<[u8; N]> {
             .then(|| last::<N>(bytes))
     };
     let out = match v? {
-        Value::Number(n) => decimal(&n.as_u64()?.to_string()),
-        Value::String(s) => {
+        Json::U64(n) => decimal(&n.to_string()),
+        Json::Str(s) => {
             let s = s.trim();
             if let Some(d) = s.strip_prefix(BIG) {
                 decimal(d)
@@ -201,7 +211,7 @@ fn id<const N: usize>(v: Option<&Value>, ids: &mut Ids) -> Option<[u8; N]> {
 
 /// A time as Unix nanoseconds: `[s, ns]`, an integer or float by its size (or in
 /// the layout's unit), a numeric string, or an ISO-8601 string.
-fn time(v: Option<&Value>, unit: Unit) -> Option<u64> {
+fn time(v: Option<&Json>, unit: Unit) -> Option<u64> {
     if let Some(hr) = hr_time(v?) {
         return Some(hr);
     }
@@ -228,11 +238,9 @@ fn time(v: Option<&Value>, unit: Unit) -> Option<u64> {
         (ns.is_finite() && ns >= 0.0).then_some(ns as u64)
     };
     match v? {
-        Value::Number(n) => match n.as_u64() {
-            Some(i) => scale(i),
-            None => float(n.as_f64()?),
-        },
-        Value::String(s) => {
+        Json::U64(i) => scale(*i),
+        Json::I64(_) | Json::F64(_) => float(v?.as_f64()?),
+        Json::Str(s) => {
             let s = s.trim();
             match (s.parse::<u64>(), s.parse::<f64>()) {
                 (Ok(i), _) => scale(i),
@@ -246,7 +254,7 @@ fn time(v: Option<&Value>, unit: Unit) -> Option<u64> {
 
 /// A duration in nanoseconds: `[s, ns]`, or a number in the layout's unit (ns when
 /// told by size).
-fn duration(v: Option<&Value>, unit: Unit) -> Option<u64> {
+fn duration(v: Option<&Json>, unit: Unit) -> Option<u64> {
     let v = v?;
     if let Some(hr) = hr_time(v) {
         return Some(hr);
@@ -265,9 +273,9 @@ fn duration(v: Option<&Value>, unit: Unit) -> Option<u64> {
 }
 
 /// `[seconds, nanos]` (the JS SDK's `HrTime`) as nanoseconds.
-fn hr_time(v: &Value) -> Option<u64> {
+fn hr_time(v: &Json) -> Option<u64> {
     let a = v.as_array()?;
-    let [s, ns] = a.as_slice() else { return None };
+    let [s, ns] = a else { return None };
     s.as_u64()?
         .checked_mul(1_000_000_000)?
         .checked_add(ns.as_u64()?)
@@ -275,21 +283,27 @@ fn hr_time(v: &Value) -> Option<u64> {
 
 /// A count of microseconds as nanoseconds: whole microseconds exactly (they fit a
 /// double's mantissa), a fraction rounded to the nanosecond.
-pub(super) fn micros(v: &Value) -> Option<u64> {
-    if let Some(us) = v.as_u64() {
+fn micros(v: &Json) -> Option<u64> {
+    micros_of(v.as_u64(), v.as_f64())
+}
+
+/// [`micros`] of a number read elsewhere: its value as an integer, if it is one, and
+/// as a double.
+pub(super) fn micros_of(int: Option<u64>, float: Option<f64>) -> Option<u64> {
+    if let Some(us) = int {
         return us.checked_mul(1000);
     }
-    let f = v.as_f64().filter(|f| f.is_finite() && *f >= 0.0)?;
+    let f = float.filter(|f| f.is_finite() && *f >= 0.0)?;
     let whole = f.trunc() as u64;
     let frac = ((f - f.trunc()) * 1000.0).round() as u64;
     whole.checked_mul(1000)?.checked_add(frac)
 }
 
-fn kind(v: Option<&Value>, numbers: KindNumbers) -> SpanKind {
+fn kind(v: Option<&Json>, numbers: KindNumbers) -> SpanKind {
     match v {
-        Some(Value::Number(n)) => {
+        Some(Json::U64(n)) => {
             let base = u64::from(numbers == KindNumbers::ZeroBased);
-            match n.as_u64().map(|k| k + base) {
+            match n.checked_add(base) {
                 Some(1) => SpanKind::Internal,
                 Some(2) => SpanKind::Server,
                 Some(3) => SpanKind::Client,
@@ -298,7 +312,7 @@ fn kind(v: Option<&Value>, numbers: KindNumbers) -> SpanKind {
                 _ => SpanKind::Unspecified,
             }
         }
-        Some(Value::String(s)) => {
+        Some(Json::Str(s)) => {
             let s = s.to_ascii_lowercase();
             [
                 ("internal", SpanKind::Internal),
@@ -317,14 +331,11 @@ fn kind(v: Option<&Value>, numbers: KindNumbers) -> SpanKind {
 
 /// A status code: 0/1/2, or a name in any of the spellings (`OK`, `ok`,
 /// `STATUS_CODE_ERROR`, `StatusCode.ERROR`).
-fn status(v: Option<&Value>) -> StatusCode {
+fn status(v: Option<&Json>) -> StatusCode {
     match v {
-        Some(Value::Number(n)) => match n.as_u64() {
-            Some(1) => StatusCode::Ok,
-            Some(2) => StatusCode::Error,
-            _ => StatusCode::Unset,
-        },
-        Some(Value::String(s)) => {
+        Some(Json::U64(1)) => StatusCode::Ok,
+        Some(Json::U64(2)) => StatusCode::Error,
+        Some(Json::Str(s)) => {
             let s = s.trim();
             let s = s.rsplit('.').next().unwrap_or(s);
             StatusCode::from_name(s).unwrap_or(StatusCode::Unset)
@@ -335,25 +346,30 @@ fn status(v: Option<&Value>) -> StatusCode {
 
 /// An attribute value in plain JSON; a string that was an integer too large for 64
 /// bits is its digits.
-fn plain(batch: &mut Batch, x: &Value) -> AttrValue {
+fn plain(batch: &mut Batch, x: &Json) -> AttrValue {
     match x {
-        Value::String(s) if s.starts_with(BIG) => {
-            AttrValue::string(&mut batch.strings, s.trim_start_matches(BIG))
-        }
-        _ => AttrValue::from_json(&mut batch.strings, x),
+        Json::Null => AttrValue::Empty,
+        Json::Bool(b) => AttrValue::Bool(*b),
+        Json::U64(n) => i64::try_from(*n).map_or(AttrValue::Double(*n as f64), AttrValue::Int),
+        Json::I64(n) => AttrValue::Int(*n),
+        Json::F64(f) => AttrValue::Double(*f),
+        Json::Str(s) => AttrValue::string(&mut batch.strings, s.trim_start_matches(BIG)),
+        Json::Array(a) => AttrValue::Array(Box::new(a.iter().map(|x| plain(batch, x)).collect())),
+        Json::Object(o) => AttrValue::KvList(Box::new(
+            o.iter()
+                .map(|(k, x)| (batch.strings.intern(k), plain(batch, x)))
+                .collect(),
+        )),
     }
 }
 
 /// An OTLP `AnyValue` in JSON (`{"stringValue": …}` and the others), or plain JSON.
-fn any_value(batch: &mut Batch, x: &Value) -> AttrValue {
-    let Some(o) = x.as_object().filter(|o| o.len() == 1) else {
+fn any_value(batch: &mut Batch, x: &Json) -> AttrValue {
+    let Some([(k, v)]) = x.as_object() else {
         return plain(batch, x);
     };
-    let Some((k, v)) = o.iter().next() else {
-        return plain(batch, x);
-    };
-    match (k.as_str(), v) {
-        ("stringValue", Value::String(s)) => AttrValue::string(&mut batch.strings, s),
+    match (k.as_ref(), v) {
+        ("stringValue", Json::Str(s)) => AttrValue::string(&mut batch.strings, s),
         ("intValue", v) => match v.as_i64().or_else(|| v.as_str()?.parse().ok()) {
             Some(i) => AttrValue::Int(i),
             None => plain(batch, v),
@@ -362,10 +378,10 @@ fn any_value(batch: &mut Batch, x: &Value) -> AttrValue {
             Some(f) => AttrValue::Double(f),
             None => plain(batch, v),
         },
-        ("boolValue", Value::Bool(b)) => AttrValue::Bool(*b),
+        ("boolValue", Json::Bool(b)) => AttrValue::Bool(*b),
         ("arrayValue", v) => AttrValue::Array(Box::new(
             v.get("values")
-                .and_then(Value::as_array)
+                .and_then(Json::as_array)
                 .into_iter()
                 .flatten()
                 .map(|e| any_value(batch, e))
@@ -373,7 +389,7 @@ fn any_value(batch: &mut Batch, x: &Value) -> AttrValue {
         )),
         ("kvlistValue", v) => AttrValue::KvList(Box::new(
             v.get("values")
-                .and_then(Value::as_array)
+                .and_then(Json::as_array)
                 .into_iter()
                 .flatten()
                 .filter_map(|kv| {
@@ -392,9 +408,9 @@ fn any_value(batch: &mut Batch, x: &Value) -> AttrValue {
 /// Attributes in any of the shapes: a flat object, OTLP's `[{key, value}]`,
 /// `[[key, value]]` pairs (the JS SDK's raw attributes) or Jaeger's
 /// `[{key, type, value}]` tags.
-fn attrs_of(batch: &mut Batch, v: Option<&Value>) -> Vec<Attr> {
+fn attrs_of(batch: &mut Batch, v: Option<&Json>) -> Vec<Attr> {
     match v {
-        Some(Value::Object(m)) => m
+        Some(Json::Object(m)) => m
             .iter()
             .map(|(k, x)| {
                 let key = batch.strings.intern(k);
@@ -402,15 +418,15 @@ fn attrs_of(batch: &mut Batch, v: Option<&Value>) -> Vec<Attr> {
                 Attr { key, value }
             })
             .collect(),
-        Some(Value::Array(items)) => items
+        Some(Json::Array(items)) => items
             .iter()
             .filter_map(|item| {
                 let (k, x) = match item {
-                    Value::Array(pair) => match pair.as_slice() {
-                        [Value::String(k), x] => (k.as_str(), x),
+                    Json::Array(pair) => match pair.as_slice() {
+                        [Json::Str(k), x] => (k.as_ref(), x),
                         _ => return None,
                     },
-                    Value::Object(o) => (o.get("key")?.as_str()?, o.get("value")?),
+                    Json::Object(_) => (item.get("key")?.as_str()?, item.get("value")?),
                     _ => return None,
                 };
                 let key = batch.strings.intern(k);
@@ -426,14 +442,14 @@ fn attrs_of(batch: &mut Batch, v: Option<&Value>) -> Vec<Attr> {
 /// list, of a `spans` list inside an object, or the object itself.
 struct Records<'f, F>(&'f mut F);
 
-impl<'de, F: FnMut(Value)> serde::de::DeserializeSeed<'de> for Records<'_, F> {
+impl<'de, F: FnMut(Json<'de>)> serde::de::DeserializeSeed<'de> for Records<'_, F> {
     type Value = ();
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de, F: FnMut(Value)> serde::de::Visitor<'de> for Records<'_, F> {
+impl<'de, F: FnMut(Json<'de>)> serde::de::Visitor<'de> for Records<'_, F> {
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -441,7 +457,7 @@ impl<'de, F: FnMut(Value)> serde::de::Visitor<'de> for Records<'_, F> {
     }
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(v) = seq.next_element::<Value>()? {
+        while let Some(v) = seq.next_element::<Json<'de>>()? {
             if !v.is_object() {
                 continue;
             }
@@ -456,24 +472,21 @@ impl<'de, F: FnMut(Value)> serde::de::Visitor<'de> for Records<'_, F> {
     }
 
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut record = serde_json::Map::new();
+        let mut record = Vec::new();
         let mut wrapper = false;
-        while let Some(k) = map.next_key::<String>()? {
+        while let Some(k) = map.next_key_seed(Key)? {
             if k == "spans" && !wrapper {
                 // `{"spans": […]}`: streamed; a `spans` that is not a list is a field.
-                let v = map.next_value_seed(SpansOrValue(&mut *self.0))?;
-                match v {
+                match map.next_value_seed(SpansOrValue(&mut *self.0))? {
                     None => wrapper = true,
-                    Some(v) => {
-                        record.insert(k, v);
-                    }
+                    Some(v) => record.push((k, v)),
                 }
             } else {
-                record.insert(k, map.next_value::<Value>()?);
+                record.push((k, map.next_value::<Json<'de>>()?));
             }
         }
         if !wrapper {
-            let v = Value::Object(record);
+            let v = Json::Object(record);
             if layouts::of(&v).is_some() {
                 (self.0)(v);
             } else {
@@ -509,13 +522,13 @@ impl<'de, F: FnMut(Value)> serde::de::Visitor<'de> for Records<'_, F> {
 /// Hands `each` the records found inside `v` (an object that is no record itself):
 /// the elements of any list of objects in a known layout, `depth` levels down at most;
 /// `v` itself when nothing inside is (the reader then says it is in no layout).
-fn unwrap_records(v: Value, depth: u8, each: &mut impl FnMut(Value)) {
-    fn find(v: Value, depth: u8, each: &mut impl FnMut(Value), found: &mut bool) {
+fn unwrap_records<'a>(v: Json<'a>, depth: u8, each: &mut impl FnMut(Json<'a>)) {
+    fn find<'a>(v: Json<'a>, depth: u8, each: &mut impl FnMut(Json<'a>), found: &mut bool) {
         match v {
-            Value::Array(items) => {
+            Json::Array(items) => {
                 if items.first().is_some_and(|x| layouts::of(x).is_some()) {
                     *found = true;
-                    for x in items.into_iter().filter(Value::is_object) {
+                    for x in items.into_iter().filter(Json::is_object) {
                         each(x);
                     }
                 } else if depth > 0 {
@@ -524,7 +537,7 @@ fn unwrap_records(v: Value, depth: u8, each: &mut impl FnMut(Value)) {
                     }
                 }
             }
-            Value::Object(o) if depth > 0 => {
+            Json::Object(o) if depth > 0 => {
                 for (_, x) in o {
                     find(x, depth - 1, each, found);
                 }
@@ -543,54 +556,60 @@ fn unwrap_records(v: Value, depth: u8, each: &mut impl FnMut(Value)) {
 /// A `spans` value: a list is streamed as records (`None`), anything else returned.
 struct SpansOrValue<'f, F>(&'f mut F);
 
-impl<'de, F: FnMut(Value)> serde::de::DeserializeSeed<'de> for SpansOrValue<'_, F> {
-    type Value = Option<Value>;
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Option<Value>, D::Error> {
+impl<'de, F: FnMut(Json<'de>)> serde::de::DeserializeSeed<'de> for SpansOrValue<'_, F> {
+    type Value = Option<Json<'de>>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Option<Json<'de>>, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de, F: FnMut(Value)> serde::de::Visitor<'de> for SpansOrValue<'_, F> {
-    type Value = Option<Value>;
+impl<'de, F: FnMut(Json<'de>)> serde::de::Visitor<'de> for SpansOrValue<'_, F> {
+    type Value = Option<Json<'de>>;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("a list of spans")
     }
 
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Option<Value>, A::Error> {
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        seq: A,
+    ) -> Result<Option<Json<'de>>, A::Error> {
         serde::de::Visitor::visit_seq(Records(self.0), seq).map(|()| None)
     }
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Option<Value>, A::Error> {
-        Value::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Some)
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        map: A,
+    ) -> Result<Option<Json<'de>>, A::Error> {
+        serde::Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Some)
     }
 
-    fn visit_str<E>(self, v: &str) -> Result<Option<Value>, E> {
-        Ok(Some(Value::String(v.to_owned())))
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Option<Json<'de>>, E> {
+        Ok(Some(Json::Str(Cow::Borrowed(v))))
     }
-    fn visit_string<E>(self, v: String) -> Result<Option<Value>, E> {
-        Ok(Some(Value::String(v)))
+    fn visit_str<E>(self, v: &str) -> Result<Option<Json<'de>>, E> {
+        Ok(Some(Json::Str(Cow::Owned(v.to_owned()))))
     }
-    fn visit_u64<E>(self, v: u64) -> Result<Option<Value>, E> {
-        Ok(Some(Value::from(v)))
+    fn visit_u64<E>(self, v: u64) -> Result<Option<Json<'de>>, E> {
+        Ok(Some(Json::U64(v)))
     }
-    fn visit_i64<E>(self, v: i64) -> Result<Option<Value>, E> {
-        Ok(Some(Value::from(v)))
+    fn visit_i64<E>(self, v: i64) -> Result<Option<Json<'de>>, E> {
+        Ok(Some(Json::I64(v)))
     }
-    fn visit_f64<E>(self, v: f64) -> Result<Option<Value>, E> {
-        Ok(Some(Value::from(v)))
+    fn visit_f64<E>(self, v: f64) -> Result<Option<Json<'de>>, E> {
+        Ok(Some(Json::F64(v)))
     }
-    fn visit_bool<E>(self, v: bool) -> Result<Option<Value>, E> {
-        Ok(Some(Value::Bool(v)))
+    fn visit_bool<E>(self, v: bool) -> Result<Option<Json<'de>>, E> {
+        Ok(Some(Json::Bool(v)))
     }
-    fn visit_unit<E>(self) -> Result<Option<Value>, E> {
-        Ok(Some(Value::Null))
+    fn visit_unit<E>(self) -> Result<Option<Json<'de>>, E> {
+        Ok(Some(Json::Null))
     }
 }
 
 /// Streams every record of the input to `each` (one JSON value or values one after
 /// another); returns the JSON error that stopped the reading, if any.
-fn for_each_record(buf: &[u8], mut each: impl FnMut(Value)) -> Option<serde_json::Error> {
+fn for_each_record<'a>(buf: &'a [u8], mut each: impl FnMut(Json<'a>)) -> Option<serde_json::Error> {
     let mut de = serde_json::Deserializer::from_slice(buf);
     loop {
         // White space only left: done.
@@ -603,6 +622,27 @@ fn for_each_record(buf: &[u8], mut each: impl FnMut(Value)) -> Option<serde_json
     }
 }
 
+/// Where one record is in the input, and whether it needs [`exact_big_integers`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Range {
+    start: usize,
+    end: usize,
+    /// It has an integer literal of 20 digits or more.
+    big: bool,
+}
+
+impl Range {
+    /// The record's text, big integers quoted.
+    fn text(self, buf: &[u8]) -> Cow<'_, [u8]> {
+        let text = &buf[self.start..self.end];
+        if self.big {
+            exact_big_integers(text)
+        } else {
+            Cow::Borrowed(text)
+        }
+    }
+}
+
 /// Inputs smaller than this are read on one thread.
 const SPLIT_MIN_BYTES: usize = 4 << 20;
 
@@ -610,31 +650,50 @@ const SPLIT_MIN_BYTES: usize = 4 << 20;
 /// object whose top-level `spans` is that list — found by one pass that follows
 /// strings and nesting, so the records can be parsed on several threads. `None` for
 /// anything else (records one after another, a broken document).
-fn record_ranges(buf: &[u8]) -> Option<Vec<(usize, usize)>> {
-    let first = buf.iter().position(|b| !b.is_ascii_whitespace())?;
+#[cfg(test)]
+fn record_ranges(buf: &[u8]) -> Option<Vec<Range>> {
+    let mut all = Vec::new();
+    scan_records(buf, usize::MAX, |run| {
+        all.extend(run);
+        true
+    })
+    .then_some(all)
+}
+
+/// [`record_ranges`] handed to `emit` in runs of `chunk` as they are found, so that
+/// they can be parsed while the scan goes on; `emit` returns false to stop. True when
+/// the document was one list of records to its end.
+fn scan_records(buf: &[u8], chunk: usize, mut emit: impl FnMut(Vec<Range>) -> bool) -> bool {
+    let Some(first) = buf.iter().position(|b| !b.is_ascii_whitespace()) else {
+        return false;
+    };
     let mut target = match buf[first] {
         b'[' => 1,
         b'{' => 0,
-        _ => return None,
+        _ => return false,
     };
     let mut ranges = Vec::new();
     let mut depth = 0usize;
     let mut i = first;
     let mut start: Option<usize> = None;
+    // The record being scanned has an integer of 20 digits or more.
+    let mut big = false;
     // The last string closed at depth 1 was the key `spans`.
     let mut spans_key = false;
+    let mut close = |ranges: &mut Vec<Range>, start: usize, end: usize, big: &mut bool| {
+        ranges.push(Range {
+            start,
+            end,
+            big: std::mem::take(big),
+        });
+        ranges.len() < chunk || emit(std::mem::take(ranges))
+    };
     while i < buf.len() {
         let b = buf[i];
         match b {
             b'"' => {
                 let string_start = i;
-                i += 1;
-                while i < buf.len() && buf[i] != b'"' {
-                    if buf[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
+                i = string_end(buf, i + 1);
                 if depth == 1 && target == 0 {
                     spans_key = &buf[string_start..=i.min(buf.len() - 1)] == b"\"spans\"";
                 }
@@ -654,17 +713,23 @@ fn record_ranges(buf: &[u8]) -> Option<Vec<(usize, usize)>> {
             b'}' | b']' => {
                 if depth == target
                     && let Some(s) = start.take()
+                    && !close(&mut ranges, s, i, &mut big)
                 {
-                    ranges.push((s, i));
+                    return false;
                 }
-                depth = depth.checked_sub(1)?;
+                let Some(up) = depth.checked_sub(1) else {
+                    return false;
+                };
+                depth = up;
                 if target > 0 && depth < target {
-                    return (depth + 1 == target).then_some(ranges);
+                    return depth + 1 == target && (ranges.is_empty() || emit(ranges));
                 }
             }
             b',' if depth == target => {
-                if let Some(s) = start.take() {
-                    ranges.push((s, i));
+                if let Some(s) = start.take()
+                    && !close(&mut ranges, s, i, &mut big)
+                {
+                    return false;
                 }
             }
             b if b.is_ascii_whitespace() => {}
@@ -672,18 +737,25 @@ fn record_ranges(buf: &[u8]) -> Option<Vec<(usize, usize)>> {
                 if depth == target && target > 0 && start.is_none() {
                     start = Some(i);
                 }
+                if b.is_ascii_digit() {
+                    let run = i;
+                    while buf.get(i + 1).is_some_and(u8::is_ascii_digit) {
+                        i += 1;
+                    }
+                    big |= i + 1 - run >= 20;
+                }
             }
         }
         i += 1;
     }
-    None
+    false
 }
 
 /// Why span-shaped JSON in `head` (the input's start) is in none of the layouts: the
 /// fields its first record has, and what each layout would need; `None` when no record
 /// can be read there.
 pub fn explain(head: &[u8]) -> Option<String> {
-    let mut first: Option<Value> = None;
+    let mut first: Option<Json> = None;
     for_each_record(head, |v| {
         if first.is_none() {
             first = Some(v);
@@ -694,10 +766,10 @@ pub fn explain(head: &[u8]) -> Option<String> {
     let mut fields: Vec<String> = Vec::new();
     for (k, v) in o {
         match v {
-            Value::Object(inner) if !inner.is_empty() && inner.len() <= 6 => {
-                fields.extend(inner.keys().map(|x| format!("{k}.{x}")));
+            Json::Object(inner) if !inner.is_empty() && inner.len() <= 6 => {
+                fields.extend(inner.iter().map(|(x, _)| format!("{k}.{x}")));
             }
-            _ => fields.push(k.clone()),
+            _ => fields.push(k.to_string()),
         }
     }
     let shown: Vec<&str> = fields.iter().take(16).map(String::as_str).collect();
@@ -724,15 +796,13 @@ pub fn explain(head: &[u8]) -> Option<String> {
 /// Decodes span records; `None` when the JSON is not a list of records in a known
 /// layout.
 pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
-    let text = exact_big_integers(buf);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    if threads > 1
-        && text.len() >= SPLIT_MIN_BYTES
-        && let Some(ranges) = record_ranges(&text)
-        && let Some(d) = decode_ranges(&text, &ranges, threads, source, name)
+    if buf.len() >= SPLIT_MIN_BYTES
+        && let Some(d) = decode_ranges(buf, threads, source, name)
     {
         return Some(d);
     }
+    let text = exact_big_integers(buf);
     let mut reader: Option<Reader> = None;
     let mut unknown = false;
     let damage = for_each_record(&text, |v| {
@@ -784,45 +854,89 @@ pub fn decode(buf: &[u8], source: u32, name: &str) -> Option<Decoded> {
     Some(d)
 }
 
-/// Parses and reads the records at `ranges` on `threads` threads, each run of them
-/// into a batch of its own; `None` when a record does not parse or the first is in
-/// no known layout (the one-thread reader then says what is wrong).
-fn decode_ranges(
-    buf: &[u8],
-    ranges: &[(usize, usize)],
-    threads: usize,
-    source: u32,
-    name: &str,
-) -> Option<Decoded> {
-    let first: Value = serde_json::from_slice(&buf[ranges.first()?.0..ranges.first()?.1]).ok()?;
-    let layout = layouts::of(&first)?;
-    let per = ranges.len().div_ceil(threads).max(1);
-    let results: Vec<Option<Reader>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = ranges
-            .chunks(per)
-            .enumerate()
-            .map(|(k, run)| {
-                scope.spawn(move || {
-                    let mut r = Reader::new(layout, source, name, buf.len() / threads);
-                    r.n = k * per;
-                    for &(a, b) in run {
-                        let v: Value = serde_json::from_slice(&buf[a..b]).ok()?;
-                        if v.is_object() {
-                            r.record(&v);
+/// Records per run handed to a parsing thread (each run becomes a batch).
+const RUN_RECORDS: usize = 16384;
+
+/// One run of records to parse: its place among the runs, the number of the records
+/// before it, the layout, and where its records are.
+type Run = (usize, usize, &'static Layout, Vec<Range>);
+
+/// Finds the records of a document that is one list of them (see [`scan_records`])
+/// and parses them on `threads` threads while the scan goes on, each run of
+/// [`RUN_RECORDS`] into a batch of its own, in the input's order. `None` when the
+/// document is not such a list, a record does not parse or the first is in no known
+/// layout (the one-thread reader then says what is wrong).
+fn decode_ranges(buf: &[u8], threads: usize, source: u32, name: &str) -> Option<Decoded> {
+    use std::sync::{Mutex, mpsc};
+    let (tx, rx) = mpsc::sync_channel::<Run>(threads * 2);
+    let rx = Mutex::new(rx);
+    let read: Mutex<Vec<(usize, Option<Reader>)>> = Mutex::new(Vec::new());
+    let mut layout: Option<&'static Layout> = None;
+    let whole = std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let job = match rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((k, before, layout, run)) = job else {
+                        return;
+                    };
+                    let bytes =
+                        run.last().map_or(0, |r| r.end) - run.first().map_or(0, |r| r.start);
+                    let mut r = Reader::new(layout, source, name, bytes);
+                    r.n = before;
+                    let mut ok = true;
+                    for range in &run {
+                        let text = range.text(buf);
+                        match serde_json::from_slice::<Json>(&text) {
+                            Ok(v) if v.is_object() => r.record(&v),
+                            Ok(_) => {}
+                            Err(_) => {
+                                ok = false;
+                                break;
+                            }
                         }
                     }
-                    Some(r)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().ok().flatten())
-            .collect()
+                    if let Ok(mut read) = read.lock() {
+                        read.push((k, ok.then_some(r)));
+                    }
+                }
+            });
+        }
+        let (mut k, mut before) = (0, 0);
+        let whole = scan_records(buf, RUN_RECORDS, |run| {
+            let l = match layout {
+                Some(l) => l,
+                None => {
+                    let Some(first) = run.first().map(|r| r.text(buf)) else {
+                        return false;
+                    };
+                    let found = serde_json::from_slice::<Json>(&first)
+                        .ok()
+                        .and_then(|v| layouts::of(&v));
+                    match found {
+                        Some(l) => *layout.insert(l),
+                        None => return false,
+                    }
+                }
+            };
+            let n = run.len();
+            let sent = tx.send((k, before, l, run)).is_ok();
+            k += 1;
+            before += n;
+            sent
+        });
+        drop(tx);
+        whole
     });
+    let layout = layout.filter(|_| whole)?;
+    let mut read = read.into_inner().ok()?;
+    read.sort_by_key(|(k, _)| *k);
     let mut ids = Ids::default();
-    let mut batches = Vec::with_capacity(results.len());
-    for r in results {
+    let mut batches = Vec::with_capacity(read.len());
+    for (_, r) in read {
         let r = r?;
         ids.add(&r.ids);
         batches.push(r.batch);
@@ -841,19 +955,19 @@ fn synthetic_trace(name: &str) -> TraceId {
     )))
 }
 
-/// A resource or scope seen before, found by its JSON's hash (and compared whole).
+/// Resources or scopes seen before, found by their JSON's hash (and compared whole).
+#[derive(Default)]
 struct Seen {
-    by_hash: rustc_hash::FxHashMap<u64, Vec<(Value, u32)>>,
+    by_hash: rustc_hash::FxHashMap<u64, Vec<(Json<'static>, u32)>>,
 }
 
 impl Seen {
-    fn new() -> Seen {
-        Seen {
-            by_hash: rustc_hash::FxHashMap::default(),
-        }
+    fn hash(v: &Json) -> u64 {
+        use std::hash::{BuildHasher, BuildHasherDefault};
+        BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(v)
     }
 
-    fn get(&self, h: u64, v: &Value) -> Option<u32> {
+    fn get(&self, h: u64, v: &Json) -> Option<u32> {
         self.by_hash
             .get(&h)?
             .iter()
@@ -861,38 +975,9 @@ impl Seen {
             .map(|&(_, k)| k)
     }
 
-    fn insert(&mut self, h: u64, v: &Value, k: u32) {
-        self.by_hash.entry(h).or_default().push((v.clone(), k));
+    fn insert(&mut self, h: u64, v: &Json, k: u32) {
+        self.by_hash.entry(h).or_default().push((v.to_static(), k));
     }
-}
-
-/// A hash of a JSON value without writing it out.
-fn hash_value(v: &Value) -> u64 {
-    use std::hash::{Hash, Hasher};
-    fn feed(v: &Value, h: &mut rustc_hash::FxHasher) {
-        match v {
-            Value::Null => 0u8.hash(h),
-            Value::Bool(b) => b.hash(h),
-            Value::Number(n) => n.to_string().hash(h),
-            Value::String(s) => s.hash(h),
-            Value::Array(a) => {
-                a.len().hash(h);
-                for x in a {
-                    feed(x, h);
-                }
-            }
-            Value::Object(o) => {
-                o.len().hash(h);
-                for (k, x) in o {
-                    k.hash(h);
-                    feed(x, h);
-                }
-            }
-        }
-    }
-    let mut h = rustc_hash::FxHasher::default();
-    feed(v, &mut h);
-    h.finish()
 }
 
 /// Reads records of one layout into a batch.
@@ -916,14 +1001,14 @@ impl<'n> Reader<'n> {
             name,
             batch: Batch::for_input(input_len),
             ids: Ids::default(),
-            resources: Seen::new(),
-            scopes: Seen::new(),
+            resources: Seen::default(),
+            scopes: Seen::default(),
             synthetic_trace: synthetic_trace(name),
             n: 0,
         }
     }
 
-    fn record(&mut self, o: &Value) {
+    fn record(&mut self, o: &Json) {
         let l = self.layout;
         let n = self.n;
         self.n += 1;
@@ -948,9 +1033,9 @@ impl<'n> Reader<'n> {
         };
         let parent = id::<8>(layouts::get(o, l.parent_id), ids).map_or(SpanId::NONE, SpanId);
         let res = layouts::get(o, l.resource);
-        let null = Value::Null;
+        let null = Json::Null;
         let res_v = res.unwrap_or(&null);
-        let res_h = hash_value(res_v);
+        let res_h = Seen::hash(res_v);
         let resource = match self.resources.get(res_h, res_v) {
             Some(r) => r,
             None => {
@@ -976,13 +1061,13 @@ impl<'n> Reader<'n> {
         };
         let sc = layouts::get(o, l.scope);
         let sc_v = sc.unwrap_or(&null);
-        let sc_h = hash_value(sc_v);
+        let sc_h = Seen::hash(sc_v);
         let scope = match self.scopes.get(sc_h, sc_v) {
             Some(k) => k,
             None => {
                 let get = |k: &str| {
                     sc.and_then(|x| x.get(k))
-                        .and_then(Value::as_str)
+                        .and_then(Json::as_str)
                         .unwrap_or("")
                 };
                 let (nm, v) = (
@@ -1001,7 +1086,7 @@ impl<'n> Reader<'n> {
         };
         let mut a = attrs_of(batch, layouts::get(o, l.attributes));
         // The OpenInference kind kept beside the attributes (Phoenix's `span_kind`).
-        if let Some(k) = layouts::get(o, l.openinference_kind).and_then(Value::as_str) {
+        if let Some(k) = layouts::get(o, l.openinference_kind).and_then(Json::as_str) {
             let oi = batch.strings.intern("openinference.span.kind");
             let known = [
                 "LLM",
@@ -1025,7 +1110,7 @@ impl<'n> Reader<'n> {
         let attrs = batch.attrs_since(a0);
         let e0 = batch.events.len();
         for e in layouts::get(o, l.events)
-            .and_then(Value::as_array)
+            .and_then(Json::as_array)
             .into_iter()
             .flatten()
         {
@@ -1034,7 +1119,7 @@ impl<'n> Reader<'n> {
             batch.attrs.extend(ea);
             let nm = batch
                 .strings
-                .intern(e.get("name").and_then(Value::as_str).unwrap_or(""));
+                .intern(e.get("name").and_then(Json::as_str).unwrap_or(""));
             batch.events.push(Event {
                 time: time(layouts::get(e, layouts::event_time()), l.unit).unwrap_or(0),
                 name: nm,
@@ -1045,12 +1130,12 @@ impl<'n> Reader<'n> {
         let events = batch.events_since(e0);
         let code = status(layouts::get(o, l.status_code));
         let message = layouts::get(o, l.status_message)
-            .and_then(Value::as_str)
+            .and_then(Json::as_str)
             .unwrap_or("");
         let status_message = batch.strings.intern(message);
         let span_name = batch.strings.intern(
             layouts::get(o, l.span_name)
-                .and_then(Value::as_str)
+                .and_then(Json::as_str)
                 .unwrap_or(""),
         );
         let start = time(layouts::get(o, l.start), l.unit).unwrap_or(0);
@@ -1090,7 +1175,7 @@ impl<'n> Reader<'n> {
 mod tests {
     use super::{Ids, exact_big_integers, id};
 
-    use serde_json::{Value, json};
+    use crate::decode::borrowed_json::Json;
 
     #[test]
     fn record_ranges_follow_strings_and_nesting() {
@@ -1099,14 +1184,26 @@ mod tests {
         let r = record_ranges(text).expect("a list");
         let got: Vec<&str> = r
             .iter()
-            .map(|&(a, b)| std::str::from_utf8(&text[a..b]).expect("utf8").trim())
+            .map(|r| {
+                std::str::from_utf8(&text[r.start..r.end])
+                    .expect("utf8")
+                    .trim()
+            })
             .collect();
         assert_eq!(got, [r#"{"a": "x,]}"}"#, r#"{"b": [1, {"c": 2}]}"#, "{}"]);
         let text =
             br#"{"meta": {"spans": 1}, "spans": [{"x": "\"]"}, {"y": 1}], "final_output": "[x]"}"#;
         let r = record_ranges(text).expect("spans in an object");
         assert_eq!(r.len(), 2);
-        assert_eq!(&text[r[1].0..r[1].1], br#"{"y": 1}"#);
+        assert_eq!(&text[r[1].start..r[1].end], br#"{"y": 1}"#);
+        assert!(r.iter().all(|r| !r.big));
+        let r = record_ranges(br#"[{"t": 82133397360970879726729369602474908892}, {"t": "82133397360970879726729369602474908892"}]"#)
+            .expect("a list");
+        assert_eq!(
+            r.iter().map(|r| r.big).collect::<Vec<_>>(),
+            [true, false],
+            "digits in a string are no integer"
+        );
         assert_eq!(
             record_ranges(br#"{"a": 1} {"b": 2}"#),
             None,
@@ -1119,7 +1216,7 @@ mod tests {
     fn big_decimal_ids_are_exact() {
         let text = br#"{"t": 82133397360970879726729369602474908892, "s": 12467580156169360485, "f": 1.5e300, "n": "123456789012345678901234"}"#;
         let fixed = exact_big_integers(text);
-        let v: Value = serde_json::from_slice(&fixed).expect("still JSON");
+        let v: Json = serde_json::from_slice(&fixed).expect("still JSON");
         let mut ids = Ids::default();
         let t = id::<16>(v.get("t"), &mut ids).expect("trace id");
         assert_eq!(
@@ -1128,10 +1225,10 @@ mod tests {
         );
         let s = id::<8>(v.get("s"), &mut ids).expect("span id");
         assert_eq!(u64::from_be_bytes(s), 12467580156169360485);
-        assert_eq!(v["f"], json!(1.5e300));
+        assert_eq!(v.get("f"), Some(&Json::F64(1.5e300)));
         assert_eq!(
-            v["n"],
-            json!("123456789012345678901234"),
+            v.get("n").and_then(Json::as_str),
+            Some("123456789012345678901234"),
             "strings untouched"
         );
         assert_eq!(ids.derived, 0);
@@ -1140,22 +1237,35 @@ mod tests {
     #[test]
     fn ids_in_every_encoding() {
         let mut ids = Ids::default();
-        let hex = id::<8>(Some(&json!("0x00f067aa0ba902b7")), &mut ids);
+        let hex = id::<8>(Some(&Json::Str("0x00f067aa0ba902b7".into())), &mut ids);
         assert_eq!(hex, Some([0, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7]));
-        assert_eq!(id::<8>(Some(&json!("f067aa0ba902b7")), &mut ids), hex);
-        assert_eq!(id::<8>(Some(&json!("APBnqgupArc=")), &mut ids), hex);
-        // Base64 that starts like a hex prefix.
-        let b = id::<8>(Some(&json!("0Xy2rR9Xr9k=")), &mut ids);
-        assert_eq!(b, Some([0xd1, 0x7c, 0xb6, 0xad, 0x1f, 0x57, 0xaf, 0xd9]));
         assert_eq!(
-            id::<8>(Some(&json!(67_667_974_448_284_343u64)), &mut ids),
+            id::<8>(Some(&Json::Str("f067aa0ba902b7".into())), &mut ids),
             hex
         );
-        assert_eq!(id::<8>(Some(&json!("")), &mut ids), None);
-        assert_eq!(id::<8>(Some(&json!("0000000000000000")), &mut ids), None);
-        let a = id::<8>(Some(&json!("raw-root")), &mut ids);
+        assert_eq!(
+            id::<8>(Some(&Json::Str("APBnqgupArc=".into())), &mut ids),
+            hex
+        );
+        // Base64 that starts like a hex prefix.
+        let b = id::<8>(Some(&Json::Str("0Xy2rR9Xr9k=".into())), &mut ids);
+        assert_eq!(b, Some([0xd1, 0x7c, 0xb6, 0xad, 0x1f, 0x57, 0xaf, 0xd9]));
+        assert_eq!(
+            id::<8>(Some(&Json::U64(67_667_974_448_284_343)), &mut ids),
+            hex
+        );
+        assert_eq!(id::<8>(Some(&Json::Str("".into())), &mut ids), None);
+        assert_eq!(
+            id::<8>(Some(&Json::Str("0000000000000000".into())), &mut ids),
+            None
+        );
+        let a = id::<8>(Some(&Json::Str("raw-root".into())), &mut ids);
         assert!(a.is_some());
-        assert_eq!(a, id::<8>(Some(&json!("raw-root")), &mut ids), "stable");
+        assert_eq!(
+            a,
+            id::<8>(Some(&Json::Str("raw-root".into())), &mut ids),
+            "stable"
+        );
         assert_eq!(ids.derived, 2);
     }
 }

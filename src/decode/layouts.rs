@@ -3,6 +3,8 @@
 //! aliases best first) hold each part of a span. A new layout is an entry here and a
 //! fixture, not a reader. `agtrace help formats` and README list them from here.
 
+use super::borrowed_json::Json;
+
 /// How a layout writes a span kind as a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KindNumbers {
@@ -273,14 +275,14 @@ pub const LAYOUTS: &[Layout] = &[
 ];
 
 /// The layout of a record: the first whose marks it carries.
-pub fn of(record: &serde_json::Value) -> Option<&'static Layout> {
+pub fn of(record: &Json<'_>) -> Option<&'static Layout> {
     LAYOUTS
         .iter()
         .find(|l| l.marks.iter().any(|set| set.iter().all(|p| has(record, p))))
 }
 
 /// True when the record has `path` (dotted), even as `null`.
-fn has(record: &serde_json::Value, path: &str) -> bool {
+fn has(record: &Json<'_>, path: &str) -> bool {
     if record.get(path).is_some() {
         return true;
     }
@@ -295,10 +297,10 @@ fn has(record: &serde_json::Value, path: &str) -> bool {
 }
 
 /// The value at the first of `paths` (dotted) that the record has and is not `null`.
-pub fn get<'a>(record: &'a serde_json::Value, paths: &[&str]) -> Option<&'a serde_json::Value> {
+pub fn get<'r, 'a>(record: &'r Json<'a>, paths: &[&str]) -> Option<&'r Json<'a>> {
     paths.iter().find_map(|p| {
         // A key with dots in it (`openinference.span.kind`) first, then the path.
-        let v = match record.get(*p) {
+        let v = match record.get(p) {
             Some(v) => v,
             None => {
                 let mut v = record;

@@ -1,6 +1,7 @@
 //! Decoders: bytes of a known format in, [`Batch`]es of spans out. Nothing here opens
 //! files or knows where the bytes came from; `source/` does that.
 
+pub mod borrowed_json;
 pub mod debug_text;
 pub mod flat;
 pub mod jaeger;

@@ -87,7 +87,7 @@ fn record(o: &Map<String, Value>) -> Value {
         Some(4) => "consumer",
         _ => "internal",
     };
-    let micros = |v: Option<&Value>| super::flat::micros(v?);
+    let micros = |v: Option<&Value>| super::flat::micros_of(v?.as_u64(), v?.as_f64());
     let start = micros(o.get("timestamp"));
     let end = start.zip(micros(o.get("duration"))).map(|(s, d)| s + d);
     let events: Vec<Value> = o
