@@ -228,6 +228,73 @@ fn write(layout: &str, gs: &[Gen]) -> Vec<u8> {
                         }]}],
                     })
                 }
+                // As the collector's OTLP -> Jaeger translator writes it: kind, status and
+                // message as tags, typed tags, the parent a CHILD_OF reference, µs times.
+                "jaeger" => {
+                    let tag = |k: &str, v: &Value| match v {
+                        Value::String(x) => json!({"key": k, "type": "string", "value": x}),
+                        Value::Bool(b) => json!({"key": k, "type": "bool", "value": b}),
+                        Value::Number(n) if n.is_i64() => json!({"key": k, "type": "int64", "value": n}),
+                        other => json!({"key": k, "type": "float64", "value": other}),
+                    };
+                    let mut tags: Vec<Value> = g.attrs.iter().map(|(k, v)| tag(k, v)).collect();
+                    tags.push(tag("span.kind", &json!(kind.to_ascii_lowercase())));
+                    if g.status > 0 {
+                        tags.push(tag("otel.status_code", &json!(STATUS[g.status as usize])));
+                    }
+                    if g.status == 2 {
+                        tags.push(tag("error", &json!(true)));
+                    }
+                    if !g.message.is_empty() {
+                        tags.push(tag("otel.status_description", &json!(g.message)));
+                    }
+                    json!({
+                        "traceID": format!("{:032x}", g.trace),
+                        "spanID": format!("{:016x}", g.span),
+                        "operationName": g.name,
+                        "references": g.parent.map(|p| json!([{"refType": "CHILD_OF", "traceID": format!("{:032x}", g.trace), "spanID": format!("{p:016x}")}])).unwrap_or(json!([])),
+                        "startTime": g.start_us,
+                        "duration": g.end_us - g.start_us,
+                        "tags": tags,
+                        "logs": [],
+                        "processID": format!("p-{}", g.service),
+                        "warnings": null,
+                    })
+                }
+                // Zipkin v2 as the OpenTelemetry exporter writes it: tags are strings,
+                // INTERNAL has no kind, status as `otel.status_code` (and `error`).
+                "zipkin" => {
+                    let mut tags: serde_json::Map<String, Value> = g
+                        .attrs
+                        .iter()
+                        .map(|(k, v)| (k.clone(), json!(v.as_str().map_or_else(|| v.to_string(), str::to_owned))))
+                        .collect();
+                    if g.status > 0 {
+                        tags.insert("otel.status_code".into(), json!(STATUS[g.status as usize]));
+                    }
+                    if g.status == 2 {
+                        tags.insert("error".into(), json!(g.message));
+                    }
+                    if !g.message.is_empty() {
+                        tags.insert("otel.status_description".into(), json!(g.message));
+                    }
+                    let mut z = json!({
+                        "traceId": format!("{:032x}", g.trace),
+                        "id": format!("{:016x}", g.span),
+                        "name": g.name,
+                        "timestamp": g.start_us,
+                        "duration": g.end_us - g.start_us,
+                        "localEndpoint": {"serviceName": g.service},
+                        "tags": tags,
+                    });
+                    if let Some(p) = g.parent {
+                        z["parentId"] = json!(format!("{p:016x}"));
+                    }
+                    if g.kind > 1 {
+                        z["kind"] = json!(kind);
+                    }
+                    z
+                }
                 "phoenix-b64" => {
                     use base64::Engine as _;
                     let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
@@ -288,7 +355,38 @@ fn write(layout: &str, gs: &[Gen]) -> Vec<u8> {
             .map(|r| serde_json::to_string_pretty(r).expect("json") + "\n")
             .collect::<String>()
             .into_bytes(),
-        "node-console" | "js-readable" => serde_json::to_vec_pretty(&records).expect("json"),
+        "node-console" | "js-readable" | "zipkin" => {
+            serde_json::to_vec_pretty(&records).expect("json")
+        }
+        // The Jaeger query API's answer: the spans of each trace, its processes.
+        "jaeger" => {
+            let mut traces: Vec<(String, Vec<Value>)> = Vec::new();
+            for r in records {
+                let t = r["traceID"].as_str().expect("trace id").to_owned();
+                match traces.iter_mut().find(|(x, _)| *x == t) {
+                    Some((_, spans)) => spans.push(r),
+                    None => traces.push((t, vec![r])),
+                }
+            }
+            let data: Vec<Value> = traces
+                .into_iter()
+                .map(|(t, spans)| {
+                    let processes: serde_json::Map<String, Value> = spans
+                        .iter()
+                        .map(|s| {
+                            let p = s["processID"].as_str().expect("process").to_owned();
+                            let service = p.trim_start_matches("p-").to_owned();
+                            (p, json!({"serviceName": service, "tags": []}))
+                        })
+                        .collect();
+                    json!({"traceID": t, "spans": spans, "processes": processes, "warnings": null})
+                })
+                .collect();
+            serde_json::to_vec(
+                &json!({"data": data, "total": 0, "limit": 0, "offset": 0, "errors": null}),
+            )
+            .expect("json")
+        }
         // OTLP/JSON as the collector's file exporter writes it: a document per line.
         "otlp" => records
             .iter()
@@ -301,11 +399,25 @@ fn write(layout: &str, gs: &[Gen]) -> Vec<u8> {
 
 /// One line per span, from what the generator made.
 fn expected(gs: &[Gen]) -> Vec<String> {
+    expected_in(gs, "")
+}
+
+/// [`expected`] as `layout` can keep it: Zipkin's tags are strings and its INTERNAL
+/// spans carry no kind.
+fn expected_in(gs: &[Gen], layout: &str) -> Vec<String> {
+    let zipkin = layout == "zipkin";
     let mut v: Vec<String> = gs
         .iter()
         .map(|g| {
-            let mut attrs: Vec<String> =
-                g.attrs.iter().map(|(k, v)| format!("{k}={}", v)).collect();
+            let mut attrs: Vec<String> = g
+                .attrs
+                .iter()
+                .map(|(k, v)| match v {
+                    Value::String(_) => format!("{k}={v}"),
+                    _ if zipkin => format!("{k}={}", json!(v.to_string())),
+                    _ => format!("{k}={v}"),
+                })
+                .collect();
             attrs.sort();
             format!(
                 "{:032x} {:016x} {} {} {} {} {} {} {:?} {} [{}]",
@@ -313,7 +425,11 @@ fn expected(gs: &[Gen]) -> Vec<String> {
                 g.span,
                 g.parent.map_or("-".to_owned(), |p| format!("{p:016x}")),
                 g.name,
-                KINDS[g.kind as usize - 1].to_ascii_lowercase(),
+                if zipkin && g.kind == 1 {
+                    "unspecified".to_owned()
+                } else {
+                    KINDS[g.kind as usize - 1].to_ascii_lowercase()
+                },
                 g.start_us,
                 g.end_us,
                 STATUS[g.status as usize].to_ascii_lowercase(),
@@ -385,11 +501,13 @@ fn random_span_sets_load_the_same_in_every_layout() {
         ("phoenix-b64", "Phoenix span JSON"),
         ("otlp", "OTLP/JSON"),
         ("flat", "flat span records"),
+        ("jaeger", "Jaeger JSON"),
+        ("zipkin", "Zipkin v2 JSON"),
     ];
     for seed in 1..=40u64 {
         let gs = spans(seed);
-        let want = expected(&gs);
         for (layout, format) in layouts {
+            let want = expected_in(&gs, layout);
             let path = dir.path().join(format!("{layout}-{seed}.json"));
             std::fs::write(&path, write(layout, &gs)).expect("write");
             let set =
@@ -402,7 +520,11 @@ fn random_span_sets_load_the_same_in_every_layout() {
                 "{layout} seed {seed}: {:?}",
                 set.warnings
             );
-            let _ = format;
+            assert!(
+                set.source_formats.iter().all(|f| f.starts_with(format)),
+                "{layout} read as {:?}",
+                set.source_formats
+            );
         }
     }
 }
@@ -572,7 +694,9 @@ fn a_large_file_cut_part_way_keeps_the_records_before_the_cut() {
         .expect("a cut file opens");
     assert_eq!(loaded(&set), expected(&gs[..n]));
     assert!(
-        set.warnings.iter().any(|w| w.message.contains("ends part way")),
+        set.warnings
+            .iter()
+            .any(|w| w.message.contains("ends part way")),
         "{:?}",
         set.warnings
     );
