@@ -63,8 +63,9 @@ pub struct ImportArgs {
     /// The store to write.
     #[arg(long, value_name = "PATH")]
     pub db: std::path::PathBuf,
-    /// Be an OTLP/HTTP endpoint writing into the store as spans arrive (batched,
-    /// crash-safe as import is) until SIGTERM or Ctrl-C, which flush and report.
+    /// Be an OTLP/HTTP endpoint writing into the store as spans arrive until SIGTERM
+    /// or Ctrl-C, which flush and report. A request is answered 200 only once it is
+    /// committed; 503 (retry) while the store cannot be written.
     #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "", conflicts_with = "sources")]
     pub listen: Option<String>,
     /// With --listen: requests must carry `Authorization: Bearer TOKEN` (also

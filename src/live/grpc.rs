@@ -6,7 +6,7 @@
 
 use super::Received;
 use super::http::{received_logs, rejected};
-use super::{ListenOptions, Sink, Stats};
+use super::{ListenOptions, Stats, Take};
 use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{
     LogsService, LogsServiceServer,
 };
@@ -26,7 +26,7 @@ use tonic::codec::CompressionEncoding;
 use tonic::{Request, Response, Status};
 
 struct Receiver {
-    sink: Sink,
+    take: Take,
     token: Option<String>,
     /// Requests accepted and refused, counted as OTLP/HTTP counts them (the stop
     /// line said "0 requests" for gRPC).
@@ -46,7 +46,7 @@ impl Receiver {
     }
 
     /// Decodes and hands on one trace export request.
-    fn export_traces(
+    async fn export_traces(
         &self,
         request: Request<ExportTraceServiceRequest>,
     ) -> Result<Response<ExportTraceServiceResponse>, Status> {
@@ -56,9 +56,7 @@ impl Receiver {
             .map_err(|e| Status::invalid_argument(format!("not OTLP trace data: {e}")))?;
         let received = Received::from_decoded(decoded);
         let (count, message) = rejected(&received);
-        if !(self.sink)(received) {
-            return Err(Status::unavailable(super::BEHIND));
-        }
+        self.hand_on(received).await?;
         Ok(Response::new(ExportTraceServiceResponse {
             partial_success: (!message.is_empty()).then_some(ExportTracePartialSuccess {
                 rejected_spans: count,
@@ -68,7 +66,7 @@ impl Receiver {
     }
 
     /// Decodes and hands on one log export request.
-    fn export_logs(
+    async fn export_logs(
         &self,
         request: Request<ExportLogsServiceRequest>,
     ) -> Result<Response<ExportLogsServiceResponse>, Status> {
@@ -76,12 +74,22 @@ impl Receiver {
         let bytes = request.into_inner().encode_to_vec();
         let events = crate::decode::otlp_logs::proto_span_events(&bytes)
             .ok_or_else(|| Status::invalid_argument("not OTLP log data"))?;
-        if !(self.sink)(received_logs(events)) {
-            return Err(Status::unavailable(super::BEHIND));
-        }
+        self.hand_on(received_logs(events)).await?;
         Ok(Response::new(ExportLogsServiceResponse {
             partial_success: None::<ExportLogsPartialSuccess>,
         }))
+    }
+
+    /// Hands a request on and waits for the consumer's word (`UNAVAILABLE`, which
+    /// exporters retry, when it did not take it).
+    async fn hand_on(&self, received: Received) -> Result<(), Status> {
+        let (spans, records) = (received.spans, received.log_records);
+        (self.take)(received)
+            .outcome()
+            .await
+            .map_err(Status::unavailable)?;
+        self.stats.accepted(spans, records);
+        Ok(())
     }
 
     fn check_token<T>(&self, req: &Request<T>) -> Result<(), Status> {
@@ -108,7 +116,7 @@ impl TraceService for Receiver {
         &self,
         request: Request<ExportTraceServiceRequest>,
     ) -> Result<Response<ExportTraceServiceResponse>, Status> {
-        self.count(self.export_traces(request))
+        self.count(self.export_traces(request).await)
     }
 }
 
@@ -118,7 +126,7 @@ impl LogsService for Receiver {
         &self,
         request: Request<ExportLogsServiceRequest>,
     ) -> Result<Response<ExportLogsServiceResponse>, Status> {
-        self.count(self.export_logs(request))
+        self.count(self.export_logs(request).await)
     }
 }
 
@@ -126,18 +134,18 @@ impl LogsService for Receiver {
 pub async fn serve(
     listener: tokio::net::TcpListener,
     opts: &ListenOptions,
-    sink: Sink,
+    take: Take,
     stats: Arc<Stats>,
 ) {
     let traces = TraceServiceServer::new(Receiver {
-        sink: sink.clone(),
+        take: take.clone(),
         token: opts.token.clone(),
         stats: stats.clone(),
     })
     .accept_compressed(CompressionEncoding::Gzip)
     .max_decoding_message_size(opts.max_decoded);
     let logs = LogsServiceServer::new(Receiver {
-        sink,
+        take,
         token: opts.token.clone(),
         stats,
     })

@@ -6,7 +6,7 @@
 //! `415` for another content type or encoding, `503` with `Retry-After` when the
 //! sink is behind. Error bodies are a `google.rpc.Status` in the request's encoding.
 
-use super::{ListenOptions, Received, Sink, Stats};
+use super::{ListenOptions, Received, Stats, Take};
 use crate::model::Batch;
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::{Bytes, Incoming};
@@ -42,7 +42,7 @@ enum Signal {
 pub async fn serve(
     listener: tokio::net::TcpListener,
     opts: Arc<ListenOptions>,
-    sink: Sink,
+    take: Take,
     stats: Arc<Stats>,
 ) {
     loop {
@@ -51,12 +51,12 @@ pub async fn serve(
             continue;
         };
         let io = hyper_util::rt::TokioIo::new(stream);
-        let (opts, sink, stats) = (opts.clone(), sink.clone(), stats.clone());
+        let (opts, take, stats) = (opts.clone(), take.clone(), stats.clone());
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| {
-                let (opts, sink, stats) = (opts.clone(), sink.clone(), stats.clone());
+                let (opts, take, stats) = (opts.clone(), take.clone(), stats.clone());
                 async move {
-                    let r = handle(req, &opts, &sink).await;
+                    let r = handle(req, &opts, &take, &stats).await;
                     if r.status() == StatusCode::OK {
                         stats.requests.fetch_add(1, Ordering::Relaxed);
                     } else {
@@ -113,7 +113,8 @@ fn media_type(v: &str) -> String {
 async fn handle(
     req: Request<Incoming>,
     opts: &ListenOptions,
-    sink: &Sink,
+    take: &Take,
+    stats: &Stats,
 ) -> Response<Full<Bytes>> {
     let content_type = req
         .headers()
@@ -248,12 +249,14 @@ async fn handle(
         Err(message) => return error(StatusCode::BAD_REQUEST, enc, 3, &message),
     };
     let (count, message) = rejected(&received);
-    if !sink(received) {
-        let mut r = error(StatusCode::SERVICE_UNAVAILABLE, enc, 14, super::BEHIND);
+    let (spans, records) = (received.spans, received.log_records);
+    if let Err(why) = take(received).outcome().await {
+        let mut r = error(StatusCode::SERVICE_UNAVAILABLE, enc, 14, &why);
         r.headers_mut()
             .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
         return r;
     }
+    stats.accepted(spans, records);
     reply(
         StatusCode::OK,
         enc,

@@ -99,6 +99,36 @@ impl Received {
 /// `Retry-After`, and the exporter retries).
 pub type Sink = Arc<dyn Fn(Received) -> bool + Send + Sync>;
 
+/// What became of a request handed on, which decides when and how it is answered.
+#[derive(Debug)]
+pub enum Taken {
+    /// Held by the consumer (the explorer's memory): answered at once.
+    Now,
+    /// Not now: 503 with `Retry-After` (gRPC `UNAVAILABLE`), and the exporter retries.
+    Behind,
+    /// Answered when the consumer says: `Ok` once it is stored (a store's commit),
+    /// `Err(why)` when it was not (then as [`Taken::Behind`]).
+    Later(tokio::sync::oneshot::Receiver<Result<(), String>>),
+}
+
+impl Taken {
+    /// Waits for the consumer's word: `Ok` to acknowledge, `Err(why)` to refuse for
+    /// now. A consumer gone without a word did not store it.
+    pub async fn outcome(self) -> Result<(), String> {
+        match self {
+            Taken::Now => Ok(()),
+            Taken::Behind => Err(BEHIND.to_owned()),
+            Taken::Later(answer) => answer
+                .await
+                .unwrap_or_else(|_| Err("agtrace is stopping; retry".to_owned())),
+        }
+    }
+}
+
+/// What the receiver hands each request to: a [`Sink`] that answers at once, or a
+/// store that answers after its commit.
+pub type Take = Arc<dyn Fn(Received) -> Taken + Send + Sync>;
+
 /// Counters of a running receiver, read by the explorer's header.
 #[derive(Debug, Default)]
 pub struct Stats {
@@ -119,6 +149,13 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// Counts what an acknowledged request carried.
+    pub fn accepted(&self, spans: usize, log_records: usize) {
+        self.spans.fetch_add(spans as u64, Ordering::Relaxed);
+        self.log_records
+            .fetch_add(log_records as u64, Ordering::Relaxed);
+    }
+
     /// Spans accepted so far.
     pub fn spans(&self) -> u64 {
         self.spans.load(Ordering::Relaxed)
@@ -187,10 +224,19 @@ pub fn parse_addr(text: &str) -> Result<SocketAddr, String> {
         .ok_or_else(|| format!("--listen {t:?}: no address"))
 }
 
-/// Starts the OTLP/HTTP (and, when asked, OTLP/gRPC) receiver on its own thread.
-/// The sockets are bound before this returns, so a port in use is an error here,
-/// not later.
+/// Starts the OTLP/HTTP (and, when asked, OTLP/gRPC) receiver on its own thread,
+/// answering each request as soon as `sink` takes it (see [`listen_taking`]).
 pub fn listen(opts: ListenOptions, sink: Sink) -> std::io::Result<Receiver> {
+    listen_taking(
+        opts,
+        Arc::new(move |r| if sink(r) { Taken::Now } else { Taken::Behind }),
+    )
+}
+
+/// Starts the receiver handing requests to `take`, each answered when `take` says
+/// (at once, or after a store's commit). The sockets are bound before this returns,
+/// so a port in use is an error here, not later.
+pub fn listen_taking(opts: ListenOptions, take: Take) -> std::io::Result<Receiver> {
     let bind = |a: SocketAddr| -> std::io::Result<std::net::TcpListener> {
         let l = std::net::TcpListener::bind(a)
             .map_err(|e| std::io::Error::new(e.kind(), format!("{a}: {e}")))?;
@@ -207,18 +253,6 @@ pub fn listen(opts: ListenOptions, sink: Sink) -> std::io::Result<Receiver> {
         grpc_addr,
         stats: stats.clone(),
     };
-    let counted: Sink = {
-        let stats = stats.clone();
-        Arc::new(move |r: Received| {
-            let (spans, records) = (r.spans as u64, r.log_records as u64);
-            let ok = sink(r);
-            if ok {
-                stats.spans.fetch_add(spans, Ordering::Relaxed);
-                stats.log_records.fetch_add(records, Ordering::Relaxed);
-            }
-            ok
-        })
-    };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -230,13 +264,13 @@ pub fn listen(opts: ListenOptions, sink: Sink) -> std::io::Result<Receiver> {
                 if let Some(g) = grpc_listener
                     && let Ok(g) = tokio::net::TcpListener::from_std(g)
                 {
-                    let (opts, sink, stats) = (opts.clone(), counted.clone(), stats.clone());
-                    tokio::spawn(async move { grpc::serve(g, &opts, sink, stats).await });
+                    let (opts, take, stats) = (opts.clone(), take.clone(), stats.clone());
+                    tokio::spawn(async move { grpc::serve(g, &opts, take, stats).await });
                 }
                 let Ok(listener) = tokio::net::TcpListener::from_std(std_listener) else {
                     return;
                 };
-                http::serve(listener, opts, counted, stats).await;
+                http::serve(listener, opts, take, stats).await;
             });
         })?;
     Ok(receiver)
@@ -258,7 +292,7 @@ pub(crate) const BEHIND: &str = "agtrace is behind (or paused with a full buffer
 
 /// A sink that hands each request to `send` unless more than `max` spans already
 /// wait (counted in `waiting`, which the consumer decreases as it takes them):
-/// the backpressure of the explorer and of `import --listen`.
+/// the backpressure of the explorer.
 pub fn bounded_sink(
     waiting: Arc<std::sync::atomic::AtomicUsize>,
     max: usize,
