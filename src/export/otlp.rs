@@ -72,7 +72,8 @@ impl<'a> Encoder<'a> {
                             Cow::Owned(format!("{key}.{k}"))
                         };
                         KeyValue {
-                            key: k.to_owned(),
+                            // Map keys are data too (an email used as a key).
+                            key: self.text(k),
                             value: Some(self.any(&nested, x)),
                             ..Default::default()
                         }
@@ -115,8 +116,8 @@ impl<'a> Encoder<'a> {
     pub fn scope(&self, i: u32) -> Option<InstrumentationScope> {
         let s = self.set.scopes.get(i as usize)?;
         Some(InstrumentationScope {
-            name: self.set.str(s.name).to_owned(),
-            version: self.set.str(s.version).to_owned(),
+            name: self.text(self.set.str(s.name)),
+            version: self.text(self.set.str(s.version)),
             attributes: self.attributes(s.attrs),
             dropped_attributes_count: s.dropped,
         })
@@ -173,7 +174,7 @@ impl<'a> Encoder<'a> {
                 .map(|l| span::Link {
                     trace_id: l.trace_id.0.to_vec(),
                     span_id: l.span_id.0.to_vec(),
-                    trace_state: set.str(l.trace_state).to_owned(),
+                    trace_state: self.text(set.str(l.trace_state)),
                     attributes: self.attributes(l.attrs),
                     dropped_attributes_count: l.dropped,
                     flags: l.flags,

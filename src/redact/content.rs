@@ -105,8 +105,8 @@ fn mask(j: &mut serde_json::Value, key: Option<&str>, r: &Redactor, depth: usize
             {
                 mask(&mut nested, None, r, depth + 1);
                 *s = nested.to_string();
-            } else if structure {
-                *s = r.text(s).into_owned();
+            } else if let Some(k) = key.filter(|_| structure) {
+                *s = r.value(k, s).into_owned();
             } else {
                 *s = text_placeholder(s);
             }
@@ -119,6 +119,15 @@ fn mask(j: &mut serde_json::Value, key: Option<&str>, r: &Redactor, depth: usize
         J::Object(o) => {
             for (k, x) in o.iter_mut() {
                 mask(x, Some(k.as_str()), r, depth + 1);
+            }
+            // Keys are data too (an email or a token used as a key).
+            if o.keys()
+                .any(|k| matches!(r.key(k), std::borrow::Cow::Owned(_)))
+            {
+                *o = std::mem::take(o)
+                    .into_iter()
+                    .map(|(k, x)| (r.key(&k).into_owned(), x))
+                    .collect();
             }
         }
         J::Number(_) | J::Bool(_) | J::Null => {}

@@ -3,13 +3,22 @@
 //! Markdown summary, the explorer's privacy mode, the MCP server) passes each string
 //! through one [`Redactor`], so what counts as a secret is decided in one place.
 //!
-//! Two kinds of rule: patterns (API keys and bearer tokens of the common providers,
-//! JWTs, passwords in URLs, private keys, emails, phone numbers, Luhn-checked card
-//! numbers, IP addresses, `password=…` assignments) replace the match wherever it
-//! appears; and keys: the value of a secret-named attribute (`…password`, `…token`,
-//! `authorization`, `cookie`…) is replaced whole, and message and tool payload content
-//! is replaced by a placeholder that keeps its structure (JSON keys, roles, tool names)
-//! and its length class, unless content is kept.
+//! Redaction is by design, not by a list of formats seen so far:
+//! - **names**: a key's words decide (`DB_PASSWORD`, `x-auth-token`, `openaiApiKey`,
+//!   `aws_secret_access_key`, `sig`): the value of a secret-named attribute is replaced
+//!   whole, and `NAME=value`, `NAME: value`, `"NAME": "value"` and `?NAME=value` in
+//!   text lose their value;
+//! - **shapes**: the formats of the providers (keys, tokens, webhooks, JWTs, private
+//!   keys), passwords and tokens in URLs, emails, phone numbers, Luhn-checked card
+//!   numbers, IP addresses;
+//! - **randomness**: a long token mixing cases and digits with the entropy of random
+//!   text, after a short prefix (`abc_…`), in a URL's query or user name, or after
+//!   `token`; base64 that decodes to any of the above.
+//!
+//! Message and tool payload content is replaced by a placeholder that keeps its
+//! structure (JSON keys, roles, tool names) and its length class, unless content is
+//! kept. Ids (values of `…id`, `…hash` keys, hex, UUIDs) and timestamps keep their
+//! shape.
 
 mod content;
 mod rules;
@@ -26,19 +35,27 @@ use std::borrow::Cow;
 struct Rule {
     name: String,
     re: Regex,
-    /// Luhn-checked (card numbers): a match that fails the check is left alone.
-    luhn: bool,
+    /// What a match must also pass to be replaced (Luhn, a secret's name, looking
+    /// random, decoding to a secret).
+    check: rules::Check,
     /// The capture group replaced (0: the whole match).
     group: usize,
     /// A match that continues into more digit groups (`1111 1111` inside a longer
     /// number) is not this rule's: phone numbers.
     isolated: bool,
+    /// A shape of unknown tokens: not applied to the values of id-named keys.
+    generic: bool,
 }
+
+/// Longest base64 run decoded to look for a secret inside (an image is not).
+const MAX_DECODED: usize = 4096;
 
 /// Decides what of a trace's text may be shown or shared.
 #[derive(Clone, Debug)]
 pub struct Redactor {
     rules: Vec<Rule>,
+    /// Text that may name a secret (see [`rules::SECRET_STEMS`]).
+    stems: Option<Regex>,
     allow: Vec<Regex>,
     content_keys: Vec<String>,
     keep_content: bool,
@@ -55,6 +72,8 @@ impl Redactor {
     pub fn builtin() -> Redactor {
         Redactor {
             rules: rules::builtin(),
+            // A constant pattern, checked by the tests.
+            stems: Regex::new(rules::SECRET_STEMS).ok(),
             allow: Vec::new(),
             content_keys: Vec::new(),
             keep_content: false,
@@ -97,46 +116,121 @@ impl Redactor {
 
     /// `s` with every pattern match replaced by `[redacted:RULE]`.
     pub fn text<'a>(&self, s: &'a str) -> Cow<'a, str> {
+        self.text_in(s, true, true)
+    }
+
+    /// [`Redactor::text`], the shapes of unknown tokens only when `generic`, base64
+    /// looked into only when `decode`.
+    fn text_in<'a>(&self, s: &'a str, generic: bool, decode: bool) -> Cow<'a, str> {
         let mut out: Cow<'a, str> = Cow::Borrowed(s);
         for rule in &self.rules {
-            if !rule.re.is_match(&out) {
+            let named = matches!(rule.check, rules::Check::KeyNamed(_));
+            if (rule.generic && !generic)
+                || (rule.check == rules::Check::EncodedSecret && !decode)
+                || (named && self.stems.as_ref().is_some_and(|st| !st.is_match(&out)))
+                || !rule.re.is_match(&out)
+            {
                 continue;
             }
-            let mut changed = false;
-            let hay: &str = &out;
-            let replaced = rule
-                .re
-                .replace_all(hay, |c: &regex::Captures<'_>| {
-                    let whole = c.get(0).map_or("", |m| m.as_str());
-                    if rule.isolated
-                        && let Some(m) = c.get(0)
-                        && rules::continues_digits(hay, m.start(), m.end())
-                    {
-                        return whole.to_owned();
-                    }
-                    let Some(part) = c.get(rule.group) else {
-                        return whole.to_owned();
-                    };
-                    if self.allowed(part.as_str()) || (rule.luhn && !rules::luhn_ok(part.as_str()))
-                    {
-                        return whole.to_owned();
-                    }
-                    changed = true;
-                    let start = part.start() - c.get(0).map_or(0, |m| m.start());
-                    let end = start + part.len();
-                    format!(
-                        "{}[redacted:{}]{}",
-                        &whole[..start],
-                        rule.name,
-                        &whole[end..]
-                    )
-                })
-                .into_owned();
-            if changed {
+            if let Some(replaced) = self.apply(rule, &out) {
                 out = Cow::Owned(replaced);
             }
         }
         out
+    }
+
+    /// `hay` with the matches of `rule` that pass its check replaced; `None` when
+    /// none did. A match whose key does not name a secret is searched again from
+    /// the end of its key, so that `failed: password=…` still finds `password=…`.
+    fn apply(&self, rule: &Rule, hay: &str) -> Option<String> {
+        let mut out = String::new();
+        let (mut copied, mut at) = (0, 0);
+        while at <= hay.len() {
+            let Some(c) = rule.re.captures_at(hay, at) else {
+                break;
+            };
+            let Some(whole) = c.get(0) else {
+                break;
+            };
+            let part = c.get(rule.group);
+            let replace = part.is_some_and(|part| {
+                let spared = (rule.isolated
+                    && rules::continues_digits(hay, whole.start(), whole.end()))
+                    || self.allowed(part.as_str())
+                    || part.as_str().starts_with("[redacted");
+                !spared && self.passes(rule, &c, part.as_str())
+            });
+            let next = match (replace, part) {
+                (true, Some(part)) => {
+                    out.push_str(&hay[copied..part.start()]);
+                    out.push_str("[redacted:");
+                    out.push_str(&rule.name);
+                    out.push(']');
+                    copied = part.end();
+                    whole.end()
+                }
+                _ => match rule.check {
+                    rules::Check::KeyNamed(k) => c.get(k).map_or(whole.end(), |k| k.end()),
+                    _ => whole.end(),
+                },
+            };
+            // Always forward, on a character boundary.
+            at = if next > whole.start() {
+                next
+            } else {
+                whole.start()
+                    + hay[whole.start()..]
+                        .chars()
+                        .next()
+                        .map_or(1, char::len_utf8)
+            };
+        }
+        (copied > 0).then(|| {
+            out.push_str(&hay[copied..]);
+            out
+        })
+    }
+
+    /// Whether a match of `rule` (its replaced part `part`) passes the rule's check.
+    fn passes(&self, rule: &Rule, c: &regex::Captures<'_>, part: &str) -> bool {
+        use rules::Check;
+        match rule.check {
+            Check::None => true,
+            Check::Luhn => rules::luhn_ok(part),
+            Check::UrlPassword => {
+                let port = part.split('/').next().is_some_and(|p| {
+                    part.contains('/') && !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())
+                });
+                !port && !part.contains(['?', '#'])
+            }
+            Check::KeyNamed(k) => c.get(k).is_some_and(|k| rules::is_secret_key(k.as_str())),
+            // The random part: the first group when the whole match is replaced.
+            Check::Random => rules::looks_random(c.get(1).map_or(part, |m| m.as_str())),
+            Check::EncodedSecret => {
+                use base64::Engine as _;
+                if part.len() > MAX_DECODED {
+                    return false;
+                }
+                // Base64 of text mixes cases and digits (or `+/=`); a long word does not.
+                let b = part.as_bytes();
+                let mixed = b.iter().any(u8::is_ascii_uppercase)
+                    && b.iter().any(u8::is_ascii_lowercase)
+                    && b.iter()
+                        .any(|c| c.is_ascii_digit() || matches!(c, b'+' | b'/' | b'='));
+                if !mixed || part.trim_end_matches('=').len() % 4 == 1 {
+                    return false;
+                }
+                let engine = base64::engine::general_purpose::STANDARD;
+                let Ok(bytes) = engine.decode(part.as_bytes()) else {
+                    return false;
+                };
+                let Ok(text) = std::str::from_utf8(&bytes) else {
+                    return false;
+                };
+                let printable = text.chars().all(|c| !c.is_control() || c.is_whitespace());
+                printable && matches!(self.text_in(text, true, false), Cow::Owned(_))
+            }
+        }
     }
 
     /// True when `key` names a secret: its whole value is replaced.
@@ -162,7 +256,14 @@ impl Redactor {
         if !self.keep_content && self.is_content_key(key) {
             return Cow::Owned(content::placeholder(v, self));
         }
-        self.text(v)
+        // An id keeps its shape: only known secret formats are looked for in it.
+        self.text_in(v, !rules::is_id_key(key), true)
+    }
+
+    /// A map's or JSON object's key as it may be shown: keys are data too (an email
+    /// used as a key).
+    pub fn key<'a>(&self, k: &'a str) -> Cow<'a, str> {
+        self.text(k)
     }
 
     /// What replaces an opaque bytes value (its content cannot be checked).
@@ -174,7 +275,10 @@ impl Redactor {
     /// replaced (as text); everything else is kept.
     pub fn int(&self, key: &str, v: i64) -> Option<String> {
         let digits = v.unsigned_abs().to_string();
-        let card = (13..=19).contains(&digits.len()) && rules::luhn_ok(&digits);
+        // Card numbers start with 2-6; Unix times start with 1.
+        let card = (13..=19).contains(&digits.len())
+            && digits.starts_with(['2', '3', '4', '5', '6'])
+            && rules::luhn_ok(&digits);
         (card || (self.is_secret_key(key) && v != 0)).then(|| {
             if card {
                 "[redacted:card]".into()
@@ -232,6 +336,78 @@ mod tests {
             "4111 1111 1111 1112",
         ] {
             assert_eq!(r.text(plain), plain);
+        }
+    }
+
+    #[test]
+    fn secret_named_keys_by_their_words() {
+        for k in [
+            "db_password",
+            "OPENAI_API_KEY",
+            "AZURE_OPENAI_API_KEY",
+            "github_token",
+            "aws_secret_access_key",
+            "auth_token",
+            "http.request.header.x-auth-token",
+            "secret_key",
+            "openaiApiKey",
+            "sessionToken",
+            "clientSecret",
+            "app.config.connectionString",
+            "sig",
+            "X-Amz-Signature",
+            "set-cookie",
+            "dbpassword",
+            "x-api-key",
+            "user.password",
+        ] {
+            assert!(rules::is_secret_key(k), "{k}");
+        }
+        for k in [
+            "gen_ai.usage.input_tokens",
+            "gen_ai.usage.output_tokens",
+            "llm.token_count.prompt",
+            "max_tokens",
+            "token_type",
+            "cache_key",
+            "partition_key",
+            "gen_ai.tool.name",
+            "k8s.secret.name",
+            "session.id",
+            "gen_ai.conversation.id",
+            "auth.method",
+        ] {
+            assert!(!rules::is_secret_key(k), "{k}");
+        }
+    }
+
+    #[test]
+    fn ids_hashes_and_times_keep_their_shape() {
+        let r = Redactor::builtin();
+        for (k, v) in [
+            (
+                "gen_ai.response.id",
+                "chatcmpl-AbCdEfGhIjKlMnOpQrStUvWxYz12",
+            ),
+            ("gen_ai.tool.call.id", "call_Zx8Kq2LmN4pR7sT1vW3yB5dF"),
+            ("trace_id", "5b8efff798038103d269b633813fc60c"),
+            (
+                "content_hash",
+                "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            ),
+            ("note", "request 550e8400-e29b-41d4-a716-446655440000 done"),
+            ("note", "at 1763000000123456789 and 1763000000123"),
+            (
+                "note",
+                "see OpenAIChatCompletionInstrumentor2024 and packages/opentelemetry",
+            ),
+            ("note", "token budget exhausted after 4096 tokens"),
+            (
+                "gen_ai.request.model",
+                "anthropic.claude-3-5-sonnet-20240620-v1:0",
+            ),
+        ] {
+            assert_eq!(r.value(k, v), v, "{k}");
         }
     }
 

@@ -38,7 +38,9 @@ fn value(strings: &mut Interner, r: &Redactor, key: &str, v: &AttrValue) -> Attr
             kvs.iter()
                 .map(|(k, x)| {
                     let nested = format!("{key}.{}", strings.get(*k));
-                    (*k, value(strings, r, &nested, x))
+                    let v = value(strings, r, &nested, x);
+                    // Map keys are data too (an email used as a key).
+                    (text(strings, r, *k), v)
                 })
                 .collect(),
         )),
@@ -46,8 +48,9 @@ fn value(strings: &mut Interner, r: &Redactor, key: &str, v: &AttrValue) -> Attr
     }
 }
 
-/// `set` with every string a view shows passed through `r`: attribute values (of
-/// spans, events, links, resources, scopes), span and event names, status messages,
+/// `set` with every string a view shows passed through `r`: attribute values and
+/// map keys (of spans, events, links, resources, scopes), span and event names,
+/// trace states, scope names and versions, status messages,
 /// the steps' and traces' names and ids, findings and warnings. Numbers, times, ids
 /// and the tree are the same, index for index.
 pub fn redact_set(set: &TraceSet, r: &Redactor) -> TraceSet {
@@ -64,6 +67,13 @@ pub fn redact_set(set: &TraceSet, r: &Redactor) -> TraceSet {
     }
     for e in &mut out.events {
         e.name = text(strings, r, e.name);
+    }
+    for l in &mut out.links {
+        l.trace_state = text(strings, r, l.trace_state);
+    }
+    for sc in &mut out.scopes {
+        sc.name = text(strings, r, sc.name);
+        sc.version = text(strings, r, sc.version);
     }
     for st in &mut out.steps {
         for sym in [

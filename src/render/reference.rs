@@ -85,10 +85,19 @@ pub fn redaction(out: &mut impl Write) -> io::Result<()> {
     writeln!(
         out,
         "Redaction (export --redact, show --format markdown, the explorer's p and x, mcp):\n\n\
-         Patterns, replaced by [redacted:RULE] wherever they appear:\n  {}\n\n\
-         Keys: the whole value of an attribute whose last key segment names a secret\n\
-         (password, secret, api_key, token, authorization, cookie, private_key…) becomes\n\
-         [redacted:secret]; opaque bytes values become [redacted bytes, N bytes].\n\n\
+         By design — names, shapes and randomness — in every string: values, map and\n\
+         JSON keys, names, scope names and versions, trace states, status messages.\n\n\
+         Names: an attribute whose key's last words name a secret, in any spelling\n\
+         (DB_PASSWORD, x-auth-token, openaiApiKey, aws_secret_access_key, sig: words\n\
+         password, secret, token, credential, cookie, authorization, auth, signature,\n\
+         sig, sas, or key after api/secret/private/access/client/session…) becomes\n\
+         [redacted:secret]; NAME=value, NAME: value, \"NAME\": \"value\" and ?NAME=value\n\
+         in text lose the value. Opaque bytes values become [redacted bytes, N bytes].\n\n\
+         Shapes and randomness, replaced by [redacted:RULE] wherever they appear:\n  {}\n\
+         (provider key formats; webhook URLs; passwords and tokens in URLs; emails,\n\
+         cards, IPs, phones; random tokens of 20+ characters mixing cases and digits\n\
+         after a short prefix, in a URL's query or user name, or after `token`; base64\n\
+         hiding any of these). Ids, hashes, numbers and timestamps stay readable.\n\n\
          Content: message and tool payload attributes (gen_ai.input.messages,\n\
          gen_ai.output.messages, gen_ai.tool.call.arguments/result, input.value,\n\
          output.value, gen_ai.prompt/completion and their flattened forms, *.content,\n\
