@@ -801,3 +801,146 @@ fn log_records_whose_spans_never_came_are_said_at_the_stop() {
         "{err}"
     );
 }
+
+/// OTLP/JSON with `n` spans in one trace.
+fn spans_json(n: usize) -> Vec<u8> {
+    let spans: Vec<serde_json::Value> = (0..n)
+        .map(|k| {
+            serde_json::json!({"traceId": "0af7651916cd43dd8448eb211c80319c",
+                "spanId": format!("{:016x}", k + 1), "name": "s", "kind": 1,
+                "startTimeUnixNano": "1763000000000000000", "endTimeUnixNano": "1763000001000000000"})
+        })
+        .collect();
+    serde_json::json!({"resourceSpans": [{"resource": {}, "scopeSpans": [{"scope": {}, "spans": spans}]}]})
+        .to_string()
+        .into_bytes()
+}
+
+/// Writes a request head (and `body_part` of its body) and returns the open stream.
+fn start_request(
+    addr: std::net::SocketAddr,
+    length: usize,
+    body_part: &[u8],
+) -> std::net::TcpStream {
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .expect("timeout");
+    let head = format!(
+        "POST /v1/traces HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer s3cr3t\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).expect("write");
+    s.write_all(body_part).expect("write");
+    s
+}
+
+fn status_of(s: &mut std::net::TcpStream) -> Option<u16> {
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = s.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        raw.extend_from_slice(&buf[..n]);
+        if raw.windows(4).any(|w| w == b"\r\n\r\n") {
+            break;
+        }
+    }
+    String::from_utf8_lossy(&raw)
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// The receiver's bounds (issue 29): idle and slow connections are closed, slow
+/// bodies get 408, past the connection cap a connection gets 503, bodies being read
+/// at once are bounded in bytes (503 with Retry-After beyond), a request that could
+/// never fit gets 413 (not 503 forever), and the bearer scheme is case-insensitive.
+#[test]
+fn the_receiver_bounds_connections_bodies_and_idle_time() {
+    use std::time::Duration;
+    let (sink, got) = collecting(true);
+    let mut opts = loopback(1 << 20, 4 << 20, Some("s3cr3t"));
+    opts.max_connections = 4;
+    opts.header_timeout = Duration::from_millis(800);
+    opts.body_timeout = Duration::from_millis(800);
+    opts.max_inflight = 2 << 20;
+    opts.max_request_items = 5;
+    let r = listen(opts, sink).expect("listen");
+    let auth = [
+        ("Content-Type", "application/json"),
+        ("authorization", "bearer s3cr3t"),
+    ];
+    // Lower-case scheme accepted; a request of 6 spans is over the 5 it may hold.
+    let (code, _, _) = post(r.addr, "POST", "/v1/traces", &auth, &spans_json(3));
+    assert_eq!(code, 200, "bearer in lower case");
+    let (code, _, body) = post(r.addr, "POST", "/v1/traces", &auth, &spans_json(6));
+    assert_eq!(code, 413, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(got.lock().expect("lock").len(), 1);
+    // An idle connection is closed after the header timeout.
+    let mut idle = std::net::TcpStream::connect(r.addr).expect("connect");
+    idle.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 256];
+    let _ = idle.read(&mut buf);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "an idle connection was kept {:?}",
+        started.elapsed()
+    );
+    // A body that stops coming: 408.
+    let mut slow = start_request(r.addr, 1000, b"{\"resourceSpans\"");
+    assert_eq!(status_of(&mut slow), Some(408));
+    // Two bodies of 1 MiB announced and not sent hold the 2 MiB budget: a third
+    // request is told to retry at once, before its body is read.
+    let held: Vec<_> = (0..2)
+        .map(|_| start_request(r.addr, 1 << 20, b""))
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+    let mut third = start_request(r.addr, 100, b"");
+    assert_eq!(
+        status_of(&mut third),
+        Some(503),
+        "over the in-flight budget"
+    );
+    drop((held, third, slow, idle));
+    // Their connections end (closed here, or by the body timeout there).
+    std::thread::sleep(Duration::from_millis(1200));
+    // Four connections open: a fifth is answered 503 and closed.
+    let open: Vec<_> = (0..4)
+        .map(|_| std::net::TcpStream::connect(r.addr).expect("connect"))
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+    let mut fifth = std::net::TcpStream::connect(r.addr).expect("connect");
+    fifth
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    assert_eq!(status_of(&mut fifth), Some(503), "past the connection cap");
+    drop(open);
+}
+
+#[test]
+fn listen_addresses_read_as_people_write_them() {
+    use agtrace::live::parse_addr;
+    assert_eq!(
+        parse_addr("::1").expect("v6"),
+        "[::1]:4318".parse().expect("addr")
+    );
+    assert_eq!(
+        parse_addr("[::1]:9000").expect("v6 port"),
+        "[::1]:9000".parse().expect("addr")
+    );
+    assert_eq!(
+        parse_addr(":4400").expect("port"),
+        "127.0.0.1:4400".parse().expect("addr")
+    );
+    assert_eq!(
+        parse_addr("4400").expect("port"),
+        "127.0.0.1:4400".parse().expect("addr")
+    );
+    assert_eq!(
+        parse_addr("127.0.0.1").expect("v4"),
+        "127.0.0.1:4318".parse().expect("addr")
+    );
+}

@@ -74,6 +74,9 @@ pub(super) fn import(a: &ImportArgs, addr: &str) -> Result<(), CommandError> {
     let take: crate::live::Take = {
         let (tx, waiting) = (std::sync::Mutex::new(tx), waiting.clone());
         Arc::new(move |r: Received| {
+            if let Some(t) = crate::live::too_large(&r, MAX_WAITING) {
+                return t;
+            }
             let items = r.spans + r.log_records;
             if waiting.load(Ordering::Relaxed) + items > MAX_WAITING {
                 return Taken::Behind;

@@ -84,10 +84,14 @@ impl Receiver {
     /// exporters retry, when it did not take it).
     async fn hand_on(&self, received: Received) -> Result<(), Status> {
         let (spans, records) = (received.spans, received.log_records);
-        (self.take)(received)
-            .outcome()
-            .await
-            .map_err(Status::unavailable)?;
+        let taken = (self.take)(received);
+        if let Some(why) = taken.too_large() {
+            // Not retried by exporters: the same request would never fit.
+            return Err(Status::invalid_argument(format!(
+                "{why}; send smaller batches"
+            )));
+        }
+        taken.outcome().await.map_err(Status::unavailable)?;
         self.stats.accepted(spans, records);
         Ok(())
     }

@@ -38,25 +38,86 @@ enum Signal {
     Logs,
 }
 
-/// Accepts connections until the listener fails; each connection on its own task.
+/// Bytes of request bodies being read and decoded, over all connections.
+#[derive(Default)]
+struct Inflight(std::sync::atomic::AtomicUsize);
+
+/// A share of [`Inflight`], given back when the request is done with its body.
+struct Reserved<'a> {
+    pool: &'a Inflight,
+    bytes: usize,
+    max: usize,
+}
+
+impl Inflight {
+    /// Reserves `bytes`, unless that would pass `max` in all.
+    fn reserve(&self, bytes: usize, max: usize) -> Option<Reserved<'_>> {
+        let mut r = Reserved {
+            pool: self,
+            bytes: 0,
+            max,
+        };
+        r.grow(bytes).then_some(r)
+    }
+}
+
+impl Reserved<'_> {
+    /// Grows the share to `bytes` (a body decompressed larger than sent); false
+    /// when the budget does not allow it.
+    fn grow(&mut self, bytes: usize) -> bool {
+        let more = bytes.saturating_sub(self.bytes);
+        let was = self.pool.0.fetch_add(more, Ordering::AcqRel);
+        // One request alone is always let through (its own limits bound it).
+        if was + more > self.max && was > 0 {
+            self.pool.0.fetch_sub(more, Ordering::AcqRel);
+            return false;
+        }
+        self.bytes += more;
+        true
+    }
+}
+
+impl Drop for Reserved<'_> {
+    fn drop(&mut self) {
+        self.pool.0.fetch_sub(self.bytes, Ordering::AcqRel);
+    }
+}
+
+/// The answer to a connection past [`super::MAX_CONNECTIONS`], written as it is
+/// closed.
+const TOO_MANY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: 74\r\n\r\n{\"code\":14,\"message\":\"agtrace has too many connections open; retry later\"}";
+
+/// Accepts connections until the listener fails; each connection on its own task,
+/// at most `max_connections` at once, each closed when it sends no request
+/// headers for `header_timeout` (idle or slow).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     opts: Arc<ListenOptions>,
     take: Take,
     stats: Arc<Stats>,
 ) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(opts.max_connections));
+    let inflight = Arc::new(Inflight::default());
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             continue;
         };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            let _ = stream.try_write(TOO_MANY);
+            stats.refused.fetch_add(1, Ordering::Relaxed);
+            continue;
+        };
         let io = hyper_util::rt::TokioIo::new(stream);
-        let (opts, take, stats) = (opts.clone(), take.clone(), stats.clone());
+        let header_timeout = opts.header_timeout;
+        let (opts, take, stats, inflight) =
+            (opts.clone(), take.clone(), stats.clone(), inflight.clone());
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| {
-                let (opts, take, stats) = (opts.clone(), take.clone(), stats.clone());
+                let (opts, take, stats, inflight) =
+                    (opts.clone(), take.clone(), stats.clone(), inflight.clone());
                 async move {
-                    let r = handle(req, &opts, &take, &stats).await;
+                    let r = handle(req, &opts, &take, &stats, &inflight).await;
                     if r.status() == StatusCode::OK {
                         stats.requests.fetch_add(1, Ordering::Relaxed);
                     } else {
@@ -66,8 +127,11 @@ pub async fn serve(
                 }
             });
             let _ = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(header_timeout)
                 .serve_connection(io, service)
                 .await;
+            drop(slot);
         });
     }
 }
@@ -115,6 +179,7 @@ async fn handle(
     opts: &ListenOptions,
     take: &Take,
     stats: &Stats,
+    inflight: &Inflight,
 ) -> Response<Full<Bytes>> {
     let content_type = req
         .headers()
@@ -203,7 +268,41 @@ async fn handle(
             &format!("{what}; send smaller batches"),
         )
     };
-    let body = match Limited::new(req.into_body(), opts.max_body).collect().await {
+    let behind = |why: &str| {
+        let mut r = error(StatusCode::SERVICE_UNAVAILABLE, enc, 14, why);
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        r
+    };
+    // The body's share of the in-flight budget, reserved before it is read.
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.trim().parse::<usize>().ok());
+    if announced.is_some_and(|n| n > opts.max_body) {
+        return too_large(&format!(
+            "the body is over the {} byte limit",
+            opts.max_body
+        ));
+    }
+    let Some(mut reserved) =
+        inflight.reserve(announced.unwrap_or(opts.max_body), opts.max_inflight)
+    else {
+        return behind("agtrace is reading too many request bodies at once; retry");
+    };
+    let read = Limited::new(req.into_body(), opts.max_body).collect();
+    let Ok(read) = tokio::time::timeout(opts.body_timeout, read).await else {
+        return error(
+            StatusCode::REQUEST_TIMEOUT,
+            enc,
+            4,
+            &format!(
+                "the body did not arrive within {} s",
+                opts.body_timeout.as_secs_f64()
+            ),
+        );
+    };
+    let body = match read {
         Ok(b) => b.to_bytes(),
         Err(e)
             if e.downcast_ref::<http_body_util::LengthLimitError>()
@@ -244,17 +343,23 @@ async fn handle(
     } else {
         body.to_vec()
     };
+    if !reserved.grow(buf.len()) {
+        return behind("agtrace is reading too many request bodies at once; retry");
+    }
     let received = match decode(signal, enc, &mut buf) {
         Ok(r) => r,
         Err(message) => return error(StatusCode::BAD_REQUEST, enc, 3, &message),
     };
     let (count, message) = rejected(&received);
     let (spans, records) = (received.spans, received.log_records);
-    if let Err(why) = take(received).outcome().await {
-        let mut r = error(StatusCode::SERVICE_UNAVAILABLE, enc, 14, &why);
-        r.headers_mut()
-            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
-        return r;
+    let taken = take(received);
+    if let Some(why) = taken.too_large() {
+        return too_large(why);
+    }
+    // The body is decoded and handed on: its bytes are free again.
+    drop(reserved);
+    if let Err(why) = taken.outcome().await {
+        return behind(&why);
     }
     stats.accepted(spans, records);
     reply(
@@ -388,4 +493,15 @@ fn gunzip(body: &[u8], max: usize) -> Result<Vec<u8>, Gunzip> {
         return Err(Gunzip::TooLarge);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_too_many_answer_says_its_length() {
+        let text = std::str::from_utf8(super::TOO_MANY).expect("text");
+        let (head, body) = text.split_once("\r\n\r\n").expect("head and body");
+        assert!(head.contains(&format!("Content-Length: {}", body.len())));
+        assert!(serde_json::from_str::<serde_json::Value>(body).is_ok());
+    }
 }

@@ -23,6 +23,17 @@ pub const DEFAULT_GRPC_ADDR: &str = "127.0.0.1:4317";
 pub const MAX_BODY_BYTES: usize = 32 << 20;
 /// Largest body once decompressed: a gzip bomb gets 413, not the memory.
 pub const MAX_DECODED_BYTES: usize = 256 << 20;
+/// Request bodies being read and decoded at once, in bytes, over all connections
+/// (as sent, or decompressed when larger): beyond it a request gets 503 and
+/// `Retry-After` before its body is read.
+pub const MAX_INFLIGHT_BYTES: usize = 512 << 20;
+/// Connections open at once; one more is answered 503 and closed.
+pub const MAX_CONNECTIONS: usize = 128;
+/// How long a connection may take to send a request's headers — and how long a
+/// kept-alive connection may sit idle — before it is closed.
+pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long a request's body may take to arrive (408 after it).
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// How the receiver listens.
 #[derive(Clone, Debug)]
@@ -37,6 +48,16 @@ pub struct ListenOptions {
     pub max_body: usize,
     /// Body limit once decompressed.
     pub max_decoded: usize,
+    /// Bytes of bodies read and decoded at once ([`MAX_INFLIGHT_BYTES`]).
+    pub max_inflight: usize,
+    /// Connections open at once ([`MAX_CONNECTIONS`]).
+    pub max_connections: usize,
+    /// Spans and log records one request may hold ([`MAX_REQUEST_ITEMS`]).
+    pub max_request_items: usize,
+    /// Headers (and idle keep-alive) timeout ([`HEADER_TIMEOUT`]).
+    pub header_timeout: std::time::Duration,
+    /// Body timeout ([`BODY_TIMEOUT`]).
+    pub body_timeout: std::time::Duration,
 }
 
 impl ListenOptions {
@@ -48,6 +69,11 @@ impl ListenOptions {
             token: None,
             max_body: MAX_BODY_BYTES,
             max_decoded: MAX_DECODED_BYTES,
+            max_inflight: MAX_INFLIGHT_BYTES,
+            max_connections: MAX_CONNECTIONS,
+            max_request_items: MAX_REQUEST_ITEMS,
+            header_timeout: HEADER_TIMEOUT,
+            body_timeout: BODY_TIMEOUT,
         }
     }
 }
@@ -106,18 +132,31 @@ pub enum Taken {
     Now,
     /// Not now: 503 with `Retry-After` (gRPC `UNAVAILABLE`), and the exporter retries.
     Behind,
+    /// Never: more than the consumer can ever hold at once (413; gRPC
+    /// `INVALID_ARGUMENT`, which exporters do not retry).
+    TooLarge(String),
     /// Answered when the consumer says: `Ok` once it is stored (a store's commit),
     /// `Err(why)` when it was not (then as [`Taken::Behind`]).
     Later(tokio::sync::oneshot::Receiver<Result<(), String>>),
 }
 
 impl Taken {
+    /// The reason, when this is a refusal for good ([`Taken::TooLarge`]).
+    pub fn too_large(&self) -> Option<&str> {
+        match self {
+            Taken::TooLarge(why) => Some(why),
+            _ => None,
+        }
+    }
+
     /// Waits for the consumer's word: `Ok` to acknowledge, `Err(why)` to refuse for
     /// now. A consumer gone without a word did not store it.
     pub async fn outcome(self) -> Result<(), String> {
+        // (A refusal for good is told apart by `Taken::too_large` before waiting.)
         match self {
             Taken::Now => Ok(()),
             Taken::Behind => Err(BEHIND.to_owned()),
+            Taken::TooLarge(why) => Err(why),
             Taken::Later(answer) => answer
                 .await
                 .unwrap_or_else(|_| Err("agtrace is stopping; retry".to_owned())),
@@ -205,14 +244,16 @@ impl Receiver {
 pub fn parse_addr(text: &str) -> Result<SocketAddr, String> {
     use std::net::ToSocketAddrs as _;
     let t = text.trim();
+    // A bare address first: `::1` is IPv6 loopback, not port 1 after a colon.
+    if let Ok(ip) = t.parse::<std::net::IpAddr>() {
+        return Ok(SocketAddr::new(ip, 4318));
+    }
     let full = if t.is_empty() {
         DEFAULT_HTTP_ADDR.to_owned()
     } else if let Some(port) = t.strip_prefix(':') {
         format!("127.0.0.1:{port}")
     } else if t.chars().all(|c| c.is_ascii_digit()) {
         format!("127.0.0.1:{t}")
-    } else if let Ok(ip) = t.parse::<std::net::IpAddr>() {
-        return Ok(SocketAddr::new(ip, 4318));
     } else if !t.contains(':') {
         format!("{t}:4318")
     } else {
@@ -227,10 +268,30 @@ pub fn parse_addr(text: &str) -> Result<SocketAddr, String> {
 /// Starts the OTLP/HTTP (and, when asked, OTLP/gRPC) receiver on its own thread,
 /// answering each request as soon as `sink` takes it (see [`listen_taking`]).
 pub fn listen(opts: ListenOptions, sink: Sink) -> std::io::Result<Receiver> {
+    let max = opts.max_request_items;
     listen_taking(
         opts,
-        Arc::new(move |r| if sink(r) { Taken::Now } else { Taken::Behind }),
+        Arc::new(move |r| {
+            if let Some(t) = too_large(&r, max) {
+                return t;
+            }
+            if sink(r) { Taken::Now } else { Taken::Behind }
+        }),
     )
+}
+
+/// Spans and log records in one request beyond which it is refused for good (413):
+/// as many as a consumer holds waiting, so it could never be taken.
+pub const MAX_REQUEST_ITEMS: usize = 1_000_000;
+
+/// [`Taken::TooLarge`] when a request holds more than `max` spans and log records.
+pub fn too_large(r: &Received, max: usize) -> Option<Taken> {
+    let items = r.spans + r.log_records;
+    (items > max).then(|| {
+        Taken::TooLarge(format!(
+            "{items} spans and log records in one request: over the {max} agtrace can hold waiting"
+        ))
+    })
 }
 
 /// Starts the receiver handing requests to `take`, each answered when `take` says
@@ -279,7 +340,11 @@ pub fn listen_taking(opts: ListenOptions, take: Take) -> std::io::Result<Receive
 /// Whether an `Authorization` header value carries the receiver's bearer token
 /// (compared without an early exit: the token is a secret). Both transports ask.
 pub(crate) fn authorized(header: Option<&str>, token: &str) -> bool {
-    let Some(given) = header.and_then(|v| v.strip_prefix("Bearer ")) else {
+    // The scheme is case-insensitive (RFC 9110 §11.1): `bearer` and `BEARER` too.
+    let Some(given) = header.and_then(|v| {
+        let (scheme, rest) = v.trim_start().split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then_some(rest)
+    }) else {
         return false;
     };
     let (a, b) = (given.trim().as_bytes(), token.as_bytes());
@@ -299,10 +364,12 @@ pub fn bounded_sink(
     send: impl Fn(Received) -> bool + Send + Sync + 'static,
 ) -> Sink {
     Arc::new(move |r: Received| {
-        if waiting.load(Ordering::Relaxed) + r.spans > max {
+        // Log records take memory too (a GenAI record can be large).
+        let items = r.spans + r.log_records;
+        if waiting.load(Ordering::Relaxed) + items > max {
             return false;
         }
-        waiting.fetch_add(r.spans, Ordering::Relaxed);
+        waiting.fetch_add(items, Ordering::Relaxed);
         send(r)
     })
 }

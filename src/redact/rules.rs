@@ -122,7 +122,7 @@ const BUILTIN: &[Builtin] = &[
     ),
     (
         "url_password",
-        r"(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@]+:([^@\s]+)@[A-Za-z0-9.\[\]-]",
+        r"(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@\[\]]+:([^@\s\[\]]+)@[A-Za-z0-9.\[\]-]",
         Check::UrlPassword,
         1,
     ),
@@ -137,7 +137,7 @@ const BUILTIN: &[Builtin] = &[
     // a secret by its words (`DB_PASSWORD`, `x-auth-token`, `sig`, `openaiApiKey`).
     (
         "password",
-        r#"(?i)([A-Za-z][A-Za-z0-9_.-]*)["']?\s*[:=]\s*["']?(?:(?:basic|bearer|token|digest)\s+)?([^\s"',;&<>]{3,})"#,
+        r#"(?i)([A-Za-z][A-Za-z0-9_.-]*)["']?\s*[:=]\s*["']?(?:(?:basic|bearer|token|digest)\s+)?([^\s"',;&<>\\]{3,})"#,
         Check::KeyNamed(1),
         2,
     ),

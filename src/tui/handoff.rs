@@ -224,7 +224,9 @@ impl App {
             };
             let md = format!("agtrace-incident-{short}{suffix}.md");
             let slice = format!("agtrace-incident-{short}{suffix}.otlp.json");
-            if !std::path::Path::new(&md).exists() && !std::path::Path::new(&slice).exists() {
+            // A name taken by anything, a dangling symlink too, is passed over.
+            let free = |p: &str| std::fs::symlink_metadata(p).is_err();
+            if free(&md) && free(&slice) {
                 break (md, slice);
             }
             n += 1;

@@ -161,12 +161,13 @@ impl LiveState {
                     .lock()
                     .is_ok_and(|tx| tx.send(ToWorker::Batch(0, Box::default())).is_ok());
             }
-            while pending.load(Ordering::Relaxed) + r.spans > MAX_PENDING_SPANS
+            let items = r.spans + r.log_records;
+            while pending.load(Ordering::Relaxed) + items > MAX_PENDING_SPANS
                 && pending.load(Ordering::Relaxed) > 0
             {
                 std::thread::sleep(Duration::from_millis(20));
             }
-            pending.fetch_add(r.spans, Ordering::Relaxed);
+            pending.fetch_add(items, Ordering::Relaxed);
             send(&tx, &seq, r)
         })
     }
@@ -337,6 +338,11 @@ impl<'a> Worker<'a> {
         let started = Instant::now();
         let fresh = std::mem::take(&mut self.batches);
         let arrived: usize = fresh.iter().map(|b| b.spans.len()).sum();
+        // What the sinks counted waiting: spans and log records.
+        let items: usize = fresh
+            .iter()
+            .map(|b| b.spans.len() + b.log_events.len())
+            .sum();
         let mut replayed_evictions = 0;
         let mut all: Vec<Batch> = Vec::new();
         for (g, batches, evicted) in &self.log {
@@ -352,7 +358,7 @@ impl<'a> Worker<'a> {
         self.latest += 1;
         self.log.push((self.latest, keep, evicted));
         self.pending.fetch_sub(
-            arrived.min(self.pending.load(Ordering::Relaxed)),
+            items.min(self.pending.load(Ordering::Relaxed)),
             Ordering::Relaxed,
         );
         let merged = Merged {
@@ -399,7 +405,8 @@ impl App {
     /// Arrived spans (not through a sink: tests and the bench), for the next merge.
     pub fn live_received(&mut self, r: Received) {
         if let Some(l) = &self.live {
-            l.pending_spans.fetch_add(r.spans, Ordering::Relaxed);
+            l.pending_spans
+                .fetch_add(r.spans + r.log_records, Ordering::Relaxed);
             let n = l.seq.fetch_add(1, Ordering::Relaxed) + 1;
             let _ = l.to_worker.send(ToWorker::Batch(n, Box::new(r.batch)));
         }
