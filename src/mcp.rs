@@ -160,17 +160,76 @@ fn text(v: Value) -> String {
 
 /// Rows for one page: at most `limit`, and no more than [`MAX_ANSWER_BYTES`] of them.
 fn take_rows(rows: impl Iterator<Item = Value>, limit: usize) -> Vec<Value> {
+    take_rows_within(rows, limit, MAX_ANSWER_BYTES)
+}
+
+/// Rows for one page within `budget` bytes. A row too big for a page on its own is
+/// shortened to fit ([`shorten`], marked `truncated`), so that a page always moves
+/// on and never passes the budget.
+fn take_rows_within(rows: impl Iterator<Item = Value>, limit: usize, budget: usize) -> Vec<Value> {
     let mut out = Vec::new();
     let mut bytes = 0;
-    for r in rows.take(limit) {
-        let n = r.to_string().len();
-        if !out.is_empty() && bytes + n > MAX_ANSWER_BYTES {
+    for mut r in rows.take(limit) {
+        let mut n = r.to_string().len();
+        if out.is_empty() && n > budget {
+            r = shorten(r, budget);
+            n = r.to_string().len();
+        }
+        if bytes + n > budget {
             break;
         }
         bytes += n;
         out.push(r);
     }
     out
+}
+
+/// Longest text kept of one string in a shortened row.
+const SHORT_TEXT: usize = 2_000;
+/// Elements kept of one list in a shortened row.
+const SHORT_LIST: usize = 10;
+
+/// `row` cut to fit `budget` bytes: long strings cut (saying how long they were),
+/// long lists cut (saying how many there were), halving both until it fits; marked
+/// `"truncated": true` with where to find the rest.
+fn shorten(mut row: Value, budget: usize) -> Value {
+    fn cut(v: &mut Value, text: usize, list: usize) {
+        match v {
+            Value::String(s) if s.chars().count() > text => {
+                let n = s.chars().count();
+                let kept: String = s.chars().take(text).collect();
+                *s = format!("{kept}… [{n} chars; cut to fit the page]");
+            }
+            Value::Array(a) => {
+                let n = a.len();
+                a.truncate(list);
+                a.iter_mut().for_each(|x| cut(x, text, list));
+                if n > list {
+                    a.push(json!(format!("… {} more", n - list)));
+                }
+            }
+            Value::Object(o) => o.values_mut().for_each(|x| cut(x, text, list)),
+            _ => {}
+        }
+    }
+    let (mut text, mut list) = (SHORT_TEXT, SHORT_LIST);
+    let original = row.clone();
+    loop {
+        row = original.clone();
+        cut(&mut row, text, list);
+        if let Some(o) = row.as_object_mut() {
+            o.insert("truncated".into(), json!(true));
+            o.insert(
+                "truncated_note".into(),
+                json!("this row was cut to fit one answer: get_trace, get_span (paged by characters) or find with a narrower filter give the rest"),
+            );
+        }
+        if row.to_string().len() <= budget || (text <= 16 && list <= 1) {
+            return row;
+        }
+        text = (text / 2).max(16);
+        list = (list / 2).max(1);
+    }
 }
 
 /// Span ids listed per finding; the rest are counted.
@@ -201,11 +260,29 @@ fn cap_span_ids(f: &mut Value) {
 /// A trace as an answer row: `ls --json`'s object, its findings' span lists capped.
 fn trace_row(set: &TraceSet, tr: &crate::model::Trace) -> Value {
     let mut v = crate::analysis::json::trace_json(set, tr);
+    let mut more = 0;
     if let Some(found) = v.get_mut("findings").and_then(Value::as_array_mut) {
+        // A row lists its first findings; `find` pages through all of them.
+        more = found.len().saturating_sub(MAX_ROW_FINDINGS);
+        found.truncate(MAX_ROW_FINDINGS);
         found.iter_mut().for_each(cap_span_ids);
+    }
+    if more > 0
+        && let Some(o) = v.as_object_mut()
+    {
+        o.insert(
+            "findings_more".into(),
+            json!(format!(
+                "{more} more findings: call find with filter 'trace:{}'",
+                tr.id
+            )),
+        );
     }
     compact(v)
 }
+
+/// Findings listed in one trace row.
+const MAX_ROW_FINDINGS: usize = 10;
 
 /// Drops null and empty fields from an object (compact rows).
 fn compact(mut v: Value) -> Value {
@@ -227,6 +304,20 @@ impl AgtraceMcp {
             redacted,
             tool_router: Self::tool_router(),
         }
+    }
+
+    /// A trace's failure origins as answer rows.
+    fn origin_rows<'a>(&'a self, outline: &'a TraceOutline) -> impl Iterator<Item = Value> + 'a {
+        let set = &*self.set;
+        outline.origins.iter().map(move |o| {
+            let s = &set.spans[o.span as usize];
+            json!({
+                "span_id": s.span_id.to_string(),
+                "name": set.str(s.name),
+                "reason": crate::analysis::detail::step_reason(set, s, &set.step(o.span)),
+                "propagated_to": o.propagated_to.iter().take(MAX_FINDING_SPANS).map(|&p| set.spans[p as usize].span_id.to_string()).collect::<Vec<_>>(),
+            })
+        })
     }
 
     fn trace_of(&self, prefix: &str) -> Result<u32, ErrorData> {
@@ -300,7 +391,24 @@ impl AgtraceMcp {
             .filter(|&i| a.max_depth.is_none_or(|d| set.spans[i as usize].depth <= d))
             .collect();
         let (offset, limit) = page(a.offset, a.limit, 200);
-        let spans = take_rows(order.iter().skip(offset).map(|&i| {
+        // The first page carries the trace's row, origins and findings: the spans get
+        // what they leave of the answer's bytes.
+        let head = if offset == 0 {
+            let row = take_rows(std::iter::once(trace_row(set, tr)), 1);
+            let origins = take_rows_within(self.origin_rows(&outline), 50, MAX_ANSWER_BYTES / 4);
+            let all = crate::analysis::findings::of_trace(set, t).unwrap_or_default();
+            let findings = take_rows_within(all.iter().map(finding_row), 50, MAX_ANSWER_BYTES / 4);
+            Some((row, origins, findings, all.len()))
+        } else {
+            None
+        };
+        let used: usize = head.as_ref().map_or(0, |(row, origins, findings, _)| {
+            json!([row, origins, findings]).to_string().len()
+        });
+        let budget = MAX_ANSWER_BYTES
+            .saturating_sub(used)
+            .max(MAX_ANSWER_BYTES / 4);
+        let spans = take_rows_within(order.iter().skip(offset).map(|&i| {
                 let s = &set.spans[i as usize];
                 let step = set.step(i);
                 let totals = outline.totals_of(i);
@@ -324,38 +432,27 @@ impl AgtraceMcp {
                     "subtree_spans": totals.spans,
                     "findings": badges,
                 }))
-            }), limit);
-        let origins = take_rows(outline
-            .origins
-            .iter()
-            .map(|o| {
-                let s = &set.spans[o.span as usize];
-                json!({
-                    "span_id": s.span_id.to_string(),
-                    "name": set.str(s.name),
-                    "reason": crate::analysis::detail::step_reason(set, s, &set.step(o.span)),
-                    "propagated_to": o.propagated_to.iter().take(MAX_FINDING_SPANS).map(|&p| set.spans[p as usize].span_id.to_string()).collect::<Vec<_>>(),
-                })
-            }), 50);
-        let all_findings = crate::analysis::findings::of_trace(set, t).unwrap_or_default();
-        let findings = take_rows(all_findings.iter().map(finding_row), 50);
+            }), limit, budget);
         // The trace's summary, origins and findings come with the first page only.
         let mut answer = json!({
             "paging": paging(order.len(), offset, spans.len(), "(same trace_id, filter and max_depth)"),
             "redacted": self.redacted,
             "spans": spans,
         });
-        if offset == 0
+        if let Some((row, origins, findings, all)) = head
             && let Some(o) = answer.as_object_mut()
         {
-            o.insert("trace".into(), trace_row(set, tr));
+            o.insert(
+                "trace".into(),
+                row.into_iter().next().unwrap_or(Value::Null),
+            );
             o.insert("failure_origins".into(), json!(origins));
-            if findings.len() < all_findings.len() {
+            if findings.len() < all {
                 o.insert(
                     "findings_more".into(),
                     json!(format!(
                         "{} more findings: call find with filter 'trace:{}'",
-                        all_findings.len() - findings.len(),
+                        all - findings.len(),
                         tr.id
                     )),
                 );
@@ -532,15 +629,22 @@ impl AgtraceMcp {
         let filter = filter_of(a.filter.as_deref())?;
         let (groups, total) = crate::analysis::stats::group_stats(&self.set, by, &filter);
         let (_, limit) = page(None, a.limit, 50);
-        let shown: Vec<Value> = groups
-            .iter()
-            .take(limit)
-            .map(|g| crate::render::stats::group_json(by, g, false))
-            .collect();
+        let total_row = take_rows_within(
+            std::iter::once(crate::render::stats::group_json(by, &total, true)),
+            1,
+            MAX_ANSWER_BYTES / 4,
+        );
+        let shown = take_rows_within(
+            groups
+                .iter()
+                .map(|g| crate::render::stats::group_json(by, g, false)),
+            limit,
+            MAX_ANSWER_BYTES * 3 / 4,
+        );
         Ok(text(json!({
             "by": by.as_str(),
             "paging": paging(groups.len(), 0, shown.len(), "with a larger limit"),
-            "total": crate::render::stats::group_json(by, &total, true),
+            "total": total_row.into_iter().next().unwrap_or(Value::Null),
             "redacted": self.redacted,
             "groups": shown,
         })))

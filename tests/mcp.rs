@@ -414,3 +414,81 @@ fn compare_traces_finds_where_two_runs_went_different_ways() {
         "{r}"
     );
 }
+
+/// One trace built to overflow answers (issue 29): a root and 150 spans whose names
+/// are 100 KB each, and 1,500 failing tool calls (as many findings).
+fn overflowing_trace(dir: &tempfile::TempDir) -> String {
+    let tid = "c2".repeat(16);
+    let kv = |k: &str, v: &str| json!({"key": k, "value": {"stringValue": v}});
+    let long = |k: u64| format!("{k:04} {}", "n".repeat(100_000));
+    let mut spans = vec![
+        json!({"traceId": tid, "spanId": format!("{:016x}", 1), "name": long(0),
+        "startTimeUnixNano": "1000000000", "endTimeUnixNano": "900000000000",
+        "attributes": [kv("gen_ai.operation.name", "invoke_agent")]}),
+    ];
+    for k in 2..152u64 {
+        spans.push(json!({"traceId": tid, "spanId": format!("{k:016x}"), "parentSpanId": format!("{:016x}", 1),
+            "name": long(k), "startTimeUnixNano": (2_000_000_000 + k * 1000).to_string(),
+            "endTimeUnixNano": (2_000_000_500u64 + k * 1000).to_string(),
+            "attributes": [kv("gen_ai.operation.name", "chat"), kv("gen_ai.request.model", "m")]}));
+    }
+    for k in 152..1652u64 {
+        spans.push(json!({"traceId": tid, "spanId": format!("{k:016x}"), "parentSpanId": format!("{:016x}", 1),
+            "name": format!("execute_tool t{k}"), "startTimeUnixNano": (3_000_000_000 + k * 1000).to_string(),
+            "endTimeUnixNano": (3_000_000_500u64 + k * 1000).to_string(),
+            "status": {"code": 2, "message": format!("tool t{k} failed")},
+            "attributes": [kv("gen_ai.operation.name", "execute_tool"), kv("gen_ai.tool.name", &format!("t{k}"))]}));
+    }
+    let doc = json!({"resourceSpans": [{"resource": {"attributes": [kv("service.name", "huge")]}, "scopeSpans": [{"spans": spans}]}]});
+    let p = dir.path().join("overflow.json");
+    std::fs::write(&p, doc.to_string()).expect("write");
+    p.to_str().expect("utf-8").to_owned()
+}
+
+/// Every answer fits one page (60 KB of rows) however large a row is: rows too big
+/// alone are cut and marked `truncated`, a trace row lists its first findings and
+/// says how to get the rest, `stats` and `get_trace`'s first page are capped as a
+/// whole, and paging still moves on.
+#[test]
+fn answers_fit_a_page_whatever_the_rows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = overflowing_trace(&dir);
+    let mut s = Session::start(&[&f, "--no-redact"]);
+    let limit = 61_000;
+    for (tool, args) in [
+        ("list_traces", json!({"limit": 1})),
+        ("list_traces", json!({})),
+        ("get_trace", json!({"trace_id": "c2c2"})),
+        (
+            "get_trace",
+            json!({"trace_id": "c2c2", "offset": 1, "limit": 500}),
+        ),
+        ("find", json!({"limit": 500})),
+        ("stats", json!({"by": "name", "limit": 500})),
+        ("stats", json!({"by": "tool", "limit": 500})),
+    ] {
+        let (answer, size) = s.call(tool, args.clone());
+        let text = answer.to_string();
+        assert!(
+            text.len() <= limit,
+            "{tool} {args}: {} bytes of answer ({size} in all)",
+            text.len()
+        );
+        let paging = &answer["paging"];
+        assert!(
+            paging["returned"].as_u64().is_some_and(|n| n > 0),
+            "{tool} {args}: nothing returned: {paging}"
+        );
+    }
+    let (list, _) = s.call("list_traces", json!({"limit": 1}));
+    let row = &list["traces"][0];
+    assert_eq!(row["truncated"], true, "{row}");
+    let (outline, _) = s.call("get_trace", json!({"trace_id": "c2c2"}));
+    assert!(
+        outline["findings_more"]
+            .as_str()
+            .is_some_and(|m| m.contains("call find")),
+        "{}",
+        outline["findings_more"]
+    );
+}
