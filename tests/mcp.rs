@@ -492,3 +492,42 @@ fn answers_fit_a_page_whatever_the_rows() {
         outline["findings_more"]
     );
 }
+
+/// Every request line gets an answer (issue 29): a lone surrogate, params nested 200
+/// deep, a line that is not JSON and a line over 16 MiB are answered with JSON-RPC
+/// errors carrying their ids, and the session goes on.
+#[test]
+fn every_request_is_answered_even_unreadable_ones() {
+    let f = common::fixture("findings.otlp.json");
+    let mut s = Session::start(&[f.to_str().expect("path")]);
+    let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+    let long = format!(
+        r#"{{"jsonrpc":"2.0","id":14,"method":"tools/call","params":{{"name":"list_traces","arguments":{{"filter":"{}"}}}}}}"#,
+        "x".repeat(17 << 20)
+    );
+    for (line, id, code) in [
+        (
+            r#"{"jsonrpc":"2.0","id":11,"method":"tools/call","params":{"name":"list_traces","arguments":{"filter":"\ud800"}}}"#.to_owned(),
+            json!(11),
+            -32700,
+        ),
+        (
+            format!(r#"{{"jsonrpc":"2.0","id":"deep","method":"tools/call","params":{{"name":"find","arguments":{{"x":{deep}}}}}}}"#),
+            json!("deep"),
+            -32600,
+        ),
+        ("this is not JSON".to_owned(), Value::Null, -32700),
+        (long, json!(14), -32600),
+    ] {
+        writeln!(s.input, "{line}").expect("write");
+        s.input.flush().expect("flush");
+        let mut answer = String::new();
+        s.output.read_line(&mut answer).expect("read");
+        let v: Value = serde_json::from_str(&answer).expect("a JSON-RPC answer");
+        assert_eq!(v["id"], id, "{answer}");
+        assert_eq!(v["error"]["code"], code, "{answer}");
+    }
+    // Still serving.
+    let (list, _) = s.call("list_traces", json!({}));
+    assert!(list["paging"]["total"].as_u64().is_some_and(|n| n > 0));
+}

@@ -9,6 +9,8 @@
 //! there is, how much it holds, and the arguments that fetch the rest; nothing is cut
 //! silently.
 
+mod lines;
+
 use crate::analysis::detail::SectionKind;
 use crate::analysis::list::{SortKey, TraceListQuery};
 use crate::analysis::outline::TraceOutline;
@@ -665,17 +667,33 @@ impl ServerHandler for AgtraceMcp {
     }
 }
 
-/// Serves `set` over stdin/stdout until the client closes the connection.
+/// Serves `set` over stdin/stdout until the client closes the connection. Every
+/// request line is answered: those the server cannot read by a JSON-RPC error (see
+/// [`lines`]).
 pub fn serve(set: TraceSet, redacted: bool) -> std::io::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     rt.block_on(async move {
+        let (to_server, server_in) = tokio::io::duplex(1 << 16);
+        let (server_out, from_server) = tokio::io::duplex(1 << 16);
+        let (out, lines_out) = tokio::sync::mpsc::unbounded_channel();
+        let writer = tokio::spawn(lines::write_lines(lines_out, tokio::io::stdout()));
+        let reader = tokio::spawn(lines::read_requests(
+            tokio::io::stdin(),
+            to_server,
+            out.clone(),
+        ));
+        let answers = tokio::spawn(lines::read_answers(from_server, out));
         let service = AgtraceMcp::new(set, redacted)
-            .serve(rmcp::transport::stdio())
+            .serve((server_in, server_out))
             .await
             .map_err(std::io::Error::other)?;
         service.waiting().await.map_err(std::io::Error::other)?;
+        // The input ended (the server saw its end); the last answers go out.
+        let _ = reader.await;
+        let _ = answers.await;
+        let _ = writer.await;
         Ok(())
     })
 }
