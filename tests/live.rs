@@ -944,3 +944,69 @@ fn listen_addresses_read_as_people_write_them() {
         "127.0.0.1:4318".parse().expect("addr")
     );
 }
+
+/// A JSON body the file reader opens with warnings — a byte that is not UTF-8, an
+/// attribute nested 30 kvlists deep — is taken with a partial success saying so,
+/// not refused whole with 400 (exporters drop a batch answered 400).
+#[test]
+fn json_bodies_the_file_reader_mends_are_taken_with_a_partial_success() {
+    fn nested(depth: usize) -> serde_json::Value {
+        let mut v = serde_json::json!({"stringValue": "leaf"});
+        for i in 0..depth {
+            v = serde_json::json!({"kvlistValue": {"values": [{"key": format!("k{i}"), "value": v}]}});
+        }
+        v
+    }
+    let span = |id: &str, name: &str, attrs: serde_json::Value| {
+        serde_json::json!({"resourceSpans": [{"resource": {}, "scopeSpans": [{"scope": {}, "spans": [{
+            "traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": id, "name": name, "kind": 1,
+            "startTimeUnixNano": "1763000000000000000", "endTimeUnixNano": "1763000001000000000",
+            "attributes": attrs}]}]}]})
+        .to_string()
+    };
+    let deep = span(
+        "b7ad6b7169203331",
+        "deep",
+        serde_json::json!([{"key": "deep", "value": nested(30)}]),
+    );
+    let bad = span("b7ad6b7169203332", "bad-NAME", serde_json::json!([]))
+        .replace("NAME", "\u{1}")
+        .into_bytes()
+        .into_iter()
+        .map(|b| if b == 1 { 0xff } else { b })
+        .collect::<Vec<u8>>();
+    let (sink, got) = collecting(true);
+    let r = listen(loopback(1 << 20, 4 << 20, None), sink).expect("listen");
+    for (body, said) in [(deep.into_bytes(), "nested deeper"), (bad, "not UTF-8")] {
+        let (code, _, answer) = post(
+            r.addr,
+            "POST",
+            "/v1/traces",
+            &[("Content-Type", "application/json")],
+            &body,
+        );
+        let answer = String::from_utf8_lossy(&answer);
+        assert_eq!(code, 200, "{answer}");
+        assert!(
+            answer.contains("partialSuccess") && answer.contains(said),
+            "{answer}"
+        );
+    }
+    assert_eq!(
+        got.lock()
+            .expect("lock")
+            .iter()
+            .map(|r| r.spans)
+            .sum::<usize>(),
+        2
+    );
+    // Not JSON at all is still a 400.
+    let (code, _, _) = post(
+        r.addr,
+        "POST",
+        "/v1/traces",
+        &[("Content-Type", "application/json")],
+        b"hello",
+    );
+    assert_eq!(code, 400);
+}

@@ -52,6 +52,12 @@ impl Receiver {
     ) -> Result<Response<ExportTraceServiceResponse>, Status> {
         self.check_token(&request)?;
         let bytes = request.into_inner().encode_to_vec();
+        if bytes.is_empty() {
+            // An empty request is a valid one (as over HTTP): nothing to store.
+            return Ok(Response::new(ExportTraceServiceResponse {
+                partial_success: None,
+            }));
+        }
         let decoded = crate::decode::otlp_proto::decode(&bytes, 0, "OTLP/gRPC", 1)
             .map_err(|e| Status::invalid_argument(format!("not OTLP trace data: {e}")))?;
         let received = Received::from_decoded(decoded);

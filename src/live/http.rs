@@ -447,36 +447,78 @@ pub(super) fn rejected(r: &Received) -> (i64, String) {
 }
 
 /// Decodes one request body with the file decoders.
-fn decode(signal: Signal, enc: Encoding, buf: &mut [u8]) -> Result<Received, String> {
+/// A JSON body made readable as the file reader makes it: bytes that are not UTF-8
+/// and lone surrogates replaced, values nested past the parser's limit cut — each
+/// said in a warning (the answer's `partial_success`), not a 400 for the batch.
+/// `Err` when it is still not JSON.
+fn mend_json(buf: &mut Vec<u8>) -> Result<Vec<crate::model::Warning>, String> {
+    use crate::decode::json_text;
     const NAME: &str = "OTLP/HTTP";
-    match signal {
+    let mut warnings = json_text::mend(buf, NAME);
+    let strict = |b: &[u8]| serde_json::from_slice::<serde::de::IgnoredAny>(b).map(|_| ());
+    if let Err(e) = strict(buf) {
+        if !e.to_string().contains("recursion limit") {
+            return Err(format!("the body is not JSON: {e}"));
+        }
+        let cuts = json_text::cut_deep(buf);
+        strict(buf).map_err(|e| format!("the body is not JSON: {e}"))?;
+        warnings.push(deep_cut_warning(cuts));
+    }
+    Ok(warnings)
+}
+
+/// The warning for `cuts` values nested too deep and cut.
+fn deep_cut_warning(cuts: usize) -> crate::model::Warning {
+    crate::model::Warning {
+        source: "OTLP/HTTP".to_owned(),
+        position: crate::model::Position::Whole,
+        message: format!(
+            "{cuts} values nested deeper than {} JSON levels were cut (shown as \"[nested too deep: cut]\")",
+            crate::decode::json_text::MAX_JSON_DEPTH
+        ),
+    }
+}
+
+fn decode(signal: Signal, enc: Encoding, buf: &mut Vec<u8>) -> Result<Received, String> {
+    const NAME: &str = "OTLP/HTTP";
+    let mut mended = match enc {
+        Encoding::Json if !buf.is_empty() => mend_json(buf)?,
+        _ => Vec::new(),
+    };
+    let mut received = match signal {
         Signal::Traces => {
-            let decoded = match enc {
+            let mut decoded = match enc {
                 Encoding::Proto => crate::decode::otlp_proto::decode(buf, 0, NAME, 1),
-                Encoding::Json => {
-                    if !buf.is_empty() {
-                        serde_json::from_slice::<serde::de::IgnoredAny>(buf)
-                            .map_err(|e| format!("the body is not JSON: {e}"))?;
-                    }
-                    crate::decode::otlp_json::decode(buf, 0, NAME, 1)
+                Encoding::Json => crate::decode::otlp_json::decode(buf, 0, NAME, 1),
+            };
+            // The typed reader nests deeper than plain JSON: past its limit, values
+            // nested too deep are cut as the file reader cuts them, and read again.
+            if enc == Encoding::Json
+                && decoded
+                    .as_ref()
+                    .is_err_and(|e| e.to_string().contains("recursion limit"))
+            {
+                let cuts = crate::decode::json_text::cut_deep(buf);
+                if cuts > 0 {
+                    mended.push(deep_cut_warning(cuts));
+                    decoded = crate::decode::otlp_json::decode(buf, 0, NAME, 1);
                 }
             }
-            .map_err(|e| format!("the body is not an OTLP ExportTraceServiceRequest: {e}"))?;
-            Ok(Received::from_decoded(decoded))
+            let decoded = decoded
+                .map_err(|e| format!("the body is not an OTLP ExportTraceServiceRequest: {e}"))?;
+            Received::from_decoded(decoded)
         }
         Signal::Logs => {
             let events = match enc {
                 Encoding::Proto => crate::decode::otlp_logs::proto_span_events(buf)
                     .ok_or_else(|| "the body is not an OTLP ExportLogsServiceRequest".to_owned())?,
-                Encoding::Json => {
-                    serde_json::from_slice::<serde::de::IgnoredAny>(buf)
-                        .map_err(|e| format!("the body is not JSON: {e}"))?;
-                    crate::decode::otlp_logs::span_events(buf)
-                }
+                Encoding::Json => crate::decode::otlp_logs::span_events(buf),
             };
-            Ok(received_logs(events))
+            received_logs(events)
         }
-    }
+    };
+    received.batch.warnings.extend(mended);
+    Ok(received)
 }
 
 enum Gunzip {
