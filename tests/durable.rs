@@ -267,3 +267,74 @@ fn a_full_disk_refuses_with_503_and_keeps_what_it_acknowledged() {
         acked.len()
     );
 }
+
+/// Resident memory of a process, from /proc (Linux), in bytes.
+fn rss(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb: u64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb * 1024)
+}
+
+/// Forty connections each sending 31 MiB of a body they never finish: the receiver
+/// reads at most its in-flight budget (512 MiB) of them and refuses the rest
+/// before reading, so its resident memory stays under 700 MB (it held 1.29 GB).
+#[test]
+fn forty_slow_large_bodies_stay_within_the_memory_bound() {
+    if rss(std::process::id()).is_none() {
+        eprintln!("SKIPPED: /proc is not there to measure resident memory");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("live.db");
+    let (child, port) = start(&db, "");
+    let length = 31 << 20;
+    let chunk = vec![b' '; 1 << 20];
+    let senders: Vec<_> = (0..40)
+        .map(|_| {
+            let chunk = chunk.clone();
+            std::thread::spawn(move || {
+                let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+                    return None;
+                };
+                // A refused request's body is not read: its writes give up.
+                s.set_write_timeout(Some(Duration::from_secs(10))).ok()?;
+                let head = format!(
+                    "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
+                );
+                s.write_all(head.as_bytes()).ok()?;
+                // All but the last byte, then hold the connection open.
+                for _ in 0..30 {
+                    s.write_all(&chunk).ok()?;
+                }
+                s.write_all(&chunk[..(1 << 20) - 1]).ok()?;
+                Some(s)
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(8));
+    let peak = rss(child.id()).expect("the receiver's memory");
+    let held: Vec<_> = senders
+        .into_iter()
+        .filter_map(|h| h.join().ok().flatten())
+        .collect();
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    drop(held);
+    let _ = stderr_of(child);
+    eprintln!(
+        "the receiver's resident memory with 40 slow bodies: {} MB",
+        peak >> 20
+    );
+    assert!(
+        peak < 700 << 20,
+        "the receiver holds {} MB with 40 slow 31 MiB bodies",
+        peak >> 20
+    );
+}

@@ -356,9 +356,11 @@ async fn handle(
     if let Some(why) = taken.too_large() {
         return too_large(why);
     }
-    // The body is decoded and handed on: its bytes are free again.
+    // The body's bytes stay reserved until the request is answered: requests waiting
+    // for a store's commit count against the budget too.
+    let outcome = taken.outcome().await;
     drop(reserved);
-    if let Err(why) = taken.outcome().await {
+    if let Err(why) = outcome {
         return behind(&why);
     }
     stats.accepted(spans, records);
