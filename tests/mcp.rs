@@ -415,8 +415,8 @@ fn compare_traces_finds_where_two_runs_went_different_ways() {
     );
 }
 
-/// One trace built to overflow answers (issue 29): a root and 150 spans whose names
-/// are 100 KB each, and 1,500 failing tool calls (as many findings).
+/// One trace of 100,000 spans built to overflow answers (issue 29): a root and 150
+/// spans whose names are 100 KB each, and 99,849 tool calls, one in ten failing.
 fn overflowing_trace(dir: &tempfile::TempDir) -> String {
     let tid = "c2".repeat(16);
     let kv = |k: &str, v: &str| json!({"key": k, "value": {"stringValue": v}});
@@ -432,13 +432,19 @@ fn overflowing_trace(dir: &tempfile::TempDir) -> String {
             "endTimeUnixNano": (2_000_000_500u64 + k * 1000).to_string(),
             "attributes": [kv("gen_ai.operation.name", "chat"), kv("gen_ai.request.model", "m")]}));
     }
-    for k in 152..1652u64 {
+    for k in 152..100_001u64 {
+        let status = if k % 10 == 0 {
+            json!({"code": 2, "message": format!("tool t{k} failed")})
+        } else {
+            json!({})
+        };
         spans.push(json!({"traceId": tid, "spanId": format!("{k:016x}"), "parentSpanId": format!("{:016x}", 1),
-            "name": format!("execute_tool t{k}"), "startTimeUnixNano": (3_000_000_000 + k * 1000).to_string(),
+            "name": format!("execute_tool t{}", k % 500), "startTimeUnixNano": (3_000_000_000 + k * 1000).to_string(),
             "endTimeUnixNano": (3_000_000_500u64 + k * 1000).to_string(),
-            "status": {"code": 2, "message": format!("tool t{k} failed")},
-            "attributes": [kv("gen_ai.operation.name", "execute_tool"), kv("gen_ai.tool.name", &format!("t{k}"))]}));
+            "status": status,
+            "attributes": [kv("gen_ai.operation.name", "execute_tool"), kv("gen_ai.tool.name", &format!("t{}", k % 500))]}));
     }
+    assert_eq!(spans.len(), 100_000);
     let doc = json!({"resourceSpans": [{"resource": {"attributes": [kv("service.name", "huge")]}, "scopeSpans": [{"spans": spans}]}]});
     let p = dir.path().join("overflow.json");
     std::fs::write(&p, doc.to_string()).expect("write");
