@@ -1010,3 +1010,63 @@ fn json_bodies_the_file_reader_mends_are_taken_with_a_partial_success() {
     );
     assert_eq!(code, 400);
 }
+
+/// The gRPC status of one unary call made by curl over HTTP/2 with `message` as its
+/// length-prefixed body; `None` when curl cannot speak HTTP/2 here.
+fn grpc_status(addr: std::net::SocketAddr, message: &[u8]) -> Option<String> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let body = dir.path().join("body.bin");
+    let mut framed = vec![0u8];
+    framed.extend_from_slice(&(message.len() as u32).to_be_bytes());
+    framed.extend_from_slice(message);
+    std::fs::write(&body, framed).expect("write");
+    let out = std::process::Command::new("curl")
+        .args([
+            "-s",
+            "--http2-prior-knowledge",
+            "-D",
+            "-",
+            "-o",
+            "/dev/null",
+            "--max-time",
+            "20",
+        ])
+        .args(["-H", "content-type: application/grpc", "-H", "te: trailers"])
+        .arg("--data-binary")
+        .arg(format!("@{}", body.display()))
+        .arg(format!(
+            "http://{addr}/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+        ))
+        .output()
+        .ok()?;
+    let head = String::from_utf8_lossy(&out.stdout).to_ascii_lowercase();
+    head.lines()
+        .find_map(|l| l.strip_prefix("grpc-status:"))
+        .map(|c| c.trim().to_owned())
+}
+
+/// gRPC answers exporters act on rightly (issue 29): bytes that are not protobuf and
+/// a message over the limit get INVALID_ARGUMENT (not retried; they were INTERNAL
+/// and OUT_OF_RANGE, which exporters retry for ever), an empty request is OK.
+#[test]
+fn grpc_refusals_are_ones_exporters_do_not_retry() {
+    let (sink, _) = collecting(true);
+    let mut opts = loopback(1 << 20, 4096, None);
+    opts.grpc_addr = Some("127.0.0.1:0".parse().expect("addr"));
+    let r = listen(opts, sink).expect("listen");
+    let g = r.grpc_addr.expect("grpc");
+    let Some(empty) = grpc_status(g, b"") else {
+        eprintln!("SKIPPED: curl cannot make HTTP/2 requests here");
+        return;
+    };
+    assert_eq!(empty, "0", "an empty request");
+    assert_eq!(
+        grpc_status(g, &[0xff; 5]).as_deref(),
+        Some("3"),
+        "not protobuf"
+    );
+    // A field 1 (resource_spans) of 8 KiB: over the 4 KiB decoded limit.
+    let mut big = vec![0x0a, 0x80, 0x40];
+    big.extend(std::iter::repeat_n(0u8, 8192));
+    assert_eq!(grpc_status(g, &big).as_deref(), Some("3"), "over the limit");
+}

@@ -140,6 +140,24 @@ impl LogsService for Receiver {
     }
 }
 
+/// The answers the gRPC library gives before agtrace sees a request, made ones
+/// exporters do not retry (the same bytes would fail again): bytes that are not
+/// protobuf (`INTERNAL`, "failed to decode") and a message over the size limit
+/// (`OUT_OF_RANGE`) become `INVALID_ARGUMENT`.
+fn not_retried<B>(mut r: hyper::http::Response<B>) -> hyper::http::Response<B> {
+    let h = r.headers_mut();
+    let code = h.get("grpc-status").and_then(|v| v.to_str().ok());
+    let message = h
+        .get("grpc-message")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let undecodable = code == Some("13") && message.contains("decode");
+    if undecodable || code == Some("11") {
+        h.insert("grpc-status", hyper::header::HeaderValue::from_static("3"));
+    }
+    r
+}
+
 /// Serves both services on `listener` until it fails.
 pub async fn serve(
     listener: tokio::net::TcpListener,
@@ -162,6 +180,7 @@ pub async fn serve(
     .accept_compressed(CompressionEncoding::Gzip)
     .max_decoding_message_size(opts.max_decoded);
     let _ = tonic::transport::Server::builder()
+        .layer(tower::util::MapResponseLayer::new(not_retried))
         .add_service(traces)
         .add_service(logs)
         .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener))
