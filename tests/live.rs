@@ -329,6 +329,7 @@ fn the_explorer_grows_in_place_keeping_its_selection() {
             spans: batch.spans.len(),
             batch,
             log_records: 0,
+            bytes: 0,
         }
     };
     let (first, second) = halves();
@@ -512,6 +513,7 @@ fn past_the_span_cap_the_oldest_traces_are_evicted_whole_and_counted() {
         spans: batch.spans.len(),
         batch,
         log_records: 0,
+        bytes: 0,
     });
     app.live_merge();
     let set = &app.shared.set;
@@ -551,6 +553,7 @@ fn one_span(t: u32, k: u32) -> Received {
         spans: batch.spans.len(),
         batch,
         log_records: 0,
+        bytes: 0,
     }
 }
 
@@ -1069,4 +1072,34 @@ fn grpc_refusals_are_ones_exporters_do_not_retry() {
     let mut big = vec![0x0a, 0x80, 0x40];
     big.extend(std::iter::repeat_n(0u8, 8192));
     assert_eq!(grpc_status(g, &big).as_deref(), Some("3"), "over the limit");
+}
+
+/// Large log records weigh by their bytes, not as one item each (issue 29: 30 records
+/// of 100 MB were held as "30"): a consumer's waiting budget fills and the receiver
+/// answers 503, and a request that could never fit gets 413.
+#[test]
+fn large_log_records_weigh_by_their_bytes() {
+    let (collect, got) = collecting(true);
+    let waiting = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let sink = agtrace::live::bounded_sink(waiting, 1_500, move |r| collect(r));
+    let mut opts = loopback(4 << 20, 8 << 20, None);
+    opts.max_request_items = 1_000;
+    let r = listen(opts, sink).expect("listen");
+    let record = |kib: usize| {
+        serde_json::json!({"resourceLogs": [{"resource": {}, "scopeLogs": [{"scope": {}, "logRecords": [{
+            "timeUnixNano": "1763000000000000000", "traceId": "0af7651916cd43dd8448eb211c80319c",
+            "spanId": "b7ad6b7169203331", "eventName": "gen_ai.choice",
+            "body": {"stringValue": "x".repeat(kib << 10)}}]}]}]})
+        .to_string()
+        .into_bytes()
+    };
+    let json = [("Content-Type", "application/json")];
+    let (code, _, _) = post(r.addr, "POST", "/v1/logs", &json, &record(800));
+    assert_eq!(code, 200, "the first fits");
+    let (code, head, _) = post(r.addr, "POST", "/v1/logs", &json, &record(800));
+    assert_eq!(code, 503, "the budget is full");
+    assert!(head.contains("retry-after"), "{head}");
+    let (code, _, _) = post(r.addr, "POST", "/v1/logs", &json, &record(1_200));
+    assert_eq!(code, 413, "never fits");
+    assert_eq!(got.lock().expect("lock").len(), 1);
 }

@@ -77,7 +77,7 @@ pub(super) fn import(a: &ImportArgs, addr: &str) -> Result<(), CommandError> {
             if let Some(t) = crate::live::too_large(&r, MAX_WAITING) {
                 return t;
             }
-            let items = r.spans + r.log_records;
+            let items = r.weight();
             if waiting.load(Ordering::Relaxed) + items > MAX_WAITING {
                 return Taken::Behind;
             }

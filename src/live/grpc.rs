@@ -60,7 +60,8 @@ impl Receiver {
         }
         let decoded = crate::decode::otlp_proto::decode(&bytes, 0, "OTLP/gRPC", 1)
             .map_err(|e| Status::invalid_argument(format!("not OTLP trace data: {e}")))?;
-        let received = Received::from_decoded(decoded);
+        let mut received = Received::from_decoded(decoded);
+        received.bytes = bytes.len();
         let (count, message) = rejected(&received);
         self.hand_on(received).await?;
         Ok(Response::new(ExportTraceServiceResponse {
@@ -80,7 +81,9 @@ impl Receiver {
         let bytes = request.into_inner().encode_to_vec();
         let events = crate::decode::otlp_logs::proto_span_events(&bytes)
             .ok_or_else(|| Status::invalid_argument("not OTLP log data"))?;
-        self.hand_on(received_logs(events)).await?;
+        let mut received = received_logs(events);
+        received.bytes = bytes.len();
+        self.hand_on(received).await?;
         Ok(Response::new(ExportLogsServiceResponse {
             partial_success: None::<ExportLogsPartialSuccess>,
         }))

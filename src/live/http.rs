@@ -347,7 +347,10 @@ async fn handle(
         return behind("agtrace is reading too many request bodies at once; retry");
     }
     let received = match decode(signal, enc, &mut buf) {
-        Ok(r) => r,
+        Ok(mut r) => {
+            r.bytes = buf.len();
+            r
+        }
         Err(message) => return error(StatusCode::BAD_REQUEST, enc, 3, &message),
     };
     let (count, message) = rejected(&received);
@@ -430,6 +433,7 @@ pub(super) fn received_logs(events: Vec<crate::model::LogEvent>) -> Received {
         },
         spans: 0,
         log_records: n,
+        bytes: 0,
     }
 }
 

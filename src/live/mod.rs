@@ -87,6 +87,9 @@ pub struct Received {
     pub spans: usize,
     /// Log records in it.
     pub log_records: usize,
+    /// Bytes of its body as decoded (0 when not known): a few large log records or
+    /// attributes weigh more than their count.
+    pub bytes: usize,
 }
 
 impl Received {
@@ -109,8 +112,15 @@ impl Received {
         Received {
             spans: batch.spans.len(),
             log_records: batch.log_events.len(),
+            bytes: 0,
             batch,
         }
+    }
+
+    /// What it weighs against a consumer's waiting budget: its spans and log
+    /// records, and a kibibyte of body as one more.
+    pub fn weight(&self) -> usize {
+        self.spans + self.log_records + self.bytes / 1024
     }
 
     /// Carries nothing (a feed asking whether its consumer is still there).
@@ -284,12 +294,12 @@ pub fn listen(opts: ListenOptions, sink: Sink) -> std::io::Result<Receiver> {
 /// as many as a consumer holds waiting, so it could never be taken.
 pub const MAX_REQUEST_ITEMS: usize = 1_000_000;
 
-/// [`Taken::TooLarge`] when a request holds more than `max` spans and log records.
+/// [`Taken::TooLarge`] when a request weighs more than `max` ([`Received::weight`]).
 pub fn too_large(r: &Received, max: usize) -> Option<Taken> {
-    let items = r.spans + r.log_records;
-    (items > max).then(|| {
+    (r.weight() > max).then(|| {
         Taken::TooLarge(format!(
-            "{items} spans and log records in one request: over the {max} agtrace can hold waiting"
+            "{} spans and {} log records in {} bytes: more than agtrace can hold waiting ({max} spans, records or KiB)",
+            r.spans, r.log_records, r.bytes
         ))
     })
 }
@@ -356,7 +366,8 @@ pub(crate) fn authorized(header: Option<&str>, token: &str) -> bool {
 pub(crate) const BEHIND: &str = "agtrace is behind (or paused with a full buffer); retry";
 
 /// A sink that hands each request to `send` unless more than `max` spans already
-/// wait (counted in `waiting`, which the consumer decreases as it takes them):
+/// wait (counted in `waiting` by [`Received::weight`], which the consumer decreases
+/// by the same as it takes them):
 /// the backpressure of the explorer.
 pub fn bounded_sink(
     waiting: Arc<std::sync::atomic::AtomicUsize>,
@@ -364,12 +375,12 @@ pub fn bounded_sink(
     send: impl Fn(Received) -> bool + Send + Sync + 'static,
 ) -> Sink {
     Arc::new(move |r: Received| {
-        // Log records take memory too (a GenAI record can be large).
-        let items = r.spans + r.log_records;
-        if waiting.load(Ordering::Relaxed) + items > max {
+        // Log records and large bodies weigh too (a GenAI record can be large).
+        let weight = r.weight();
+        if waiting.load(Ordering::Relaxed) + weight > max {
             return false;
         }
-        waiting.fetch_add(items, Ordering::Relaxed);
+        waiting.fetch_add(weight, Ordering::Relaxed);
         send(r)
     })
 }

@@ -40,8 +40,9 @@ pub struct Origin {
 }
 
 enum ToWorker {
-    /// Arrived spans, with their sequence number.
-    Batch(u64, Box<Batch>),
+    /// Arrived spans, with their sequence number and what they weigh in the
+    /// waiting count ([`Received::weight`]).
+    Batch(u64, Box<Batch>, usize),
     /// The set the UI shows when it goes live (generation 0): the first base.
     Seed(Box<TraceSet>),
     /// Merge now, even if it is not time yet.
@@ -159,9 +160,9 @@ impl LiveState {
                 // Only asks whether the worker is still there: an empty batch merges nothing.
                 return tx
                     .lock()
-                    .is_ok_and(|tx| tx.send(ToWorker::Batch(0, Box::default())).is_ok());
+                    .is_ok_and(|tx| tx.send(ToWorker::Batch(0, Box::default(), 0)).is_ok());
             }
-            let items = r.spans + r.log_records;
+            let items = r.weight();
             while pending.load(Ordering::Relaxed) + items > MAX_PENDING_SPANS
                 && pending.load(Ordering::Relaxed) > 0
             {
@@ -199,8 +200,11 @@ impl LiveState {
 
 fn send(tx: &std::sync::Mutex<mpsc::Sender<ToWorker>>, seq: &AtomicU64, r: Received) -> bool {
     let n = seq.fetch_add(1, Ordering::Relaxed) + 1;
-    tx.lock()
-        .is_ok_and(|tx| tx.send(ToWorker::Batch(n, Box::new(r.batch))).is_ok())
+    let weight = r.weight();
+    tx.lock().is_ok_and(|tx| {
+        tx.send(ToWorker::Batch(n, Box::new(r.batch), weight))
+            .is_ok()
+    })
 }
 
 /// The merge worker's state.
@@ -218,6 +222,8 @@ struct Worker<'a> {
     latest: u64,
     /// Arrived, not merged yet.
     batches: Vec<Batch>,
+    /// What they weigh in the waiting count.
+    weight: usize,
     /// The last batch taken in.
     seq: u64,
     flush: bool,
@@ -242,6 +248,7 @@ impl<'a> Worker<'a> {
             log: Vec::new(),
             latest: 0,
             batches: Vec::new(),
+            weight: 0,
             seq: 0,
             flush: false,
             last: Instant::now() - MERGE_EVERY,
@@ -307,8 +314,9 @@ impl<'a> Worker<'a> {
 
     fn take(&mut self, m: ToWorker) {
         match m {
-            ToWorker::Batch(n, b) => {
+            ToWorker::Batch(n, b, weight) => {
                 self.seq = self.seq.max(n);
+                self.weight += weight;
                 if !(b.spans.is_empty() && b.log_events.is_empty() && b.warnings.is_empty()) {
                     self.batches.push(*b);
                 }
@@ -338,11 +346,8 @@ impl<'a> Worker<'a> {
         let started = Instant::now();
         let fresh = std::mem::take(&mut self.batches);
         let arrived: usize = fresh.iter().map(|b| b.spans.len()).sum();
-        // What the sinks counted waiting: spans and log records.
-        let items: usize = fresh
-            .iter()
-            .map(|b| b.spans.len() + b.log_events.len())
-            .sum();
+        // What the sinks counted waiting for these batches.
+        let items = std::mem::take(&mut self.weight);
         let mut replayed_evictions = 0;
         let mut all: Vec<Batch> = Vec::new();
         for (g, batches, evicted) in &self.log {
@@ -405,10 +410,12 @@ impl App {
     /// Arrived spans (not through a sink: tests and the bench), for the next merge.
     pub fn live_received(&mut self, r: Received) {
         if let Some(l) = &self.live {
-            l.pending_spans
-                .fetch_add(r.spans + r.log_records, Ordering::Relaxed);
+            let weight = r.weight();
+            l.pending_spans.fetch_add(weight, Ordering::Relaxed);
             let n = l.seq.fetch_add(1, Ordering::Relaxed) + 1;
-            let _ = l.to_worker.send(ToWorker::Batch(n, Box::new(r.batch)));
+            let _ = l
+                .to_worker
+                .send(ToWorker::Batch(n, Box::new(r.batch), weight));
         }
     }
 
