@@ -423,7 +423,8 @@ fn two_imports_creating_one_store_both_land() {
     big_jsonl(&a, 300);
     let b = dir.path().join("b.jsonl");
     std::fs::copy(&a, &b).expect("copy");
-    for round in 0..12 {
+    // Twenty rounds, as the proof asks.
+    for round in 0..20 {
         let db = dir.path().join(format!("new-{round}.db"));
         let start = std::sync::Barrier::new(2);
         let run = |src: &Path| {
