@@ -115,3 +115,21 @@ fn show_detail_and_the_detail_tabs_render_the_same_sections() {
         + check_fixture("hostile.json");
     assert!(n > 40, "only {n} sections compared");
 }
+
+/// The summary a view builds with the trace's time split it keeps (worked out once
+/// when the trace opens) is the summary built from scratch, for every span.
+#[test]
+fn the_kept_time_split_gives_the_same_summary() {
+    use agtrace::analysis::detail::{section, section_in};
+    let set = common::load_ok(&["agent-incident.otlp.json", "findings.otlp.json"]);
+    for t in 0..set.traces.len() as u32 {
+        let split = agtrace::analysis::steptime::time_by_kind(&set, t);
+        for &i in set.trace_spans(&set.traces[t as usize]) {
+            assert_eq!(
+                section(&set, i, SectionKind::Summary),
+                section_in(&set, i, SectionKind::Summary, Some(&split)),
+                "span {i}"
+            );
+        }
+    }
+}

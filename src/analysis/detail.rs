@@ -191,6 +191,18 @@ impl StepDetail {
 
 /// Builds one section of span `i` (for views that show one at a time).
 pub fn section(set: &TraceSet, i: u32, kind: SectionKind) -> Section {
+    section_in(set, i, kind, None)
+}
+
+/// [`section`], given the trace's time by step kind when the caller keeps it
+/// ([`crate::analysis::steptime::time_by_kind`] walks the whole trace: a view moving
+/// through a 200,000-span trace works it out once, not on every move).
+pub fn section_in(
+    set: &TraceSet,
+    i: u32,
+    kind: SectionKind,
+    time_split: Option<&[(crate::model::StepKind, u64)]>,
+) -> Section {
     let Some(s) = set.spans.get(i as usize) else {
         return Section {
             kind,
@@ -201,7 +213,7 @@ pub fn section(set: &TraceSet, i: u32, kind: SectionKind) -> Section {
     };
     let step = set.step(i);
     let (lines, count) = match kind {
-        SectionKind::Summary => (summary(set, i, s, &step), None),
+        SectionKind::Summary => (summary(set, i, s, &step, time_split), None),
         SectionKind::Messages => (messages(set, s), None),
         SectionKind::Tool => (tool(set, s, &step), None),
         SectionKind::Attributes => (attributes(set, s, 0), Some(set.span_attrs(s).len())),
@@ -296,7 +308,13 @@ fn finding_lines<'a>(fs: impl Iterator<Item = &'a crate::model::Finding>) -> Vec
     .collect()
 }
 
-fn summary(set: &TraceSet, i: u32, s: &Span, step: &Step) -> Vec<DetailLine> {
+fn summary(
+    set: &TraceSet,
+    i: u32,
+    s: &Span,
+    step: &Step,
+    time_split: Option<&[(crate::model::StepKind, u64)]>,
+) -> Vec<DetailLine> {
     let mut out = vec![DetailLine::toned(Tone::Title, sym(set, s.name))];
     let trace_findings = crate::analysis::findings::of_trace(set, s.trace).unwrap_or_default();
     let own = trace_findings.iter().filter(|f| f.spans.contains(&i));
@@ -460,13 +478,20 @@ fn summary(set: &TraceSet, i: u32, s: &Span, step: &Step) -> Vec<DetailLine> {
             ),
         ));
     }
-    let split = crate::analysis::steptime::time_by_kind(set, s.trace);
+    let owned;
+    let split = match time_split {
+        Some(split) => split,
+        None => {
+            owned = crate::analysis::steptime::time_by_kind(set, s.trace);
+            &owned
+        }
+    };
     if split.len() > 1 {
         out.push(DetailLine::plain(""));
         out.push(
             DetailLine::toned(Tone::Label, "trace time by step kind (own time): ").push(
                 Tone::Plain,
-                crate::analysis::steptime::time_split_line(&split),
+                crate::analysis::steptime::time_split_line(split),
             ),
         );
     }

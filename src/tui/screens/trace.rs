@@ -3,7 +3,7 @@
 //! critical path — comes from the trace's [`TraceOutline`].
 
 use super::Nav;
-use crate::analysis::detail::{Section, SectionKind, section};
+use crate::analysis::detail::{Section, SectionKind, section_in};
 use crate::analysis::outline::TraceOutline;
 use crate::model::{NONE, TraceSet};
 use crate::tui::keymap::Action;
@@ -68,6 +68,9 @@ pub struct TraceScreen {
     /// Detail scroll.
     pub detail_scroll: u16,
     detail: Option<(u32, usize, Section)>,
+    /// The trace's time by step kind, for every span's summary: over the whole trace,
+    /// so worked out once when it opens, not on every move.
+    time_split: Vec<(crate::model::StepKind, u64)>,
     /// The page of the attributes tab (spans with more than a page of attributes).
     attr_page: usize,
     /// The finding `e`/`E` went to last.
@@ -99,6 +102,7 @@ impl TraceScreen {
         let hides = agent_hidden > 0;
         let agent_view = hides && crate::analysis::agentview::applies(set, t);
         let loops = loop_folds(set, t, &outline);
+        let time_split = crate::analysis::steptime::time_by_kind(set, t);
         let mut screen = TraceScreen {
             summary,
             local,
@@ -121,6 +125,7 @@ impl TraceScreen {
             agent_hidden,
             loops,
             loops_open: Vec::new(),
+            time_split,
         };
         screen.rebuild_rows(sh);
         let first = screen
@@ -159,7 +164,7 @@ impl TraceScreen {
             let sec = if self.tab == SectionKind::Attributes {
                 crate::analysis::detail::attributes_page(set, i, self.attr_page)
             } else {
-                section(set, i, self.tab)
+                section_in(set, i, self.tab, Some(&self.time_split))
             };
             self.detail = Some((i, self.attr_page, sec));
         }
