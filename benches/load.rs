@@ -9,8 +9,15 @@
 //! are written from the same runs; JSON ones get the serde_json baselines, the text
 //! one a read-and-count-lines floor.
 //!
+//! With `--baseline REV` (a git revision; `--baseline-bin PATH` for a binary already
+//! built) the same `ls` is also run with that build, taking turns with today's on
+//! the same file, and the report gives today/baseline ratios of time and of peak
+//! memory per span: a figure from another hour is no comparison on a shared machine.
+//! The baseline is built once into `target/baseline/REV/` and reused.
+//!
 //! `cargo bench --bench load -- [--traces N] [--spans-per-trace N] [--runs N]
-//! [--formats json,jsonl,proto,proto-stream,jaeger,zipkin,debug] [--no-jq]`
+//! [--formats json,jsonl,proto,proto-stream,jaeger,zipkin,debug] [--no-jq]
+//! [--baseline REV | --baseline-bin PATH]`
 
 #[path = "support/gen.rs"]
 mod generator;
@@ -91,6 +98,85 @@ fn measure(
     med
 }
 
+/// The baseline binary for git revision `rev`: built once into
+/// `target/baseline/REV/agtrace` from a detached worktree, then reused.
+fn baseline_binary(rev: &str) -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let safe: String = rev
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let out = root.join("target").join("baseline").join(&safe);
+    let bin = out.join("agtrace");
+    if bin.exists() {
+        return bin;
+    }
+    std::fs::create_dir_all(&out).expect("baseline dir");
+    let tree = std::env::temp_dir().join(format!("agtrace-baseline-{safe}"));
+    let _ = std::fs::remove_dir_all(&tree);
+    let ok = Command::new("git")
+        .arg("-C")
+        .arg(&root)
+        .args(["worktree", "add", "--detach"])
+        .arg(&tree)
+        .arg(rev)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "git worktree add {rev} failed");
+    println!(
+        "building the baseline {rev} (once; kept in {})",
+        out.display()
+    );
+    let built = Command::new("cargo")
+        .args(["build", "--release", "--bin", "agtrace", "--manifest-path"])
+        .arg(tree.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(root.join("target").join("baseline-build"))
+        .status()
+        .is_ok_and(|s| s.success());
+    let _ = Command::new("git")
+        .arg("-C")
+        .arg(&root)
+        .args(["worktree", "remove", "--force"])
+        .arg(&tree)
+        .status();
+    assert!(built, "building the baseline {rev} failed");
+    std::fs::copy(root.join("target/baseline-build/release/agtrace"), &bin)
+        .expect("copy the baseline binary");
+    bin
+}
+
+/// Today's `ls` and the baseline's on `file`, taking turns `runs` times: medians,
+/// peak memory per span, and today/baseline ratios.
+fn measure_against(file: &Path, spans: usize, runs: usize, ours: &Path, base: &Path) {
+    let mut t = (Vec::new(), Vec::new());
+    let mut peak = (0u64, 0u64);
+    for _ in 0..runs {
+        for (bin, times, p) in [(ours, &mut t.0, &mut peak.0), (base, &mut t.1, &mut peak.1)] {
+            let mut c = Command::new(bin);
+            c.arg("ls").arg(file).arg("--limit").arg("1");
+            let r = time_cmd(&mut c, true);
+            times.push(r.seconds);
+            *p = (*p).max(r.peak_kb.unwrap_or(0));
+        }
+    }
+    let (a, b) = (median(t.0), median(t.1));
+    let per_span = |kb: u64| kb as f64 * 1024.0 / spans.max(1) as f64;
+    println!(
+        "  same run, taking turns ({runs}x): today {a:.3}s, baseline {b:.3}s, ratio {:.2}; peak/span today {:.0} B, baseline {:.0} B, ratio {:.2}",
+        a / b,
+        per_span(peak.0),
+        per_span(peak.1),
+        peak.0 as f64 / peak.1.max(1) as f64
+    );
+}
+
 /// Child mode: parse a file with serde_json as the baselines do, then exit.
 fn child(mode: &str, path: &str) {
     let buf = std::fs::read(path).expect("read");
@@ -152,6 +238,7 @@ fn main() {
         "debug",
     ];
     let mut jq = true;
+    let mut baseline: Option<PathBuf> = None;
     let mut it = args.iter().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -164,6 +251,8 @@ fn main() {
                 formats = v.split(',').collect();
             }
             "--no-jq" => jq = false,
+            "--baseline" => baseline = it.next().map(|r| baseline_binary(r)),
+            "--baseline-bin" => baseline = it.next().map(PathBuf::from),
             _ => {} // cargo's own flags (--bench)
         }
     }
@@ -202,6 +291,9 @@ fn main() {
             },
             true,
         );
+        if let Some(base) = &baseline {
+            measure_against(&file, spans, runs, Path::new(bin), base);
+        }
         if fmt == "debug" {
             let floor = measure(
                 "read + count lines (floor)",
