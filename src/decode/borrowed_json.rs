@@ -230,20 +230,15 @@ impl<'de> Visitor<'de> for Key {
     }
 }
 
-/// Parses one JSON text.
-pub fn from_slice(buf: &[u8]) -> Result<Json<'_>, serde_json::Error> {
-    serde_json::from_slice(buf)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{Json, from_slice};
+    use super::Json;
     use std::borrow::Cow;
 
     #[test]
     fn strings_borrow_unless_escaped_and_numbers_keep_their_kind() {
         let text = br#"{"a": "plain", "b\n": "esc\"aped", "n": [1, -2, 2.5, 18446744073709551615], "z": null}"#;
-        let v = from_slice(text).expect("JSON");
+        let v: Json = serde_json::from_slice(text).expect("JSON");
         assert!(matches!(
             v.get("a"),
             Some(Json::Str(Cow::Borrowed("plain")))

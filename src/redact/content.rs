@@ -122,11 +122,11 @@ fn mask(j: &mut serde_json::Value, key: Option<&str>, r: &Redactor, depth: usize
             }
             // Keys are data too (an email or a token used as a key).
             if o.keys()
-                .any(|k| matches!(r.key(k), std::borrow::Cow::Owned(_)))
+                .any(|k| matches!(r.text(k), std::borrow::Cow::Owned(_)))
             {
                 *o = std::mem::take(o)
                     .into_iter()
-                    .map(|(k, x)| (r.key(&k).into_owned(), x))
+                    .map(|(k, x)| (r.text(&k).into_owned(), x))
                     .collect();
             }
         }

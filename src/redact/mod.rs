@@ -260,12 +260,6 @@ impl Redactor {
         self.text_in(v, !rules::is_id_key(key), true)
     }
 
-    /// A map's or JSON object's key as it may be shown: keys are data too (an email
-    /// used as a key).
-    pub fn key<'a>(&self, k: &'a str) -> Cow<'a, str> {
-        self.text(k)
-    }
-
     /// What replaces an opaque bytes value (its content cannot be checked).
     pub fn bytes(&self, len: usize) -> String {
         format!("[redacted bytes, {len} bytes]")

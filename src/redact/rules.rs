@@ -404,81 +404,46 @@ const SECRET_SUFFIXES: &[&str] = &[
     "bearertoken",
 ];
 
-/// The words of a name, lower case: split at anything not a letter or digit and
-/// at case changes (`openaiApiKey`, `XAPIKey` → `openai api key`, `xapi key`).
-pub(super) fn words(name: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let chars: Vec<char> = name.chars().collect();
-    let mut cur = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        if !c.is_alphanumeric() {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
-            }
-            continue;
-        }
-        let prev = i.checked_sub(1).and_then(|k| chars.get(k)).copied();
-        let next = chars.get(i + 1).copied();
-        let boundary = c.is_uppercase()
-            && prev.is_some_and(|p| {
-                p.is_lowercase()
-                    || p.is_ascii_digit()
-                    || (p.is_uppercase() && next.is_some_and(char::is_lowercase))
-            });
-        if boundary && !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
-        }
-        cur.extend(c.to_lowercase());
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
-/// The last two words of a name ([`words`]) as byte ranges, without allocating:
-/// keys are checked for every attribute shown or exported.
+/// The last two words of a name, split at anything not a letter or digit and at
+/// case changes (`openaiApiKey`, `XAPIKey` → … `api key`), as slices of it: keys are
+/// checked for every attribute shown or exported, so nothing is allocated.
 fn last_two_words(name: &str) -> (Option<&str>, Option<&str>) {
-    let b = name.as_bytes();
-    type Word = Option<(usize, usize)>;
-    let (mut prev, mut last): (Word, Word) = (None, None);
+    let (mut prev, mut last): (Option<&str>, Option<&str>) = (None, None);
     let mut start: Option<usize> = None;
     let mut close = |start: &mut Option<usize>, end: usize| {
         if let Some(s) = start.take() {
             prev = last;
-            last = Some((s, end));
+            last = name.get(s..end);
         }
     };
-    for (i, &c) in b.iter().enumerate() {
-        if !c.is_ascii_alphanumeric() {
+    let mut chars = name.char_indices().peekable();
+    let mut before: Option<char> = None;
+    while let Some((i, c)) = chars.next() {
+        let next = chars.peek().map(|&(_, n)| n);
+        if !c.is_alphanumeric() {
             close(&mut start, i);
-            continue;
+        } else {
+            let boundary = c.is_uppercase()
+                && before.is_some_and(|p| {
+                    p.is_lowercase()
+                        || p.is_ascii_digit()
+                        || (p.is_uppercase() && next.is_some_and(char::is_lowercase))
+                });
+            if boundary {
+                close(&mut start, i);
+            }
+            start.get_or_insert(i);
         }
-        let p = i.checked_sub(1).map(|k| b[k]);
-        let next = b.get(i + 1).copied();
-        let boundary = c.is_ascii_uppercase()
-            && p.is_some_and(|p| {
-                p.is_ascii_lowercase()
-                    || p.is_ascii_digit()
-                    || (p.is_ascii_uppercase() && next.is_some_and(|n| n.is_ascii_lowercase()))
-            });
-        if boundary {
-            close(&mut start, i);
-        }
-        start.get_or_insert(i);
+        before = Some(c);
     }
-    close(&mut start, b.len());
-    let get = |r: Option<(usize, usize)>| r.and_then(|(a, z)| name.get(a..z));
-    (get(prev), get(last))
+    close(&mut start, name.len());
+    (prev, last)
 }
 
 /// True when an attribute or field named `key` holds a secret as a whole, told by
 /// the words of its last segment (see [`SECRET_WORDS`], [`KEY_KINDS`]).
 pub(super) fn is_secret_key(key: &str) -> bool {
     let last = key.rsplit(['.', '/']).next().unwrap_or(key);
-    if !last.is_ascii() {
-        return is_secret_words(&words(last));
-    }
     let (p, t) = last_two_words(last);
     let Some(t) = t else {
         return false;
@@ -489,28 +454,11 @@ pub(super) fn is_secret_key(key: &str) -> bool {
         || (t.eq_ignore_ascii_case("string")
             && p.is_some_and(|p| p.eq_ignore_ascii_case("connection")))
         || t.eq_ignore_ascii_case("connectionstring")
-        || SECRET_SUFFIXES
-            .iter()
-            .any(|s| t.len() > s.len() && t[t.len() - s.len()..].eq_ignore_ascii_case(s))
-}
-
-/// [`is_secret_key`] on words already split (names that are not ASCII).
-fn is_secret_words(w: &[String]) -> bool {
-    let Some(t) = w.last().map(String::as_str) else {
-        return false;
-    };
-    let p = w
-        .len()
-        .checked_sub(2)
-        .and_then(|k| w.get(k))
-        .map(String::as_str);
-    SECRET_WORDS.contains(&t)
-        || (t == "key" && p.is_some_and(|p| KEY_KINDS.contains(&p)))
-        || (t == "string" && p == Some("connection"))
-        || t == "connectionstring"
-        || SECRET_SUFFIXES
-            .iter()
-            .any(|s| t.len() > s.len() && t.ends_with(s))
+        || SECRET_SUFFIXES.iter().any(|s| {
+            t.len() > s.len()
+                && t.get(t.len() - s.len()..)
+                    .is_some_and(|end| end.eq_ignore_ascii_case(s))
+        })
 }
 
 /// True when `key` names an id, hash or similar machine value (`gen_ai.response.id`,
