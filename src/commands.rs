@@ -365,13 +365,32 @@ fn backend_query(args: &LoadArgs) -> Result<crate::backend::Query, CommandError>
 }
 
 fn load(inputs: &[Input], args: &LoadArgs) -> Result<TraceSet, CommandError> {
-    let opts = load_options(args)?;
     let started = std::time::Instant::now();
+    let set = load_undecided(inputs, args, true)?;
+    report_stats(&set, started);
+    Ok(set)
+}
+
+/// Loads the inputs and says their warnings; findings are decided only when
+/// `findings` (a caller printing rows decides those of its rows itself).
+fn load_undecided(
+    inputs: &[Input],
+    args: &LoadArgs,
+    findings: bool,
+) -> Result<TraceSet, CommandError> {
+    let mut opts = load_options(args)?;
+    opts.findings = findings;
     let set = crate::input::load(inputs, &opts)?;
     let mut err = io::stderr().lock();
     for w in &set.warnings {
         let _ = writeln!(err, "agtrace: warning: {}", sanitize(&w.to_string()));
     }
+    Ok(set)
+}
+
+/// With `AGTRACE_STATS` set: the load's time, peak memory, model sizes and phases.
+fn report_stats(set: &TraceSet, started: std::time::Instant) {
+    let mut err = io::stderr().lock();
     if std::env::var_os("AGTRACE_STATS").is_some() {
         let _ = writeln!(
             err,
@@ -379,7 +398,7 @@ fn load(inputs: &[Input], args: &LoadArgs) -> Result<TraceSet, CommandError> {
             started.elapsed().as_secs_f64(),
             set.spans.len(),
             set.traces.len(),
-            peak_rss_kb().map_or("unknown".to_owned(), |k| k.to_string()),
+            crate::source::peak_rss_kb().map_or("unknown".to_owned(), |k| k.to_string()),
         );
         let parts: Vec<String> = set
             .heap_bytes()
@@ -388,8 +407,13 @@ fn load(inputs: &[Input], args: &LoadArgs) -> Result<TraceSet, CommandError> {
             .collect();
         let _ = writeln!(err, "agtrace: stats: model {}", parts.join(" "));
         let _ = writeln!(err, "agtrace: stats: phases {}", phases(&set.timings));
+        let peaks: Vec<String> = set
+            .phase_peaks_kb
+            .iter()
+            .map(|(k, v)| format!("{k}={}MB", v / 1024))
+            .collect();
+        let _ = writeln!(err, "agtrace: stats: peak after {}", peaks.join(" "));
     }
-    Ok(set)
 }
 
 /// Phase timings as `name=1.234s …`, for `AGTRACE_STATS`.
@@ -399,13 +423,6 @@ fn phases(timings: &[(&'static str, f64)]) -> String {
         .map(|(k, v)| format!("{k}={v:.3}s"))
         .collect();
     parts.join(" ")
-}
-
-/// The process's peak resident memory (Linux `VmHWM`), for `AGTRACE_STATS`.
-fn peak_rss_kb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// The trace-list query `ls` asks for: `--filter`, with `--failed`, `--slow` and
@@ -553,7 +570,22 @@ fn ls(mut a: LsArgs) -> Result<(), CommandError> {
                 None => load(&opened.inputs(), &a.load)?,
             }
         }
-        _ => load(&opened.inputs(), &a.load)?,
+        _ => {
+            // Findings are decided for the rows printed only (against every trace's
+            // peers), unless the filter reads them: the first line does not wait
+            // for the findings of traces it does not show.
+            let started = std::time::Instant::now();
+            let mut set = load_undecided(&opened.inputs(), &a.load, query.filter.reads_findings())?;
+            if !query.filter.reads_findings() {
+                let t = std::time::Instant::now();
+                let rows = query.run(&set);
+                crate::analysis::findings::derive_only(&mut set, &rows);
+                set.timings
+                    .push(("findings_of_rows", t.elapsed().as_secs_f64()));
+            }
+            report_stats(&set, started);
+            set
+        }
     };
     let rows = query.run(&set);
     let stdout = io::stdout();

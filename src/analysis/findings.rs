@@ -123,11 +123,92 @@ const RESULT_NOISE: &[&str] = &["isError", "is_error", "_meta", "total", "count"
 
 /// Computes the findings of every trace of `set` into it (replacing any).
 pub fn derive(set: &mut TraceSet) {
+    let mut job = Deriving::start(set);
+    while !job.step(set, None) {}
+    job.finish(set);
+}
+
+/// Computes the findings of `traces` only (the rest get none), judged against the
+/// peers of the whole set: what `ls` needs for the rows it prints. A trace's
+/// findings are the same as [`derive`] gives it.
+pub fn derive_only(set: &mut TraceSet, traces: &[u32]) {
     let peers = Peers::of(set);
-    let all: Vec<u32> = (0..set.traces.len() as u32).collect();
-    let per_trace = findings_for(set, &all, &peers);
+    let mut sorted: Vec<u32> = traces.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let fresh = findings_for(set, &sorted, &peers);
+    let mut fresh = sorted.iter().copied().zip(fresh).peekable();
+    let per_trace: Vec<Vec<Finding>> = (0..set.traces.len() as u32)
+        .map(|t| match fresh.peek() {
+            Some((c, _)) if *c == t => fresh.next().map(|(_, f)| f).unwrap_or_default(),
+            _ => Vec::new(),
+        })
+        .collect();
     install(set, per_trace);
-    set.findings_basis = set.spans.len();
+}
+
+/// Findings being decided a slice at a time, so a caller with a screen to keep
+/// alive (the explorer) can decide them between keys instead of before its first
+/// frame. The set must not change between [`Deriving::start`] and
+/// [`Deriving::finish`] (a new set means a new job).
+pub struct Deriving {
+    peers: Peers,
+    done: Vec<Vec<Finding>>,
+    traces: usize,
+    spans: usize,
+    /// Traces per slice, tuned so a slice takes about the time asked for.
+    chunk: usize,
+}
+
+impl Deriving {
+    /// Starts deciding the findings of `set` (works out the peers, one pass).
+    pub fn start(set: &TraceSet) -> Deriving {
+        Deriving {
+            peers: Peers::of(set),
+            done: Vec::with_capacity(set.traces.len()),
+            traces: set.traces.len(),
+            spans: set.spans.len(),
+            chunk: 16,
+        }
+    }
+
+    /// Decides the next slice of traces (in parallel over the cores), for about
+    /// `budget` (`None`: all that are left). True when every trace is decided.
+    pub fn step(&mut self, set: &TraceSet, budget: Option<std::time::Duration>) -> bool {
+        if set.traces.len() != self.traces || set.spans.len() != self.spans {
+            // Not the set this job started on: decide nothing more from it.
+            self.done.resize_with(self.traces, Vec::new);
+            return true;
+        }
+        let from = self.done.len();
+        let n = match budget {
+            None => self.traces - from,
+            Some(_) => self.chunk.min(self.traces - from),
+        };
+        let part: Vec<u32> = (from as u32..(from + n) as u32).collect();
+        let started = std::time::Instant::now();
+        self.done.extend(findings_for(set, &part, &self.peers));
+        if let Some(b) = budget {
+            let took = started.elapsed().as_secs_f64().max(1e-6);
+            let wanted = (n as f64 * b.as_secs_f64() / took) as usize;
+            self.chunk = wanted.clamp(16, self.chunk.saturating_mul(4).max(16));
+        }
+        self.done.len() >= self.traces
+    }
+
+    /// How far along it is: traces decided, of how many.
+    pub fn progress(&self) -> (usize, usize) {
+        (self.done.len(), self.traces)
+    }
+
+    /// Puts the findings decided in place in `set` (the set it started on).
+    pub fn finish(self, set: &mut TraceSet) {
+        if set.traces.len() != self.traces || set.spans.len() != self.spans {
+            return;
+        }
+        install(set, self.done);
+        set.findings_basis = set.spans.len();
+    }
 }
 
 /// The findings of each of `traces`, most severe first, shared out over the cores
@@ -136,7 +217,7 @@ pub fn derive(set: &mut TraceSet) {
 fn findings_for(set: &TraceSet, traces: &[u32], peers: &Peers) -> Vec<Vec<Finding>> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |p| p.get())
-        .min(traces.len() / 2_000 + 1);
+        .min(traces.len() / 256 + 1);
     let per = traces.len().div_ceil(threads.max(1)).max(1);
     std::thread::scope(|scope| {
         let handles: Vec<_> = traces

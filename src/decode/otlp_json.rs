@@ -412,6 +412,85 @@ pub fn decode_ranges(
     name: &str,
     threads: usize,
 ) -> Option<Decoded> {
+    let Plan {
+        ranges,
+        lines,
+        closed,
+    } = plan(r, piece_bytes, threads)?;
+    let n = ranges.len();
+    // Pieces are decoded on the workers and joined here in input order as they
+    // come (out-of-order ones wait), so each piece's batch is folded into one and
+    // freed while the rest are decoded, instead of every batch being held until the
+    // end beside the set built from them.
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, Option<PieceOut>)>();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failed = std::sync::atomic::AtomicBool::new(false);
+    let mut joined = Joined::new(lines);
+    std::thread::scope(|scope| {
+        for _ in 0..threads.clamp(1, n) {
+            let tx = tx.clone();
+            let (next, failed, ranges) = (&next, &failed, &ranges);
+            scope.spawn(move || {
+                loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if k >= n || failed.load(std::sync::atomic::Ordering::Relaxed) {
+                        return;
+                    }
+                    let (start, stop) = ranges[k];
+                    let out = r.read(start, (stop - start) as usize).ok().and_then(|buf| {
+                        let shape = PieceShape {
+                            lines,
+                            first: k == 0,
+                            last: k == n - 1,
+                            closed,
+                            start,
+                        };
+                        decode_range_piece(buf, shape, source, name)
+                    });
+                    if out.is_none() {
+                        failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    if tx.send((k, out)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut waiting: std::collections::BTreeMap<usize, Option<PieceOut>> =
+            std::collections::BTreeMap::new();
+        for (k, out) in rx {
+            waiting.insert(k, out);
+            while let Some(out) = waiting.remove(&joined.pieces) {
+                match out {
+                    Some(o) => joined.add(o),
+                    None => failed.store(true, std::sync::atomic::Ordering::Relaxed),
+                }
+            }
+        }
+    });
+    if failed.load(std::sync::atomic::Ordering::Relaxed) || joined.pieces != n {
+        return None;
+    }
+    let mut out = Decoded::new(Vec::with_capacity(1), joined.recognized, OTLP_JSON);
+    out.logs = joined.logs;
+    out.batches.extend(joined.batch);
+    Some(out)
+}
+
+/// Where a large document is cut into pieces that decode on their own.
+struct Plan {
+    /// The pieces' byte ranges, in order.
+    ranges: Vec<(u64, u64)>,
+    /// JSON Lines (one document per line) rather than one document.
+    lines: bool,
+    /// One document that ends with its closing brace.
+    closed: bool,
+}
+
+/// Cuts `r` into pieces of about `piece_bytes` (at least two per thread) at record
+/// boundaries; `None` when it is not a document that can be cut.
+fn plan(r: &dyn RangeReader, piece_bytes: u64, threads: usize) -> Option<Plan> {
     let len = r.len();
     let head = r.read(0, len.min(16 << 20) as usize).ok()?;
     if head.first() != Some(&b'{') {
@@ -444,65 +523,58 @@ pub fn decode_ranges(
     };
     cuts.push(end);
     let ranges: Vec<(u64, u64)> = cuts.windows(2).map(|w| (w[0], w[1])).collect();
-    let n = ranges.len();
-    type PieceOut = Option<(Batch, Vec<Warning>, bool, u64)>;
-    let results: std::sync::Mutex<Vec<PieceOut>> =
-        std::sync::Mutex::new((0..n).map(|_| None).collect());
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let failed = std::sync::atomic::AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        for _ in 0..threads.clamp(1, n) {
-            scope.spawn(|| {
-                loop {
-                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    if k >= n || failed.load(std::sync::atomic::Ordering::Relaxed) {
-                        return;
-                    }
-                    let (start, stop) = ranges[k];
-                    let Ok(buf) = r.read(start, (stop - start) as usize) else {
-                        failed.store(true, std::sync::atomic::Ordering::Relaxed);
-                        return;
-                    };
-                    let shape = PieceShape {
-                        lines,
-                        first: k == 0,
-                        last: k == n - 1,
-                        closed,
-                        start,
-                    };
-                    let out = decode_range_piece(buf, shape, source, name);
-                    match out {
-                        Some(o) => {
-                            if let Ok(mut v) = results.lock() {
-                                v[k] = Some(o);
-                            }
-                        }
-                        None => failed.store(true, std::sync::atomic::Ordering::Relaxed),
-                    }
-                }
-            });
+    Some(Plan {
+        ranges,
+        lines,
+        closed,
+    })
+}
+
+/// One decoded piece: its batch, warnings, whether it was recognized, its lines.
+type PieceOut = (Batch, Vec<Warning>, bool, u64);
+
+/// The pieces of a file joined so far, in input order, into one batch.
+struct Joined {
+    lines: bool,
+    pieces: usize,
+    batch: Option<Batch>,
+    recognized: bool,
+    logs: bool,
+    line_base: u64,
+}
+
+impl Joined {
+    fn new(lines: bool) -> Joined {
+        Joined {
+            lines,
+            pieces: 0,
+            batch: None,
+            recognized: false,
+            logs: false,
+            line_base: 0,
         }
-    });
-    if failed.load(std::sync::atomic::Ordering::Relaxed) {
-        return None;
     }
-    let results = results.into_inner().ok()?;
-    let mut out = Decoded::new(Vec::with_capacity(n), false, OTLP_JSON);
-    let mut line_base = 0u64;
-    for r in results {
-        let (mut batch, warns, recognized, newlines) = r?;
-        out.recognized |= recognized;
+
+    /// Adds the next piece: its warnings' line numbers made the file's, its batch
+    /// appended to what came before.
+    fn add(&mut self, (mut batch, warns, recognized, newlines): PieceOut) {
+        self.pieces += 1;
+        self.recognized |= recognized;
         for mut w in warns {
-            if lines && let Position::Line { line, .. } = &mut w.position {
-                *line += line_base;
+            if self.lines
+                && let Position::Line { line, .. } = &mut w.position
+            {
+                *line += self.line_base;
             }
             batch.warnings.push(w);
         }
-        line_base += newlines;
-        out.logs |= !batch.log_events.is_empty();
-        out.batches.push(batch);
+        self.line_base += newlines;
+        self.logs |= !batch.log_events.is_empty();
+        match &mut self.batch {
+            Some(b) => b.absorb(batch),
+            None => self.batch = Some(batch),
+        }
     }
-    Some(out)
 }
 
 /// Where a piece sits in the input it was cut from.
@@ -648,10 +720,31 @@ mod tests {
     }
 
     #[test]
+    fn pieces_joined_as_they_come_fold_copies_across_pieces_as_separate_batches_did() {
+        // Every span twice: once early, once in a later piece with its end time.
+        let mut text = doc(1500);
+        let again = doc(1500).replace(r#""endTimeUnixNano":"2""#, r#""endTimeUnixNano":"9""#);
+        text.truncate(text.len() - 2);
+        let tail = &again[again.find('[').map_or(0, |i| i + 1)..];
+        text = format!("{text},{tail}");
+        let m = Mem(text.into_bytes());
+        assert!(plan(&m, 16 << 10, 2).expect("cuttable").ranges.len() > 4);
+        let d = decode_ranges(&m, 16 << 10, 0, "mem", 2).expect("cuttable");
+        assert_eq!(d.span_count(), 3000);
+        let set = crate::model::TraceSet::build(d.batches, vec!["mem".into()], Vec::new());
+        assert_eq!(set.spans.len(), 1500);
+        assert!(set.spans.iter().all(|s| {
+            s.marks.has(crate::model::Marks::DUPLICATE) && s.start == 1 && s.end == 2
+        }));
+        assert_eq!(set.traces.len(), 1500);
+    }
+
+    #[test]
     fn ranges_are_cut_into_pieces_that_hold_every_span() {
         let m = Mem(doc(3000).into_bytes());
+        let pieces = plan(&m, 16 << 10, 2).expect("cuttable").ranges.len();
+        assert!(pieces > 4, "{pieces} pieces");
         let d = decode_ranges(&m, 16 << 10, 0, "mem", 2).expect("cuttable");
-        assert!(d.batches.len() > 4, "{} pieces", d.batches.len());
         assert_eq!(d.span_count(), 3000);
         // Not cuttable: a document with another key after the spans falls back.
         let mut other = doc(3000);

@@ -30,6 +30,16 @@ impl TraceSet {
         if let Some(first) = batches.next() {
             set.adopt(first);
         }
+        // Room for every later batch at once, exactly: growing by doubling while
+        // merging would copy each arena several times and leave it up to twice the
+        // size it needs (pages reserved but not yet written cost no memory).
+        let rest = batches.as_slice();
+        let total = |f: fn(&Batch) -> usize| rest.iter().map(f).sum::<usize>();
+        set.spans.reserve_exact(total(|b| b.spans.len()));
+        set.attrs.reserve_exact(total(|b| b.attrs.len()));
+        set.events.reserve_exact(total(|b| b.events.len()));
+        set.links.reserve_exact(total(|b| b.links.len()));
+        set.span_index.reserve(total(|b| b.spans.len()));
         for batch in batches {
             // Which spans took later copies only matters when growing in place.
             let _ = set.merge(batch);
@@ -236,71 +246,21 @@ impl TraceSet {
     /// Appends one batch, remapping its strings and arena offsets and merging spans
     /// already seen; returns the spans held before that a copy was merged into.
     fn merge(&mut self, batch: Batch) -> Vec<u32> {
-        let Batch {
-            strings,
-            spans,
-            attrs,
-            events,
-            links,
-            resources,
-            scopes,
-            warnings,
-            log_events: _,
-            revises,
-        } = batch;
-        let map: Vec<Sym> = (0..strings.len() as u32)
-            .map(|i| self.strings.intern(strings.get(Sym(i))))
-            .collect();
-        let text_off = self.strings.append_texts(&strings);
-        let remap = |s: Sym| map[s.0 as usize];
-        let shift = |s: Slice, by: usize| Slice {
-            start: s.start + by as u32,
-            len: s.len,
-        };
-        let (attr_off, event_off, link_off) =
-            (self.attrs.len(), self.events.len(), self.links.len());
-        let (res_off, scope_off) = (self.resources.len() as u32, self.scopes.len() as u32);
-
-        self.attrs.extend(attrs.into_iter().map(|mut a| {
-            a.key = remap(a.key);
-            a.value.remap(&map, text_off);
-            a
-        }));
-        self.events.extend(events.into_iter().map(|mut e| {
-            e.name = remap(e.name);
-            e.attrs = shift(e.attrs, attr_off);
-            e
-        }));
-        self.links.extend(links.into_iter().map(|mut l| {
-            l.trace_state = remap(l.trace_state);
-            l.attrs = shift(l.attrs, attr_off);
-            l
-        }));
-        self.resources.extend(resources.into_iter().map(|mut r| {
-            r.service = remap(r.service);
-            r.attrs = shift(r.attrs, attr_off);
-            r
-        }));
-        self.scopes.extend(scopes.into_iter().map(|mut s| {
-            s.name = remap(s.name);
-            s.version = remap(s.version);
-            s.attrs = shift(s.attrs, attr_off);
-            s
-        }));
-        self.warnings.extend(warnings);
-
         let from = self.spans.len();
-        self.spans.extend(spans.into_iter().map(|mut span| {
-            span.name = remap(span.name);
-            span.status_message = remap(span.status_message);
-            span.trace_state = remap(span.trace_state);
-            span.resource += res_off;
-            span.scope += scope_off;
-            span.attrs = shift(span.attrs, attr_off);
-            span.events = shift(span.events, event_off);
-            span.links = shift(span.links, link_off);
-            span
-        }));
+        let revises = batch.revises;
+        let rest = super::batch::append_remapped(
+            super::batch::Arenas {
+                strings: &mut self.strings,
+                spans: &mut self.spans,
+                attrs: &mut self.attrs,
+                events: &mut self.events,
+                links: &mut self.links,
+                resources: &mut self.resources,
+                scopes: &mut self.scopes,
+            },
+            batch,
+        );
+        self.warnings.extend(rest.warnings);
         self.index_spans_from(from, revises)
     }
 

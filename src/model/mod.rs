@@ -268,6 +268,8 @@ pub struct TraceSet {
     /// Seconds spent in each load phase (read+decode, build, semantics), for
     /// `AGTRACE_STATS` and benchmarks.
     pub timings: Vec<(&'static str, f64)>,
+    /// The process's peak memory after each load phase, KiB (`AGTRACE_STATS`).
+    pub phase_peaks_kb: Vec<(&'static str, u64)>,
 }
 
 impl TraceSet {

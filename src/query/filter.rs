@@ -575,6 +575,15 @@ impl Filter {
         self
     }
 
+    /// True when some term asks what the findings point at (`finding:loop`): the
+    /// findings must be decided before the filter runs.
+    pub fn reads_findings(&self) -> bool {
+        self.groups
+            .iter()
+            .flatten()
+            .any(|t| matches!(t.pred, Pred::Finding(_)))
+    }
+
     /// True when a trace-summary row (no spans: a store's traces table) is enough to
     /// decide every term; otherwise the spans must be read.
     pub fn decidable_on_summaries(&self) -> bool {

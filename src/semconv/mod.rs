@@ -28,9 +28,6 @@ fn keeps_empty(f: Field) -> bool {
     )
 }
 
-/// What one worker derived: steps, session ranks, and strings still to intern.
-type ChunkSteps = (Vec<Step>, Vec<u8>, Vec<(usize, Pending)>);
-
 /// Derives the step of every span and the GenAI aggregates of every trace and session.
 pub fn annotate(set: &mut TraceSet, prices: &PriceTable) {
     let all: Vec<u32> = (0..set.spans.len() as u32).collect();
@@ -89,59 +86,63 @@ fn derive_steps(set: &mut TraceSet, prices: &PriceTable, which: &[u32]) {
         .map_or(1, |t| t.get())
         .clamp(1, 8);
     let chunk = which.len().div_ceil(threads).max(4096);
+    // Each worker writes its chunk's steps in place (one vector for all, which
+    // becomes the set's when every span is derived: no copies of a per-span table).
+    let mut steps = vec![Step::default(); which.len()];
+    let mut session_rank = vec![u8::MAX; which.len()];
     let shared: &TraceSet = set;
-    let parts: Vec<ChunkSteps> = std::thread::scope(|scope| {
-        let handles: Vec<_> = which
-            .chunks(chunk)
-            .map(|part| {
-                let index = &index;
-                scope.spawn(move || {
-                    let mut cache = PriceCache::default();
-                    let mut steps = Vec::with_capacity(part.len());
-                    let mut ranks = Vec::with_capacity(part.len());
-                    let mut pending = Vec::new();
-                    for &i in part {
-                        let (step, rank, p) = derive(shared, index, i as usize, prices, &mut cache);
-                        if !p.is_empty() {
-                            pending.push((i as usize, p));
-                        }
-                        steps.push(step);
-                        ranks.push(rank);
-                    }
-                    (steps, ranks, pending)
-                })
-            })
-            .collect();
-        handles.into_iter().filter_map(|h| h.join().ok()).collect()
-    });
-    let mut steps = Vec::with_capacity(which.len());
-    let mut session_rank = Vec::with_capacity(which.len());
-    let mut pending: Vec<(usize, Pending)> = Vec::new();
-    for (s, r, p) in parts {
-        steps.extend(s);
-        session_rank.extend(r);
-        pending.extend(p);
-    }
-    if steps.len() != which.len() {
-        // A worker panicked: fall back to doing the work here, so nothing is lost.
-        steps.clear();
-        session_rank.clear();
-        pending.clear();
+    let derive_part = |part: &[u32], steps: &mut [Step], ranks: &mut [u8]| {
         let mut cache = PriceCache::default();
-        for &i in which {
-            let (step, rank, p) = derive(set, &index, i as usize, prices, &mut cache);
+        let mut pending = Vec::new();
+        for ((&i, step), rank) in part.iter().zip(steps).zip(ranks) {
+            let (s, r, p) = derive(shared, &index, i as usize, prices, &mut cache);
             if !p.is_empty() {
                 pending.push((i as usize, p));
             }
-            steps.push(step);
-            session_rank.push(rank);
+            *step = s;
+            *rank = r;
+        }
+        pending
+    };
+    let outcomes: Vec<Option<Vec<(usize, Pending)>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = which
+            .chunks(chunk)
+            .zip(steps.chunks_mut(chunk))
+            .zip(session_rank.chunks_mut(chunk))
+            .map(|((part, st), rk)| {
+                let derive_part = &derive_part;
+                scope.spawn(move || derive_part(part, st, rk))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().ok()).collect()
+    });
+    let mut pending: Vec<(usize, Pending)> = Vec::new();
+    for (k, outcome) in outcomes.into_iter().enumerate() {
+        match outcome {
+            Some(p) => pending.extend(p),
+            // A worker panicked: its chunk is done again here, so nothing is lost.
+            None => {
+                let r = k * chunk..((k + 1) * chunk).min(which.len());
+                let p = derive_part(
+                    &which[r.clone()],
+                    &mut steps[r.clone()],
+                    &mut session_rank[r],
+                );
+                pending.extend(p);
+            }
         }
     }
-    set.steps.resize(n, Step::default());
-    set.session_ranks.resize(n, u8::MAX);
-    for ((&i, step), rank) in which.iter().zip(steps).zip(session_rank) {
-        set.steps[i as usize] = step;
-        set.session_ranks[i as usize] = rank;
+    if which.len() == n && which.first() == Some(&0) {
+        // Every span, in order: the vectors are the set's tables as they are.
+        set.steps = steps;
+        set.session_ranks = session_rank;
+    } else {
+        set.steps.resize(n, Step::default());
+        set.session_ranks.resize(n, u8::MAX);
+        for ((&i, step), rank) in which.iter().zip(steps).zip(session_rank) {
+            set.steps[i as usize] = step;
+            set.session_ranks[i as usize] = rank;
+        }
     }
     // Strings made up while deriving (reasons, names cut out of span names) are
     // interned afterwards, when the table may be mutated.

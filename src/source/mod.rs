@@ -227,6 +227,10 @@ pub struct LoadOptions {
     pub expansion: ExpansionLimits,
     /// What to ask trace backends among the inputs for.
     pub backend_query: crate::backend::Query,
+    /// Decide the findings before returning (the default). A caller that shows rows
+    /// before findings (the explorer, `ls`) turns this off and decides them itself,
+    /// off the first screen's path.
+    pub findings: bool,
 }
 
 /// A reader of SQLite trace stores: the file and its source index in, one batch out.
@@ -246,6 +250,7 @@ impl Default for LoadOptions {
             stores: None,
             expansion: ExpansionLimits::from_env(),
             backend_query: crate::backend::Query::default(),
+            findings: true,
         }
     }
 }
@@ -292,6 +297,14 @@ pub fn load(inputs: &[Input], opts: &LoadOptions) -> Result<TraceSet, LoadError>
         warnings,
     } = acc;
     let t1 = std::time::Instant::now();
+    let stats = std::env::var_os("AGTRACE_STATS").is_some();
+    let mut peaks = Vec::new();
+    let mut peak = |phase: &'static str| {
+        if let Some(kb) = peak_rss_kb().filter(|_| stats) {
+            peaks.push((phase, kb));
+        }
+    };
+    peak("read_decode");
     if let Some(p) = &opts.progress {
         p.set_phase(2);
     }
@@ -299,19 +312,33 @@ pub fn load(inputs: &[Input], opts: &LoadOptions) -> Result<TraceSet, LoadError>
     set.warn_unattached_logs();
     set.source_formats = formats;
     let t2 = std::time::Instant::now();
+    peak("build");
     if let Some(p) = &opts.progress {
         p.set_phase(3);
     }
     crate::semconv::annotate(&mut set, &opts.prices);
     let t3 = std::time::Instant::now();
-    crate::analysis::findings::derive(&mut set);
+    peak("semantics");
     set.timings = vec![
         ("read_decode", (t1 - t0).as_secs_f64()),
         ("build", (t2 - t1).as_secs_f64()),
         ("semantics", (t3 - t2).as_secs_f64()),
-        ("findings", t3.elapsed().as_secs_f64()),
     ];
+    if opts.findings {
+        crate::analysis::findings::derive(&mut set);
+        set.timings.push(("findings", t3.elapsed().as_secs_f64()));
+        peak("findings");
+    }
+    set.phase_peaks_kb = peaks;
     Ok(set)
+}
+
+/// The process's peak resident memory (Linux `VmHWM`), KiB: where a load's memory
+/// goes, phase by phase (`AGTRACE_STATS`).
+pub fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// What the inputs read so far add up to.

@@ -60,6 +60,10 @@ pub struct App {
     /// The run marked for comparing (`d`), by id: it stays the same run while a live
     /// set grows.
     pub compare_mark: Option<crate::model::TraceId>,
+    /// Findings being decided after the first frame (`deciding.rs`).
+    pub deciding: Option<crate::analysis::findings::Deriving>,
+    /// Keys that wait for the findings, in order.
+    pub deferred: std::collections::VecDeque<crossterm::event::KeyEvent>,
 }
 
 /// A reload of the sources (asking a backend for this many pages of traces), run
@@ -93,6 +97,8 @@ impl App {
             pages: 1,
             help_scroll: 0,
             compare_mark: None,
+            deciding: None,
+            deferred: std::collections::VecDeque::new(),
         }
     }
 
@@ -161,6 +167,7 @@ impl App {
         self.shared.loading = None;
         let warnings = set.warnings.len();
         self.shared.set = self.shown(set);
+        self.start_deciding();
         self.live_seed();
         let sh = &self.shared;
         if let Some(Screen::List(l)) = self.screens.first_mut() {
@@ -208,6 +215,7 @@ impl App {
         self.screens.truncate(1);
         let set = self.shown(set);
         let old = std::mem::replace(&mut self.shared.set, set);
+        self.start_deciding();
         let sh = &self.shared;
         if let Some(Screen::List(l)) = self.screens.first_mut() {
             l.rebuild_for_new_set(&old, sh);
@@ -467,7 +475,7 @@ impl App {
             .start(JobKind::TextSearch, 0, move |s| s.text_matches(&f));
     }
 
-    fn refilter(&mut self) {
+    pub(super) fn refilter(&mut self) {
         let sh = &self.shared;
         if let Some(l) = self.screens.first_mut() {
             l.refilter(sh);
@@ -621,6 +629,7 @@ impl App {
                 self.screens.truncate(1);
                 self.plain = None;
                 self.shared.set = self.shown(set);
+                self.start_deciding();
                 if let Some(Screen::List(list)) = self.screens.first_mut() {
                     list.reselect(key, &self.shared);
                 }

@@ -6,6 +6,7 @@
 
 pub mod app;
 mod compare;
+mod deciding;
 pub mod detail;
 mod handoff;
 pub mod jobs;
@@ -122,6 +123,9 @@ pub fn run(
     app.jobs = jobs;
     app.shared.keymap = keymap;
     let is_live = live.any();
+    // Files and backends: the list is shown before the findings are decided (the
+    // event loop decides them between keys). A live set decides its own as it grows.
+    opts.findings = is_live;
     if is_live {
         let wake_tx = std::sync::Mutex::new(tx.clone());
         let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
@@ -271,7 +275,25 @@ fn event_loop(
                 .map_err(RunError::Terminal)?;
             dirty = false;
         }
-        let Ok(first) = rx.recv() else { return Ok(()) };
+        let first = if app.is_deciding() {
+            // Findings are decided a slice at a time while no event waits.
+            match rx.try_recv() {
+                Ok(ev) => ev,
+                Err(mpsc::TryRecvError::Empty) => {
+                    dirty |= app.decide_some();
+                    if !app.is_deciding() {
+                        for k in app.take_waiting() {
+                            dirty |= handle(app, Event::Term(CtEvent::Key(k)), progress, start)?;
+                        }
+                    }
+                    continue;
+                }
+                Err(mpsc::TryRecvError::Disconnected) => return Ok(()),
+            }
+        } else {
+            let Ok(first) = rx.recv() else { return Ok(()) };
+            first
+        };
         let mut next = Some(first);
         while let Some(ev) = next {
             dirty |= handle(app, ev, progress, start)?;
@@ -420,7 +442,12 @@ fn handle(
                     .screens
                     .last()
                     .map_or(keymap::Context::List, |s| s.context());
-                match app.shared.keymap.resolve(ctx, k) {
+                let action = app.shared.keymap.resolve(ctx, k);
+                if action != Some(keymap::Action::Quit) && app.must_wait(action) {
+                    app.wait_with(k);
+                    return Ok(true);
+                }
+                match action {
                     Some(a) => app.update(a),
                     // Any key closes help, even an unbound one.
                     None if app.popup == Some(Popup::Help) => app.popup = None,

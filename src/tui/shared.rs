@@ -69,6 +69,8 @@ pub struct Shared {
     pub keymap: Keymap,
     /// Privacy mode (`p`): the redactor every set shown has been passed through.
     pub privacy: Option<crate::redact::Redactor>,
+    /// While findings are decided after the first frame: traces decided, of how many.
+    pub deciding: Option<(usize, usize)>,
 }
 
 impl Shared {
@@ -100,6 +102,7 @@ impl Shared {
             },
             keymap: Keymap::defaults(),
             privacy: None,
+            deciding: None,
         }
     }
 

@@ -194,6 +194,12 @@ fn header(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         if app.jobs.busy() {
             spans.push(Span::styled("  reading…", theme.dim()));
         }
+        if let Some((done, of)) = sh.deciding {
+            spans.push(Span::styled(
+                format!("  ◆ deciding findings… {}%", done * 100 / of.max(1)),
+                theme.finding(),
+            ));
+        }
         if let Some(l) = &app.live {
             let origins: Vec<String> = l
                 .origins

@@ -221,7 +221,7 @@ impl ListScreen {
                 ListRow::Session(s, n) => {
                     session_heading(&sh.set, s, n, self.expanded.contains(&s), theme)
                 }
-                ListRow::Trace(t) => trace_line(&sh.set, t, &cols, &words, theme),
+                ListRow::Trace(t) => trace_line(sh, t, &cols, &words, theme),
             };
             lines.push(if self.offset + k == self.sel {
                 line.style(theme.selected(true))
@@ -254,7 +254,8 @@ fn session_heading(set: &TraceSet, s: Sym, n: u32, open: bool, theme: &Theme) ->
     ])
 }
 
-fn trace_line(set: &TraceSet, t: u32, c: &Columns, words: &[&str], theme: &Theme) -> Line<'static> {
+fn trace_line(sh: &Shared, t: u32, c: &Columns, words: &[&str], theme: &Theme) -> Line<'static> {
+    let set = &sh.set;
     let tr = &set.traces[t as usize];
     let o = tr.outcome();
     let mut spans = vec![Span::styled(format!("{} ", glyph(o)), theme.outcome(o))];
@@ -290,6 +291,8 @@ fn trace_line(set: &TraceSet, t: u32, c: &Columns, words: &[&str], theme: &Theme
                 let cell = match n {
                     Some(0) => "·".to_owned(),
                     Some(n) => n.to_string(),
+                    // Still being decided (the header says how far).
+                    None if sh.deciding.is_some() => "…".to_owned(),
                     None => "-".to_owned(),
                 };
                 spans.push(Span::styled(pad_left(&cell, w), theme.finding()));
