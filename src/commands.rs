@@ -29,6 +29,8 @@ pub mod exit {
     pub const NO_MATCH: u8 = 3;
     /// `diff --exit-code`: the runs differ.
     pub const DIFFER: u8 = 4;
+    /// Out of memory (said by the allocator, `crate::oom`).
+    pub const OUT_OF_MEMORY: u8 = crate::oom::EXIT_OUT_OF_MEMORY;
 }
 
 /// A failure that maps to an exit code.

@@ -29,6 +29,7 @@ pub mod input;
 pub mod live;
 pub mod mcp;
 pub mod model;
+pub mod oom;
 pub mod query;
 pub mod redact;
 pub mod render;

@@ -3,6 +3,11 @@
 use clap::Parser as _;
 use std::process::ExitCode;
 
+/// Running out of memory says how far the load got and what to try, instead of
+/// aborting (`agtrace::oom`).
+#[global_allocator]
+static ALLOCATOR: agtrace::oom::Guarded = agtrace::oom::Guarded;
+
 fn main() -> ExitCode {
     // `agtrace FILE …` is `agtrace open FILE …`.
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();

@@ -559,6 +559,10 @@ impl Joined {
     /// appended to what came before.
     fn add(&mut self, (mut batch, warns, recognized, newlines): PieceOut) {
         self.pieces += 1;
+        crate::oom::SPANS_READ.fetch_add(
+            batch.spans.len() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
         self.recognized |= recognized;
         for mut w in warns {
             if self.lines

@@ -355,6 +355,9 @@ impl Loaded {
         self.names.push(name);
         self.formats.push(d.describe());
         self.batches.extend(d.batches);
+        // Exact once an input is read (a large file counted piece by piece before).
+        let spans: usize = self.batches.iter().map(|b| b.spans.len()).sum();
+        crate::oom::SPANS_READ.store(spans as u64, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

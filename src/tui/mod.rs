@@ -202,6 +202,7 @@ pub fn run(
     }
     watch_signals(&tx);
     let mut terminal = ratatui::try_init().map_err(RunError::Terminal)?;
+    crate::oom::TERMINAL_TAKEN.store(true, std::sync::atomic::Ordering::SeqCst);
     let prev_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let _ = crossterm::execute!(std::io::stdout(), event::DisableMouseCapture);
@@ -222,6 +223,7 @@ pub fn run(
     let result = event_loop(&mut terminal, &mut app, &rx, &progress, &start, &theme);
     let _ = crossterm::execute!(std::io::stdout(), event::DisableMouseCapture);
     ratatui::restore();
+    crate::oom::TERMINAL_TAKEN.store(false, std::sync::atomic::Ordering::SeqCst);
     result.map(|()| {
         app.shared
             .set
