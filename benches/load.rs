@@ -29,6 +29,7 @@ use std::time::Instant;
 struct Run {
     seconds: f64,
     peak_kb: Option<u64>,
+    ok: bool,
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -63,10 +64,15 @@ fn time_cmd(cmd: &mut Command, peak_from_stats: bool) -> Run {
                 .or_else(|| w.strip_prefix("AGTRACE_BENCH_PEAK="))
         })
         .and_then(|v| v.parse().ok());
-    if !out.status.success() {
+    let ok = out.status.success();
+    if !ok {
         eprintln!("  (command failed: {:?}: {})", cmd, err.trim());
     }
-    Run { seconds, peak_kb }
+    Run {
+        seconds,
+        peak_kb,
+        ok,
+    }
 }
 
 fn measure(
@@ -157,11 +163,15 @@ fn baseline_binary(rev: &str) -> PathBuf {
 fn measure_against(file: &Path, spans: usize, runs: usize, ours: &Path, base: &Path) {
     let mut t = (Vec::new(), Vec::new());
     let mut peak = (0u64, 0u64);
-    for _ in 0..runs {
+    for turn in 0..runs {
         for (bin, times, p) in [(ours, &mut t.0, &mut peak.0), (base, &mut t.1, &mut peak.1)] {
             let mut c = Command::new(bin);
             c.arg("ls").arg(file).arg("--limit").arg("1");
             let r = time_cmd(&mut c, true);
+            if !r.ok && turn == 0 && bin == base {
+                println!("  same run: the baseline cannot read this file (a format it predates)");
+                return;
+            }
             times.push(r.seconds);
             *p = (*p).max(r.peak_kb.unwrap_or(0));
         }

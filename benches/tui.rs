@@ -3,7 +3,9 @@
 //! drawn into a 120×40 TestBackend — reported as p50/p99/max per key, plus the time to
 //! apply filters over all spans and to open the big trace.
 //!
-//! `cargo bench --bench tui -- [--small]`
+//! `cargo bench --bench tui -- [--small | --spans N | --file DUMP]`: `--spans` scales
+//! the generated set (traces of 40 beside the 200,000-span one); `--file` measures a
+//! dump on disk instead (e.g. the 10M-span JSON Lines of README's 10M run).
 
 #[path = "support/gen.rs"]
 mod generator;
@@ -65,6 +67,20 @@ impl Stats {
     }
 }
 
+/// The value after `flag` on the command line.
+fn arg(flag: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    let at = args.iter().position(|a| a == flag)?;
+    args.get(at + 1).cloned()
+}
+
+/// A dump loaded the way `agtrace open` loads it (findings decided, as once the
+/// explorer has decided them), for runs at sizes the in-memory generator cannot hold.
+fn load_file(path: &str) -> TraceSet {
+    let input = agtrace::source::Input::Path(path.into());
+    agtrace::input::load(&[input], &LoadOptions::default()).expect("the --file loads")
+}
+
 fn main() {
     let small = std::env::args().any(|a| a == "--small");
     let (big, traces, per) = if small {
@@ -72,8 +88,15 @@ fn main() {
     } else {
         (200_000, 20_000, 40)
     };
+    // --spans N: the same shape scaled (the big trace stays 200,000 spans).
+    let traces = arg("--spans")
+        .and_then(|n| n.parse::<usize>().ok())
+        .map_or(traces, |n| n.saturating_sub(big) / per);
     let t0 = Instant::now();
-    let set = build_set(big, traces, per);
+    let set = match arg("--file") {
+        Some(path) => load_file(&path),
+        None => build_set(big, traces, per),
+    };
     println!(
         "agtrace TUI benchmark: {} spans in {} traces (largest {} spans), built in {:.1}s",
         set.spans.len(),

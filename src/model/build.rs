@@ -39,7 +39,7 @@ impl TraceSet {
         set.attrs.reserve_exact(total(|b| b.attrs.len()));
         set.events.reserve_exact(total(|b| b.events.len()));
         set.links.reserve_exact(total(|b| b.links.len()));
-        set.span_index.reserve(total(|b| b.spans.len()));
+        set.span_index.reserve(&set.spans, total(|b| b.spans.len()));
         for batch in batches {
             // Which spans took later copies only matters when growing in place.
             let _ = set.merge(batch);
@@ -166,7 +166,7 @@ impl TraceSet {
                 let map = by_response.get_or_insert_with(|| self.response_ids());
                 want.and_then(|w| map.get(w).copied())
             } else {
-                self.span_index.get(&(l.trace_id, l.span_id)).copied()
+                self.span_at(l.trace_id, l.span_id)
             };
             match found {
                 Some(i) => by_span.entry(i).or_default().push(l),
@@ -238,7 +238,7 @@ impl TraceSet {
         self.scopes = batch.scopes;
         self.warnings.extend(batch.warnings);
         self.spans = batch.spans;
-        self.span_index.reserve(self.spans.len());
+        self.span_index.reserve(&self.spans, self.spans.len());
         // Nothing comes before the first batch, so nothing is folded into earlier spans.
         let _ = self.index_spans_from(0, false);
     }
@@ -290,8 +290,10 @@ impl TraceSet {
                     span.start = span.end;
                 }
             }
-            let key = (span.trace_id, span.span_id);
-            if let Some(&existing) = self.span_index.get(&key) {
+            if let Some(existing) = self
+                .span_index
+                .get(&self.spans, span.trace_id, span.span_id)
+            {
                 if revise {
                     supersede(&mut self.spans[existing as usize], span, &mut self.attrs);
                 } else {
@@ -314,8 +316,8 @@ impl TraceSet {
                     t
                 }
             };
-            self.span_index.insert(key, write as u32);
             self.spans[write] = span;
+            self.span_index.insert(&self.spans, write as u32);
             write += 1;
         }
         self.spans.truncate(write);
@@ -338,10 +340,7 @@ impl TraceSet {
             if s.parent_span_id.is_none() {
                 continue;
             }
-            let found = self
-                .span_index
-                .get(&(s.trace_id, s.parent_span_id))
-                .copied();
+            let found = self.span_at(s.trace_id, s.parent_span_id);
             let s = &mut self.spans[i];
             match found {
                 Some(p) if p as usize == i => {

@@ -10,6 +10,7 @@ mod finding;
 mod ids;
 mod intern;
 mod span;
+mod span_index;
 mod step;
 mod value;
 mod warning;
@@ -230,8 +231,8 @@ pub struct TraceSet {
     pub traces: Vec<Trace>,
     /// Index of a trace by id.
     pub trace_index: FxHashMap<TraceId, u32>,
-    /// Index of a span by trace and span id.
-    pub span_index: FxHashMap<(TraceId, SpanId), u32>,
+    /// Index of a span by trace and span id ([`TraceSet::span_at`]).
+    pub span_index: span_index::SpanIndex,
     /// Input names, indexed by [`Span::source`].
     pub sources: Vec<String>,
     /// The format each source was read as, in words (same index as `sources`; empty
@@ -283,6 +284,11 @@ impl TraceSet {
     /// A string from the table.
     pub fn str(&self, sym: Sym) -> &str {
         self.strings.get(sym)
+    }
+
+    /// The index of the span with these ids.
+    pub fn span_at(&self, trace: TraceId, span: SpanId) -> Option<u32> {
+        self.span_index.get(&self.spans, trace, span)
     }
 
     /// A span's attributes.
@@ -384,7 +390,7 @@ impl TraceSet {
                     + self.links.capacity() * size_of::<Link>(),
             ),
             ("strings", self.strings.heap_bytes()),
-            ("span_index", self.span_index.capacity() * 32),
+            ("span_index", self.span_index.heap_bytes()),
             (
                 "tree",
                 (self.children.capacity() + self.order.capacity() + self.roots.capacity()) * 4,

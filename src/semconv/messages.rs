@@ -266,7 +266,7 @@ pub fn call_conversation(set: &TraceSet, span: &Span) -> Conversation {
     if !own.is_empty() {
         return own;
     }
-    let Some(&i) = set.span_index.get(&(span.trace_id, span.span_id)) else {
+    let Some(i) = set.span_at(span.trace_id, span.span_id) else {
         return own;
     };
     let twins = set.step(i).same_call_as.into_iter().chain(

@@ -267,7 +267,7 @@ pub(super) fn stored_findings(conn: &Connection, set: &mut TraceSet) -> rusqlite
                     f.spans = f
                         .ids
                         .iter()
-                        .filter_map(|id| set.span_index.get(&(tr.id, *id)).copied())
+                        .filter_map(|id| set.span_at(tr.id, *id))
                         .collect();
                     f
                 })
