@@ -113,13 +113,20 @@ fn matching_traces(filter: &Filter, set: &TraceSet) -> Vec<u32> {
         }
     }
     bounds.push(n);
+    // Text terms' tables over every interned string: worked out once, not per thread.
+    let first = filter.matcher(set);
+    let text = first.searches_text().then(|| first.text_hits());
     std::thread::scope(|sc| {
         let parts: Vec<_> = bounds
             .windows(2)
             .map(|w| {
                 let (lo, hi) = (w[0], w[1]);
+                let text = text.clone();
                 sc.spawn(move || {
-                    let m = filter.matcher(set);
+                    let m = match text {
+                        Some(t) => filter.matcher(set).with_text_hits(t),
+                        None => filter.matcher(set),
+                    };
                     (lo..hi)
                         .filter(|&t| m.trace_matches(t))
                         .collect::<Vec<u32>>()

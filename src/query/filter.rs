@@ -810,6 +810,47 @@ fn trace_level_known(p: &Pred) -> bool {
     }
 }
 
+/// Per term that searches text: its lower-case needle and, for every interned
+/// string, whether it holds it.
+pub type TextHits = Vec<(String, Vec<bool>)>;
+
+/// The text tables of `filter`'s terms over `set`'s interned strings, the strings
+/// shared out over the cores.
+fn text_hits(filter: &Filter, set: &TraceSet) -> TextHits {
+    let strings = &set.strings;
+    let n = strings.len();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |p| p.get())
+        .clamp(1, 8)
+        .min(n / 100_000 + 1);
+    filter
+        .groups
+        .iter()
+        .flatten()
+        .map(|t| {
+            let needle = match &t.pred {
+                Pred::FullText(n) => n.clone(),
+                Pred::Fuzzy(w) => w.to_lowercase(),
+                _ => return (String::new(), Vec::new()),
+            };
+            let mut table = vec![false; n];
+            let per = n.div_ceil(threads).max(1);
+            std::thread::scope(|sc| {
+                for (part, out) in table.chunks_mut(per).enumerate() {
+                    let needle = &needle;
+                    sc.spawn(move || {
+                        for (k, hit) in out.iter_mut().enumerate() {
+                            let sym = Sym((part * per + k) as u32);
+                            *hit = super::text::contains_ci(strings.get(sym), needle);
+                        }
+                    });
+                }
+            });
+            (needle, table)
+        })
+        .collect()
+}
+
 /// Evaluates a filter against spans of one set. String tests are cached per interned
 /// string, so a filter over a million spans costs one test per distinct name.
 pub struct Matcher<'a> {
@@ -820,7 +861,7 @@ pub struct Matcher<'a> {
     fuzzy: SkimMatcherV2,
     /// Per term that searches text (`text:` and bare words): its lower-case needle
     /// and, for every interned string, whether it holds it (see `text_contains`).
-    text_hits: std::cell::OnceCell<Vec<(String, Vec<bool>)>>,
+    text_hits: std::cell::OnceCell<std::sync::Arc<TextHits>>,
     /// Subtree token and cost sums, filled per trace when a `tokens`/`cost` term
     /// first needs them.
     subtrees: RefCell<SubtreeSums>,
@@ -972,26 +1013,33 @@ impl Matcher<'_> {
     /// True when the span's text holds term `k`'s needle (`text:` and bare words).
     /// The first call builds, per such term, its lower-case needle and whether each
     /// interned string holds it, in one pass over the string table.
+    /// The text tables of this filter's text terms, worked out once (over all cores)
+    /// and shared by the matchers of every thread: [`Matcher::with_text_hits`].
+    pub fn text_hits(&self) -> std::sync::Arc<TextHits> {
+        self.text_hits
+            .get_or_init(|| std::sync::Arc::new(text_hits(self.filter, self.set)))
+            .clone()
+    }
+
+    /// This matcher, with text tables worked out already (by another matcher of the
+    /// same filter and set).
+    pub fn with_text_hits(self, hits: std::sync::Arc<TextHits>) -> Self {
+        let _ = self.text_hits.set(hits);
+        self
+    }
+
+    /// True when the filter has a term that searches text (the tables are worth
+    /// sharing).
+    pub fn searches_text(&self) -> bool {
+        self.filter
+            .groups
+            .iter()
+            .flatten()
+            .any(|t| matches!(t.pred, Pred::FullText(_) | Pred::Fuzzy(_)))
+    }
+
     fn text_contains(&self, k: usize, span: &crate::model::Span) -> bool {
-        let hits = self.text_hits.get_or_init(|| {
-            let strings = &self.set.strings;
-            self.filter
-                .groups
-                .iter()
-                .flatten()
-                .map(|t| {
-                    let needle = match &t.pred {
-                        Pred::FullText(n) => n.clone(),
-                        Pred::Fuzzy(w) => w.to_lowercase(),
-                        _ => return (String::new(), Vec::new()),
-                    };
-                    let table = (0..strings.len() as u32)
-                        .map(|i| super::text::contains_ci(strings.get(Sym(i)), &needle))
-                        .collect();
-                    (needle, table)
-                })
-                .collect()
-        });
+        let hits = self.text_hits();
         let (needle, table) = &hits[k];
         super::text::any_piece(self.set, span, &mut |p| match p {
             super::text::Piece::Sym(s) => table.get(s.0 as usize).copied().unwrap_or(false),
