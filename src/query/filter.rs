@@ -811,8 +811,25 @@ fn trace_level_known(p: &Pred) -> bool {
 }
 
 /// Per term that searches text: its lower-case needle and, for every interned
-/// string, whether it holds it.
-pub type TextHits = Vec<(String, Vec<bool>)>;
+/// string, whether it holds it (one bit a string: millions of strings in a few MB,
+/// so the lookup per attribute stays in cache).
+pub type TextHits = Vec<(String, Bits)>;
+
+/// A set of small integers as bits.
+#[derive(Clone, Debug, Default)]
+pub struct Bits(Vec<u64>);
+
+impl Bits {
+    /// Room for `n` bits, all clear.
+    fn new(n: usize) -> Bits {
+        Bits(vec![0; n.div_ceil(64)])
+    }
+
+    /// Whether bit `i` is set (false beyond the end).
+    fn get(&self, i: usize) -> bool {
+        self.0.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 == 1)
+    }
+}
 
 /// The text tables of `filter`'s terms over `set`'s interned strings, the strings
 /// shared out over the cores.
@@ -831,17 +848,24 @@ fn text_hits(filter: &Filter, set: &TraceSet) -> TextHits {
             let needle = match &t.pred {
                 Pred::FullText(n) => n.clone(),
                 Pred::Fuzzy(w) => w.to_lowercase(),
-                _ => return (String::new(), Vec::new()),
+                _ => return (String::new(), Bits::default()),
             };
-            let mut table = vec![false; n];
-            let per = n.div_ceil(threads).max(1);
+            let mut table = Bits::new(n);
+            // Whole words per thread, so each writes its own.
+            let per = n.div_ceil(64).div_ceil(threads).max(1);
             std::thread::scope(|sc| {
-                for (part, out) in table.chunks_mut(per).enumerate() {
+                for (part, out) in table.0.chunks_mut(per).enumerate() {
                     let needle = &needle;
                     sc.spawn(move || {
-                        for (k, hit) in out.iter_mut().enumerate() {
-                            let sym = Sym((part * per + k) as u32);
-                            *hit = super::text::contains_ci(strings.get(sym), needle);
+                        for (w, word) in out.iter_mut().enumerate() {
+                            for bit in 0..64 {
+                                let i = (part * per + w) * 64 + bit;
+                                if i < n
+                                    && super::text::contains_ci(strings.get(Sym(i as u32)), needle)
+                                {
+                                    *word |= 1 << bit;
+                                }
+                            }
                         }
                     });
                 }
@@ -1042,7 +1066,7 @@ impl Matcher<'_> {
         let hits = self.text_hits();
         let (needle, table) = &hits[k];
         super::text::any_piece(self.set, span, &mut |p| match p {
-            super::text::Piece::Sym(s) => table.get(s.0 as usize).copied().unwrap_or(false),
+            super::text::Piece::Sym(s) => table.get(s.0 as usize),
             super::text::Piece::Text(t) => super::text::contains_ci(t, needle),
         })
     }
