@@ -156,6 +156,12 @@ impl Interner {
             .map(|&id| Sym(id))
     }
 
+    /// Every interned string back to back, and where each ends (string `i` runs from
+    /// the end of `i - 1` to `ends[i]`): for searching all of them in one pass.
+    pub fn packed(&self) -> (&str, &[usize]) {
+        (&self.buf, &self.ends)
+    }
+
     /// Bytes held (for memory accounting).
     pub fn heap_bytes(&self) -> usize {
         self.buf.capacity()

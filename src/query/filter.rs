@@ -853,17 +853,27 @@ fn text_hits(filter: &Filter, set: &TraceSet) -> TextHits {
             let mut table = Bits::new(n);
             // Whole words per thread, so each writes its own.
             let per = n.div_ceil(64).div_ceil(threads).max(1);
+            let (buf, ends) = strings.packed();
             std::thread::scope(|sc| {
                 for (part, out) in table.0.chunks_mut(per).enumerate() {
                     let needle = &needle;
                     sc.spawn(move || {
-                        for (w, word) in out.iter_mut().enumerate() {
-                            for bit in 0..64 {
-                                let i = (part * per + w) * 64 + bit;
-                                if i < n
-                                    && super::text::contains_ci(strings.get(Sym(i as u32)), needle)
-                                {
-                                    *word |= 1 << bit;
+                        let first = part * per * 64;
+                        let last = (first + out.len() * 64).min(n);
+                        let mut set_bit =
+                            |i: usize| out[(i - first) / 64] |= 1 << ((i - first) % 64);
+                        if needle.is_ascii() {
+                            super::text::packed_containing_ci(
+                                buf,
+                                &ends[..last],
+                                first,
+                                needle,
+                                &mut set_bit,
+                            );
+                        } else {
+                            for i in first..last {
+                                if super::text::contains_ci(strings.get(Sym(i as u32)), needle) {
+                                    set_bit(i);
                                 }
                             }
                         }
