@@ -134,15 +134,19 @@ fn decode_piece(
 ) -> Option<(Batch, Vec<Warning>)> {
     let mut batch = Batch::for_input(piece.len());
     let mut sink = Sink::new(&mut batch, source);
-    let mut de = serde_json::Deserializer::from_slice(piece);
-    let res = if first {
-        DocSeed(&mut sink).deserialize(&mut de)
-    } else {
-        ResourceSpansList(&mut sink).deserialize(&mut de)
+    // Valid UTF-8 (a mended piece always is) is read as text: serde_json then does
+    // not check each string again.
+    let (res, ended) = match std::str::from_utf8(piece) {
+        Ok(text) => read_piece(serde_json::Deserializer::from_str(text), &mut sink, first),
+        Err(_) => read_piece(
+            serde_json::Deserializer::from_slice(piece),
+            &mut sink,
+            first,
+        ),
     };
     let mut warnings = Vec::new();
     match res {
-        Ok(()) if last && closed && de.end().is_ok() => {}
+        Ok(()) if last && closed && ended => {}
         // serde_json reports an end-of-input error at the last byte it read.
         Err(e) if e.is_eof() && offset_of(piece, e.line(), e.column()) + 1 >= piece.len() => {
             if last && !closed {
@@ -160,6 +164,30 @@ fn decode_piece(
     let notes = take_notes(&mut sink, name);
     warnings.extend(notes);
     Some((batch, warnings))
+}
+
+/// Reads one piece into `sink` (the document's head when `first`, else a run of
+/// `resourceSpans` elements); returns the outcome and whether only whitespace follows.
+fn read_piece<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+    sink: &mut Sink<'_>,
+    first: bool,
+) -> (Result<(), serde_json::Error>, bool) {
+    let res = if first {
+        DocSeed(sink).deserialize(&mut de)
+    } else {
+        ResourceSpansList(sink).deserialize(&mut de)
+    };
+    let ended = res.is_ok() && de.end().is_ok();
+    (res, ended)
+}
+
+/// Reads one JSON Lines document into `sink`, nothing but whitespace after it.
+fn read_line<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+    sink: &mut Sink<'_>,
+) -> Result<(), serde_json::Error> {
+    DocSeed(sink).deserialize(&mut de).and_then(|()| de.end())
 }
 
 /// When the input is JSON Lines (its first line is a whole JSON value and more
@@ -239,10 +267,10 @@ fn decode_line_chunk(chunk: &[u8], last_chunk: bool, source: u32, name: &str) ->
             continue;
         }
         let before = sink.batch.spans.len();
-        let mut de = serde_json::Deserializer::from_slice(line);
-        let res = DocSeed(&mut sink)
-            .deserialize(&mut de)
-            .and_then(|()| de.end());
+        let res = match std::str::from_utf8(line) {
+            Ok(text) => read_line(serde_json::Deserializer::from_str(text), &mut sink),
+            Err(_) => read_line(serde_json::Deserializer::from_slice(line), &mut sink),
+        };
         if let Err(e) = res {
             let is_last = last_chunk && rest.iter().all(u8::is_ascii_whitespace);
             let kept = sink.batch.spans.len() - before;
@@ -425,7 +453,7 @@ pub fn decode_ranges(
     let (tx, rx) = std::sync::mpsc::channel::<(usize, Option<PieceOut>)>();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let failed = std::sync::atomic::AtomicBool::new(false);
-    let mut joined = Joined::new(lines);
+    let mut joined = Joined::new(lines, n);
     std::thread::scope(|scope| {
         for _ in 0..threads.clamp(1, n) {
             let tx = tx.clone();
@@ -536,6 +564,8 @@ type PieceOut = (Batch, Vec<Warning>, bool, u64);
 /// The pieces of a file joined so far, in input order, into one batch.
 struct Joined {
     lines: bool,
+    /// Pieces expected, and pieces joined so far.
+    expected: usize,
     pieces: usize,
     batch: Option<Batch>,
     recognized: bool,
@@ -544,9 +574,10 @@ struct Joined {
 }
 
 impl Joined {
-    fn new(lines: bool) -> Joined {
+    fn new(lines: bool, expected: usize) -> Joined {
         Joined {
             lines,
+            expected,
             pieces: 0,
             batch: None,
             recognized: false,
@@ -576,7 +607,16 @@ impl Joined {
         self.logs |= !batch.log_events.is_empty();
         match &mut self.batch {
             Some(b) => b.absorb(batch),
-            None => self.batch = Some(batch),
+            None => {
+                // Room for the pieces to come, guessed from the first: the string
+                // table is not rehashed at every doubling, and the arenas not copied
+                // (capacity that is never written costs no memory).
+                let more = self.expected.saturating_sub(1);
+                batch.spans.reserve(batch.spans.len() * more);
+                batch.attrs.reserve(batch.attrs.len() * more);
+                batch.strings.reserve(batch.strings.len() * more / 2);
+                self.batch = Some(batch);
+            }
         }
     }
 }
