@@ -75,12 +75,7 @@ pub fn packed_containing_ci(
     if n.len() > region.len() {
         return;
     }
-    let (at, rare) = n
-        .iter()
-        .copied()
-        .enumerate()
-        .max_by_key(|&(_, b)| rarity(b))
-        .unwrap_or((0, n[0]));
+    let (at, rare) = rarest(n);
     let last_start = region.len() - n.len();
     let mut last_found = usize::MAX;
     for p in memchr::memchr2_iter(
@@ -113,17 +108,22 @@ pub fn contains_ci(hay: &str, needle: &str) -> bool {
     if n.len() > h.len() {
         return false;
     }
-    // Look for the needle's rarest byte (in English text), then compare around it:
-    // far fewer candidates than its first letter gives.
-    let (at, rare) = n
+    let (at, rare) = rarest(n);
+    let last_start = h.len() - n.len();
+    memchr::memchr2_iter(rare, rare.to_ascii_uppercase(), &h[at..=last_start + at])
+        .any(|p| h[p..p + n.len()].eq_ignore_ascii_case(n))
+}
+
+/// Where in `needle` its rarest byte in English text is, and the byte:
+/// searching for it and comparing around each hit gives far fewer candidates than
+/// its first letter would.
+fn rarest(needle: &[u8]) -> (usize, u8) {
+    needle
         .iter()
         .copied()
         .enumerate()
         .max_by_key(|&(_, b)| rarity(b))
-        .unwrap_or((0, n[0]));
-    let last_start = h.len() - n.len();
-    memchr::memchr2_iter(rare, rare.to_ascii_uppercase(), &h[at..=last_start + at])
-        .any(|p| h[p..p + n.len()].eq_ignore_ascii_case(n))
+        .unwrap_or((0, b' '))
 }
 
 /// How rare a (lower-case) byte is in English text: letters by frequency, anything
