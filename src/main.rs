@@ -17,6 +17,13 @@ fn main() -> ExitCode {
         ];
         let is_flag = first.starts_with('-') && first != "-";
         if !known.contains(&first) && !is_flag {
+            if let Some(cmd) = close_command(first, &known) {
+                eprintln!(
+                    "agtrace: {:?} is neither a file nor a command; did you mean `agtrace {cmd}`?",
+                    agtrace::sanitize::sanitize(first)
+                );
+                return ExitCode::from(agtrace::commands::exit::USAGE);
+            }
             args.insert(1, "open".into());
         }
     }
@@ -36,4 +43,23 @@ fn main() -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// The subcommand a mistyped first word was meant to be (`sho`, `stat`, `lss`): one
+/// edit away (two for the longer names), and not a file, `-` or a backend URL, which
+/// `agtrace WORD` opens.
+fn close_command<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
+    if word == "-"
+        || word.contains(['/', '.', ':'])
+        || std::path::Path::new(word).exists()
+        || agtrace::backend::Backend::is_url(word)
+    {
+        return None;
+    }
+    known
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(word, k), *k))
+        .filter(|&(d, k)| d <= if k.len() > 4 { 2 } else { 1 })
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, k)| k)
 }

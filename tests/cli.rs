@@ -750,3 +750,35 @@ fn show_agent_json_folds_plumbing_as_the_tree_does() {
             .all(|r| r["kind"] != "other" || r["status"] != "ok")
     );
 }
+
+#[test]
+fn a_mistyped_command_is_not_opened_as_a_file() {
+    for (typed, meant) in [
+        ("sho", "show"),
+        ("stat", "stats"),
+        ("lss", "ls"),
+        ("expot", "export"),
+    ] {
+        agtrace()
+            .args([typed, &incident()])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!(
+                "{typed:?} is neither a file nor a command; did you mean `agtrace {meant}`?"
+            )));
+    }
+    // A file, even one named like a command, is opened as before (here: no terminal).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let named = dir.path().join("sho");
+    std::fs::copy(fixture("agent-incident.otlp.json"), &named).expect("copy");
+    agtrace()
+        .current_dir(dir.path())
+        .args(["sho"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("open needs a terminal"));
+    agtrace()
+        .args(["nonsense-words", &incident()])
+        .assert()
+        .stderr(predicate::str::contains("did you mean").not());
+}
