@@ -295,7 +295,7 @@ fn the_cli_picks_the_format_refuses_to_overwrite_an_input_and_says_what_it_wrote
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        assert!(String::from_utf8_lossy(&out.stderr).contains("exported 5 spans of 1 traces"));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("exported 5 spans of 1 trace as"));
         assert!(
             std::fs::read(&o).expect("written").starts_with(check),
             "{name}"

@@ -171,7 +171,9 @@ pub(super) fn run(a: ExportArgs) -> Result<(), CommandError> {
     };
     let _ = writeln!(
         io::stderr(),
-        "agtrace: exported {total} spans of {traces_written} traces as {}{what} to {dest}",
+        "agtrace: exported {} of {} as {}{what} to {dest}",
+        crate::format::plural(total, "span", "spans"),
+        crate::format::plural(traces_written, "trace", "traces"),
         match format {
             ExportFormat::OtlpJson => "OTLP/JSON",
             ExportFormat::OtlpJsonl => "OTLP/JSON Lines",

@@ -164,7 +164,4 @@ pub fn find_in_ring(
         .find(|&i| hit(i))
 }
 
-/// "1 trace", "2 traces".
-pub fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+pub use crate::format::plural;
