@@ -145,6 +145,10 @@ pub const REFERENCE: &[(&str, &str)] = &[
         "an attribute equal to a value (glob), or present",
     ),
     (
+        "text:timeout text:\"connection reset\"",
+        "text anywhere in the span, ignoring case: status and exception messages, prompts and completions, tool arguments and results, every attribute value (a store answers it from its text index)",
+    ),
+    (
         "refund \"two words\"",
         "bare words: fuzzy match on span, tool and model names and session ids; 4+ hex digits also match id prefixes",
     ),
