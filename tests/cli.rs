@@ -782,3 +782,41 @@ fn a_mistyped_command_is_not_opened_as_a_file() {
         .assert()
         .stderr(predicate::str::contains("did you mean").not());
 }
+
+#[test]
+fn stats_json_says_unknown_tokens_are_unknown_as_the_table_does() {
+    let json = agtrace()
+        .args(["stats", &incident(), "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let table = agtrace()
+        .args(["stats", &incident()])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let table = String::from_utf8(table).expect("utf8");
+    let rows = json_lines(&json);
+    assert!(rows.iter().any(|r| r["input_tokens"].is_null()));
+    assert!(rows.iter().any(|r| r["input_tokens"].is_u64()));
+    for row in rows {
+        let key = row["key"].as_str().unwrap_or("total");
+        // The table of this grouping (`TOOL …`, `MODEL …`), then the row.
+        let by = row["by"].as_str().expect("by").to_uppercase();
+        let section = table
+            .split("\n\n")
+            .find(|s| s.starts_with(&by))
+            .expect("a table per grouping");
+        let line = section
+            .lines()
+            .find(|l| l.starts_with(if row["total"] == true { "total" } else { key }))
+            .expect("a table row");
+        let dash = line.contains(" -/- ");
+        assert_eq!(row["input_tokens"].is_null(), dash, "{key}: {line}");
+        assert_eq!(row["output_tokens"].is_null(), dash, "{key}: {line}");
+    }
+}

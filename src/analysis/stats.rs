@@ -105,6 +105,17 @@ pub struct GroupStats {
 }
 
 impl GroupStats {
+    /// Input tokens, unknown (`None`) when none of them said: every view (table,
+    /// JSON, MCP) shows the same (`-` and `null`, never a made-up 0).
+    pub fn known_input_tokens(&self) -> Option<u64> {
+        (self.with_tokens > 0).then_some(self.input_tokens)
+    }
+
+    /// Output tokens, unknown when none of them said.
+    pub fn known_output_tokens(&self) -> Option<u64> {
+        (self.with_tokens > 0).then_some(self.output_tokens)
+    }
+
     /// The error rate, 0..=1.
     pub fn error_rate(&self) -> f64 {
         if self.calls == 0 {

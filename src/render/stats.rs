@@ -32,8 +32,8 @@ pub fn group_json(by: GroupBy, g: &GroupStats, total: bool) -> serde_json::Value
         "p95_ms": ms(g.p95),
         "p99_ms": ms(g.p99),
         "max_ms": ms(g.max),
-        "input_tokens": g.input_tokens,
-        "output_tokens": g.output_tokens,
+        "input_tokens": g.known_input_tokens(),
+        "output_tokens": g.known_output_tokens(),
         "mean_input_tokens": mean(g.input_tokens),
         "mean_output_tokens": mean(g.output_tokens),
         "cost_usd": g.cost(),
@@ -108,15 +108,11 @@ pub fn write_groups(
             pad_left(&lat(g.p99), 8),
             pad_left(&lat(g.max), 8),
             pad_left(
-                &if g.with_tokens == 0 {
-                    "-/-".to_owned()
-                } else {
-                    format!(
-                        "{}/{}",
-                        tokens(Some(g.input_tokens)),
-                        tokens(Some(g.output_tokens))
-                    )
-                },
+                &format!(
+                    "{}/{}",
+                    tokens(g.known_input_tokens()),
+                    tokens(g.known_output_tokens())
+                ),
                 15
             ),
             pad_left(
