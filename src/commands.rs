@@ -553,7 +553,11 @@ fn ls(mut a: LsArgs) -> Result<(), CommandError> {
     // without reading any span. A `text:` filter reads only the traces its text index
     // names.
     let mut narrowed = false;
-    let set = match &opened {
+    // Dumps: findings are decided for the rows printed only (against every trace's
+    // peers), unless the filter reads them: the first line does not wait for the
+    // findings of traces it does not show.
+    let mut rows_findings = None;
+    let mut set = match &opened {
         Opened::Store(db) if query.filter.decidable_on_summaries() => {
             let set = crate::store::load_summaries(db, &query.filter, None)?;
             let mut err = io::stderr().lock();
@@ -573,23 +577,23 @@ fn ls(mut a: LsArgs) -> Result<(), CommandError> {
             }
         }
         _ => {
-            // Findings are decided for the rows printed only (against every trace's
-            // peers), unless the filter reads them: the first line does not wait
-            // for the findings of traces it does not show.
             let started = std::time::Instant::now();
-            let mut set = load_undecided(&opened.inputs(), &a.load, query.filter.reads_findings())?;
-            if !query.filter.reads_findings() {
-                let t = std::time::Instant::now();
-                let rows = query.run(&set);
-                crate::analysis::findings::derive_only(&mut set, &rows);
-                set.timings
-                    .push(("findings_of_rows", t.elapsed().as_secs_f64()));
-            }
-            report_stats(&set, started);
+            let all = query.filter.reads_findings();
+            let set = load_undecided(&opened.inputs(), &a.load, all)?;
+            rows_findings = Some((started, all));
             set
         }
     };
     let rows = query.run(&set);
+    if let Some((started, all)) = rows_findings {
+        if !all {
+            let t = std::time::Instant::now();
+            crate::analysis::findings::derive_only(&mut set, &rows);
+            set.timings
+                .push(("findings_of_rows", t.elapsed().as_secs_f64()));
+        }
+        report_stats(&set, started);
+    }
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     if a.json {

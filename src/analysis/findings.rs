@@ -137,14 +137,25 @@ pub fn derive_only(set: &mut TraceSet, traces: &[u32]) {
     sorted.sort_unstable();
     sorted.dedup();
     let fresh = findings_for(set, &sorted, &peers);
-    let mut fresh = sorted.iter().copied().zip(fresh).peekable();
-    let per_trace: Vec<Vec<Finding>> = (0..set.traces.len() as u32)
+    let per_trace = spread(set.traces.len(), &sorted, fresh, |_| Vec::new());
+    install(set, per_trace);
+}
+
+/// One list per trace of `traces` traces: the `fresh` findings of the traces in
+/// `decided` (ascending, same order), `others(t)` for the rest.
+fn spread(
+    traces: usize,
+    decided: &[u32],
+    fresh: Vec<Vec<Finding>>,
+    mut others: impl FnMut(u32) -> Vec<Finding>,
+) -> Vec<Vec<Finding>> {
+    let mut fresh = decided.iter().copied().zip(fresh).peekable();
+    (0..traces as u32)
         .map(|t| match fresh.peek() {
             Some((c, _)) if *c == t => fresh.next().map(|(_, f)| f).unwrap_or_default(),
-            _ => Vec::new(),
+            _ => others(t),
         })
-        .collect();
-    install(set, per_trace);
+        .collect()
 }
 
 /// Findings being decided a slice at a time, so a caller with a screen to keep
@@ -253,18 +264,11 @@ pub fn derive_changed(set: &mut TraceSet, changed: &[u32]) {
     }
     let peers = Peers::of(set);
     let fresh = findings_for(set, changed, &peers);
-    let mut fresh = changed.iter().copied().zip(fresh).peekable();
-    let per_trace: Vec<Vec<Finding>> = (0..set.traces.len() as u32)
-        .map(|t| match fresh.peek() {
-            Some((c, _)) if *c == t => fresh.next().map(|(_, f)| f).unwrap_or_default(),
-            _ => set
-                .trace_findings
-                .get(t as usize)
-                .and_then(|r| set.findings.get(r.start as usize..r.end as usize))
-                .map(<[Finding]>::to_vec)
-                .unwrap_or_default(),
-        })
-        .collect();
+    let per_trace = spread(set.traces.len(), changed, fresh, |t| {
+        of_trace(set, t)
+            .map(<[Finding]>::to_vec)
+            .unwrap_or_default()
+    });
     install(set, per_trace);
 }
 

@@ -500,9 +500,12 @@ pub fn decode_ranges(
     if failed.load(std::sync::atomic::Ordering::Relaxed) || joined.pieces != n {
         return None;
     }
-    let mut out = Decoded::new(Vec::with_capacity(1), joined.recognized, OTLP_JSON);
+    let mut out = Decoded::new(
+        joined.batch.into_iter().collect(),
+        joined.recognized,
+        OTLP_JSON,
+    );
     out.logs = joined.logs;
-    out.batches.extend(joined.batch);
     Some(out)
 }
 

@@ -113,14 +113,8 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// A string field as text: borrowed when it is valid UTF-8 (checked by the standard
-/// validator, word at a time, which is faster than the lossy decoder's chunks), with
-/// replacement characters otherwise.
 fn text(b: &[u8]) -> std::borrow::Cow<'_, str> {
-    match std::str::from_utf8(b) {
-        Ok(s) => std::borrow::Cow::Borrowed(s),
-        Err(_) => String::from_utf8_lossy(b),
-    }
+    String::from_utf8_lossy(b)
 }
 
 fn as_u64(v: &Value) -> u64 {

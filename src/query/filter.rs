@@ -1048,9 +1048,6 @@ impl Matcher<'_> {
         }
     }
 
-    /// True when the span's text holds term `k`'s needle (`text:` and bare words).
-    /// The first call builds, per such term, its lower-case needle and whether each
-    /// interned string holds it, in one pass over the string table.
     /// The text tables of this filter's text terms, worked out once (over all cores)
     /// and shared by the matchers of every thread: [`Matcher::with_text_hits`].
     pub fn text_hits(&self) -> std::sync::Arc<TextHits> {
@@ -1076,6 +1073,9 @@ impl Matcher<'_> {
             .any(|t| matches!(t.pred, Pred::FullText(_) | Pred::Fuzzy(_)))
     }
 
+    /// True when the span's text holds term `k`'s needle (`text:` and bare words).
+    /// The first call builds, per such term, its lower-case needle and whether each
+    /// interned string holds it, in one pass over the string table.
     fn text_contains(&self, k: usize, span: &crate::model::Span) -> bool {
         let hits = self.text_hits();
         let (needle, table) = &hits[k];

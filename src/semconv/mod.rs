@@ -132,7 +132,7 @@ fn derive_steps(set: &mut TraceSet, prices: &PriceTable, which: &[u32]) {
             }
         }
     }
-    if which.len() == n && which.first() == Some(&0) {
+    if which.len() == n {
         // Every span, in order: the vectors are the set's tables as they are.
         set.steps = steps;
         set.session_ranks = session_rank;

@@ -300,7 +300,7 @@ pub fn load(inputs: &[Input], opts: &LoadOptions) -> Result<TraceSet, LoadError>
     let stats = std::env::var_os("AGTRACE_STATS").is_some();
     let mut peaks = Vec::new();
     let mut peak = |phase: &'static str| {
-        if let Some(kb) = peak_rss_kb().filter(|_| stats) {
+        if stats && let Some(kb) = peak_rss_kb() {
             peaks.push((phase, kb));
         }
     };
